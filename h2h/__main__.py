@@ -1,0 +1,3 @@
+from h2h.cli.main import main
+
+main()

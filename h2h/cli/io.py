@@ -1,0 +1,119 @@
+"""`h2h import` and `h2h score`: the JSON Lines format in, stored or scored."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import IO, Annotated, Iterator
+
+import typer
+
+from h2h.cli import render, runtime
+
+FILE = Annotated[str, typer.Argument(metavar="[FILE|-]", help="JSON Lines file, or - for standard input.")]
+
+
+@contextmanager
+def _open(path: str) -> Iterator[IO[bytes]]:
+    from h2h.errors import InputError, UsageError
+
+    if path == "-":
+        if sys.stdin is None or render.is_tty(sys.stdin):
+            raise UsageError("no input: give a FILE, or pipe JSON Lines into `-`")
+        yield sys.stdin.buffer
+        return
+    try:
+        stream = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}", hint="Check the path and its permissions.") from None
+    with stream:
+        yield stream
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_cmd(file: FILE = "-",
+                   json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
+        """Ingest mentions as JSON Lines (idempotent: twice is the same as once)."""
+        from h2h.errors import ExitCode, InputError
+        from h2h.fetch.ingest import IngestReport, ingest
+        from h2h.models import Mention
+        from h2h.sources.jsonl import read_lines
+
+        rt = runtime.current
+        rt.json = rt.json or json_out
+        store, engine = rt.store(), rt.engine()
+        report = IngestReport()
+
+        def good(stream: IO[bytes]) -> Iterator[Mention]:
+            for number, item in read_lines(stream):
+                if isinstance(item, Mention):
+                    yield item
+                else:
+                    report.bad.append((number, item.message))
+                    render.say(f"h2h: line {number}: {item.message} (skipped)", quiet=rt.quiet)
+
+        with _open(file) as stream:
+            ingest(store, good(stream), engine, report=report)
+        if rt.json:
+            render.write_json(report.to_json())
+        else:
+            render.say(f"imported {report.read} messages: {report.new} new, {report.updated} updated, "
+                       f"{report.unchanged} unchanged; {len(report.bad)} bad lines skipped", quiet=rt.quiet)
+        if report.bad:
+            if report.read == 0:
+                raise InputError(f"no line could be imported ({len(report.bad)} bad)")
+            raise typer.Exit(ExitCode.PARTIAL)
+
+    @app.command("score")
+    def score_cmd(file: FILE = "-") -> None:
+        """Score JSON Lines without storing anything: one JSON object per message
+        (id, section, score, signals, reasons)."""
+        from h2h import clock
+        from h2h.errors import ExitCode, InputError
+        from h2h.models import Mention
+        from h2h.sources.jsonl import read_lines
+        from h2h.triage import people, score
+
+        rt = runtime.current
+        engine = rt.engine()
+        now = clock.now()
+        seen: dict[tuple[str, str], set[str]] = {}
+        bad = good = 0
+        out = sys.stdout
+        with _open(file) as stream:
+            for number, item in read_lines(stream):
+                if not isinstance(item, Mention):
+                    bad += 1
+                    render.say(f"h2h: line {number}: {item.message} (skipped)", quiet=rt.quiet)
+                    continue
+                good += 1
+                m = item
+                sig = engine.analyze(m.text, m.lang)
+                key = (m.source, m.author.remote_id)
+                threads = seen.setdefault(key, set())
+                thread = m.thread or m.in_reply_to or m.remote_id
+                previous = len(threads - {thread})
+                threads.add(thread)
+                handle = m.author.handle
+                facts = score.Facts(
+                    signals=[sig], role=people.role(handle, m.from_me, engine.me, engine.team), to_me=m.to_me,
+                    person_bot=m.author.bot, bot_hints=people.bot_hints(handle, m.author.name),
+                    previous_conversations=previous, vip=people.matches(handle, engine.vip),
+                    muted=people.matches(handle, engine.muted), followers=m.author.followers,
+                    weights=engine.weights)
+                verdict = score.triage(facts)
+                reasons = list(verdict.reasons)
+                wait = score.waiting_reason((now - m.created_at).total_seconds(), engine.sla_s,
+                                            engine.weights.get("waiting", 0.0))
+                if wait.points:
+                    reasons.append(wait)
+                out.write(render.dumps({
+                    "id": m.remote_id, "source": m.source, "section": verdict.section,
+                    "score": round(sum(r.points for r in reasons), 2), "signals": sig.to_json(),
+                    "reasons": [r.to_json() for r in reasons]}) + "\n")
+        out.flush()
+        if bad:
+            if not good:
+                raise InputError(f"no line could be scored ({bad} bad)")
+            raise typer.Exit(ExitCode.PARTIAL)

@@ -1,0 +1,117 @@
+"""The `h2h` command: global options, the command groups, and `main()`, the one
+place where exceptions become messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from h2h import __version__
+from h2h.cli import runtime
+
+HELP = """Which humans to reply to first, and why.
+
+Without a command, shows the queue (the same as `h2h queue`).
+Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 auth, 5 remote, 6 partial, 130 interrupted."""
+
+app = typer.Typer(name="h2h", help=HELP, rich_markup_mode=None, add_completion=True,
+                  pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"h2h {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    config: Annotated[Optional[str], typer.Option("--config", metavar="PATH",
+                      help="Config file [env H2H_CONFIG; default $H2H_HOME/config.toml].")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", metavar="PATH",
+                  help="Database file [env H2H_DB; default $H2H_HOME/h2h.db].")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                       help="Print the version and exit.")] = False,
+) -> None:
+    rt = runtime.current
+    rt.config_path, rt.db_path = config, db
+    rt.json = rt.json or json_out
+    rt.quiet, rt.verbose = quiet, verbose
+    if ctx.invoked_subcommand is None:
+        from h2h.cli.queue import run_queue
+
+        run_queue(rt)
+
+
+def _register() -> None:
+    from h2h.cli import conversation, demo, io, queue, setup
+
+    for module in (queue, demo, setup, io, conversation):
+        module.register(app)
+
+
+_register()
+
+
+def _is_click_error(exc: BaseException) -> bool:
+    return callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from h2h.errors import ExitCode, H2HError
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    rt = runtime.current = runtime.Runtime()
+    rt.json = "--json" in args  # known before parsing, so usage errors can be JSON too
+    code: int = ExitCode.OK
+    try:
+        command = typer.main.get_command(app)
+        result = command.main(args=args, prog_name="h2h", standalone_mode=False)
+        code = result if isinstance(result, int) else ExitCode.OK
+    except H2HError as exc:
+        code = _report(exc.code, exc.message, exc.hint, exc.exit_code)
+    except KeyboardInterrupt:
+        code = _report("interrupted", "interrupted", "Nothing half-done was kept; run the command again.",
+                       ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader stopped reading (`h2h queue | head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = ExitCode.OK
+    except Exception as exc:  # noqa: BLE001 - this is the one error boundary
+        if _is_click_error(exc):
+            name = type(exc).__name__
+            if name == "Abort":
+                code = _report("aborted", "aborted", "Nothing was changed.", ExitCode.ERROR)
+            else:
+                code = _report("usage", exc.format_message(), "Run `h2h --help` or `h2h COMMAND --help`.",
+                               ExitCode.USAGE)
+        else:
+            if rt.verbose:
+                import traceback
+
+                from h2h.redact import redact
+
+                sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+            code = _report("internal", f"unexpected {type(exc).__name__}: {exc}",
+                           "This is a bug in h2h; run again with --verbose and report the traceback.",
+                           ExitCode.ERROR)
+    finally:
+        rt.close()
+    sys.exit(int(code))
+
+
+def _report(code: str, message: str, hint: str, exit_code: int) -> int:
+    from h2h.cli import render
+    from h2h.redact import redact
+
+    render.error(code, redact(message), redact(hint), as_json=runtime.current.json)
+    return exit_code

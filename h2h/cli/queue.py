@@ -1,0 +1,152 @@
+"""`h2h queue` (and bare `h2h`): reply to these humans first."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from h2h.cli import render, runtime
+
+SECTION_TITLES = {
+    "reply": "Reply to these humans first",
+    "thanks": "Say thanks",
+    "careful": "Careful: hostile, answer calmly or not at all",
+    "noise": "Noise: bots, spam, our own posts",
+}
+
+
+def _check_section(section: Optional[str]) -> None:
+    from h2h.errors import UsageError
+    from h2h.models import SECTIONS
+
+    if section is not None and section not in SECTIONS:
+        raise UsageError(f"unknown section {section!r}; choose one of {', '.join(SECTIONS)}")
+
+
+def run_queue(rt: runtime.Runtime, *, limit: int | None = None, show_all: bool = False, section: str | None = None,
+              source: str | None = None, jsonl: bool = False, count: bool = False, footer: str = "") -> None:
+    from h2h import inbox
+
+    _check_section(section)
+    if limit is not None and limit < 0:
+        from h2h.errors import UsageError
+
+        raise UsageError("--limit must be 0 (no limit) or more")
+    store, engine = rt.store(), rt.engine()
+    if count:
+        n = inbox.count(store, engine, section or "reply", source)
+        if rt.json:
+            render.write_json({"count": n, "section": section or "reply", "source": source})
+        else:
+            sys.stdout.write(f"{n}\n")
+        return
+    queue = inbox.build_queue(store, engine, sections=[section] if section else None, source=source,
+                              limit=inbox.DEFAULT_LIMIT if limit is None else (limit or None), show_all=show_all)
+    if jsonl:
+        render.write_jsonl(item.to_json() for item in queue.items)
+    elif rt.json:
+        render.write_json({"items": [item.to_json() for item in queue.items], "counts": queue.counts,
+                           "sections": list(queue.sections)})
+    elif render.is_tty():
+        _rich(queue, footer)
+    else:
+        _plain(queue, footer)
+
+
+def _why(item: Any, n: int = 3) -> str:
+    """The strongest reasons: what argues for replying in `reply`, what decided the section elsewhere."""
+    reasons = [r for r in item.reasons if r.points > 0] if item.section == "reply" else list(item.reasons)
+    return "; ".join(r.label for r in (reasons or list(item.reasons))[:n])
+
+
+def _who(item: Any) -> str:
+    from h2h.textutil import inert
+
+    name, handle = inert(item.person.name), inert(item.person.handle)
+    return f"{name} ({handle})" if name and name != handle else handle
+
+
+def _hidden_line(queue: Any) -> str:
+    hidden = [f"{n} in {s}" for s, n in queue.counts.items() if n and s not in queue.sections]
+    return ("Hidden: " + ", ".join(hidden) + " (h2h queue --all)") if hidden else ""
+
+
+def _plain(queue: Any, footer: str) -> None:
+    from h2h.clock import human_duration
+    from h2h.textutil import inert, truncate
+
+    out = sys.stdout
+    if not queue.items:
+        out.write("Everyone has an answer.\n")
+    current = None
+    for item in queue.items:
+        if item.section != current:
+            current = item.section
+            out.write(f"\n== {SECTION_TITLES[current]} ({queue.counts.get(current, 0)}) ==\n")
+        out.write(f"{item.rank:>3}  {item.id}  {truncate(_who(item), 40)}  [{item.platform}]  "
+                  f"waiting {human_duration(item.waiting_s)}  score {item.score:.1f}\n")
+        out.write(f"     why: {truncate(inert(_why(item)), 100)}\n")
+        out.write(f"     “{truncate(inert(item.text), 100)}”\n")
+    hidden = _hidden_line(queue)
+    for line in (hidden, footer):
+        if line:
+            out.write(f"\n{line}\n")
+
+
+def _rich(queue: Any, footer: str) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from h2h.clock import human_duration
+    from h2h.textutil import inert, truncate
+
+    con = render.console()
+    if not queue.items:
+        con.print(Text("Everyone has an answer.", style="bold green"))
+    current = None
+    table = None
+    for item in queue.items:
+        if item.section != current:
+            if table is not None:
+                con.print(table)
+            current = item.section
+            title = Text(f"{SECTION_TITLES[current]} ({queue.counts.get(current, 0)})",
+                         style="bold" if current == "reply" else "bold dim")
+            table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False, expand=True,
+                          header_style="dim")
+            table.add_column("#", justify="right", no_wrap=True)
+            table.add_column("id", no_wrap=True, style="cyan")
+            table.add_column("who", ratio=2, overflow="ellipsis", no_wrap=True)
+            table.add_column("waiting", justify="right", no_wrap=True)
+            table.add_column("score", justify="right", no_wrap=True)
+            table.add_column("why · latest message", ratio=5, overflow="fold")
+        who = Text(truncate(_who(item), 40))
+        who.append(f"\n{item.platform}", style="dim")
+        body = Text(truncate(inert(_why(item)), 120), style="yellow" if item.section == "reply" else "dim")
+        body.append("\n" + truncate(inert(item.text), 160))
+        waiting = Text(human_duration(item.waiting_s), style="red" if item.waiting_s > 4 * 3600 else "")
+        table.add_row(str(item.rank), item.id, who, waiting, f"{item.score:.1f}", body)  # type: ignore[union-attr]
+    if table is not None:
+        con.print(table)
+    for line in (_hidden_line(queue), footer):
+        if line:
+            con.print(Text(line, style="dim"))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("queue")
+    def queue_cmd(
+        limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="At most N conversations (0: all). [default: 30]")] = None,
+        show_all: Annotated[bool, typer.Option("--all", "-a", help="Show the noise section too.")] = False,
+        section: Annotated[Optional[str], typer.Option("--section", "-s", help="Only this section: reply, thanks, careful, noise.")] = None,
+        source: Annotated[Optional[str], typer.Option("--source", help="Only conversations from this source.")] = None,
+        json_out: Annotated[bool, typer.Option("--json", help="One JSON document: {data: {items, counts}}.")] = False,
+        jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per conversation per line.")] = False,
+        count: Annotated[bool, typer.Option("--count", help="Print only the number of conversations in the reply section (or --section).")] = False,
+    ) -> None:
+        """The ranked queue: which humans to reply to first, and why."""
+        rt = runtime.current
+        rt.json = rt.json or json_out
+        run_queue(rt, limit=limit, show_all=show_all, section=section, source=source, jsonl=jsonl, count=count)

@@ -1,0 +1,63 @@
+"""The state one command runs with: global options, and the config, engine and
+store opened on first use (a command that needs none of them opens none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from h2h.cli import render
+
+
+@dataclass
+class Runtime:
+    config_path: str | None = None
+    db_path: str | None = None
+    json: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    _config: Any = None
+    _store: Any = None
+    _engine: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def config(self):  # type: ignore[no-untyped-def]
+        if self._config is None:
+            from h2h import config
+
+            self._config = config.load(self.config_path)
+            for warning in self._config.warnings:
+                render.say(f"h2h: warning: {warning}", quiet=self.quiet)
+        return self._config
+
+    def engine(self):  # type: ignore[no-untyped-def]
+        if self._engine is None:
+            from h2h.triage.engine import Engine
+
+            self._engine = Engine.from_config(self.config())
+        return self._engine
+
+    def store(self):  # type: ignore[no-untyped-def]
+        if self._store is None:
+            from h2h import paths
+            from h2h.store import Store
+
+            self._store = Store.open(self.db_path if self.db_path == ":memory:" else paths.db_path(self.db_path))
+        return self._store
+
+    def use_store(self, store: Any) -> None:
+        self._store = store
+
+    def use_config(self, config: Any) -> None:
+        self._config = config
+        self._engine = None
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+# The runtime of the command being run: the error boundary reads `json` from it.
+current = Runtime()

@@ -1,0 +1,43 @@
+"""`h2h init`: a config to start from."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from h2h.cli import render, runtime
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init")
+    def init_cmd(json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
+        """Write a config from config.example.toml (never overwrites)."""
+        from importlib.resources import files
+
+        from h2h import paths
+        from h2h.errors import H2HError
+
+        rt = runtime.current
+        rt.json = rt.json or json_out
+        path, _ = paths.config_path(rt.config_path)
+        if path.exists():
+            raise H2HError(f"{path} already exists; it was not touched",
+                           hint="Edit it, or pass --config with another path.", code="exists")
+        example = files("h2h").joinpath("data/config.example.toml").read_bytes()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(example)
+        except FileExistsError:
+            raise H2HError(f"{path} already exists; it was not touched", code="exists") from None
+        except OSError as exc:
+            raise H2HError(f"cannot write {path}: {exc.strerror}",
+                           hint="Check the folder's permissions, or pass --config with another path.") from None
+        if rt.json:
+            render.write_json({"path": str(path)})
+        else:
+            render.say(f"wrote {path}\nnext: edit [me] and add your [sources.NAME] tables, then run `h2h fetch`",
+                       quiet=rt.quiet)

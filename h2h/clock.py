@@ -1,0 +1,92 @@
+"""Time: the one place h2h reads the clock, and how it reads and writes times.
+
+`H2H_NOW` freezes the clock (tests, reproducible demos). Stored times are
+ISO 8601 UTC strings with a `Z`, which sort as text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timedelta, timezone
+
+from h2h.errors import UsageError
+
+UTC = timezone.utc
+
+
+def now() -> datetime:
+    frozen = os.environ.get("H2H_NOW")
+    if frozen:
+        try:
+            return parse_time(frozen)
+        except ValueError:
+            raise UsageError(f"H2H_NOW={frozen!r} is not an ISO 8601 time",
+                             hint="Use a form like 2026-11-20T10:00:00Z, or unset H2H_NOW.") from None
+    return datetime.now(UTC)
+
+
+def parse_time(value: str | int | float) -> datetime:
+    """Read an ISO 8601 string (any offset; naive means UTC) or a Unix time."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a time")
+    if isinstance(value, (int, float)):
+        return _from_epoch(value)
+    text = str(value).strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return _from_epoch(float(text))
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _from_epoch(seconds: float) -> datetime:
+    if seconds > 1e11:  # milliseconds, as some APIs send
+        seconds /= 1000.0
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{seconds!r} is out of range for a time") from None
+
+
+def iso(moment: datetime) -> str:
+    """The stored form: UTC, seconds precision, `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '30m', '4h', '2d', '1w', '1h30m'."""
+    cleaned = str(text).strip().lower().replace(" ", "")
+    if not cleaned or not re.fullmatch(r"(?:\d+(?:\.\d+)?[smhdw])+", cleaned):
+        raise ValueError(f"{text!r} is not a duration; use forms like 90s, 30m, 4h, 2d, 1w or 1h30m")
+    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(cleaned)))
+
+
+def human_duration(seconds: float) -> str:
+    """A short, rounded age: '45s', '12m', '3h 5m', '2d 4h', '3w'."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        h, m = divmod(s // 60, 60)
+        return f"{h}h {m}m" if m else f"{h}h"
+    if s < 14 * 86400:
+        d, h = divmod(s // 3600, 24)
+        return f"{d}d {h}h" if h else f"{d}d"
+    return f"{s // 604800}w"

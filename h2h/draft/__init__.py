@@ -1,0 +1,1 @@
+"""Reply drafts that sound like a person."""

@@ -1,0 +1,1 @@
+"""Pull new mentions from sources and ingest them: signals, conversations, scores."""

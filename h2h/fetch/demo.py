@@ -1,0 +1,69 @@
+"""The bundled demo: fictional mentions served by in-memory sources, fetched and
+ingested like any other, with times moved so the newest is five minutes old.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from importlib.resources import files
+from pathlib import Path
+
+from h2h import clock
+from h2h.errors import StoreError
+from h2h.fetch.ingest import IngestReport, ingest
+from h2h.models import Mention
+from h2h.sources.jsonl import parse_record
+from h2h.sources.memory import MemorySource
+from h2h.store import Store
+from h2h.triage.engine import Engine
+
+
+def demo_config_text() -> str:
+    return files("h2h").joinpath("data/demo.toml").read_text(encoding="utf-8")
+
+
+def keep_in(folder: str, config_text: str) -> Path:
+    """A folder usable as H2H_HOME: the demo's config.toml (if none is there) and its database path."""
+    home = Path(folder).expanduser()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        config_path = home / "config.toml"
+        if not config_path.exists():
+            config_path.write_text(config_text, encoding="utf-8")
+            config_path.chmod(0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot write the demo into {home}: {exc.strerror}",
+                         hint="Pick a folder you can write to.") from None
+    return home / "h2h.db"
+
+
+def demo_mentions() -> list[Mention]:
+    raw = files("h2h").joinpath("data/demo.jsonl").read_bytes()
+    mentions = []
+    for line in raw.split(b"\n"):
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        if "_comment" in obj and "id" not in obj:
+            continue  # the file's header
+        mentions.append(parse_record(obj))
+    newest = max(m.created_at for m in mentions)
+    shift = (clock.now() - timedelta(minutes=5)) - newest
+    return [replace(m, created_at=m.created_at + shift) for m in mentions]
+
+
+def load(store: Store, engine: Engine) -> IngestReport:
+    by_source: dict[str, list[Mention]] = {}
+    for m in demo_mentions():
+        by_source.setdefault(m.source, []).append(m)
+    report = IngestReport()
+    for name, mentions in sorted(by_source.items()):
+        source = MemorySource(name, sorted(mentions, key=lambda m: m.created_at))
+        for page in source.fetch_mentions(store.get_cursor(name)):
+            def save_cursor(s: Store, _batch: list[Mention], cursor: str | None = page.cursor) -> None:
+                s.set_cursor(name, cursor)
+
+            ingest(store, page.mentions, engine, report=report, after_batch=save_cursor)
+    return report

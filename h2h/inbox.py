@@ -1,0 +1,192 @@
+"""What the commands do, apart from how they look: the ranked queue, one
+conversation in full, and the user's decisions on conversations.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from h2h import clock
+from h2h.errors import UsageError
+from h2h.fetch.ingest import ensure_fresh, rescore
+from h2h.models import SECTIONS, Person, QueueItem, Reason
+from h2h.store import Store
+from h2h.store.queries import Row
+from h2h.triage.engine import Engine
+from h2h.triage.score import waiting_reason
+
+DEFAULT_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class Queue:
+    items: tuple[QueueItem, ...]
+    counts: dict[str, int]          # active conversations per section (noise included)
+    sections: tuple[str, ...]       # the sections shown
+
+
+def _reasons(row: Row) -> list[Reason]:
+    return [Reason(r["code"], r["label"], float(r["points"])) for r in json.loads(row["reasons"] or "[]")]
+
+
+def _waiting_s(row: Row, now: datetime) -> float:
+    since = row["waiting_since"] or row["last_at"]
+    return max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0
+
+
+def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
+                limit: int | None = DEFAULT_LIMIT, show_all: bool = False) -> Queue:
+    ensure_fresh(store, engine)
+    now = clock.now()
+    now_iso = clock.iso(now)
+    shown = tuple(sections) if sections else (SECTIONS if show_all else SECTIONS[:3])
+    counts = {s: store.count_active(s, now_iso, source) for s in SECTIONS}
+    w_wait = engine.weights.get("waiting", 0.0)
+    bound = max(0.0, w_wait)
+    ranked: list[tuple[str, Row, float, float]] = []
+    remaining = limit if limit else None
+    for section in shown:
+        if remaining is not None and remaining <= 0:
+            break
+        heap: list[tuple[float, float, int, Row]] = []
+        for row in store.queue_scan(section, source=source):
+            if row["state"] == "snoozed" and (row["snooze_until"] or "") > now_iso:
+                continue
+            base = row["base_score"]
+            if remaining is not None and len(heap) >= remaining and base + bound < heap[0][0]:
+                break  # nothing further down the index can overtake the ones we hold
+            waited = _waiting_s(row, now)
+            total = base + waiting_reason(waited, engine.sla_s, w_wait).points
+            entry = (total, waited, -row["id"], row)
+            if remaining is None or len(heap) < remaining:
+                heapq.heappush(heap, entry)
+            elif entry[:3] > heap[0][:3]:
+                heapq.heapreplace(heap, entry)
+        best = sorted(heap, key=lambda e: e[:3], reverse=True)
+        ranked.extend((section, e[3], e[0], e[1]) for e in best)
+        if remaining is not None:
+            remaining -= len(best)
+    details = store.queue_details([r["id"] for _, r, _, _ in ranked])
+    items = _group_by_person([(s, details[r["id"]], total, waited) for s, r, total, waited in ranked], store, engine)
+    return Queue(items=tuple(items), counts=counts, sections=shown)
+
+
+def _group_by_person(ranked: list[tuple[str, Row, float, float]], store: Store, engine: Engine) -> list[QueueItem]:
+    """Within a section, a person's other conversations follow their best-ranked one."""
+    order: list[tuple[str, Row, float, float]] = []
+    placed: set[int] = set()
+    for i, entry in enumerate(ranked):
+        if i in placed:
+            continue
+        order.append(entry)
+        placed.add(i)
+        for j in range(i + 1, len(ranked)):
+            if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_id"] == entry[1]["person_id"]:
+                order.append(ranked[j])
+                placed.add(j)
+    return [_item(rank, section, row, total, waited, store, engine)
+            for rank, (section, row, total, waited) in enumerate(order, start=1)]
+
+
+def _person(row: Row) -> Person:
+    return Person(source=row["source"], remote_id=row["person_remote_id"], handle=row["handle"],
+                  name=row["name"], url=row["person_url"])
+
+
+def _item(rank: int, section: str, row: Row, total: float, waited: float, store: Store, engine: Engine) -> QueueItem:
+    reasons = _reasons(row)
+    wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
+    if wait.points:
+        reasons.append(wait)
+    reasons.sort(key=lambda r: -abs(r.points))
+    mentions = tuple({"source": m["source"], "id": m["remote_id"], "created_at": m["created_at"]}
+                     for m in store.unanswered_mentions(row["id"], row["waiting_since"]))
+    return QueueItem(rank=rank, id=row["key"], section=section, score=total, reasons=tuple(reasons),
+                     person=_person(row), source=row["source"], platform=row["platform"], waiting_s=waited,
+                     lang=row["lang"], url=row["mention_url"], text=row["text"] or "", mentions=mentions,
+                     state=row["state"], messages=row["unanswered"] or row["messages"])
+
+
+def count(store: Store, engine: Engine, section: str = "reply", source: str | None = None) -> int:
+    ensure_fresh(store, engine)
+    return store.count_active(section, clock.iso(clock.now()), source)
+
+
+# --- one conversation ------------------------------------------------------------
+
+def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
+    """Everything `h2h show` prints, as plain data (also its --json document)."""
+    ensure_fresh(store, engine)
+    conv = store.conversation(ident)
+    now = clock.now()
+    person = store.person(conv["person_id"])
+    flags = store.person_flags(person["source"], person["remote_id"])
+    history = store.person_conversations(conv["person_id"])
+    waited = _waiting_s(conv, now) if conv["active"] else 0.0
+    reasons = _reasons(conv)
+    if conv["active"]:
+        wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
+        if wait.points:
+            reasons.append(wait)
+    messages = store.conversation_messages(conv)
+    from h2h.triage.people import matches
+
+    return {
+        "id": conv["key"],
+        "section": conv["section"],
+        "state": conv["state"],
+        "snooze_until": conv["snooze_until"],
+        "score": round(sum(r.points for r in reasons), 2),
+        "reasons": [r.to_json() for r in reasons],
+        "source": conv["source"],
+        "platform": conv["platform"],
+        "lang": conv["lang"],
+        "waiting_s": int(waited),
+        "person": {
+            "handle": person["handle"], "name": person["name"], "platform": person["platform"],
+            "url": person["url"], "bot": None if person["bot"] is None else bool(person["bot"]),
+            "followers": person["followers"], "first_seen": person["first_seen"],
+            "conversations": len(history),
+            "vip": bool(flags and flags["vip"]) or matches(person["handle"], engine.vip),
+            "muted": bool(flags and flags["muted"]) or matches(person["handle"], engine.muted),
+            "note": flags["note"] if flags else None,
+        },
+        "messages": [{
+            "id": m["remote_id"], "source": m["source"], "created_at": m["created_at"], "role": m["role"],
+            "author": {"handle": m["handle"], "name": m["name"]}, "text": m["text"], "url": m["url"],
+            "in_reply_to": m["in_reply_to"],
+        } for m in messages],
+        "history": [{"id": h["key"], "first_at": h["first_at"], "state": h["state"], "section": h["section"]}
+                    for h in history if h["id"] != conv["id"]],
+        "actions": [{"action": a["action"], "at": a["at"], "until": a["until"]} for a in store.actions(conv["key"])],
+    }
+
+
+# --- the user's decisions ----------------------------------------------------------
+
+ACTIONS = {"done": "done", "snooze": "snoozed", "ignore": "ignored", "reopen": "open"}
+
+
+def set_state(store: Store, engine: Engine, ident: str, action: str, *, until: datetime | None = None) -> dict[str, Any]:
+    if action not in ACTIONS:
+        raise UsageError(f"unknown action {action!r}")
+    now = clock.iso(clock.now())
+    with store.transaction():
+        conv = store.conversation(ident)
+        state = ACTIONS[action]
+        until_iso = clock.iso(until) if until else None
+        if action == "snooze" and until is None:
+            raise UsageError("snooze needs a duration, such as 2h or 1d")
+        store.save_conversation(conv["id"], {
+            "state": state, "active": int(state in ("open", "snoozed")), "state_mark": now,
+            "snooze_until": until_iso if action == "snooze" else None})
+        store.record_action(conv["key"], action, now, until_iso)
+        if action == "reopen":
+            rescore(store, store.conversation_by_id(conv["id"]), engine)
+        after = store.conversation_by_id(conv["id"])
+    return {"id": after["key"], "state": after["state"], "snooze_until": after["snooze_until"],
+            "previous_state": conv["state"]}

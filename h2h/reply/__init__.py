@@ -1,0 +1,1 @@
+"""Send a draft exactly once through its source, and record it."""

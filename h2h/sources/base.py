@@ -1,0 +1,45 @@
+"""The contract every source adapter keeps (DESIGN §4).
+
+Adapters return `h2h.models` objects only, raise only `h2h.errors` types, build
+HTTP only through `sources/http.py`, do no I/O at import, and keep no state but
+their session: cursors live in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Protocol, Sequence, runtime_checkable
+
+from h2h.models import Mention, Person, SentReply, Thread
+
+if TYPE_CHECKING:
+    import requests
+
+# Bumped when the protocol changes incompatibly; plugins declare the version they speak.
+SOURCE_API_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Page:
+    """Mentions and the cursor that resumes right after them (None: nothing more)."""
+
+    mentions: Sequence[Mention]
+    cursor: str | None
+
+
+@runtime_checkable
+class Source(Protocol):
+    type: ClassVar[str]
+    api_version: ClassVar[int]
+    name: str
+
+    @classmethod
+    def from_config(cls, name: str, table: Mapping[str, Any], session: "requests.Session") -> "Source": ...
+
+    def whoami(self) -> Person: ...
+
+    def fetch_mentions(self, cursor: str | None) -> Iterator[Page]: ...
+
+    def fetch_thread(self, mention: Mention) -> Thread: ...
+
+    def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply: ...

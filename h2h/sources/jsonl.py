@@ -1,0 +1,165 @@
+"""The JSON Lines import format (DESIGN §7): one mention per line, read by
+`h2h import` and `h2h score`. A bad line is reported with its number; the rest
+is read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import IO, Any, Iterator, Mapping
+
+from h2h.clock import parse_time
+from h2h.errors import InputError
+from h2h.models import Mention, Person
+from h2h.textutil import valid_text
+
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class BadLine:
+    line: int
+    message: str
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Mention | BadLine]]:
+    """Parse a byte stream; splits on \\n only (U+2028 may sit inside a text)."""
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, BadLine(number, f"not UTF-8 (byte {exc.start})")
+            continue
+        try:
+            obj = json.loads(text)
+        except RecursionError:
+            yield number, BadLine(number, "JSON nested too deeply")
+            continue
+        except json.JSONDecodeError as exc:
+            yield number, BadLine(number, f"not JSON: {exc.msg} at column {exc.colno}")
+            continue
+        try:
+            yield number, parse_record(obj)
+        except InputError as exc:
+            yield number, BadLine(number, exc.message)
+
+
+def _id(value: Any, what: str) -> str:
+    if isinstance(value, bool) or value is None:
+        raise InputError(f"{what} must be a string or a number")
+    if isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, str) and value.strip():
+        return valid_text(value.strip())
+    raise InputError(f"{what} must be a non-empty string or a number")
+
+
+def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _id(value, key)
+    if not isinstance(value, str):
+        raise InputError(f"`{key}` must be a string")
+    return valid_text(value)
+
+
+def _bool(obj: Mapping[str, Any], key: str, default: bool | None) -> bool | None:
+    value = obj.get(key, default)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+        return value.lower() in ("true", "1", "yes")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise InputError(f"`{key}` must be true or false")
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def _author(value: Any, source: str) -> Person:
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        ident = _id(value, "`author`")
+        return Person(source=source, remote_id=ident, handle=ident)
+    if not isinstance(value, dict):
+        raise InputError("`author` must be an object or a string")
+    ident = value.get("id", value.get("handle"))
+    if ident is None:
+        raise InputError("`author` needs an `id` or a `handle`")
+    remote_id = _id(ident, "`author.id`")
+    handle = _opt_str(value, "handle") or remote_id
+    followers = value.get("followers")
+    if followers is not None:
+        try:
+            followers = int(float(followers))
+        except (TypeError, ValueError):
+            raise InputError("`author.followers` must be a number") from None
+        if followers < 0:
+            followers = None
+    created = value.get("created_at")
+    try:
+        created_at = parse_time(created) if created not in (None, "") else None
+    except ValueError as exc:
+        raise InputError(f"`author.created_at`: {exc}") from None
+    return Person(source=source, remote_id=remote_id, handle=handle, name=_opt_str(value, "name") or "",
+                  url=_opt_str(value, "url"), bot=_bool(value, "bot", None), followers=followers,
+                  created_at=created_at, raw=value)
+
+
+def parse_record(obj: Any) -> Mention:
+    if not isinstance(obj, dict):
+        raise InputError("a line must be a JSON object")
+    if _depth(obj) > MAX_DEPTH:
+        raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    missing = [k for k in ("id", "text", "created_at", "author") if k not in obj]
+    if missing:
+        raise InputError("missing required key" + ("s" if len(missing) > 1 else "") + ": " + ", ".join(missing))
+    source = _opt_str(obj, "source") or "import"
+    platform = _opt_str(obj, "platform") or source
+    text = obj["text"]
+    if not isinstance(text, str):
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = str(text)
+        else:
+            raise InputError("`text` must be a string")
+    try:
+        created_at = parse_time(obj["created_at"])
+    except ValueError as exc:
+        raise InputError(f"`created_at`: {exc}") from None
+    lang = _opt_str(obj, "lang")
+    return Mention(
+        source=source, platform=platform, remote_id=_id(obj["id"], "`id`"),
+        author=_author(obj["author"], source), text=valid_text(text), created_at=created_at,
+        url=_opt_str(obj, "url"), in_reply_to=_opt_str(obj, "in_reply_to"), thread=_opt_str(obj, "thread"),
+        to_me=bool(_bool(obj, "to_me", True)), from_me=bool(_bool(obj, "from_me", False)),
+        lang=lang.lower()[:8] if lang else None, raw=obj)
+
+
+def to_record(m: Mention) -> dict[str, Any]:
+    """A mention in the import format (the inverse of parse_record)."""
+    a = m.author
+    return {
+        "id": m.remote_id, "source": m.source, "platform": m.platform, "text": m.text,
+        "created_at": m.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "author": {"id": a.remote_id, "handle": a.handle, "name": a.name, "bot": a.bot,
+                   "followers": a.followers, "url": a.url},
+        "url": m.url, "in_reply_to": m.in_reply_to, "thread": m.thread,
+        "to_me": m.to_me, "from_me": m.from_me, "lang": m.lang,
+    }

@@ -1,0 +1,65 @@
+"""Which adapter serves which `type`: a built-in table plus the entry-point group
+`h2h.sources`. Nothing is imported until a source of that type is used, and a
+plugin that fails to load costs that one source, never the program.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from h2h.errors import ConfigError
+
+ENTRY_POINT_GROUP = "h2h.sources"
+
+# type -> "module:Class"; modules are imported only when the type is used.
+BUILTIN: dict[str, str] = {
+    "memory": "h2h.sources.memory:MemorySource",
+    "mastodon": "h2h.sources.mastodon:MastodonSource",
+    "bluesky": "h2h.sources.bluesky:BlueskySource",
+    "github": "h2h.sources.github:GitHubSource",
+    "reddit": "h2h.sources.reddit:RedditSource",
+    "hackernews": "h2h.sources.hackernews:HackerNewsSource",
+    "stackexchange": "h2h.sources.stackexchange:StackExchangeSource",
+    "rss": "h2h.sources.rss:FeedSource",
+    "discourse": "h2h.sources.discourse:DiscourseSource",
+    "lemmy": "h2h.sources.lemmy:LemmySource",
+    "x": "h2h.sources.x:XSource",
+}
+
+
+def _entry_points() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def known_types() -> set[str]:
+    return set(BUILTIN) | set(_entry_points())
+
+
+def load(kind: str) -> type:
+    """The adapter class for `kind`, or a ConfigError saying why it cannot be used."""
+    from h2h.sources.base import SOURCE_API_VERSION
+
+    if kind in BUILTIN:
+        module_name, _, attr = BUILTIN[kind].partition(":")
+        try:
+            return getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"the {kind} adapter is not available in this build: {exc}",
+                              hint="Upgrade h2h, or remove that source from the config.", code="plugin") from None
+    eps = _entry_points()
+    if kind not in eps:
+        raise ConfigError(f"no source adapter is installed for type {kind!r}",
+                          hint=f"Known types: {', '.join(sorted(known_types()))}.")
+    try:
+        cls = eps[kind].load()
+    except Exception as exc:  # a broken plugin must not take the program down
+        raise ConfigError(f"the plugin for source type {kind!r} failed to load: {type(exc).__name__}: {exc}",
+                          hint="Reinstall or remove that plugin; other sources still work.", code="plugin") from None
+    version = getattr(cls, "api_version", None)
+    if version != SOURCE_API_VERSION:
+        raise ConfigError(f"the plugin for source type {kind!r} speaks source API {version}, h2h speaks {SOURCE_API_VERSION}",
+                          hint="Upgrade the plugin or h2h so that they match.", code="plugin")
+    return cls

@@ -1,0 +1,82 @@
+"""Opening the SQLite database: file mode 0600, WAL, foreign keys, a busy timeout,
+and SQLite's errors turned into h2h's.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from h2h.errors import DatabaseLocked, StoreError
+
+BUSY_TIMEOUT_MS = 5000
+MEMORY = ":memory:"
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A connection in autocommit mode; transactions are explicit (see `transaction`)."""
+    if str(path) != MEMORY:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Create the file ourselves so it is never world-readable, even for a moment.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {path}: {exc.strerror}") from None
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if str(path) != MEMORY:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
+    return conn
+
+
+def translate(exc: sqlite3.Error, path: Path | str | None = None) -> StoreError:
+    text = str(exc)
+    where = f" ({path})" if path else ""
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return DatabaseLocked(f"the database is locked{where}")
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        return StoreError(f"the database file is damaged or not an h2h database{where}: {text}",
+                          hint="Move it aside and run again; h2h keeps backups next to it (*.bak-*).",
+                          code="database_corrupt")
+    if "disk" in text or "full" in text or "readonly" in text or "unable to open" in text:
+        return StoreError(f"cannot write the database{where}: {text}",
+                          hint="Free some disk space or check the file's permissions; nothing was half-written.",
+                          code="database_unwritable")
+    return StoreError(f"database error{where}: {text}")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, path: Path | str | None = None) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (KeyboardInterrupt included)."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
+    try:
+        yield conn
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise translate(exc, path) from None
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise translate(exc, path) from None

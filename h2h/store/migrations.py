@@ -1,0 +1,209 @@
+"""Named, ordered, forward-only schema migrations.
+
+Each runs in one transaction together with its row in `_h2h_migrations`. A
+database that already holds data is copied (`VACUUM INTO`) before a migration
+touches it, because it holds the user's decisions, not just a cache.
+Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Callable, Sequence
+
+from h2h import clock
+from h2h.errors import SchemaTooNew, StoreError
+from h2h.store.db import MEMORY, transaction, translate
+
+Migration = tuple[str, Sequence[str] | Callable[[sqlite3.Connection], None]]
+
+INITIAL = [
+    # --- derived: refetchable or recomputable -------------------------------
+    """CREATE TABLE persons (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        handle TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        url TEXT,
+        bot INTEGER,
+        followers INTEGER,
+        created_at TEXT,
+        raw TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        UNIQUE (source, remote_id))""",
+    "CREATE INDEX persons_handle ON persons (handle COLLATE NOCASE)",
+    """CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        person_id INTEGER NOT NULL REFERENCES persons (id),
+        thread_root TEXT NOT NULL,
+        standalone INTEGER NOT NULL DEFAULT 0,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        last_reply_at TEXT,
+        waiting_since TEXT,
+        latest_mention_id INTEGER,
+        unanswered INTEGER NOT NULL DEFAULT 0,
+        messages INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'open'
+            CHECK (state IN ('open', 'answered', 'done', 'snoozed', 'ignored')),
+        active INTEGER NOT NULL DEFAULT 1,
+        state_mark TEXT,
+        snooze_until TEXT,
+        section TEXT NOT NULL DEFAULT 'reply',
+        base_score REAL NOT NULL DEFAULT 0,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        lang TEXT,
+        engine TEXT,
+        UNIQUE (source, thread_root, person_id))""",
+    "CREATE INDEX conversations_queue ON conversations (active, section, base_score DESC)",
+    "CREATE INDEX conversations_person ON conversations (person_id, first_at)",
+    "CREATE INDEX conversations_standalone ON conversations (source, person_id, standalone, last_at)",
+    """CREATE TABLE mentions (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        person_id INTEGER NOT NULL REFERENCES persons (id),
+        conversation_id INTEGER REFERENCES conversations (id),
+        role TEXT NOT NULL CHECK (role IN ('person', 'me', 'team')),
+        text TEXT NOT NULL,
+        url TEXT,
+        created_at TEXT NOT NULL,
+        in_reply_to TEXT,
+        thread TEXT,
+        thread_root TEXT NOT NULL,
+        to_me INTEGER NOT NULL,
+        from_me INTEGER NOT NULL,
+        lang TEXT,
+        raw TEXT,
+        signals TEXT,
+        evidence TEXT,
+        engine TEXT,
+        ingested_at TEXT NOT NULL,
+        UNIQUE (source, remote_id))""",
+    "CREATE INDEX mentions_conversation ON mentions (conversation_id, created_at)",
+    "CREATE INDEX mentions_thread ON mentions (source, thread_root)",
+    "CREATE INDEX mentions_reply ON mentions (source, in_reply_to)",
+    "CREATE INDEX mentions_person ON mentions (person_id, created_at)",
+    # --- record: the user's work; keyed by stable text ids, never by rowid ---
+    """CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        conversation TEXT NOT NULL,
+        action TEXT NOT NULL,
+        at TEXT NOT NULL,
+        until TEXT,
+        detail TEXT)""",
+    "CREATE INDEX actions_conversation ON actions (conversation, at)",
+    """CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        conversation TEXT NOT NULL,
+        text TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        lang TEXT,
+        intent TEXT,
+        lint TEXT NOT NULL DEFAULT '[]',
+        edited INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL)""",
+    "CREATE INDEX drafts_conversation ON drafts (conversation, id)",
+    """CREATE TABLE replies (
+        id INTEGER PRIMARY KEY,
+        conversation TEXT NOT NULL,
+        source TEXT NOT NULL,
+        in_reply_to TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'manual')),
+        remote_id TEXT,
+        url TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT)""",
+    "CREATE INDEX replies_conversation ON replies (conversation, id)",
+    """CREATE TABLE cursors (
+        source TEXT PRIMARY KEY,
+        cursor TEXT,
+        updated_at TEXT NOT NULL)""",
+    """CREATE TABLE person_flags (
+        source TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        vip INTEGER NOT NULL DEFAULT 0,
+        muted INTEGER NOT NULL DEFAULT 0,
+        note TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (source, remote_id))""",
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT)""",
+]
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", INITIAL),
+]
+
+
+def _ensure_table(conn: sqlite3.Connection) -> None:
+    conn.execute("""CREATE TABLE IF NOT EXISTS _h2h_migrations (
+        name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)""")
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    _ensure_table(conn)
+    return [r[0] for r in conn.execute("SELECT name FROM _h2h_migrations ORDER BY name")]
+
+
+def _has_data(conn: sqlite3.Connection) -> bool:
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_h2h_migrations'")]
+    return any(conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables)
+
+
+def backup(conn: sqlite3.Connection, path: Path, before: str) -> Path:
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.bak-{stamp}-before-{before}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.bak-{stamp}-{n}-before-{before}")
+    try:
+        conn.execute("VACUUM INTO ?", (str(target),))
+        target.chmod(0o600)
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"could not back up the database before migrating it: {exc}",
+                         hint="Free some disk space next to the database, then run again; nothing was changed.") from None
+    return target
+
+
+def migrate(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
+    """Apply what is missing, in order; returns the names applied."""
+    try:
+        done = set(applied(conn))
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
+    known = {name for name, _ in migrations}
+    unknown = sorted(done - known)
+    if unknown:
+        raise SchemaTooNew(f"the database has migrations this h2h does not know: {', '.join(unknown)}")
+    pending = [(name, step) for name, step in migrations if name not in done]
+    if not pending:
+        return []
+    if str(path) != MEMORY and _has_data(conn):
+        backup(conn, Path(path), pending[0][0])
+    names = []
+    for name, step in pending:
+        with transaction(conn, path):
+            if callable(step):
+                step(conn)
+            else:
+                for statement in step:
+                    conn.execute(statement)
+            conn.execute("INSERT INTO _h2h_migrations (name, applied_at) VALUES (?, ?)",
+                         (name, clock.iso(clock.now())))
+        names.append(name)
+    return names

@@ -1,0 +1,320 @@
+"""The one interface to the database. Every SQL statement h2h runs is in store/.
+
+Rows come back as mappings (sqlite3.Row); callers read columns by name, so a
+second backend only has to return the same names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from h2h import clock
+from h2h.errors import NotFound, UsageError
+from h2h.models import Mention, Person
+from h2h.store import db, migrations
+
+Row = sqlite3.Row
+
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+def conversation_key(source: str, thread_root: str, person_remote_id: str, length: int = 8) -> str:
+    """A short id that is the same in every database for the same conversation."""
+    digest = hashlib.sha1(f"{source}\0{thread_root}\0{person_remote_id}".encode("utf-8", "replace")).digest()
+    bits = int.from_bytes(digest, "big")
+    return "".join(_B32[(bits >> (155 - 5 * i)) & 31] for i in range(length))
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path | str):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str) -> "Store":
+        conn = db.connect(path)
+        try:
+            migrations.migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        with db.transaction(self.conn, self.path):
+            yield self
+
+    def _q(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
+
+    # --- meta ------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._q("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._q("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value))
+
+    # --- persons ---------------------------------------------------------------
+    def upsert_person(self, p: Person, platform: str, seen_at: str) -> int:
+        row = self._q(
+            """INSERT INTO persons (source, remote_id, platform, handle, name, url, bot, followers,
+                                    created_at, raw, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (source, remote_id) DO UPDATE SET
+                 handle = excluded.handle,
+                 name = CASE WHEN excluded.name != '' THEN excluded.name ELSE persons.name END,
+                 url = COALESCE(excluded.url, persons.url),
+                 bot = COALESCE(excluded.bot, persons.bot),
+                 followers = COALESCE(excluded.followers, persons.followers),
+                 created_at = COALESCE(excluded.created_at, persons.created_at),
+                 raw = COALESCE(excluded.raw, persons.raw),
+                 first_seen = MIN(persons.first_seen, excluded.first_seen),
+                 last_seen = MAX(persons.last_seen, excluded.last_seen)
+               RETURNING id""",
+            (p.source, p.remote_id, platform, p.handle, p.name, p.url,
+             None if p.bot is None else int(p.bot), p.followers,
+             clock.iso(p.created_at) if p.created_at else None, _json(p.raw), seen_at, seen_at)).fetchone()
+        return row[0]
+
+    def person(self, person_id: int) -> Row:
+        row = self._q("SELECT * FROM persons WHERE id = ?", (person_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no person {person_id}")
+        return row
+
+    def person_flags(self, source: str, remote_id: str) -> Row | None:
+        return self._q("SELECT * FROM person_flags WHERE source = ? AND remote_id = ?",
+                       (source, remote_id)).fetchone()
+
+    def set_person_flags(self, source: str, remote_id: str, *, vip: bool | None = None,
+                         muted: bool | None = None, note: str | None = None) -> None:
+        now = clock.iso(clock.now())
+        self._q("""INSERT INTO person_flags (source, remote_id, vip, muted, note, updated_at)
+                   VALUES (?, ?, COALESCE(?, 0), COALESCE(?, 0), ?, ?)
+                   ON CONFLICT (source, remote_id) DO UPDATE SET
+                     vip = COALESCE(?, vip), muted = COALESCE(?, muted),
+                     note = COALESCE(?, note), updated_at = excluded.updated_at""",
+                (source, remote_id, vip, muted, note, now, vip, muted, note))
+
+    def person_conversations(self, person_id: int) -> list[Row]:
+        return self._q("SELECT * FROM conversations WHERE person_id = ? ORDER BY first_at",
+                       (person_id,)).fetchall()
+
+    def previous_conversations(self, person_id: int, before: str) -> int:
+        row = self._q("SELECT count(*) FROM conversations WHERE person_id = ? AND first_at < ?",
+                      (person_id, before)).fetchone()
+        return row[0]
+
+    # --- mentions --------------------------------------------------------------
+    def mention(self, source: str, remote_id: str) -> Row | None:
+        return self._q("SELECT * FROM mentions WHERE source = ? AND remote_id = ?", (source, remote_id)).fetchone()
+
+    def insert_mention(self, m: Mention, *, person_id: int, conversation_id: int | None, role: str,
+                       thread_root: str, signals: Mapping[str, Any], evidence: Mapping[str, Any],
+                       engine: str, ingested_at: str) -> int:
+        row = self._q(
+            """INSERT INTO mentions (source, remote_id, platform, person_id, conversation_id, role, text, url,
+                                     created_at, in_reply_to, thread, thread_root, to_me, from_me, lang, raw,
+                                     signals, evidence, engine, ingested_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+            (m.source, m.remote_id, m.platform, person_id, conversation_id, role, m.text, m.url,
+             clock.iso(m.created_at), m.in_reply_to, m.thread, thread_root, int(m.to_me), int(m.from_me),
+             m.lang, _json(m.raw), _json(signals), _json(evidence), engine, ingested_at)).fetchone()
+        return row[0]
+
+    def update_mention(self, mention_id: int, m: Mention, *, role: str, signals: Mapping[str, Any],
+                       evidence: Mapping[str, Any], engine: str) -> None:
+        self._q("""UPDATE mentions SET text = ?, url = ?, lang = ?, raw = ?, role = ?, to_me = ?, from_me = ?,
+                                      signals = ?, evidence = ?, engine = ? WHERE id = ?""",
+                (m.text, m.url, m.lang, _json(m.raw), role, int(m.to_me), int(m.from_me),
+                 _json(signals), _json(evidence), engine, mention_id))
+
+    def set_mention_signals(self, mention_id: int, signals: Mapping[str, Any], evidence: Mapping[str, Any],
+                            engine: str) -> None:
+        self._q("UPDATE mentions SET signals = ?, evidence = ?, engine = ? WHERE id = ?",
+                (_json(signals), _json(evidence), engine, mention_id))
+
+    def mentions_needing_signals(self, engine: str, limit: int) -> list[Row]:
+        return self._q("SELECT id, text, lang FROM mentions WHERE engine IS NOT ? LIMIT ?",
+                       (engine, limit)).fetchall()
+
+    def conversation_messages(self, conv: Row) -> list[Row]:
+        """The person's messages and our replies to them, oldest first."""
+        return self._q(
+            """SELECT m.*, p.handle, p.name, p.bot AS person_bot FROM mentions m JOIN persons p ON p.id = m.person_id
+               WHERE m.conversation_id = :id
+                  OR (m.source = :source AND m.thread_root = :root AND m.role != 'person'
+                      AND m.in_reply_to IN (SELECT remote_id FROM mentions
+                                            WHERE conversation_id = :id AND role = 'person'))
+               ORDER BY m.created_at, m.id""",
+            {"id": conv["id"], "source": conv["source"], "root": conv["thread_root"]}).fetchall()
+
+    def person_mentions(self, person_id: int, limit: int = 50) -> list[Row]:
+        return self._q("SELECT * FROM mentions WHERE person_id = ? ORDER BY created_at DESC LIMIT ?",
+                       (person_id, limit)).fetchall()
+
+    # --- conversations ---------------------------------------------------------
+    def find_conversation(self, source: str, thread_root: str, person_id: int) -> Row | None:
+        return self._q("SELECT * FROM conversations WHERE source = ? AND thread_root = ? AND person_id = ?",
+                       (source, thread_root, person_id)).fetchone()
+
+    def latest_standalone(self, source: str, person_id: int) -> Row | None:
+        return self._q("""SELECT * FROM conversations WHERE source = ? AND person_id = ? AND standalone = 1
+                          ORDER BY last_at DESC LIMIT 1""", (source, person_id)).fetchone()
+
+    def thread_conversations(self, source: str, thread_root: str) -> list[Row]:
+        return self._q("""SELECT c.* FROM conversations c WHERE c.source = ? AND c.thread_root = ?
+                          ORDER BY c.last_at DESC""", (source, thread_root)).fetchall()
+
+    def create_conversation(self, *, source: str, platform: str, person_id: int, person_remote_id: str,
+                            thread_root: str, standalone: bool, first_at: str) -> Row:
+        length = 8
+        while True:
+            key = conversation_key(source, thread_root, person_remote_id, length)
+            clash = self._q("SELECT 1 FROM conversations WHERE key = ?", (key,)).fetchone()
+            if not clash:
+                break
+            length += 2  # vanishingly rare; a longer key stays stable for this conversation
+        return self._q(
+            """INSERT INTO conversations (key, source, platform, person_id, thread_root, standalone,
+                                          first_at, last_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *""",
+            (key, source, platform, person_id, thread_root, int(standalone), first_at, first_at)).fetchone()
+
+    def conversation_by_id(self, conv_id: int) -> Row:
+        return self._q("SELECT * FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+
+    def conversation(self, ident: str) -> Row:
+        """By full key or an unambiguous prefix of at least 4 characters."""
+        ident = ident.strip().lower()
+        row = self._q("SELECT * FROM conversations WHERE key = ?", (ident,)).fetchone()
+        if row:
+            return row
+        if len(ident) >= 4 and all(c in _B32 for c in ident):
+            rows = self._q("SELECT * FROM conversations WHERE key >= ? AND key < ? LIMIT 6",
+                           (ident, ident + "\x7f")).fetchall()
+            if len(rows) == 1:
+                return rows[0]
+            if len(rows) > 1:
+                raise UsageError(f"{ident!r} matches several conversations: "
+                                 + ", ".join(r["key"] for r in rows[:5]),
+                                 hint="Type more characters of the id.")
+        raise NotFound(f"no conversation {ident!r}")
+
+    def save_conversation(self, conv_id: int, values: Mapping[str, Any]) -> None:
+        cols = ", ".join(f"{k} = :{k}" for k in values)
+        self._q(f"UPDATE conversations SET {cols} WHERE id = :_id", {**values, "_id": conv_id})
+
+    def conversation_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
+        return [r[0] for r in self._q("SELECT id FROM conversations WHERE id > ? ORDER BY id LIMIT ?",
+                                      (after, limit))]
+
+    # --- the queue ---------------------------------------------------------------
+    def queue_scan(self, section: str, *, source: str | None = None) -> Iterator[Row]:
+        """Active conversations of a section, best base score first (the index order)."""
+        sql = """SELECT c.id, c.key, c.base_score, c.state, c.snooze_until, c.waiting_since, c.last_at,
+                        c.person_id, c.source
+                 FROM conversations c WHERE c.active = 1 AND c.section = ?"""
+        params: list[Any] = [section]
+        if source:
+            sql += " AND c.source = ?"
+            params.append(source)
+        sql += " ORDER BY c.base_score DESC"
+        yield from self._q(sql, params)
+
+    def queue_details(self, conv_ids: Sequence[int]) -> dict[int, Row]:
+        if not conv_ids:
+            return {}
+        marks = ",".join("?" * len(conv_ids))
+        rows = self._q(
+            f"""SELECT c.*, p.handle, p.name, p.url AS person_url, p.remote_id AS person_remote_id,
+                       p.platform AS person_platform, m.text, m.url AS mention_url, m.remote_id AS mention_remote_id
+                FROM conversations c
+                JOIN persons p ON p.id = c.person_id
+                LEFT JOIN mentions m ON m.id = c.latest_mention_id
+                WHERE c.id IN ({marks})""", list(conv_ids)).fetchall()
+        return {r["id"]: r for r in rows}
+
+    def unanswered_mentions(self, conv_id: int, since: str | None) -> list[Row]:
+        return self._q("""SELECT source, remote_id, created_at FROM mentions
+                          WHERE conversation_id = ? AND role = 'person' AND (? IS NULL OR created_at >= ?)
+                          ORDER BY created_at, id""", (conv_id, since, since)).fetchall()
+
+    def count_active(self, section: str, now: str, source: str | None = None) -> int:
+        sql = """SELECT count(*) FROM conversations WHERE active = 1 AND section = ?
+                 AND (state = 'open' OR snooze_until <= ?)"""
+        params: list[Any] = [section, now]
+        if source:
+            sql += " AND source = ?"
+            params.append(source)
+        return self._q(sql, params).fetchone()[0]
+
+    # --- the user's record -------------------------------------------------------
+    def record_action(self, conversation: str, action: str, at: str, until: str | None = None,
+                      detail: Mapping[str, Any] | None = None) -> None:
+        self._q("INSERT INTO actions (conversation, action, at, until, detail) VALUES (?, ?, ?, ?, ?)",
+                (conversation, action, at, until, _json(detail)))
+
+    def actions(self, conversation: str) -> list[Row]:
+        return self._q("SELECT * FROM actions WHERE conversation = ? ORDER BY at, id", (conversation,)).fetchall()
+
+    def save_draft(self, conversation: str, text: str, *, backend: str, lang: str | None, intent: str,
+                   lint: Iterable[Mapping[str, Any]], edited: bool, created_at: str) -> int:
+        row = self._q("""INSERT INTO drafts (conversation, text, backend, lang, intent, lint, edited, created_at)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                      (conversation, text, backend, lang, intent, _json(list(lint)), int(edited),
+                       created_at)).fetchone()
+        return row[0]
+
+    def latest_draft(self, conversation: str) -> Row | None:
+        return self._q("SELECT * FROM drafts WHERE conversation = ? ORDER BY id DESC LIMIT 1",
+                       (conversation,)).fetchone()
+
+    def recent_draft_texts(self, limit: int = 20) -> list[str]:
+        return [r[0] for r in self._q("SELECT text FROM drafts ORDER BY id DESC LIMIT ?", (limit,))]
+
+    def replies(self, conversation: str) -> list[Row]:
+        return self._q("SELECT * FROM replies WHERE conversation = ? ORDER BY id", (conversation,)).fetchall()
+
+    # --- cursors ---------------------------------------------------------------
+    def get_cursor(self, source: str) -> str | None:
+        row = self._q("SELECT cursor FROM cursors WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(self, source: str, cursor: str | None) -> None:
+        self._q("""INSERT INTO cursors (source, cursor, updated_at) VALUES (?, ?, ?)
+                   ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at""",
+                (source, cursor, clock.iso(clock.now())))
+
+    # --- counts for status lines -------------------------------------------------
+    def totals(self) -> dict[str, int]:
+        row = self._q("""SELECT (SELECT count(*) FROM mentions) AS mentions,
+                                (SELECT count(*) FROM conversations) AS conversations,
+                                (SELECT count(*) FROM persons) AS persons""").fetchone()
+        return dict(row)

@@ -1,0 +1,1 @@
+"""Signals per message, then a score that is a sum of visible reasons. Pure functions."""

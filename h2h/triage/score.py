@@ -1,0 +1,166 @@
+"""A conversation's verdict: its section and a score that is the sum of its reasons.
+
+Pure: plain facts in, a `Triage` out. The waiting-time term is the only part
+that depends on the clock; it is added at query time by `waiting_reason`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from h2h.clock import human_duration
+from h2h.models import Reason, Signals, Triage
+
+ENGINE = "score-1"
+THRESHOLD = 0.5     # a signal at or above this decides a section
+FLOOR = 0.2         # below this a signal earns no points (and so no reason)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the engine knows about one conversation, all plain data."""
+
+    signals: Sequence[Signals]          # the person's unanswered messages (all of them if none is)
+    role: str = "person"                # "person", "me" or "team": who wrote them
+    to_me: bool = True                  # addressed to us (mention, reply, DM), not a keyword match
+    person_bot: bool | None = None      # the platform says the account is automated
+    bot_hints: Sequence[str] = ()       # behaviour that looks automated
+    brand: bool = False                 # a brand or media account
+    previous_conversations: int = 0
+    vip: bool = False
+    muted: bool = False
+    followers: int | None = None
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+
+def _quote(evidence: Mapping[str, Sequence[str]], name: str) -> str:
+    found = [e for e in evidence.get(name, ()) if e]
+    if not found:
+        return ""
+    shown = ", ".join(f"'{e}'" for e in found[:2])
+    return f" ({shown})"
+
+
+def _merge(signals: Sequence[Signals]) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
+    """The strongest value of each signal across messages, and what showed it."""
+    values: dict[str, float] = {}
+    evidence: dict[str, tuple[str, ...]] = {}
+    for s in signals:
+        for name, value in s.values().items():
+            if value > values.get(name, 0.0):
+                values[name] = value
+                evidence[name] = tuple(s.evidence.get(name, ()))
+    return values, evidence
+
+
+def triage(facts: Facts) -> Triage:
+    w = facts.weights
+    values, ev = _merge(facts.signals)
+    v = lambda name: values.get(name, 0.0)  # noqa: E731
+    reasons: list[Reason] = []
+
+    def add(code: str, label: str, strength: float = 1.0) -> None:
+        points = w.get(code, 0.0) * strength
+        if points:
+            reasons.append(Reason(code, label, points))
+
+    def signal(code: str, name: str, label: str) -> None:
+        if v(name) >= FLOOR:
+            add(code, label + _quote(ev, name), v(name))
+
+    # Who wrote it.
+    own = facts.role in ("me", "team")
+    bot_strength = 1.0 if facts.person_bot else max(v("bot"), 0.7 if facts.bot_hints else 0.0)
+    if own:
+        add("own", "our own account" if facts.role == "me" else "a teammate's message")
+    if facts.muted:
+        add("muted", "muted person")
+    if bot_strength >= FLOOR and not own:
+        why = "the platform flags the account as automated" if facts.person_bot else (
+            "looks automated" + (f" ({', '.join(facts.bot_hints[:2])})" if facts.bot_hints else _quote(ev, "bot")))
+        add("bot", why, bot_strength)
+    if facts.brand and not own:
+        add("brand", "a brand or media account")
+
+    # What they said.
+    signal("question", "question", "asks a question")
+    signal("request", "request", "asks for help")
+    signal("complaint", "complaint", "reports a problem")
+    signal("urgent", "urgent", "sounds urgent")
+    if v("negative") >= FLOOR and v("toxic") < THRESHOLD:
+        signal("negative", "negative", "sounds unhappy")
+    signal("spam", "spam", "looks like spam")
+    if v("toxic") >= FLOOR:
+        add("toxic", "hostile: answer calmly or not at all" + _quote(ev, "toxic"), v("toxic"))
+    needs = max(v("question"), v("request"), v("complaint"))
+    if v("positive") >= FLOOR and needs < THRESHOLD:
+        add("praise", "says something kind" + _quote(ev, "positive"), v("positive"))
+
+    # Who they are to us.
+    if not own:
+        if facts.to_me:
+            add("to_me", "wrote to us")
+        else:
+            add("keyword_only", "mentions us without tagging us")
+        if facts.previous_conversations == 0:
+            add("first_contact", "first time writing to us: welcome them")
+        else:
+            n = facts.previous_conversations
+            add("returning", f"has talked with us before ({n} conversation{'s' if n > 1 else ''})",
+                min(1.0, n / 3))
+        if facts.vip:
+            add("vip", "VIP")
+        if facts.followers and facts.followers >= 100:
+            add("reach", f"reaches {_count(facts.followers)} followers",
+                min(1.0, math.log10(facts.followers) / 6))
+        extra = len(facts.signals) - 1
+        if extra > 0:
+            add("followup", f"wrote {extra + 1} times without an answer", min(extra, 3))
+
+    section = _section(own, facts.muted, bot_strength, v, needs)
+    return Triage(section=section, score=sum(r.points for r in reasons), reasons=tuple(reasons))
+
+
+def _section(own: bool, muted: bool, bot: float, v, needs: float) -> str:  # type: ignore[no-untyped-def]
+    if own or muted or bot >= THRESHOLD:
+        return "noise"
+    if v("spam") >= THRESHOLD and needs < THRESHOLD:
+        return "noise"
+    if v("toxic") >= THRESHOLD:
+        return "careful"
+    if v("positive") >= THRESHOLD and needs < THRESHOLD and v("negative") < THRESHOLD:
+        return "thanks"
+    return "reply"
+
+
+def _count(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return str(n)
+
+
+def waiting_curve(waiting_s: float, sla_s: float) -> float:
+    """0 at first, rising fastest early, 1 at the SLA and flat after: never decreasing."""
+    if waiting_s <= 0 or sla_s <= 0:
+        return 0.0 if waiting_s <= 0 else 1.0
+    x = min(1.0, waiting_s / sla_s)
+    return 1.0 - (1.0 - x) ** 2
+
+
+def waiting_reason(waiting_s: float, sla_s: float, weight: float) -> Reason:
+    points = weight * waiting_curve(waiting_s, sla_s)
+    late = " (past the SLA)" if waiting_s > sla_s else ""
+    return Reason("waiting", f"waiting {human_duration(waiting_s)}{late}", points)
+
+
+def fingerprint(weights: Mapping[str, float], extra: Mapping[str, object], signals_engine: str) -> str:
+    """Changes whenever stored verdicts would change: engine versions, weights, VIPs, handles..."""
+    blob = json.dumps({"engine": ENGINE, "signals": signals_engine, "w": dict(sorted(weights.items())),
+                       "x": extra}, sort_keys=True, default=str)
+    return ENGINE + ":" + hashlib.sha1(blob.encode()).hexdigest()[:12]
