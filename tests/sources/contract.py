@@ -1,0 +1,116 @@
+"""The contract every source adapter passes (DESIGN §4, §9).
+
+A test module subclasses `SourceContract` and provides three fixtures:
+
+- `source`: an adapter wired to a scenario (a loopback server replaying real
+  recordings, or memory) holding at least two mentions;
+- `failing_source`: a function `kind -> adapter` whose next fetch fails as
+  `kind` says, for each kind in `failure_kinds`;
+- `sent_count`: a function `() -> int`, how many posts the platform received
+  (only used when `supports_send`).
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any, Callable, ClassVar
+
+import pytest
+
+from h2h import errors
+from h2h.models import Mention, Person, SentReply, Thread
+from h2h.sources.base import SOURCE_API_VERSION, Page, Source
+
+EXPECTED = {
+    "auth": errors.AuthError,
+    "not_found": errors.NotFound,
+    "rate_limited": errors.RateLimited,
+    "malformed": errors.SourceError,
+    "server": errors.RemoteError,
+}
+MAX_PAGES = 1000
+
+
+def fetch_all(source: Source, cursor: str | None = None) -> list[Page]:
+    pages = []
+    for page in source.fetch_mentions(cursor):
+        pages.append(page)
+        assert len(pages) < MAX_PAGES, "pagination never ends"
+    return pages
+
+
+class SourceContract:
+    failure_kinds: ClassVar[tuple[str, ...]] = ("auth", "malformed")
+    supports_send: ClassVar[bool] = True
+
+    def test_declares_type_and_api_version(self, source: Source) -> None:
+        assert isinstance(source, Source)
+        assert isinstance(type(source).type, str) and type(source).type
+        assert type(source).api_version == SOURCE_API_VERSION
+
+    def test_whoami_is_a_person(self, source: Source) -> None:
+        me = source.whoami()
+        assert isinstance(me, Person)
+        assert me.handle
+
+    def test_mentions_are_models_with_raw_kept(self, source: Source) -> None:
+        mentions = [m for p in fetch_all(source) for m in p.mentions]
+        assert len(mentions) >= 2
+        for m in mentions:
+            assert isinstance(m, Mention) and isinstance(m.author, Person)
+            assert m.source == source.name
+            assert m.remote_id and isinstance(m.remote_id, str)
+            assert m.created_at.tzinfo is not None and m.created_at.utcoffset() == timezone.utc.utcoffset(None)
+            assert isinstance(m.text, str) and "<p>" not in m.text and "<br" not in m.text
+            assert m.raw, "the platform's JSON must be kept in raw"
+
+    def test_ids_are_unique(self, source: Source) -> None:
+        ids = [m.remote_id for p in fetch_all(source) for m in p.mentions]
+        assert len(ids) == len(set(ids))
+
+    def test_pagination_ends_and_resumes_without_duplicates(self, source: Source) -> None:
+        pages = fetch_all(source)
+        seen = {m.remote_id for p in pages for m in p.mentions}
+        last = next((p.cursor for p in reversed(pages) if p.cursor is not None), None)
+        if last is not None:
+            again = {m.remote_id for p in fetch_all(source, last) for m in p.mentions}
+            assert not (again & seen), "resuming from the final cursor returned mentions already fetched"
+
+    def test_intermediate_cursors_lose_nothing(self, source: Source) -> None:
+        pages = fetch_all(source)
+        everything = {m.remote_id for p in pages for m in p.mentions}
+        for k, page in enumerate(pages[:-1]):
+            if page.cursor is None:
+                continue
+            before = {m.remote_id for p in pages[: k + 1] for m in p.mentions}
+            rest = {m.remote_id for p in fetch_all(source, page.cursor) for m in p.mentions}
+            assert everything - before <= rest, f"resuming after page {k} lost mentions"
+
+    def test_thread_holds_models(self, source: Source) -> None:
+        first = next(m for p in fetch_all(source) for m in p.mentions)
+        thread = source.fetch_thread(first)
+        assert isinstance(thread, Thread)
+        assert all(isinstance(m, Mention) for m in thread.mentions)
+
+    def test_errors_map_to_h2h_errors(self, failing_source: Callable[[str], Source]) -> None:
+        for kind in self.failure_kinds:
+            broken = failing_source(kind)
+            with pytest.raises(EXPECTED[kind]):
+                fetch_all(broken)
+
+    def test_send_is_idempotent(self, source: Source, sent_count: Callable[[], int]) -> None:
+        first = next(m for p in fetch_all(source) for m in p.mentions)
+        if not self.supports_send:
+            with pytest.raises(errors.NotSupported):
+                source.send_reply(first, "hello", key="k-1")
+            return
+        before = sent_count()
+        a = source.send_reply(first, "Thanks, looking into it.", key="h2h-test-key-1")
+        b = source.send_reply(first, "Thanks, looking into it.", key="h2h-test-key-1")
+        assert isinstance(a, SentReply) and isinstance(b, SentReply)
+        assert a.remote_id == b.remote_id
+        assert sent_count() - before == 1, "the same key must post once"
+
+
+def pages_of(source: Source) -> list[Any]:
+    return fetch_all(source)
