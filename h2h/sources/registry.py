@@ -63,3 +63,13 @@ def load(kind: str) -> type:
         raise ConfigError(f"the plugin for source type {kind!r} speaks source API {version}, h2h speaks {SOURCE_API_VERSION}",
                           hint="Upgrade the plugin or h2h so that they match.", code="plugin")
     return cls
+
+
+def build(source_config: Any, session: Any = None) -> Any:
+    """A ready adapter for one `[sources.NAME]` table (see config.SourceConfig)."""
+    cls = load(source_config.type)
+    if session is None:
+        from h2h.sources.http import make_session
+
+        session = make_session()
+    return cls.from_config(source_config.name, source_config.table, session)
