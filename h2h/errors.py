@@ -27,7 +27,7 @@ class H2HError(Exception):
 
     code = "error"
     exit_code = ExitCode.ERROR
-    hint = ""
+    hint = "Run the command again with --verbose for more detail."
 
     def __init__(self, message: str, *, hint: str | None = None, code: str | None = None):
         super().__init__(message)

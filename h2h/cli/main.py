@@ -4,7 +4,7 @@ place where exceptions become messages and exit codes.
 
 from __future__ import annotations
 
-import os
+import signal
 import sys
 from typing import Annotated, Optional
 
@@ -68,6 +68,9 @@ def _is_click_error(exc: BaseException) -> bool:
 def main(argv: list[str] | None = None) -> None:
     from h2h.errors import ExitCode, H2HError
 
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        # A closed pipe (`h2h queue | head`) ends h2h quietly, as it does other Unix tools.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = sys.argv[1:] if argv is None else list(argv)
     rt = runtime.current = runtime.Runtime()
     rt.json = "--json" in args  # known before parsing, so usage errors can be JSON too
@@ -76,16 +79,14 @@ def main(argv: list[str] | None = None) -> None:
         command = typer.main.get_command(app)
         result = command.main(args=args, prog_name="h2h", standalone_mode=False)
         code = result if isinstance(result, int) else ExitCode.OK
+        if code == ExitCode.INTERRUPTED:  # the framework turns Ctrl-C into this code, silently
+            code = _report("interrupted", "interrupted", "Nothing half-done was kept; run the command again.",
+                           ExitCode.INTERRUPTED)
     except H2HError as exc:
         code = _report(exc.code, exc.message, exc.hint, exc.exit_code)
     except KeyboardInterrupt:
         code = _report("interrupted", "interrupted", "Nothing half-done was kept; run the command again.",
                        ExitCode.INTERRUPTED)
-    except BrokenPipeError:
-        # The reader stopped reading (`h2h queue | head`): not an error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        code = ExitCode.OK
     except Exception as exc:  # noqa: BLE001 - this is the one error boundary
         if _is_click_error(exc):
             name = type(exc).__name__
