@@ -1,0 +1,79 @@
+"""Reading an adapter's own keys from its `[sources.NAME]` table.
+
+Each reader names the exact key in its error (`sources.hn.page_size`) so the
+user knows which line to fix; config.py has already checked `type`, `url`,
+`token_env` and `token_cmd`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from h2h.clock import parse_duration
+from h2h.errors import ConfigError
+
+
+def _key(name: str, key: str) -> str:
+    return f"sources.{name}.{key}"
+
+
+def text(name: str, table: Mapping[str, Any], key: str, default: str | None = None, *,
+         required: bool = False, example: str = "") -> str | None:
+    value = table.get(key, default)
+    if value is None or value == "":
+        if required:
+            raise ConfigError(f"{_key(name, key)} is required" + (f", e.g. {key} = {example}" if example else ""),
+                              hint="Add it to the source's table; config.example.toml shows one.")
+        return default
+    if not isinstance(value, str):
+        raise ConfigError(f"{_key(name, key)} must be a string, not {value!r}")
+    return value
+
+
+def strings(name: str, table: Mapping[str, Any], key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    value = table.get(key)
+    if value is None:
+        return default
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{_key(name, key)} must be a list of non-empty strings, not {value!r}")
+    return tuple(v.strip() for v in value)
+
+
+def integer(name: str, table: Mapping[str, Any], key: str, default: int, *, low: int, high: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{_key(name, key)} must be a whole number from {low} to {high}, not {value!r}")
+    return value
+
+
+def flag(name: str, table: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{_key(name, key)} must be true or false, not {value!r}")
+    return value
+
+
+def duration(name: str, table: Mapping[str, Any], key: str, default: str) -> float:
+    """A positive duration in seconds (`"7d"`, `"12h"`, `"1h30m"`)."""
+    value = table.get(key, default)
+    try:
+        seconds = parse_duration(value).total_seconds() if isinstance(value, str) else 0.0
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise ConfigError(f"{_key(name, key)} must be a duration such as \"7d\" or \"12h\", not {value!r}")
+    return seconds
+
+
+def lookback(name: str, table: Mapping[str, Any], default: str = "7d") -> float:
+    """How far back the very first fetch reaches, in seconds (`lookback = "7d"`)."""
+    return duration(name, table, "lookback", default)
+
+
+def url(name: str, table: Mapping[str, Any], default: str) -> str:
+    value = text(name, table, "url", default) or default
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{_key(name, 'url')} must start with https:// (or http:// for a local server), not {value!r}")
+    return value.rstrip("/")
