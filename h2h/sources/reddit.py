@@ -279,7 +279,7 @@ class RedditSource:
                         str(data.get("author_fullname") or author), handle=author,
                         url=None if deleted else f"{SITE}/user/{author}")
         link = self._link_of(data, fullname)
-        url = data.get("permalink") or (str(data.get("context") or "").split("?")[0] or None)
+        url = str(data.get("permalink") or data.get("context") or "").split("?")[0] or None
         me = self.username or (self._me.handle if self._me else None)
         return Mention(source=self.name, platform="reddit", remote_id=fullname, author=person,
                        text=valid_text(text), created_at=clock.parse_time(created),

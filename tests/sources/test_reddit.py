@@ -160,7 +160,7 @@ def test_keyword_search_asks_for_the_newest_posts(httpserver: HTTPServer, reddit
     assert post.in_reply_to is None and post.thread == "t3_3gpbiu"
     assert post.text.startswith("[PRAW][OAuth2Util] Problem using get_banned() : raise Forbidden(_raw=response)"
                                 "\n\n# solved\n\nProblem solved with this:")  # the title, then the self text
-    assert post.url and post.url.startswith("https://www.reddit.com/r/redditdev/comments/3gpbiu/")
+    assert post.url == "https://www.reddit.com/r/redditdev/comments/3gpbiu/prawoauth2util_problem_using_get_banned_raise/"
 
 
 def test_a_walk_killed_midway_loses_nothing(httpserver: HTTPServer, reddit: Reddit) -> None:

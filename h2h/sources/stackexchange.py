@@ -1,0 +1,220 @@
+"""Stack Exchange (Stack Overflow, Super User, ...) through API 2.3 (read-only).
+
+Mentions are the questions `/search/advanced` finds on one `site` by `tags`
+and `query`, newest first, walked down to the last fetch (walk.py) inside a
+fixed `todate` window so that pages do not shift while new questions arrive.
+The API is polite only if the client is: every answer carries
+`quota_remaining` (a daily budget per IP, or per app `key`) and sometimes
+`backoff` (seconds to wait before calling the same method again). Both are
+honoured, and the backoff outlives the process through the cursor.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar, Iterator, Mapping
+
+from h2h import clock
+from h2h.errors import AuthError, ConfigError, NotFound, NotSupported, RateLimited, RemoteError, SourceError
+from h2h.models import Mention, Person, SentReply, Thread
+from h2h.sources import options
+from h2h.sources.auth import secret
+from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources.http import MAX_POLITE_WAIT, Http
+from h2h.sources.walk import Walk, dump_cursor, load_cursor
+from h2h.textutil import strip_html, valid_text
+
+DEFAULT_URL = "https://api.stackexchange.com/2.3"
+# The built-in filter that adds `body` to questions and answers.
+FILTER = "withbody"
+_SECONDS = re.compile(r"(\d+)\s*seconds?")
+
+
+class StackExchangeSource:
+    type: ClassVar[str] = "stackexchange"
+    api_version: ClassVar[int] = SOURCE_API_VERSION
+
+    def __init__(self, name: str, http: Http, *, site: str, tags: tuple[str, ...] = (), query: str | None = None,
+                 key: str | None = None, token: str | None = None, page_size: int = 100,
+                 lookback_s: float = 7 * 86400):
+        self.name = name
+        self.http = http
+        self.site = site
+        self.tags = tags
+        self.query = query
+        self.key = key
+        self.token = token
+        self.page_size = page_size
+        self.lookback_s = lookback_s
+        self.not_before = 0.0  # Unix time before which the API asked us not to call again
+
+    @classmethod
+    def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "StackExchangeSource":
+        site = options.text(name, table, "site", required=True, example='"stackoverflow"')
+        tags = options.strings(name, table, "tags")
+        query = options.text(name, table, "query")
+        if not tags and not query:
+            raise ConfigError(f"sources.{name} needs tags, a query, or both",
+                              hint='e.g. tags = ["acme"] or query = "acme"; tags must all match.')
+        return cls(name, Http(session, name, options.url(name, table, DEFAULT_URL)), site=str(site), tags=tags,
+                   query=query, key=options.text(name, table, "key"), token=secret(name, table, required=False),
+                   page_size=options.integer(name, table, "page_size", 100, low=1, high=100),
+                   lookback_s=options.lookback(name, table))
+
+    # --- the protocol --------------------------------------------------------
+
+    def whoami(self) -> Person:
+        if not self.token:
+            return Person(source=self.name, remote_id="(anonymous)", handle="(anonymous)")
+        items = self._items(self._get("me", {}))
+        if not items:
+            raise AuthError(f"{self.name}: the access token has no user on {self.site}",
+                            hint="Create an account on that site, or remove token_env: searching needs none.")
+        return self._person(items[0])
+
+    def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
+        state = load_cursor(cursor)
+        self.not_before = max(self.not_before, float(state.get("not_before") or 0))
+        walk = Walk.load(state.get("walk"), clock.now().timestamp() - self.lookback_s)
+        while True:
+            at = walk.at if isinstance(walk.at, dict) else {"todate": int(clock.now().timestamp()) + 1, "page": 1}
+            params: dict[str, Any] = {"sort": "creation", "order": "desc", "fromdate": int(walk.floor),
+                                      "todate": at["todate"], "page": at["page"], "pagesize": self.page_size}
+            if self.tags:
+                params["tagged"] = ";".join(self.tags)
+            if self.query:
+                params["q"] = self.query
+            body = self._get("search/advanced", params)
+            mentions = []
+            for item in self._items(body):
+                created, qid = self._stamp(item, "question_id")
+                if walk.fresh(created, qid):
+                    mentions.append(self._mention(item))
+                    walk.saw(created, qid)
+            if body.get("has_more") is True:
+                walk.at = {"todate": at["todate"], "page": int(at["page"]) + 1}
+            else:
+                walk.finish()
+            state = {"walk": walk.dump()}
+            if self.not_before > time.time():
+                state["not_before"] = self.not_before
+            yield Page(mentions=tuple(mentions), cursor=dump_cursor(state))
+            if walk.at is None:
+                return
+
+    def fetch_thread(self, mention: Mention) -> Thread:
+        question = mention.thread or mention.remote_id
+        body = self._get(f"questions/{question}/answers", {"sort": "creation", "order": "asc", "pagesize": 100})
+        answers = [self._mention(item, question=question) for item in self._items(body)]
+        items = ([mention] if mention.remote_id == question else []) + answers
+        return Thread(source=self.name, root=question, mentions=tuple(sorted(items, key=lambda m: m.created_at)))
+
+    def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply:
+        url = mention.url or f"https://{self.site}.com/q/{mention.remote_id}"
+        err = NotSupported(f"{self.name}: h2h cannot post answers on Stack Exchange",
+                           hint=f"Open {url}, paste the answer there and post it; then run `h2h done`.")
+        err.url = url  # type: ignore[attr-defined]  # the reply flow prints it beside the text
+        raise err
+
+    # --- calls ---------------------------------------------------------------
+
+    def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        wait = self.not_before - time.time()
+        if wait > MAX_POLITE_WAIT:
+            raise RateLimited(f"{self.name}: Stack Exchange asked for a pause of {int(wait) + 1}s",
+                              retry_after=wait)
+        if wait > 0:
+            self.http.sleep(wait)
+            self.not_before = 0.0  # served
+        params = {**params, "site": self.site, "filter": FILTER}
+        if self.key:
+            params["key"] = self.key
+        if self.token:
+            params["access_token"] = self.token
+        response = self.http.request("GET", path, params=params, expect=tuple(range(200, 600)))
+        try:
+            body = response.json()
+        except (ValueError, RecursionError):
+            if response.status_code == 200:
+                return self.http.json(response)  # raises SourceError with a snippet
+            raise self.http.error(response) from None
+        if not isinstance(body, dict):
+            raise self._malformed("answer that is not the common wrapper object")
+        if "error_id" in body or response.status_code != 200:
+            raise self._error(body, response.status_code)
+        self._note_limits(body)
+        return body
+
+    def _note_limits(self, body: Mapping[str, Any]) -> None:
+        backoff = body.get("backoff")
+        if isinstance(backoff, (int, float)) and backoff > 0:
+            self.not_before = max(self.not_before, time.time() + float(backoff))
+        remaining, limit = body.get("quota_remaining"), body.get("quota_max")
+        if isinstance(remaining, int):
+            # The daily quota resets at midnight UTC; Http refuses to call past an empty budget.
+            midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+            budget = self.http.budget
+            budget.remaining, budget.limit = float(remaining), float(limit) if isinstance(limit, int) else None
+            budget.reset_at = (midnight + timedelta(days=1)).timestamp()
+
+    def _error(self, body: Mapping[str, Any], status: int) -> Exception:
+        error_id = body.get("error_id")
+        name = str(body.get("error_name") or "")
+        message = f"{self.name}: Stack Exchange answered {error_id or status} {name}: {body.get('error_message') or ''}"
+        message = message.rstrip(": ")
+        if error_id == 502:  # throttle_violation: "... more requests available in N seconds"
+            found = _SECONDS.search(str(body.get("error_message") or ""))
+            retry = float(found.group(1)) if found else None
+            if retry:
+                self.not_before = max(self.not_before, time.time() + retry)
+            return RateLimited(message, retry_after=retry)
+        if error_id in (401, 402, 403, 406):
+            return AuthError(message, hint="Check token_env (an access token for this app) and key.")
+        if error_id == 405:
+            return AuthError(message, hint="This call needs the app's key: set key in the source's table.")
+        if error_id == 400:
+            return ConfigError(message, hint="Check the source's site, tags and query.")
+        if error_id == 404 or status == 404:
+            return NotFound(message, hint="Check the source's url (the API base, e.g. https://api.stackexchange.com/2.3).")
+        if error_id in (500, 503) or status >= 500:
+            return RemoteError(message)
+        return SourceError(message)
+
+    # --- shapes --------------------------------------------------------------
+
+    def _items(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        items = body.get("items")
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise self._malformed("wrapper without an items list")
+        return items
+
+    def _stamp(self, item: Mapping[str, Any], key: str) -> tuple[float, str]:
+        try:
+            return float(item["creation_date"]), str(int(item[key]))
+        except (KeyError, TypeError, ValueError):
+            raise self._malformed(f"item without creation_date or {key}") from None
+
+    def _person(self, owner: Mapping[str, Any]) -> Person:
+        name = strip_html(str(owner.get("display_name") or "")) or "(unknown)"
+        user_id = owner.get("user_id")
+        created = owner.get("creation_date")
+        return Person(source=self.name, remote_id=str(user_id) if user_id is not None else f"(gone):{name}",
+                      handle=name, name=name, url=owner.get("link"),
+                      created_at=clock.parse_time(created) if isinstance(created, int) else None, raw=dict(owner))
+
+    def _mention(self, item: Mapping[str, Any], *, question: str | None = None) -> Mention:
+        """A question, or (with `question`) one of its answers."""
+        created, item_id = self._stamp(item, "answer_id" if question else "question_id")
+        title = strip_html(str(item.get("title") or ""))
+        text = strip_html(str(item.get("body") or ""))
+        owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
+        return Mention(source=self.name, platform="stackexchange", remote_id=item_id, author=self._person(owner),
+                       text=valid_text(f"{title}\n\n{text}".strip() if not question else text),
+                       created_at=clock.parse_time(created), url=item.get("link") or item.get("share_link"),
+                       in_reply_to=question, thread=question or item_id, to_me=False, raw=dict(item))
+
+    def _malformed(self, what: str) -> SourceError:
+        return SourceError(f"{self.name}: Stack Exchange sent an {what}",
+                           hint="The API may have changed; retry later, and report it if it persists.")
