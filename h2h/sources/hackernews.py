@@ -95,7 +95,9 @@ class HackerNewsSource:
                 mentions.append(self._mention(hit))
                 walk.saw(created, item_id)
             pages = body.get("nbPages")
-            last = len(hits) < self.page_size or (isinstance(pages, int) and page_no + 1 >= pages)
+            if not isinstance(pages, int):
+                raise self._malformed("search answer without nbPages")
+            last = len(hits) < self.page_size or page_no + 1 >= pages
             if last:
                 walk.finish()
             else:

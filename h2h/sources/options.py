@@ -75,5 +75,6 @@ def lookback(name: str, table: Mapping[str, Any], default: str = "7d") -> float:
 def url(name: str, table: Mapping[str, Any], default: str) -> str:
     value = text(name, table, "url", default) or default
     if not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{_key(name, 'url')} must start with https:// (or http:// for a local server), not {value!r}")
+        raise ConfigError(f"{_key(name, 'url')} must start with https:// (or http:// for a local server), "
+                          f"not {value!r}")
     return value.rstrip("/")

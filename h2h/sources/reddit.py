@@ -130,6 +130,8 @@ class RedditSource:
                         seen.add(fullname)
                         mentions.append(self._mention(child, to_me=key != "search"))
                 after = listing.get("after")
+                if after is not None and after == walk.at:
+                    raise self._malformed("listing whose next page is the same page")
                 if reached_floor or not after or not listing["children"]:
                     walk.finish()
                 else:

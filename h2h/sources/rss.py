@@ -232,7 +232,8 @@ def _json_feed(data: bytes, url: str, source: str) -> list[dict[str, Any]]:
             or doc.get("authors") or ([doc["author"]] if isinstance(doc.get("author"), dict) else [])
         first = authors[0] if authors and isinstance(authors[0], dict) else {}
         html = item.get("content_html")
-        text = _plain_text(html) if isinstance(html, str) else str(item.get("content_text") or item.get("summary") or "")
+        text = (_plain_text(html) if isinstance(html, str)
+                else str(item.get("content_text") or item.get("summary") or ""))
         try:
             published = clock.parse_time(item.get("date_published") or item.get("date_modified"))
         except (TypeError, ValueError):

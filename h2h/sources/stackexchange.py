@@ -29,6 +29,7 @@ from h2h.textutil import strip_html, valid_text
 DEFAULT_URL = "https://api.stackexchange.com/2.3"
 # The built-in filter that adds `body` to questions and answers.
 FILTER = "withbody"
+MAX_PAGES = 1000
 _SECONDS = re.compile(r"(\d+)\s*seconds?")
 
 
@@ -93,6 +94,8 @@ class StackExchangeSource:
                 if walk.fresh(created, qid):
                     mentions.append(self._mention(item))
                     walk.saw(created, qid)
+            if body.get("has_more") is True and not mentions and int(at["page"]) >= MAX_PAGES:
+                raise self._malformed(f"search that still has more after {MAX_PAGES} pages")
             if body.get("has_more") is True:
                 walk.at = {"todate": at["todate"], "page": int(at["page"]) + 1}
             else:

@@ -5,6 +5,7 @@ to them the way the real index does (newest first)."""
 from __future__ import annotations
 
 import json
+import operator
 import re
 from typing import Any, Callable
 
@@ -36,9 +37,8 @@ class Algolia:
         self.calls.append(args)
         hits = sorted(self.hits, key=lambda h: -h["created_at_i"])
         for op, value in re.findall(r"created_at_i(>=|<=|>|<)(\d+)", args.get("numericFilters", "")):
-            v = int(value)
-            test = {">=": lambda t: t >= v, "<=": lambda t: t <= v, ">": lambda t: t > v, "<": lambda t: t < v}[op]
-            hits = [h for h in hits if test(h["created_at_i"])]
+            compare = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}[op]
+            hits = [h for h in hits if compare(h["created_at_i"], int(value))]
         tags = args.get("tags", "").strip("()").split(",")
         hits = [h for h in hits if set(tags) & set(h["_tags"])]
         per, page = int(args.get("hitsPerPage", 20)), int(args.get("page", 0))

@@ -322,3 +322,13 @@ def test_config_mistakes_are_config_errors(table: dict[str, Any]) -> None:
         return
     with pytest.raises(errors.ConfigError):
         RedditSource.from_config("rd", config, make_session())
+
+
+def test_a_listing_that_never_moves_on_is_a_source_error(httpserver: HTTPServer) -> None:
+    stuck = body("reddit", "message_mentions")
+    httpserver.expect_request("/auth/api/v1/access_token").respond_with_handler(
+        lambda r: replay("reddit", "oauth_access_token"))
+    httpserver.expect_request("/message/mentions").respond_with_handler(lambda r: replay("reddit", "message_mentions"))
+    with pytest.raises(errors.SourceError, match="same page"):
+        fetch_all(make_source(httpserver, page_size=100))
+    assert stuck["data"]["after"] == "t1_ekfncs9"  # the recording itself names a next page

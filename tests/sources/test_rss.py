@@ -25,7 +25,8 @@ JSON_FEED = {
     "home_page_url": "https://alerts.example.org/", "authors": [{"name": "Alerts"}],
     "items": [
         {"id": "https://alerts.example.org/2", "url": "https://forum.example.org/t/2",
-         "content_html": "<p>Est-ce qu'<b>Acme</b> exporte en CSV&nbsp;?</p>", "date_published": "2026-11-19T08:00:00+01:00",
+         "content_html": "<p>Est-ce qu'<b>Acme</b> exporte en CSV&nbsp;?</p>",
+         "date_published": "2026-11-19T08:00:00+01:00",
          "authors": [{"name": "Marie", "url": "https://forum.example.org/u/marie"}]},
         {"id": "https://alerts.example.org/1", "url": "https://forum.example.org/t/1", "title": "Acme 2.4",
          "content_text": "Acme 2.4 is out", "date_published": "2026-11-18T10:00:00Z"},
@@ -99,7 +100,8 @@ class TestFeedContract(SourceContract):
 
 
 def test_comment_feeds_keep_their_threading(feeds: Feeds) -> None:
-    [m] = mentions_of(make_source([feeds.serve("/c.atom", raw("rss", "blogger_comments_atom_thr_in_reply_to.xml"))])).values()
+    url = feeds.serve("/c.atom", raw("rss", "blogger_comments_atom_thr_in_reply_to.xml"))
+    [m] = mentions_of(make_source([url])).values()
     post = "tag:blogger.com,1999:blog-893591374313312737.post-3861663258538857954"
     assert m.remote_id == "tag:blogger.com,1999:blog-893591374313312737.post-4788628857625737701"
     assert m.in_reply_to == post and m.thread == post
@@ -214,7 +216,8 @@ def test_new_entries_arrive_after_the_cursor(feeds: Feeds, httpserver: HTTPServe
     url = feeds.serve("/feed.json", json.dumps(JSON_FEED).encode(), "application/json", etag=None, modified=None)
     src = make_source([url])
     final = fetch_all(src)[-1].cursor
-    newer = {**JSON_FEED, "items": [{"id": "https://alerts.example.org/3", "content_text": "Acme?"}] + JSON_FEED["items"]}
+    added = {"id": "https://alerts.example.org/3", "content_text": "Acme?"}
+    newer = {**JSON_FEED, "items": [added] + JSON_FEED["items"]}
     httpserver.clear()
     feeds.serve("/feed.json", json.dumps(newer).encode(), "application/json", etag=None, modified=None)
     assert list(mentions_of(src, final)) == ["https://alerts.example.org/3"]

@@ -135,7 +135,7 @@ def test_the_quota_is_kept_and_an_empty_one_stops_calls(httpserver: HTTPServer, 
 
 
 def test_a_short_backoff_is_waited_out(httpserver: HTTPServer) -> None:
-    api = StackExchange(httpserver, backoff={1: 2})
+    StackExchange(httpserver, backoff={1: 2})
     src = make_source(httpserver)
     waits: list[float] = []
     src.http.sleep = waits.append
