@@ -149,6 +149,8 @@ _SCHEMA: dict[str, dict[str, Check]] = {
     "draft": {"backend": _STR, "url": _STR, "model": _STR, "api_key_env": _STR, "timeout": _DUR},
 }
 _TABLES = {"weights", "snippets"}
+# Source keys that hold a secret when written in the file (each also has _env and _cmd forms).
+SECRET_KEYS = ("token", "client_secret", "password")
 _BACKENDS = ("template", "openai")
 
 
@@ -261,15 +263,18 @@ def _validate_sources(table: Any, problems: list[tuple[str, str]], warnings: lis
         for opt in ("url", "token_env", "token_cmd"):
             if opt in src and not isinstance(src[opt], str):
                 problems.append((f"{key}.{opt}", f"must be a string, not {src[opt]!r}"))
-        if "token" in src:
-            warnings.append(f"{key}.token holds a secret in the config file; prefer token_env or token_cmd")
+        for secret_key in SECRET_KEYS:
+            if secret_key in src:
+                warnings.append(f"{key}.{secret_key} holds a secret in the config file; "
+                                f"prefer {secret_key}_env or {secret_key}_cmd")
         sources[name] = SourceConfig(name=name, type=kind, table=dict(src))
     return sources
 
 
 def _permission_warnings(path: Path, doc: dict[str, Any]) -> list[str]:
     sources = doc.get("sources")
-    if not isinstance(sources, dict) or not any(isinstance(s, dict) and "token" in s for s in sources.values()):
+    if not isinstance(sources, dict) or not any(isinstance(s, dict) and set(SECRET_KEYS) & set(s)
+                                                for s in sources.values()):
         return []
     try:
         mode = path.stat().st_mode

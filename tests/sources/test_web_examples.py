@@ -20,3 +20,14 @@ def test_example_tables_build(name: str, kind: str, monkeypatch: pytest.MonkeyPa
     config = parse((ROOT / "config.example.toml").read_bytes())
     source = build(config.sources[name])
     assert type(source).type == kind and source.name == name
+
+
+def test_reddit_secrets_written_in_the_file_are_warned_about(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[sources.r]\ntype = "reddit"\nclient_id = "x"\nusername = "u"\n'
+                    'client_secret = "in-the-file"\npassword = "also-in-the-file"\n')
+    path.chmod(0o644)
+    warnings = parse(path.read_bytes(), path).warnings
+    assert any("sources.r.client_secret holds a secret" in w for w in warnings)
+    assert any("sources.r.password holds a secret" in w for w in warnings)
+    assert any("chmod 600" in w for w in warnings)
