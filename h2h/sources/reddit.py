@@ -101,6 +101,8 @@ class RedditSource:
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
         state = load_cursor(cursor)
+        if self.keywords and not self.username and self._me is None:
+            self.whoami()  # a token alone does not say who we are; search results may be ours
         floor = clock.now().timestamp() - self.lookback_s
         seen: set[str] = set()
         streams: list[tuple[str, str, dict[str, Any]]] = []

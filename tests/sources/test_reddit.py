@@ -332,3 +332,17 @@ def test_a_listing_that_never_moves_on_is_a_source_error(httpserver: HTTPServer)
     with pytest.raises(errors.SourceError, match="same page"):
         fetch_all(make_source(httpserver, page_size=100))
     assert stuck["data"]["after"] == "t1_ekfncs9"  # the recording itself names a next page
+
+
+def test_with_a_token_our_own_posts_in_search_are_from_me(httpserver: HTTPServer, reddit: Reddit,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("H2H_REDDIT_TOKEN", "<ACCESS_TOKEN>")  # the token the recordings were made with
+    httpserver.clear()
+    me = {**body("reddit", "api_v1_me"), "name": "dClauzel"}  # the author of a recorded search result
+    httpserver.expect_request("/api/v1/me").respond_with_handler(lambda r: replay("reddit", "api_v1_me", me))
+    httpserver.expect_request("/search").respond_with_handler(reddit.pager("search_r_all"))
+    reddit.requests.clear()
+    src = make_source(httpserver, token_env="H2H_REDDIT_TOKEN", client_id=None, username=None, inbox=False,
+                      keywords=["praw"])
+    posts = everything(src)
+    assert [p.remote_id for p in posts.values() if p.from_me] == ["t3_3gpbiu"]
