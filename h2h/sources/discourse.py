@@ -126,7 +126,7 @@ class DiscourseSource:
             listings.append(Listing(f"search:{query}", self._search_page(query), lambda p: int(p["id"]), self.max_pages))
         return walk_all(self.name, cursor, listings, self._convert)
 
-    def _notifications_page(self, offset: Any) -> tuple[list[Any], Any]:
+    def _notifications_page(self, offset: Any, since: Any = None) -> tuple[list[Any], Any]:
         offset = int(offset or 0)
         body = self.http.get_json("/notifications.json", params={"offset": offset} if offset else None)
         # Current Discourse wraps the list; before 2015 it was a bare array.
@@ -143,7 +143,7 @@ class DiscourseSource:
         return items, None if done else offset + len(items)
 
     def _search_page(self, query: str):
-        def fetch(page: Any) -> tuple[list[Any], Any]:
+        def fetch(page: Any, since: Any = None) -> tuple[list[Any], Any]:
             number = int(page or 1)
             body = self.http.get_json("/search.json", params={"q": f"{query} order:latest", "page": number})
             if not isinstance(body, dict) or not isinstance(body.get("posts", []), list):

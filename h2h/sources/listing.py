@@ -74,10 +74,12 @@ def dump_cursor(states: Mapping[str, ListingState]) -> str:
 
 @dataclass
 class Listing(Generic[T]):
-    """One newest-first listing: `fetch(page) -> (items, next_page or None)`, `key(item)` grows with time."""
+    """One newest-first listing: `fetch(page, since) -> (items, next_page or None)`, `key(item)`
+    grows with time. `since` lets an API filter on its side (X's since_id); items at or
+    below it are dropped here anyway."""
 
     name: str
-    fetch: Callable[[Any], tuple[list[T], Any]]
+    fetch: Callable[[Any, Any], tuple[list[T], Any]]
     key: Callable[[T], Any]
     max_pages: int = 10
 
@@ -87,7 +89,7 @@ class Listing(Generic[T]):
         resumed = page is not None
         for _ in range(self.max_pages):
             try:
-                items, next_page = self.fetch(page)
+                items, next_page = self.fetch(page, since)
             except (SourceError, NotFound):
                 if not resumed:
                     raise
