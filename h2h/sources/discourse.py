@@ -68,6 +68,10 @@ def _describe(response: requests.Response) -> str:
 class DiscourseSource:
     type: ClassVar[str] = "discourse"
     api_version: ClassVar[int] = SOURCE_API_VERSION
+    # Discourse's defaults (site settings max_post_length, min_post_length): a shorter
+    # reply is refused with 422 "Body is too short". A forum may change both.
+    max_length: ClassVar[int] = 32000
+    min_length: ClassVar[int] = 20
 
     def __init__(self, name: str, *, url: str, username: str, api_key: str, session: requests.Session,
                  searches: tuple[str, ...] = (), notifications: bool = True, max_pages: int = 5):

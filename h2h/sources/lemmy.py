@@ -52,6 +52,7 @@ def _norm(text: str) -> str:
 class LemmySource:
     type: ClassVar[str] = "lemmy"
     api_version: ClassVar[int] = SOURCE_API_VERSION
+    max_length: ClassVar[int] = 10000   # Lemmy's limit on a comment's content
 
     def __init__(self, name: str, *, url: str, token: str, session: requests.Session,
                  keywords: tuple[str, ...] = (), community: str | None = None, mentions: bool = True,
