@@ -11,6 +11,7 @@ import logging
 import re
 from collections import defaultdict
 from typing import Any, ClassVar, Iterator, Mapping
+from urllib.parse import quote
 
 import requests
 
@@ -34,6 +35,9 @@ REGULAR = 1
 # Post types Discourse writes itself ("This topic is now pinned", "closed", ...): not messages.
 NOTICES = frozenset({2, 3})  # moderator_action (before 2014), small_action
 BOT_USERNAMES = frozenset({"system", "discobot"})
+# What a post or a user record says about its author (the rest of the post is the mention's raw).
+PERSON_KEYS = ("user_id", "username", "name", "display_username", "avatar_template", "trust_level",
+               "moderator", "admin", "staff", "user_title")
 CHUNK = 20           # post ids per /t/:id/posts.json call, as Discourse's own client asks
 THREAD_AFTER = 100   # posts after the mention loaded by fetch_thread: enough to see who answered
 
@@ -99,7 +103,7 @@ class DiscourseSource:
     # --- who we are -----------------------------------------------------------
 
     def whoami(self) -> Person:
-        body = self.http.get_json(f"/u/{self.username}.json")
+        body = self.http.get_json(f"/u/{quote(self.username)}.json")
         user = body.get("user") if isinstance(body, dict) else None
         if not isinstance(user, dict) or not isinstance(user.get("username"), str):
             raise SourceError(f"{self.name}: /u/{self.username}.json did not describe a user")
@@ -107,18 +111,20 @@ class DiscourseSource:
             created = _time(user["created_at"]) if user.get("created_at") else None
         except (TypeError, ValueError):
             created = None
-        return self._person(user, user_id=user.get("id"), created_at=created)
+        return self._person(user, user_id=user.get("id"), created_at=created, raw=user)
 
-    def _person(self, data: Mapping[str, Any], *, user_id: Any = None, created_at: Any = None) -> Person:
+    def _person(self, data: Mapping[str, Any], *, user_id: Any = None, created_at: Any = None,
+                raw: Mapping[str, Any] | None = None) -> Person:
         """The author of a post (or the user of /u/NAME.json): usernames are unique, case-insensitively."""
         username = str(data.get("username") or "")
         user_id = data.get("user_id") if user_id is None else user_id
         return Person(source=self.name, remote_id=username.lower(), handle=username,
                       name=str(data.get("name") or data.get("display_username") or ""),
-                      url=f"{self.base}/u/{username}" if username else None,
+                      url=f"{self.base}/u/{quote(username)}" if username else None,
                       # Discourse's own accounts (system, discobot) have negative ids.
                       bot=(isinstance(user_id, int) and user_id < 0) or username.lower() in BOT_USERNAMES,
-                      created_at=created_at, raw=dict(data))
+                      created_at=created_at,
+                      raw=dict(raw) if raw is not None else {k: data[k] for k in PERSON_KEYS if k in data})
 
     # --- mentions -------------------------------------------------------------
 

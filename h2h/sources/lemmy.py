@@ -130,6 +130,9 @@ class LemmySource:
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
         self.whoami()  # our person id tells our own comments; the site names the languages
+        yield from self._walk(cursor)
+
+    def _walk(self, cursor: str | None) -> Iterator[Page]:
         listings: list[Listing[Any]] = []
         if self.mentions:
             listings.append(Listing("mentions", self._inbox("user/mention", "mentions"),
