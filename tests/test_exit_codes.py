@@ -81,9 +81,13 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert result.code == 0 and result.out == f"h2h {__version__}\n"
 
 
-def test_a_closed_pipe_ends_quietly_like_other_unix_tools(home: Path) -> None:
+def test_a_closed_pipe_ends_quietly_like_other_unix_tools(home: Path, tmp_path: Path) -> None:
+    from tests.helpers import jsonl, record
+
+    # Far more output than a pipe buffer holds, so h2h is still writing when `head` leaves.
+    data = tmp_path / "many.jsonl"
+    data.write_text(jsonl(*(record(str(i), f"question {i}?") for i in range(3000))))
     env = {"H2H_HOME": str(home), "H2H_NOW": "2026-11-20T12:00:00Z", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(f"{sys.executable} -m h2h demo --jsonl --limit 0 | head -c 10 >/dev/null; "
-                          "echo ${PIPESTATUS[0]}", shell=True, executable="/bin/bash", capture_output=True,
-                          text=True, env=env)
+    proc = subprocess.run(f"{sys.executable} -m h2h score {data} | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
+                          shell=True, executable="/bin/bash", capture_output=True, text=True, env=env)
     assert proc.stdout.strip() == "141" and proc.stderr == "", "killed by SIGPIPE, nothing printed"

@@ -20,14 +20,16 @@ def _key(name: str, key: str) -> str:
 def text(name: str, table: Mapping[str, Any], key: str, default: str | None = None, *,
          required: bool = False, example: str = "") -> str | None:
     value = table.get(key, default)
-    if value is None or value == "":
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # ids written as numbers (user_id = 12345)
+    if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ConfigError(f"{_key(name, key)} is required" + (f", e.g. {key} = {example}" if example else ""),
                               hint="Add it to the source's table; config.example.toml shows one.")
         return default
     if not isinstance(value, str):
         raise ConfigError(f"{_key(name, key)} must be a string, not {value!r}")
-    return value
+    return value.strip()
 
 
 def strings(name: str, table: Mapping[str, Any], key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -72,9 +74,13 @@ def lookback(name: str, table: Mapping[str, Any], default: str = "7d") -> float:
     return duration(name, table, "lookback", default)
 
 
-def url(name: str, table: Mapping[str, Any], default: str) -> str:
-    value = text(name, table, "url", default) or default
-    if not value.startswith(("http://", "https://")):
+def url(name: str, table: Mapping[str, Any], default: str | None = None) -> str:
+    """The API base; required when the platform has no public default (self-hosted forums)."""
+    from urllib.parse import urlsplit
+
+    value = text(name, table, "url", default, required=default is None, example='"https://forum.example.com"')
+    parts = urlsplit(value or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{_key(name, 'url')} must start with https:// (or http:// for a local server), "
-                          f"not {value!r}")
-    return value.rstrip("/")
+                          f"not {value!r}", hint="Write it in full, e.g. https://forum.example.com.")
+    return (value or "").rstrip("/")
