@@ -31,10 +31,20 @@ MAX_POLITE_WAIT = 5.0        # sleep this long at most to respect a budget or a 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
+class _Retry(Retry):
+    """urllib3's Retry, minus 429: a rate limit is `Http.request`'s call (wait briefly, or give up
+    for this run), never a long sleep inside the connection pool."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
+
+
 def make_session(*, retries: int = 3, backoff: float = 0.5) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
+    retry = _Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
                   backoff_factor=backoff, backoff_max=30, status_forcelist=(500, 502, 503, 504),
                   allowed_methods=IDEMPOTENT, respect_retry_after_header=True,
                   retry_after_max=int(MAX_POLITE_WAIT * 6), raise_on_status=False)
