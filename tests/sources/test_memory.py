@@ -59,17 +59,3 @@ def test_from_config_rejects_a_bad_page_size() -> None:
     with pytest.raises(errors.ConfigError):
         MemorySource.from_config("mem", {"type": "memory", "page_size": 0})
 
-
-def test_a_long_retry_after_is_not_slept_inside_the_pool(httpserver) -> None:  # type: ignore[no-untyped-def]
-    import time
-
-    from h2h.sources.http import Http, make_session
-
-    httpserver.expect_request("/x").respond_with_json({"error": "slow down"}, status=429,
-                                                     headers={"Retry-After": "300"})
-    http = Http(make_session(), source="t", base_url=httpserver.url_for("/"))
-    started = time.monotonic()
-    with pytest.raises(errors.RateLimited) as info:
-        http.get_json("/x")
-    assert time.monotonic() - started < 2 and info.value.retry_after == 300
-    assert len(httpserver.log) == 1
