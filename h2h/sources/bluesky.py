@@ -84,9 +84,14 @@ class BlueskySource:
     # --- identity ----------------------------------------------------------------------
 
     def whoami(self) -> Person:
-        me = self.session.call("GET", "com.atproto.server.getSession")
-        did, handle = str(me.get("did") or self.session.did), str(me.get("handle") or self.session.handle)
-        return Person(source=self.name, remote_id=did, handle=handle, url=f"{WEB}/profile/{handle}", raw=me)
+        # An authenticated read (it proves the session works); who we are comes from the session.
+        did, handle = self.session.did, self.session.handle
+        body = self.session.call("GET", "app.bsky.actor.getProfiles", params={"actors": [did]})
+        profile = next((p for p in body.get("profiles") or [] if isinstance(p, dict) and p.get("did") == did), {})
+        followers = profile.get("followersCount")
+        return Person(source=self.name, remote_id=did, handle=handle, name=str(profile.get("displayName") or ""),
+                      url=f"{WEB}/profile/{handle}", followers=followers if isinstance(followers, int) else None,
+                      created_at=_time_or_none(profile.get("createdAt")), raw=profile or {"did": did, "handle": handle})
 
     @staticmethod
     def measure(text: str) -> int:

@@ -149,7 +149,7 @@ class GitHubSource:
                      me: Person) -> list[Mention]:
         """The issue (if new) and the comments updated since the floor, oldest first."""
         try:
-            issue = self.core.get_json(_subject_path(thread, self.core.base_url))
+            issue = self.core.get_json(_subject_path(thread))
         except NotFound:
             return []  # deleted, transferred, or access lost: nothing we can answer there
         if not isinstance(issue, dict) or not _valid_time(issue.get("created_at")):
@@ -159,7 +159,7 @@ class GitHubSource:
         created = _time(issue["created_at"])
         if mark.is_new(issue_id, issue["created_at"], created, since):
             mentions.append(self._issue_mention(issue, to_me=True, me=me))
-            mark.deliver(issue_id, issue["created_at"], created)
+            mark.deliver(issue_id, issue["created_at"], created, move_floor=False)
         params: dict[str, Any] = {"per_page": 100}
         if since is not None:
             params["since"] = clock.iso(since)
@@ -171,7 +171,7 @@ class GitHubSource:
             cid = str(comment.get("id"))
             if mark.is_new(cid, comment["updated_at"], at, since):
                 mentions.append(self._comment_mention(comment, issue, to_me=True, me=me))
-                mark.deliver(cid, comment["updated_at"], at)
+                mark.deliver(cid, comment["updated_at"], at, move_floor=False)
         return sorted(mentions, key=lambda m: (m.created_at, m.remote_id))
 
     def _search_items(self, mark: Watermark, since: datetime | None, me: Person) -> list[tuple[dict, datetime]]:
@@ -328,7 +328,7 @@ def _issue_id(issue: Mapping[str, Any]) -> str:
     return f"{match.group(1)}/{match.group(2)}#{issue['number']}"
 
 
-def _subject_path(thread: Mapping[str, Any], base_url: str) -> str:
+def _subject_path(thread: Mapping[str, Any]) -> str:
     url = str((thread.get("subject") or {}).get("url") or "")
     match = _SUBJECT.search(url)
     if match is None:

@@ -52,9 +52,12 @@ class Watermark:
         known = self.seen.get(item_id)
         return known is None or known[0] != stamp
 
-    def deliver(self, item_id: str, stamp: str, at: datetime) -> None:
+    def deliver(self, item_id: str, stamp: str, at: datetime, *, move_floor: bool = True) -> None:
+        """`move_floor=False` when the floor lives in another clock than the item's
+        (GitHub: the floor follows notification times, whatever the comments say)."""
         self.seen[item_id] = (stamp, at)
-        self.note(at)
+        if move_floor:
+            self.note(at)
 
     def note(self, at: datetime) -> None:
         """An item exists up to this time (delivered or not), so the next run may start from it."""
