@@ -19,6 +19,7 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Iterator, Mapping
+from urllib.parse import urlsplit
 
 import requests
 
@@ -163,7 +164,7 @@ class GitHubSource:
         params: dict[str, Any] = {"per_page": 100}
         if since is not None:
             params["since"] = clock.iso(since)
-        comments_url = issue.get("comments_url") or f"{issue['url']}/comments"
+        comments_url = self._local(issue.get("comments_url") or f"{issue['url']}/comments")
         for comment in self._pages(self.core, comments_url, params):
             if not isinstance(comment, dict) or not _valid_time(comment.get("updated_at")):
                 continue
@@ -216,7 +217,20 @@ class GitHubSource:
                                   hint="Check the source's url (GitHub Enterprise: https://HOST/api/v3).")
             yield from body
             url = (response.links.get("next") or {}).get("url")
+            url = self._local(url) if url else None
             query = None  # the next link carries the query
+
+    def _local(self, url: str) -> str:
+        """A URL from an answer, on our own API host: the token is never sent anywhere else."""
+        if not url.startswith(("http://", "https://")):
+            return url
+        ours, theirs = urlsplit(self.core.base_url), urlsplit(url)
+        if (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc):
+            return url
+        path = theirs.path
+        if path.startswith("/api/v3/"):
+            path = path[len("/api/v3"):]
+        return path.lstrip("/") + (f"?{theirs.query}" if theirs.query else "")
 
     # --- API objects -> models -------------------------------------------------------------
 
@@ -260,7 +274,7 @@ class GitHubSource:
         issue = self.core.get_json(f"repos/{owner}/{repo}/issues/{number}")
         me = self.whoami()
         items = [self._issue_mention(issue, to_me=False, me=me)]
-        comments_url = issue.get("comments_url") or f"repos/{owner}/{repo}/issues/{number}/comments"
+        comments_url = self._local(issue.get("comments_url") or f"repos/{owner}/{repo}/issues/{number}/comments")
         items += [self._comment_mention(c, issue, to_me=False, me=me)
                   for c in self._pages(self.core, comments_url, {"per_page": 100})
                   if isinstance(c, dict) and c.get("id") is not None and _valid_time(c.get("updated_at"))]
