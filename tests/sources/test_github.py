@@ -232,3 +232,11 @@ def test_config_problems_are_listed_together() -> None:
     with pytest.raises(errors.ConfigError) as caught:
         GitHubSource.from_config("gh", {"type": "github", "url": "ftp://x", "query": "", "backfill": "soon"}, None)
     assert len(caught.value.problems) == 3
+
+
+def test_urls_from_answers_stay_on_our_api_host(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make(platform, monkeypatch)
+    ours = platform.server.url_for("/repos/a/b/issues/1/comments")
+    assert src._local(ours) == ours
+    assert src._local("https://api.github.com/repos/a/b/issues/1/comments?page=2") == "repos/a/b/issues/1/comments?page=2"
+    assert src._local("https://ghe.example/api/v3/repos/a/b/issues/1") == "repos/a/b/issues/1"
