@@ -5,9 +5,9 @@ Bluesky counts graphemes (Unicode UAX #29 extended clusters): "👍🏽" is one,
 points, which would over-count emoji-heavy replies and make drafts look too
 long. This is a compact implementation of the rules that matter for text
 people write (combining marks, variation selectors, emoji modifiers and ZWJ
-sequences, flags, Hangul syllables, CR LF); it never counts more clusters than
-UAX #29 would, so a draft it accepts is within the server's limit unless it uses
-scripts with rare spacing-mark rules.
+sequences, flags, Hangul syllables, CR LF). It differs from UAX #29 only on
+rare characters (prepended concatenation marks, a few Indic conjunct rules);
+the server's own answer stays the final word (a 400, mapped to SourceError).
 """
 
 from __future__ import annotations

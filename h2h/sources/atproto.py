@@ -126,6 +126,9 @@ class Session:
             if attempt == 0 and (name in TOKEN_ERRORS or (response.status_code == 401 and name != "AuthMissing")):
                 self.refresh(tokens)
                 continue
+            if name in TOKEN_ERRORS:
+                raise AuthError(f"{self.http.source}: the server refuses even a fresh session ({name})",
+                                hint="Create a new app password, set it, and run `h2h sources check`.")
             if name in NOT_FOUND_ERRORS:
                 err = self.http.error(response)
                 raise NotFound(str(err), hint="The post or account may have been deleted.")

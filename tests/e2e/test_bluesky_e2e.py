@@ -219,3 +219,18 @@ def test_wrong_password_is_an_auth_error(scene: dict[str, Any], network: Network
                                           "token_env": "H2H_E2E_WRONG"}, make_session())
     with pytest.raises(errors.AuthError):
         src.whoami()
+
+
+def test_nothing_listens_beyond_the_loopback(network: Network) -> None:
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("ss") is None:
+        pytest.skip("ss (iproute2) is not installed")
+    pids = {str(p.pid) for p in network.procs}
+    out = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
+    ours = [line for line in out.splitlines() if set(re.findall(r"pid=(\d+)", line)) & pids]
+    assert len(ours) >= 5  # PLC, PDS, AppView, ozone, bsync/dataplane, redis
+    exposed = [line.split()[3] for line in ours if not line.split()[3].startswith(("127.0.0.1:", "[::1]:"))]
+    assert exposed == []
