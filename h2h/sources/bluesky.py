@@ -234,19 +234,23 @@ class BlueskySource:
         if not isinstance(top, dict) or "post" not in top:
             raise NotFound(f"{self.name}: the post {mention.remote_id} is deleted or hidden",
                            hint="Nothing to answer there; mark the conversation done.")
-        posts: dict[str, Mapping[str, Any]] = {}
-        node: Any = top
+        # Depth breaks ties between equal times (clients date posts to the second or
+        # millisecond): a parent always comes before its replies.
+        posts: dict[str, tuple[int, Mapping[str, Any]]] = {}
+        node: Any = top.get("parent")
+        depth = -1
         while isinstance(node, dict) and isinstance(node.get("post"), dict):
-            posts[node["post"]["uri"]] = node["post"]
-            node = node.get("parent")
-        stack = [top]
+            posts[node["post"]["uri"]] = (depth, node["post"])
+            node, depth = node.get("parent"), depth - 1
+        stack = [(0, top)]
         while stack:
-            node = stack.pop()
+            depth, node = stack.pop()
             if isinstance(node, dict) and isinstance(node.get("post"), dict):
-                posts[node["post"]["uri"]] = node["post"]
-                stack.extend(node.get("replies") or [])
-        self._load_profiles((p.get("author") or {}).get("did") for p in posts.values())
-        mentions = sorted((self._mention(p) for p in posts.values()), key=lambda m: (m.created_at, m.remote_id))
+                posts[node["post"]["uri"]] = (depth, node["post"])
+                stack.extend((depth + 1, child) for child in node.get("replies") or [])
+        self._load_profiles((p.get("author") or {}).get("did") for _, p in posts.values())
+        ordered = sorted(posts.values(), key=lambda dp: (_created(dp[1]), dp[0], dp[1]["uri"]))
+        mentions = [self._mention(p) for _, p in ordered]
         return Thread(source=self.name, root=mention.thread or mention.remote_id, mentions=tuple(mentions))
 
     # --- replies ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -70,7 +71,8 @@ class Account:
     def post(self, text: str, *, reply_to: dict | None = None, root: dict | None = None,
              mention: "Account | None" = None) -> dict:
         record: dict[str, Any] = {"$type": "app.bsky.feed.post", "text": text,
-                                  "createdAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())}
+                                  "createdAt": datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+                                  .replace("+00:00", "Z")}
         if reply_to:
             record["reply"] = {"root": root or reply_to, "parent": reply_to}
         if mention:

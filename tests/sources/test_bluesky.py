@@ -328,3 +328,34 @@ def test_plain_text_restores_shortened_links() -> None:
 def test_graphemes(text: str, count: int) -> None:
     assert graphemes.count(text) == count
     assert graphemes.cut(text * 2, count) == text or count == 0
+
+
+def test_thread_with_a_deleted_parent_keeps_what_exists(platform: Platform, monkeypatch: pytest.MonkeyPatch,
+                                                        httpserver: HTTPServer) -> None:
+    # The AppView's own test snapshot (ids normalised upstream), in its {"thread": ...} envelope.
+    snapshot = body("bluesky", "getPostThread_parent_notFound.snapshot")
+    httpserver.clear_all_handlers()
+    httpserver.expect_request(XRPC + "app.bsky.feed.getPostThread").respond_with_json({"thread": snapshot})
+    platform.install()
+    src = make(platform, monkeypatch)
+    m = Mention(source="bsky", platform="bluesky", remote_id="record(0)",
+                author=Person(source="bsky", remote_id="user(0)", handle="x"), text="",
+                created_at=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    thread = src.fetch_thread(m)
+    assert [t.remote_id for t in thread.mentions] == ["record(0)"]
+    assert thread.mentions[0].text == "Reply reply"
+
+
+def test_thread_of_a_deleted_post_is_not_found(platform: Platform, monkeypatch: pytest.MonkeyPatch,
+                                               httpserver: HTTPServer) -> None:
+    httpserver.clear_all_handlers()
+    # What the real AppView answers (seen on the dev-env network).
+    httpserver.expect_request(XRPC + "app.bsky.feed.getPostThread").respond_with_json(
+        {"error": "NotFound", "message": "Post not found: at://did:plc:x/app.bsky.feed.post/3m7abcdefgh27"}, status=400)
+    platform.install()
+    src = make(platform, monkeypatch)
+    m = Mention(source="bsky", platform="bluesky", remote_id="at://did:plc:x/app.bsky.feed.post/3m7abcdefgh27",
+                author=Person(source="bsky", remote_id="did:plc:x", handle="x"), text="",
+                created_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    with pytest.raises(errors.NotFound):
+        src.fetch_thread(m)
