@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Iterable, Iterator, Mapping
 
 from h2h import clock, graphemes
+from h2h.textutil import valid_text
 from h2h.errors import ConfigError, InputError, NotFound, RemoteError, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import auth
@@ -202,8 +203,8 @@ class BlueskySource:
         bot = True if any(isinstance(lb, dict) and lb.get("val") == "bot" for lb in labels) else None
         created = _time_or_none(profile.get("createdAt"))
         followers = profile.get("followersCount")
-        return Person(source=self.name, remote_id=did, handle=handle,
-                      name=str(author.get("displayName") or profile.get("displayName") or ""),
+        return Person(source=self.name, remote_id=did, handle=valid_text(handle),
+                      name=valid_text(str(author.get("displayName") or profile.get("displayName") or "")),
                       url=f"{WEB}/profile/{handle}", bot=bot,
                       followers=followers if isinstance(followers, int) else None,
                       created_at=created, raw=dict(author))
@@ -220,7 +221,7 @@ class BlueskySource:
         lang = str(langs[0]).split("-")[0].lower() if langs and isinstance(langs[0], str) else None
         return Mention(
             source=self.name, platform=self.platform, remote_id=uri, author=self._person(author),
-            text=plain_text(record), created_at=_created(item),
+            text=valid_text(plain_text(record)), created_at=_created(item),
             url=f"{WEB}/profile/{author.get('did') or author.get('handle')}/post/{uri.rsplit('/', 1)[-1]}",
             in_reply_to=parent, thread=root or uri,
             to_me=to_me or _addresses(record, me), from_me=author.get("did") == me, lang=lang, raw=dict(item))

@@ -26,6 +26,7 @@ import requests
 from h2h import clock
 from h2h.errors import ConfigError, InputError, NotFound, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
+from h2h.textutil import valid_text
 from h2h.sources import auth
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
@@ -241,14 +242,14 @@ class GitHubSource:
         created = user.get("created_at")
         followers = user.get("followers")
         return Person(source=self.name, remote_id=str(user.get("id") or login), handle=login,
-                      name=str(user.get("name") or ""), url=user.get("html_url"),
+                      name=valid_text(str(user.get("name") or "")), url=user.get("html_url"),
                       bot=user.get("type") == "Bot" or login.endswith("[bot]"),
                       followers=followers if isinstance(followers, int) else None,
                       created_at=_time(created) if _valid_time(created) else None, raw=dict(user))
 
     def _issue_mention(self, issue: Mapping[str, Any], *, to_me: bool, me: Person) -> Mention:
         author = self._person(issue.get("user") or {})
-        title = str(issue.get("title") or "")
+        title = valid_text(str(issue.get("title") or ""))
         body = _clean(issue.get("body"))
         return Mention(source=self.name, platform=self.platform, remote_id=_issue_id(issue), author=author,
                        text=f"{title}\n\n{body}".strip(), created_at=_time(issue["created_at"]),
@@ -360,7 +361,7 @@ def _marker_key(key: str) -> str:
 
 def _clean(body: Any) -> str:
     """The Markdown as written, minus our own invisible key marker."""
-    return _MARKER.sub("", str(body or "")).strip()
+    return valid_text(_MARKER.sub("", str(body or "")).strip())
 
 
 def _mentions(body: str, login: str) -> bool:
