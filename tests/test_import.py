@@ -104,3 +104,10 @@ def test_epoch_times_and_lone_surrogates() -> None:
     m = parse_record({"id": "1", "text": "bad \ud800 char", "created_at": 1763632800, "author": "a"})
     assert m.text == "bad \ufffd char"
     assert m.created_at.isoformat() == "2025-11-20T10:00:00+00:00"
+
+
+def test_a_lone_surrogate_anywhere_in_raw_is_stored(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = '{"id": "1", "text": "x?", "created_at": "2026-11-20T10:00:00Z", "author": "a", "extra": "\\ud800"}\n'
+    assert run(capsys, "import", "-", stdin=line).code == 0
+    raw = json.loads(sqlite3.connect(home / "h2h.db").execute("SELECT raw FROM mentions").fetchone()[0])
+    assert raw["extra"] == "\ufffd"

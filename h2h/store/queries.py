@@ -17,6 +17,7 @@ from h2h import clock
 from h2h.errors import NotFound, UsageError
 from h2h.models import Mention, Person
 from h2h.store import db, migrations
+from h2h.textutil import valid_text
 
 Row = sqlite3.Row
 
@@ -33,7 +34,8 @@ def conversation_key(source: str, thread_root: str, person_remote_id: str, lengt
 def _json(value: Any) -> str | None:
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    # A JSON "\ud800" escape becomes a lone surrogate, which SQLite's UTF-8 cannot hold.
+    return valid_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
 
 
 class Store:

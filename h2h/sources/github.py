@@ -1,0 +1,382 @@
+"""GitHub: issue and pull-request conversations that involve us, issues that
+match a search, and replies as issue comments posted once per key.
+
+Config (`[sources.NAME]`, `type = "github"`): `url` (default
+https://api.github.com; GitHub Enterprise: https://HOST/api/v3), the token
+through `token_env` / `token_cmd`, `query` (a search/issues query for
+keywords), `backfill` (how far back the first fetch looks, default "30d").
+
+What a notification means here: GitHub notifies per thread (an issue or pull
+request), with `updated_at` moving on each new comment. For every thread
+updated since the cursor's floor we read the issue and its comments updated
+since that floor, so several comments between two fetches are all kept (the
+notification itself only points at the latest one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Iterator, Mapping
+from urllib.parse import urlsplit
+
+import requests
+
+from h2h import clock
+from h2h.errors import ConfigError, InputError, NotFound, RateLimited, SourceError
+from h2h.models import Mention, Person, SentReply, Thread
+from h2h.textutil import valid_text
+from h2h.sources import auth
+from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources.http import RATE_HEADERS, Http, RateBudget
+from h2h.sources.watermark import Watermark, dump_cursor, load_cursor
+
+DEFAULT_URL = "https://api.github.com"
+REASONS = ("mention", "comment", "author", "review_requested")
+SUBJECTS = ("Issue", "PullRequest")
+MAX_PAGES = 50            # per listing and fetch: a server that never ends its Link chain stops here
+SEARCH_PAGES = 10         # search returns 1000 results at most (10 pages of 100)
+_SUBJECT = re.compile(r"/repos/([^/]+)/([^/]+)/(?:issues|pulls)/(\d+)$")
+_THREAD = re.compile(r"^([^/#\s]+)/([^/#\s]+)#(\d+)$")
+_MARKER = re.compile(r"\s*<!-- h2h:[^>]*-->\s*$")
+
+
+class _GitHubHttp(Http):
+    def error(self, response: requests.Response) -> Exception:
+        # Secondary rate limits answer 403 with Retry-After (or say so in the message)
+        # while the primary budget still shows calls left.
+        if response.status_code == 403:
+            message = str(self._describe(response)).lower()
+            if response.headers.get("Retry-After") or "rate limit" in message:
+                after = response.headers.get("Retry-After")
+                return RateLimited(f"{self.source}: GitHub asked us to slow down ({message[:120]})",
+                                   retry_after=float(after) if after and after.isdigit() else None)
+        return super().error(response)
+
+
+class GitHubSource:
+    type: ClassVar[str] = "github"
+    api_version: ClassVar[int] = SOURCE_API_VERSION
+    platform: ClassVar[str] = "github"
+    max_chars: ClassVar[int] = 65536   # GitHub's limit for a comment body
+
+    def __init__(self, name: str, core: Http, search: Http, *, query: str | None = None,
+                 backfill: timedelta = timedelta(days=30)):
+        self.name = name
+        self.core = core            # the "core" rate-limit resource
+        self.search = search        # the "search" resource: its own, much smaller budget
+        self.query = query
+        self.backfill = backfill
+        self._me: Person | None = None
+
+    @classmethod
+    def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "GitHubSource":
+        key = f"sources.{name}"
+        problems = []
+        url = table.get("url", DEFAULT_URL)
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            problems.append((f"{key}.url", "must be an http(s) URL such as \"https://api.github.com\""))
+        query = table.get("query")
+        if query is not None and (not isinstance(query, str) or not query.strip()):
+            problems.append((f"{key}.query", "must be a non-empty search query, e.g. \"acme in:title,body\""))
+        backfill = timedelta(days=30)
+        if "backfill" in table:
+            try:
+                backfill = clock.parse_duration(str(table["backfill"]))
+            except ValueError as exc:
+                problems.append((f"{key}.backfill", str(exc)))
+        if problems:
+            raise ConfigError(f"{key} has {len(problems)} problem(s):", problems=problems)
+        token = auth.secret(name, table)
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
+                   "Authorization": f"Bearer {token}"}
+        core = _GitHubHttp(session=session, source=name, base_url=url, headers=dict(headers),
+                           budget=RateBudget(RATE_HEADERS["github"]))
+        search = _GitHubHttp(session=session, source=name, base_url=url, headers=dict(headers),
+                             budget=RateBudget(RATE_HEADERS["github"]))
+        return cls(name, core, search, query=query.strip() if query else None, backfill=backfill)
+
+    def rate_limits(self) -> dict[str, Any]:
+        return {"core": self.core.budget.to_json(), "search": self.search.budget.to_json()}
+
+    # --- identity ----------------------------------------------------------------------
+
+    def whoami(self) -> Person:
+        if self._me is None:
+            self._me = self._person(self.core.get_json("user"))
+        return self._me
+
+    # --- mentions ----------------------------------------------------------------------
+
+    def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
+        state = load_cursor(cursor)
+        notes = Watermark.from_json(state.get("n"))
+        found = Watermark.from_json(state.get("q")) if self.query else None
+        cutoff = clock.now() - self.backfill
+        me = self.whoami()
+
+        def cursor_now() -> str:
+            return dump_cursor({"n": notes.to_json(), **({"q": found.to_json()} if found else {})})
+
+        since = notes.since(cutoff)
+        threads = self._notification_threads(since)
+        for n, thread in enumerate(threads):
+            notes.note(_time(thread["updated_at"]))
+            mentions = self._thread_news(thread, notes, since, me)
+            if n == len(threads) - 1:
+                notes.finish()
+            yield Page(mentions=tuple(mentions), cursor=cursor_now())
+        if not threads:
+            notes.finish()
+            yield Page(mentions=(), cursor=cursor_now())
+        if found is not None:
+            items = self._search_items(found, found.since(cutoff), me)
+            for item, at in items:
+                found.deliver(_issue_id(item), item["created_at"], at)
+            found.finish()
+            yield Page(mentions=tuple(self._issue_mention(item, to_me=False, me=me) for item, _ in items),
+                       cursor=cursor_now())
+
+    def _notification_threads(self, since: datetime | None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"all": "true", "per_page": 50}
+        if since is not None:
+            params["since"] = clock.iso(since)
+        threads = [t for t in self._pages(self.core, "notifications", params)
+                   if isinstance(t, dict) and t.get("reason") in REASONS
+                   and (t.get("subject") or {}).get("type") in SUBJECTS and _valid_time(t.get("updated_at"))]
+        return sorted(threads, key=lambda t: (_time(t["updated_at"]), str(t.get("id"))))
+
+    def _thread_news(self, thread: Mapping[str, Any], mark: Watermark, since: datetime | None,
+                     me: Person) -> list[Mention]:
+        """The issue (if new) and the comments updated since the floor, oldest first."""
+        try:
+            issue = self.core.get_json(_subject_path(thread))
+        except NotFound:
+            return []  # deleted, transferred, or access lost: nothing we can answer there
+        if not isinstance(issue, dict) or not _valid_time(issue.get("created_at")):
+            raise SourceError(f"{self.name}: an issue in the notifications came back without its fields")
+        mentions = []
+        issue_id = _issue_id(issue)
+        created = _time(issue["created_at"])
+        if mark.is_new(issue_id, issue["created_at"], created, since):
+            mentions.append(self._issue_mention(issue, to_me=True, me=me))
+            mark.deliver(issue_id, issue["created_at"], created, move_floor=False)
+        params: dict[str, Any] = {"per_page": 100}
+        if since is not None:
+            params["since"] = clock.iso(since)
+        comments_url = self._local(issue.get("comments_url") or f"{issue['url']}/comments")
+        for comment in self._pages(self.core, comments_url, params):
+            if not isinstance(comment, dict) or not _valid_time(comment.get("updated_at")):
+                continue
+            at = _time(comment["updated_at"])
+            cid = str(comment.get("id"))
+            if mark.is_new(cid, comment["updated_at"], at, since):
+                mentions.append(self._comment_mention(comment, issue, to_me=True, me=me))
+                mark.deliver(cid, comment["updated_at"], at, move_floor=False)
+        return sorted(mentions, key=lambda m: (m.created_at, m.remote_id))
+
+    def _search_items(self, mark: Watermark, since: datetime | None, me: Person) -> list[tuple[dict, datetime]]:
+        # Conversations that involve us arrive through notifications (as "to me");
+        # excluding them here keeps one view of each issue.
+        q = f"{self.query} -involves:{me.handle}"
+        if since is not None:
+            q += f" created:>={clock.iso(since)}"
+        params: dict[str, Any] = {"q": q, "sort": "created", "order": "desc", "per_page": 100}
+        out = []
+        for page in range(SEARCH_PAGES):
+            body = self.search.get_json("search/issues", params=dict(params, page=page + 1))
+            items = body.get("items") if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                raise SourceError(f"{self.name}: search/issues answered without items",
+                                  hint="Check the source's url (GitHub Enterprise: https://HOST/api/v3).")
+            older = False
+            for item in items:
+                if not isinstance(item, dict) or not _valid_time(item.get("created_at")):
+                    continue
+                at = _time(item["created_at"])
+                if since is not None and at < since:
+                    older = True
+                    continue
+                mark.note(at)
+                if mark.is_new(_issue_id(item), item["created_at"], at, since):
+                    out.append((item, at))
+            if older or len(items) < params["per_page"]:
+                break
+        return sorted(out, key=lambda pair: (pair[1], _issue_id(pair[0])))
+
+    def _pages(self, http: Http, path: str, params: Mapping[str, Any]) -> Iterator[Any]:
+        url: str | None = path
+        query: Mapping[str, Any] | None = params
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return
+            response = http.request("GET", url, params=query)
+            body = http.json(response)
+            if not isinstance(body, list):
+                raise SourceError(f"{self.name}: {path.split('?')[0]} answered something that is not a list",
+                                  hint="Check the source's url (GitHub Enterprise: https://HOST/api/v3).")
+            yield from body
+            url = (response.links.get("next") or {}).get("url")
+            url = self._local(url) if url else None
+            query = None  # the next link carries the query
+
+    def _local(self, url: str) -> str:
+        """A URL from an answer, on our own API host: the token is never sent anywhere else."""
+        if not url.startswith(("http://", "https://")):
+            return url
+        ours, theirs = urlsplit(self.core.base_url), urlsplit(url)
+        if (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc):
+            return url
+        path = theirs.path
+        if path.startswith("/api/v3/"):
+            path = path[len("/api/v3"):]
+        return path.lstrip("/") + (f"?{theirs.query}" if theirs.query else "")
+
+    # --- API objects -> models -------------------------------------------------------------
+
+    def _person(self, user: Mapping[str, Any]) -> Person:
+        if not isinstance(user, dict) or not user.get("login"):
+            raise SourceError(f"{self.name}: a GitHub user came back without a login")
+        login = str(user["login"])
+        created = user.get("created_at")
+        followers = user.get("followers")
+        return Person(source=self.name, remote_id=str(user.get("id") or login), handle=login,
+                      name=valid_text(str(user.get("name") or "")), url=user.get("html_url"),
+                      bot=user.get("type") == "Bot" or login.endswith("[bot]"),
+                      followers=followers if isinstance(followers, int) else None,
+                      created_at=_time(created) if _valid_time(created) else None, raw=dict(user))
+
+    def _issue_mention(self, issue: Mapping[str, Any], *, to_me: bool, me: Person) -> Mention:
+        author = self._person(issue.get("user") or {})
+        title = valid_text(str(issue.get("title") or ""))
+        body = _clean(issue.get("body"))
+        return Mention(source=self.name, platform=self.platform, remote_id=_issue_id(issue), author=author,
+                       text=f"{title}\n\n{body}".strip(), created_at=_time(issue["created_at"]),
+                       url=issue.get("html_url"), in_reply_to=None, thread=_issue_id(issue),
+                       to_me=to_me or _mentions(body, me.handle), from_me=author.handle == me.handle,
+                       raw=dict(issue))
+
+    def _comment_mention(self, comment: Mapping[str, Any], issue: Mapping[str, Any], *, to_me: bool,
+                         me: Person) -> Mention:
+        author = self._person(comment.get("user") or {})
+        body = _clean(comment.get("body"))
+        return Mention(source=self.name, platform=self.platform, remote_id=str(comment["id"]), author=author,
+                       text=body, created_at=_time(comment["created_at"]) if _valid_time(comment.get("created_at"))
+                       else _time(comment["updated_at"]),
+                       url=comment.get("html_url"), in_reply_to=_issue_id(issue), thread=_issue_id(issue),
+                       to_me=to_me or _mentions(body, me.handle), from_me=author.handle == me.handle,
+                       raw=dict(comment))
+
+    # --- threads -----------------------------------------------------------------------------
+
+    def fetch_thread(self, mention: Mention) -> Thread:
+        owner, repo, number = self._locate(mention)
+        issue = self.core.get_json(f"repos/{owner}/{repo}/issues/{number}")
+        me = self.whoami()
+        items = [self._issue_mention(issue, to_me=False, me=me)]
+        comments_url = self._local(issue.get("comments_url") or f"repos/{owner}/{repo}/issues/{number}/comments")
+        items += [self._comment_mention(c, issue, to_me=False, me=me)
+                  for c in self._pages(self.core, comments_url, {"per_page": 100})
+                  if isinstance(c, dict) and c.get("id") is not None and _valid_time(c.get("updated_at"))]
+        items.sort(key=lambda m: (m.created_at, m.remote_id))
+        return Thread(source=self.name, root=_issue_id(issue), mentions=tuple(items))
+
+    def _locate(self, mention: Mention) -> tuple[str, str, str]:
+        for candidate in (mention.thread, mention.remote_id):
+            match = _THREAD.match(candidate or "")
+            if match:
+                return match.group(1), match.group(2), match.group(3)
+        issue_url = str((mention.raw or {}).get("issue_url") or "")
+        match = _SUBJECT.search(issue_url)
+        if match:
+            return match.group(1), match.group(2), match.group(3)
+        raise NotFound(f"{self.name}: cannot tell which issue {mention.remote_id} belongs to",
+                       hint="Re-fetch the source so that the message carries its issue.")
+
+    # --- replies ---------------------------------------------------------------------------
+
+    def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply:
+        """Post an issue comment once per key.
+
+        GitHub's REST API takes no idempotency key, so the key travels in the
+        comment itself as an HTML comment (`<!-- h2h:KEY -->`), which GitHub
+        keeps in the body but never renders. Before posting we list the
+        comments written since the message we answer and return ours if one
+        already carries the key: a retry after a lost answer finds the first
+        post instead of making a second one.
+        """
+        if not text.strip():
+            raise InputError("the reply is empty", hint="Write something first.")
+        owner, repo, number = self._locate(mention)
+        marker = f"<!-- h2h:{_marker_key(key)} -->"
+        body = f"{text.rstrip()}\n\n{marker}"
+        if len(body) > self.max_chars:
+            raise InputError(f"the reply is {len(text)} characters; GitHub allows about {self.max_chars}",
+                             hint="Shorten the draft and send again.")
+        me = self.whoami()
+        path = f"repos/{owner}/{repo}/issues/{number}/comments"
+        since = clock.iso(mention.created_at - timedelta(minutes=1))
+        for comment in self._pages(self.core, path, {"since": since, "per_page": 100}):
+            if (isinstance(comment, dict) and (comment.get("user") or {}).get("login") == me.handle
+                    and marker in str(comment.get("body") or "")):
+                return self._sent(comment, mention, key)
+        response = self.core.request("POST", path, json={"body": body}, expect=(201,))
+        return self._sent(self.core.json(response), mention, key)
+
+    def _sent(self, comment: Mapping[str, Any], mention: Mention, key: str) -> SentReply:
+        created = comment.get("created_at")
+        return SentReply(source=self.name, remote_id=str(comment.get("id")), url=comment.get("html_url"),
+                         sent_at=_time(created) if _valid_time(created) else clock.now(),
+                         in_reply_to=mention.remote_id, key=key)
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+def _issue_id(issue: Mapping[str, Any]) -> str:
+    """"owner/repo#number": readable, stable, and never confused with a comment id."""
+    match = re.search(r"/repos/([^/]+)/([^/]+)$", str(issue.get("repository_url") or ""))
+    if match is None:
+        match = _SUBJECT.search(str(issue.get("url") or ""))
+    if match is None or issue.get("number") is None:
+        raise SourceError("a GitHub issue came back without its repository or number")
+    return f"{match.group(1)}/{match.group(2)}#{issue['number']}"
+
+
+def _subject_path(thread: Mapping[str, Any]) -> str:
+    url = str((thread.get("subject") or {}).get("url") or "")
+    match = _SUBJECT.search(url)
+    if match is None:
+        raise SourceError(f"a notification's subject is not an issue or pull request: {url[:120]!r}")
+    # Pull requests are issues too: /issues/N gives the conversation for both.
+    return f"repos/{match.group(1)}/{match.group(2)}/issues/{match.group(3)}"
+
+
+def _marker_key(key: str) -> str:
+    # An HTML comment cannot hold "--" or ">"; other keys are hashed to a safe form.
+    if re.fullmatch(r"[A-Za-z0-9_.:+=-]{1,100}", key) and "--" not in key:
+        return key
+    return "sha256-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _clean(body: Any) -> str:
+    """The Markdown as written, minus our own invisible key marker."""
+    return valid_text(_MARKER.sub("", str(body or "")).strip())
+
+
+def _mentions(body: str, login: str) -> bool:
+    return bool(login) and re.search(rf"(?<![\w/])@{re.escape(login)}(?![\w-])", body, re.I) is not None
+
+
+def _valid_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        clock.parse_time(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _time(value: str) -> datetime:
+    return clock.parse_time(value)

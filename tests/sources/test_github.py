@@ -1,0 +1,242 @@
+"""The GitHub adapter against real recordings served on loopback."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from h2h import errors
+from h2h.errors import ExitCode
+from h2h.models import Mention
+from h2h.sources.github import GitHubSource
+from h2h.sources.http import make_session
+from tests.sources.contract import SourceContract, fetch_all
+from tests.sources.replay import answer, body
+
+TOKEN = "ghp_test_token_0123456789"
+RECORDED = "https://api.github.com"
+ISSUE = body("github", "repo_issues_page1_link_header")[0]          # a real issue (number 13)
+THREAD_WITH_ISSUE = "/pulls/17"                                       # the newest recorded notification
+
+
+class Platform:
+    def __init__(self, server: HTTPServer):
+        self.server = server
+        self.hosts = {RECORDED: server.url_for("/").rstrip("/")}
+        self.posted: list[dict[str, Any]] = []
+        self.requests: list[tuple[str, str, dict]] = []
+        self.fail: str | None = None
+        self.reject_post = False
+
+    def install(self) -> None:
+        self.server.expect_request(re.compile(".*")).respond_with_handler(self.handle)
+
+    def handle(self, request: Request) -> Response:
+        self.requests.append((request.method, request.path, request.args.to_dict(flat=False)))
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return answer("github", "error_401_bad_credentials")
+        path = request.path
+        if path == "/user":
+            return answer("github", "issue_comment_create_201", data=body("github", "issue_comment_create_201")["user"],
+                          status=200)
+        if path == "/notifications":
+            if self.fail == "auth":
+                return answer("github", "error_401_bad_credentials")
+            if self.fail == "not_found":
+                return answer("github", "error_404_not_found")
+            if self.fail == "malformed":
+                return Response("<!DOCTYPE html><html>Unicorn!</html>", status=200, content_type="text/html")
+            if self.fail == "empty":
+                return answer("github", "notifications_empty")
+            return answer("github", "notifications_repo_all", hosts=self.hosts)
+        if path == "/search/issues":
+            return answer("github", "search_issues", hosts=self.hosts)
+        if path.startswith("/repos/api-playground/"):
+            if path.endswith(THREAD_WITH_ISSUE.replace("pulls", "issues")):
+                return answer("github", "repo_issues_page1_link_header", data=ISSUE, hosts=self.hosts)
+            return answer("github", "error_404_not_found")
+        if path == _path(ISSUE["url"]):
+            return answer("github", "repo_issues_page1_link_header", data=ISSUE, hosts=self.hosts)
+        comments = "/" + ISSUE["comments_url"].split("://", 1)[1].split("/", 1)[1]
+        if path == comments and request.method == "GET":
+            return answer("github", "issue_comments", data=body("github", "issue_comments") + self.posted,
+                          hosts=self.hosts)
+        if path == comments and request.method == "POST":
+            if self.reject_post:
+                return answer("github", "error_422_validation")
+            created = body("github", "issue_comment_create_201")
+            created["id"] += len(self.posted)
+            created["body"] = request.get_json()["body"]   # GitHub stores the body it was sent
+            self.posted.append(created)
+            return answer("github", "issue_comment_create_201", data=created, hosts=self.hosts)
+        return answer("github", "error_404_not_found")
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+@pytest.fixture
+def platform(httpserver: HTTPServer) -> Platform:
+    p = Platform(httpserver)
+    p.install()
+    return p
+
+
+def make(platform: Platform, monkeypatch: pytest.MonkeyPatch, **table: Any) -> GitHubSource:
+    monkeypatch.setenv("H2H_TEST_GH", TOKEN)
+    config = {"type": "github", "url": platform.server.url_for("/"), "token_env": "H2H_TEST_GH",
+              "backfill": "1000w", **table}
+    return GitHubSource.from_config("gh", config, make_session(retries=0))
+
+
+class TestGitHubSource(SourceContract):
+    failure_kinds = ("auth", "not_found", "malformed")
+
+    @pytest.fixture
+    def source(self, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> GitHubSource:
+        return make(platform, monkeypatch, query="sesame")
+
+    @pytest.fixture
+    def failing_source(self, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], GitHubSource]:
+        def build(kind: str) -> GitHubSource:
+            platform.fail = kind
+            return make(platform, monkeypatch)
+        return build
+
+    @pytest.fixture
+    def sent_count(self, platform: Platform) -> Callable[[], int]:
+        return lambda: len(platform.posted)
+
+
+def mentions_of(source: GitHubSource) -> list[Mention]:
+    return [m for p in fetch_all(source) for m in p.mentions]
+
+
+def test_a_thread_brings_its_issue_and_every_comment(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    found = mentions_of(make(platform, monkeypatch))
+    issue_id = "octokit-fixture-org/tmp-scenario-paginate-issues-20220719043836917-izyoe#13"
+    assert [m.remote_id for m in found] == ["1194549", "1194690", "1199663", issue_id]
+    issue = found[-1]
+    assert issue.text.startswith("Test issue 13") and issue.thread == issue_id and issue.in_reply_to is None
+    assert issue.raw["author_association"] == "MEMBER"
+    comment = found[0]
+    assert comment.thread == issue_id and comment.in_reply_to == issue_id and comment.to_me
+    assert comment.author.handle == "catsby" and comment.author.bot is False
+    assert comment.url == "https://github.com/octokit/octokit.rb/pull/25#issuecomment-1194549"
+    assert comment.text.startswith("I've started this on my [25-issue-comments-v3 fork][1]")  # Markdown kept
+    assert comment.created_at == datetime(2011, 5, 18, 2, 29, 52, tzinfo=timezone.utc)
+
+
+def test_notifications_are_read_all_and_since_the_floor(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make(platform, monkeypatch)
+    pages = fetch_all(src)
+    first = [a for m, p, a in platform.requests if p == "/notifications"][0]
+    assert first["all"] == ["true"] and first["since"] == ["2007-09-21T12:00:00Z"]  # now - 1000 weeks
+    platform.requests.clear()
+    fetch_all(src, pages[-1].cursor)
+    again = [a for m, p, a in platform.requests if p == "/notifications"][0]
+    assert again["since"] == ["2013-05-10T17:59:20Z"]  # newest updated_at minus the 10-minute overlap
+    comments = [a for m, p, a in platform.requests if p.endswith("/comments")][0]
+    assert comments["since"] == ["2013-05-10T17:59:20Z"]
+
+
+def test_only_wanted_reasons_and_reachable_threads(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    fetch_all(make(platform, monkeypatch))
+    asked = [p for m, p, a in platform.requests if p.startswith("/repos/api-playground/")]
+    assert not any(p.endswith("/issues/2") for p in asked)  # reason "subscribed" is not ours
+    assert len(asked) == 11  # the 404s (deleted or unreachable) are skipped, not fatal
+
+
+def test_search_skips_conversations_that_involve_me(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    found = mentions_of(make(platform, monkeypatch, query="sesame"))
+    q = [a for m, p, a in platform.requests if p == "/search/issues"][0]["q"][0]
+    assert q.startswith("sesame -involves:<GITHUB_LOGIN> created:>=")
+    searched = [m for m in found if m.remote_id.endswith(("#1", "#2"))]
+    assert len(searched) == 2 and not any(m.to_me for m in searched)
+    assert {m.raw["author_association"] for m in searched} == {"NONE", "MEMBER"}
+
+
+def test_bots_are_recognised() -> None:
+    src = GitHubSource("gh", None, None)  # type: ignore[arg-type]
+    assert src._person({"login": "dependabot[bot]", "type": "Bot", "id": 1}).bot is True
+    assert src._person({"login": "renovate[bot]", "type": "User", "id": 2}).bot is True
+    assert src._person({"login": "octocat", "type": "User", "id": 3}).bot is False
+
+
+def test_rate_limits_are_kept_per_resource(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make(platform, monkeypatch, query="sesame")
+    fetch_all(src)
+    limits = src.rate_limits()
+    assert limits["search"]["limit"] == 30 and limits["search"]["remaining"] == 29
+    assert limits["core"]["limit"] == 5000
+
+
+def test_reply_body_carries_the_key_and_is_found_again(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make(platform, monkeypatch)
+    first = mentions_of(src)[0]
+    sent = src.send_reply(first, "Thanks, fixed in 1.2.", key="draft-42")
+    assert platform.posted[0]["body"] == "Thanks, fixed in 1.2.\n\n<!-- h2h:draft-42 -->"
+    assert sent.remote_id == str(platform.posted[0]["id"]) and sent.in_reply_to == first.remote_id
+    lookup = [a for m, p, a in platform.requests if m == "GET" and p.endswith("/comments")][-1]
+    assert lookup["since"] == ["2011-05-18T02:28:52Z"]  # only comments after the message we answer
+    again = src.send_reply(first, "Thanks, fixed in 1.2.", key="draft-42")
+    assert again.remote_id == sent.remote_id and len(platform.posted) == 1
+    other = src.send_reply(first, "Thanks!", key="a key with spaces --> and arrows")
+    assert "<!-- h2h:sha256-" in platform.posted[1]["body"]
+    assert other.remote_id != sent.remote_id
+    refetched = {m.remote_id: m for m in mentions_of(make(platform, monkeypatch))}
+    mine = refetched[sent.remote_id]
+    assert mine.from_me and mine.text == "Thanks, fixed in 1.2."  # the marker never shows
+
+
+def test_422_is_a_source_error_exit_5(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make(platform, monkeypatch)
+    first = mentions_of(src)[0]
+    platform.reject_post = True
+    with pytest.raises(errors.SourceError) as caught:
+        src.send_reply(first, "hello", key="k-422")
+    assert "Validation Failed" in str(caught.value) and caught.value.exit_code == ExitCode.REMOTE
+
+
+def test_bad_token_is_exit_4_and_never_shown(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("H2H_TEST_GH", "ghp_wrong_token_abcdef")
+    src = GitHubSource.from_config("gh", {"type": "github", "url": platform.server.url_for("/"),
+                                          "token_env": "H2H_TEST_GH"}, make_session(retries=0))
+    with pytest.raises(errors.AuthError) as caught:
+        src.whoami()
+    assert caught.value.exit_code == ExitCode.AUTH and "Bad credentials" in str(caught.value)
+    assert "ghp_wrong_token_abcdef" not in str(caught.value)
+
+
+def test_404_on_the_notifications_url_is_not_found(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    platform.fail = "not_found"
+    with pytest.raises(errors.NotFound) as caught:
+        fetch_all(make(platform, monkeypatch))
+    assert caught.value.exit_code == ExitCode.ERROR
+
+
+def test_no_notifications_still_moves_nothing_and_ends(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    platform.fail = "empty"
+    pages = fetch_all(make(platform, monkeypatch))
+    assert [len(p.mentions) for p in pages] == [0] and json.loads(pages[0].cursor)["n"]["floor"] is None
+
+
+def test_config_problems_are_listed_together() -> None:
+    with pytest.raises(errors.ConfigError) as caught:
+        GitHubSource.from_config("gh", {"type": "github", "url": "ftp://x", "query": "", "backfill": "soon"}, None)
+    assert len(caught.value.problems) == 3
+
+
+def test_urls_from_answers_stay_on_our_api_host(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make(platform, monkeypatch)
+    ours = platform.server.url_for("/repos/a/b/issues/1/comments")
+    assert src._local(ours) == ours
+    assert src._local("https://api.github.com/repos/a/b/issues/1/comments?page=2") == "repos/a/b/issues/1/comments?page=2"
+    assert src._local("https://ghe.example/api/v3/repos/a/b/issues/1") == "repos/a/b/issues/1"
