@@ -40,8 +40,11 @@ def register(app: typer.Typer) -> None:
         from h2h.models import Mention
         from h2h.sources.jsonl import read_lines
 
+        from h2h.cli.logcmd import start
+
         rt = runtime.current
         rt.json = rt.json or json_out
+        log = start("import")
         store, engine = rt.store(), rt.engine()
         report = IngestReport()
 
@@ -55,6 +58,8 @@ def register(app: typer.Typer) -> None:
 
         with _open(file) as stream:
             ingest(store, good(stream), engine, report=report)
+        log.info("import: %d read, %d new, %d updated, %d unchanged, %d conversations touched, %d bad lines",
+                 report.read, report.new, report.updated, report.unchanged, report.conversations, len(report.bad))
         if rt.json:
             render.write_json(report.to_json())
         else:

@@ -163,7 +163,7 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
     unanswered = [m for m in person_msgs if last_reply_at is None or m["created_at"] > last_reply_at]
     basis = unanswered or person_msgs
     person = store.person(conv["person_id"])
-    flags = store.person_flags(person["source"], person["remote_id"])
+    flags = store.group_flags(conv["person_id"])
     handle = person["handle"]
     previous = store.previous_conversations(conv["person_id"], person_msgs[0]["created_at"])
     facts = score.Facts(
