@@ -91,6 +91,12 @@ def _same_person(queue: Any, i: int) -> bool:
     return prev.section == item.section and prev.person_key == item.person_key
 
 
+def _also(item: Any) -> str:
+    from h2h.textutil import inert
+
+    return f"↳ same person ({inert(item.person.handle)})"
+
+
 def _who(item: Any) -> str:
     from h2h.textutil import inert
 
@@ -115,7 +121,7 @@ def _plain(queue: Any, footer: str) -> None:
         if item.section != current:
             current = item.section
             out.write(f"\n== {SECTION_TITLES[current]} ({queue.counts.get(current, 0)}) ==\n")
-        who = "↳ same person" if _same_person(queue, i) else truncate(_who(item), 40)
+        who = truncate(_also(item) if _same_person(queue, i) else _who(item), 40)
         out.write(f"{item.rank:>3}  {item.id}  {who}  [{item.platform}]  "
                   f"waiting {human_duration(item.waiting_s)}  score {item.score:.1f}\n")
         out.write(f"     why: {truncate(inert(_why(item)), 100)}\n")
@@ -153,7 +159,7 @@ def _rich(queue: Any, footer: str) -> None:
             table.add_column("waiting", justify="right", no_wrap=True)
             table.add_column("score", justify="right", no_wrap=True)
             table.add_column("why · latest message", ratio=5, overflow="fold")
-        who = Text("↳ same person", style="dim") if _same_person(queue, i) else Text(truncate(_who(item), 40))
+        who = Text(truncate(_also(item), 40), style="dim") if _same_person(queue, i) else Text(truncate(_who(item), 40))
         who.append(f"\n{item.platform}", style="dim")
         body = Text(truncate(inert(_why(item)), 120), style="yellow" if item.section == "reply" else "dim")
         body.append("\n" + truncate(inert(item.text), 160))
