@@ -17,6 +17,10 @@ SECTION_TITLES = {
 }
 
 
+def _complete_section(incomplete: str) -> list[str]:
+    return [s for s in SECTION_TITLES if s.startswith(incomplete)]
+
+
 def _check_section(section: Optional[str]) -> None:
     from h2h.errors import UsageError
     from h2h.models import SECTIONS
@@ -177,7 +181,8 @@ def register(app: typer.Typer) -> None:
     def queue_cmd(
         limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="At most N conversations (0: all). [default: 30]")] = None,
         show_all: Annotated[bool, typer.Option("--all", "-a", help="Show the noise section too.")] = False,
-        section: Annotated[Optional[str], typer.Option("--section", "-s", help="Only this section: reply, thanks, careful, noise.")] = None,
+        section: Annotated[Optional[str], typer.Option("--section", "-s", help="Only this section: reply, thanks, careful, noise.",
+                                                       autocompletion=_complete_section)] = None,
         source: Annotated[Optional[str], typer.Option("--source", help="Only conversations from this source.")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="One JSON document: {data: {items, counts}}.")] = False,
         jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per conversation per line.")] = False,
