@@ -9,7 +9,7 @@ import typer
 
 from h2h.cli import render, runtime
 
-SPARK_DAYS = 60  # longer windows are drawn a week per character
+SPARK_DAYS = 60  # the widest sparkline, in characters
 
 
 def _when(value: Optional[str], option: str):  # type: ignore[no-untyped-def]
@@ -92,18 +92,16 @@ def _lines(doc: dict[str, Any]) -> list[Any]:
             lines.append(row(s["section"], s))
     lines.append(Text(""))
 
-    weekly = len(days) > SPARK_DAYS
-    unit = "week" if weekly else "day"
-    people = [d["from_people"] for d in days]
-    us = [d["from_us"] for d in days]
-    if weekly:
-        people = [sum(people[i:i + 7]) for i in range(0, len(people), 7)]
-        us = [sum(us[i:i + 7]) for i in range(0, len(us), 7)]
+    # One character a day up to SPARK_DAYS, then a week, then as many days as keep it that short.
+    step = 1 if len(days) <= SPARK_DAYS else 7 if len(days) <= 7 * SPARK_DAYS else -(-len(days) // SPARK_DAYS)
+    unit = {1: "day", 7: "week"}.get(step, f"{step} days")
+    people = [sum(d["from_people"] for d in days[i:i + step]) for i in range(0, len(days), step)]
+    us = [sum(d["from_us"] for d in days[i:i + step]) for i in range(0, len(days), step)]
     lines.append(Text(f"Messages per {unit}", style="bold"))
     for label, values, style in (("from people", people, "cyan"), ("from us", us, "green")):
         t = Text(f"  {label:<13}")
         t.append_text(sparkline(values, style))
-        t.append(f"  {sum(values)} in all, at most {max(values, default=0)} a {unit}", style="dim")
+        t.append(f"  {sum(values)} in all, at most {max(values, default=0)} per {unit}", style="dim")
         lines.append(t)
     lines.append(Text(""))
 
