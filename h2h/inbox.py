@@ -154,8 +154,8 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
             "url": person["url"], "bot": None if person["bot"] is None else bool(person["bot"]),
             "followers": person["followers"], "first_seen": person["first_seen"],
             "conversations": len(history),
-            "vip": bool(flags and flags["vip"]) or matches(person["handle"], engine.vip),
-            "muted": bool(flags and flags["muted"]) or matches(person["handle"], engine.muted),
+            "vip": flags["vip"] or any(matches(h, engine.vip) for h in flags["handles"]),
+            "muted": flags["muted"] or any(matches(h, engine.muted) for h in flags["handles"]),
             "note": flags["note"] if flags else None,
         },
         "messages": [{

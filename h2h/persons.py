@@ -80,7 +80,7 @@ def _view(store: Store, engine: Engine, person: Row) -> dict[str, Any]:
     members = store.person_group(person["id"])
     ids = [m["id"] for m in members]
     root = store.person_root(person["source"], person["remote_id"])
-    flags = store.group_flags(person["id"]) or {"vip": False, "muted": False, "note": None}
+    flags = store.group_flags(person["id"])
     convs = store.stats_conversations("", "9999", person_ids=ids)
     responses = {c["key"]: first_response_s(c) for c in convs}
     rows = store.group_conversations(ids)
@@ -91,8 +91,8 @@ def _view(store: Store, engine: Engine, person: Row) -> dict[str, Any]:
         "key": f"{root[0]}:{root[1]}",
         "handle": named["handle"],
         "name": named["name"],
-        "vip": flags["vip"] or any(matches(m["handle"], engine.vip) for m in members),
-        "muted": flags["muted"] or any(matches(m["handle"], engine.muted) for m in members),
+        "vip": flags["vip"] or any(matches(h, engine.vip) for h in flags["handles"]),
+        "muted": flags["muted"] or any(matches(h, engine.muted) for h in flags["handles"]),
         "note": flags["note"],
         "identities": [{
             "source": m["source"], "platform": m["platform"], "id": m["remote_id"], "handle": m["handle"],

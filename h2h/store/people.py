@@ -77,19 +77,18 @@ class PeopleQueries:
         self._q("UPDATE person_links SET root_source = ?, root_remote_id = ? WHERE root_source = ? AND root_remote_id = ?",
                 (*heir, source, remote_id))
 
-    def group_flags(self, person_id: int) -> dict[str, Any] | None:
-        """The flags of a person's whole group: VIP or muted if any identity is; the notes, joined."""
-        rows = self._q(f"""SELECT f.vip, f.muted, f.note FROM person_flags f JOIN persons p
-                             ON p.source = f.source AND p.remote_id = f.remote_id
-                           WHERE p.id IN ({GROUP_IDS}) ORDER BY f.updated_at""", {"pid": person_id}).fetchall()
-        if not rows:
-            return None
+    def group_flags(self, person_id: int) -> dict[str, Any]:
+        """The flags of a person's whole group: VIP or muted if any identity is; the notes, joined;
+        and every identity's handle (the config's `vip` and `muted` name handles)."""
+        rows = self._q(f"""SELECT p.handle, f.vip, f.muted, f.note FROM persons p LEFT JOIN person_flags f
+                             ON f.source = p.source AND f.remote_id = p.remote_id
+                           WHERE p.id IN ({GROUP_IDS}) ORDER BY f.updated_at, p.id""", {"pid": person_id}).fetchall()
         notes: list[str] = []
         for r in rows:
             if r["note"] and r["note"] not in notes:
                 notes.append(r["note"])
         return {"vip": any(r["vip"] for r in rows), "muted": any(r["muted"] for r in rows),
-                "note": "; ".join(notes) or None}
+                "note": "; ".join(notes) or None, "handles": [r["handle"] for r in rows]}
 
     def group_conversations(self, person_ids: Sequence[int]) -> list[Row]:
         marks = ",".join("?" * len(person_ids))

@@ -163,3 +163,13 @@ def test_queue_since(db: Path) -> None:
     assert doc["counts"]["reply"] == 2
     bad = h2h("queue", "--since", "last tuesday", "--json")
     assert bad.code == 2 and "--since" in bad.json()["error"]["message"]
+
+
+def test_a_config_vip_handle_covers_the_identities_linked_to_it(home: Path, tmp_path: Path) -> None:
+    write_config(home, CONFIG + 'vip = ["@alice@example.social"]\n')
+    assert h2h("import", str(write_jsonl(tmp_path / "people.jsonl", RECORDS))).code == 0
+    assert "vip" not in _codes(_item(_items(), "alice.bsky.social"))
+    assert h2h("person", "link", "alice.bsky.social", "@alice@example.social").code == 0
+    assert "vip" in _codes(_item(_items(), "alice.bsky.social"))
+    show = h2h("show", _item(_items(), "alice.bsky.social")["id"], "--json").json()["data"]
+    assert show["person"]["vip"] is True

@@ -55,11 +55,13 @@ def test_group_flags_merge_and_previous_conversations_span_the_group(tmp_path: P
         b = _person(store, "bsky", "2", "a.bsky.social")
         store.set_person_flags("masto", "1", vip=True, note="met at FOSDEM")
         store.set_person_flags("bsky", "2", note="beta tester")
-        assert store.group_flags(b) is not None and store.group_flags(b)["vip"] is False  # type: ignore[index]
+        assert store.group_flags(b) == {"vip": False, "muted": False, "note": "beta tester",
+                                        "handles": ["a.bsky.social"]}
         store.create_conversation(source="masto", platform="mastodon", person_id=a, person_remote_id="1",
                                   thread_root="t1", standalone=True, first_at="2026-11-01T00:00:00Z")
         assert store.previous_conversations(b, "2026-11-20T00:00:00Z") == 0
         store.link_roots(("bsky", "2"), ("masto", "1"))
-        assert store.group_flags(b) == {"vip": True, "muted": False, "note": "met at FOSDEM; beta tester"}
+        assert store.group_flags(b) == {"vip": True, "muted": False, "note": "met at FOSDEM; beta tester",
+                                        "handles": ["@a@x.social", "a.bsky.social"]}
         assert store.previous_conversations(b, "2026-11-20T00:00:00Z") == 1
         assert store.previous_conversations(b, "2026-10-01T00:00:00Z") == 0
