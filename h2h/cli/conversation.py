@@ -111,7 +111,6 @@ def register(app: typer.Typer) -> None:
 
     def _change(action: str, ident: str, json_out: bool, until: Any = None) -> None:
         from h2h import inbox
-
         from h2h.cli.logcmd import start
 
         rt = runtime.current

@@ -35,12 +35,11 @@ def register(app: typer.Typer) -> None:
     def import_cmd(file: FILE = "-",
                    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
         """Ingest mentions as JSON Lines (idempotent: twice is the same as once)."""
+        from h2h.cli.logcmd import start
         from h2h.errors import ExitCode, InputError
         from h2h.fetch.ingest import IngestReport, ingest
         from h2h.models import Mention
         from h2h.sources.jsonl import read_lines
-
-        from h2h.cli.logcmd import start
 
         rt = runtime.current
         rt.json = rt.json or json_out

@@ -15,6 +15,7 @@ The crafted conversations (now = 2026-11-20T12:00Z, SLA 4h), first responses:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,7 @@ def _matplotlib() -> bool:
     return True
 
 
-@pytest.mark.skipif(not _matplotlib() and not __import__("os").environ.get("CI"),
+@pytest.mark.skipif(not _matplotlib() and not os.environ.get("CI"),
                     reason="matplotlib is not installed (pip install '.[plot]'); CI installs it")
 def test_png_is_written_and_opens_as_an_image(db: Path, tmp_path: Path) -> None:
     from PIL import Image
