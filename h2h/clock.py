@@ -90,3 +90,17 @@ def human_duration(seconds: float) -> str:
         d, h = divmod(s // 3600, 24)
         return f"{d}d {h}h" if h else f"{d}d"
     return f"{s // 604800}w"
+
+
+def parse_when(text: str, *, at: datetime | None = None) -> datetime:
+    """A moment for --since/--until: a duration back from now ('2h', '7d') or a time
+    ('2026-11-20', '2026-11-20T10:00:00Z')."""
+    try:
+        return (at or now()) - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a duration (30m, 4h, 7d) nor a time (2026-11-20, "
+                         "2026-11-20T10:00:00Z)") from None

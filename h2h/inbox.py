@@ -39,12 +39,13 @@ def _waiting_s(row: Row, now: datetime) -> float:
 
 
 def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
-                limit: int | None = DEFAULT_LIMIT, show_all: bool = False) -> Queue:
+                limit: int | None = DEFAULT_LIMIT, show_all: bool = False, since: datetime | None = None) -> Queue:
     ensure_fresh(store, engine)
     now = clock.now()
     now_iso = clock.iso(now)
+    since_iso = clock.iso(since) if since else None
     shown = tuple(sections) if sections else (SECTIONS if show_all else SECTIONS[:3])
-    counts = {s: store.count_active(s, now_iso, source) for s in SECTIONS}
+    counts = {s: store.count_active(s, now_iso, source, since_iso) for s in SECTIONS}
     w_wait = engine.weights.get("waiting", 0.0)
     bound = max(0.0, w_wait)
     ranked: list[tuple[str, Row, float, float]] = []
@@ -53,7 +54,7 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
         if remaining is not None and remaining <= 0:
             break
         heap: list[tuple[float, float, int, Row]] = []
-        for row in store.queue_scan(section, source=source):
+        for row in store.queue_scan(section, source=source, since=since_iso):
             if row["state"] == "snoozed" and (row["snooze_until"] or "") > now_iso:
                 continue
             base = row["base_score"]
@@ -76,7 +77,8 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
 
 
 def _group_by_person(ranked: list[tuple[str, Row, float, float]], store: Store, engine: Engine) -> list[QueueItem]:
-    """Within a section, a person's other conversations follow their best-ranked one."""
+    """Within a section, a person's other conversations (on every platform linked to them)
+    follow their best-ranked one."""
     order: list[tuple[str, Row, float, float]] = []
     placed: set[int] = set()
     for i, entry in enumerate(ranked):
@@ -85,7 +87,7 @@ def _group_by_person(ranked: list[tuple[str, Row, float, float]], store: Store, 
         order.append(entry)
         placed.add(i)
         for j in range(i + 1, len(ranked)):
-            if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_id"] == entry[1]["person_id"]:
+            if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_key"] == entry[1]["person_key"]:
                 order.append(ranked[j])
                 placed.add(j)
     return [_item(rank, section, row, total, waited, store, engine)
@@ -108,12 +110,13 @@ def _item(rank: int, section: str, row: Row, total: float, waited: float, store:
     return QueueItem(rank=rank, id=row["key"], section=section, score=total, reasons=tuple(reasons),
                      person=_person(row), source=row["source"], platform=row["platform"], waiting_s=waited,
                      lang=row["lang"], url=row["mention_url"], text=row["text"] or "", mentions=mentions,
-                     state=row["state"], messages=row["unanswered"] or row["messages"])
+                     state=row["state"], messages=row["unanswered"] or row["messages"], person_key=row["person_key"])
 
 
-def count(store: Store, engine: Engine, section: str = "reply", source: str | None = None) -> int:
+def count(store: Store, engine: Engine, section: str = "reply", source: str | None = None,
+          since: datetime | None = None) -> int:
     ensure_fresh(store, engine)
-    return store.count_active(section, clock.iso(clock.now()), source)
+    return store.count_active(section, clock.iso(clock.now()), source, clock.iso(since) if since else None)
 
 
 # --- one conversation ------------------------------------------------------------
@@ -124,7 +127,7 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
     conv = store.conversation(ident)
     now = clock.now()
     person = store.person(conv["person_id"])
-    flags = store.person_flags(person["source"], person["remote_id"])
+    flags = store.group_flags(conv["person_id"])
     history = store.person_conversations(conv["person_id"])
     waited = _waiting_s(conv, now) if conv["active"] else 0.0
     reasons = _reasons(conv)
@@ -151,8 +154,8 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
             "url": person["url"], "bot": None if person["bot"] is None else bool(person["bot"]),
             "followers": person["followers"], "first_seen": person["first_seen"],
             "conversations": len(history),
-            "vip": bool(flags and flags["vip"]) or matches(person["handle"], engine.vip),
-            "muted": bool(flags and flags["muted"]) or matches(person["handle"], engine.muted),
+            "vip": flags["vip"] or any(matches(h, engine.vip) for h in flags["handles"]),
+            "muted": flags["muted"] or any(matches(h, engine.muted) for h in flags["handles"]),
             "note": flags["note"] if flags else None,
         },
         "messages": [{
@@ -160,7 +163,8 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
             "author": {"handle": m["handle"], "name": m["name"]}, "text": m["text"], "url": m["url"],
             "in_reply_to": m["in_reply_to"],
         } for m in messages],
-        "history": [{"id": h["key"], "first_at": h["first_at"], "state": h["state"], "section": h["section"]}
+        "history": [{"id": h["key"], "first_at": h["first_at"], "state": h["state"], "section": h["section"],
+                     "source": h["source"]}
                     for h in history if h["id"] != conv["id"]],
         "actions": [{"action": a["action"], "at": a["at"], "until": a["until"]} for a in store.actions(conv["key"])],
     }

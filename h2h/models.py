@@ -126,6 +126,7 @@ class QueueItem:
     mentions: tuple[Mapping[str, str], ...]
     state: str = "open"
     messages: int = 1
+    person_key: str = ""    # the same for every identity linked to one human (`h2h person link`)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,7 +136,8 @@ class QueueItem:
             "score": round(self.score, 2),
             "reasons": [r.to_json() for r in self.reasons],
             "person": {"handle": self.person.handle, "name": self.person.name,
-                       "platform": self.platform, "url": self.person.url},
+                       "platform": self.platform, "url": self.person.url,
+                       "key": self.person_key or f"{self.person.source}:{self.person.remote_id}"},
             "source": self.source,
             "platform": self.platform,
             "waiting_s": int(self.waiting_s),

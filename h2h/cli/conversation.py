@@ -111,10 +111,13 @@ def register(app: typer.Typer) -> None:
 
     def _change(action: str, ident: str, json_out: bool, until: Any = None) -> None:
         from h2h import inbox
+        from h2h.cli.logcmd import start
 
         rt = runtime.current
         rt.json = rt.json or json_out
+        log = start(action)
         result = inbox.set_state(rt.store(), rt.engine(), ident, action, until=until)
+        log.info("%s %s: %s -> %s", action, result["id"], result["previous_state"], result["state"])
         if rt.json:
             render.write_json(result)
         else:

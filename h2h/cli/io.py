@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
     def import_cmd(file: FILE = "-",
                    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
         """Ingest mentions as JSON Lines (idempotent: twice is the same as once)."""
+        from h2h.cli.logcmd import start
         from h2h.errors import ExitCode, InputError
         from h2h.fetch.ingest import IngestReport, ingest
         from h2h.models import Mention
@@ -42,6 +43,7 @@ def register(app: typer.Typer) -> None:
 
         rt = runtime.current
         rt.json = rt.json or json_out
+        log = start("import")
         store, engine = rt.store(), rt.engine()
         report = IngestReport()
 
@@ -55,6 +57,8 @@ def register(app: typer.Typer) -> None:
 
         with _open(file) as stream:
             ingest(store, good(stream), engine, report=report)
+        log.info("import: %d read, %d new, %d updated, %d unchanged, %d conversations touched, %d bad lines",
+                 report.read, report.new, report.updated, report.unchanged, report.conversations, len(report.bad))
         if rt.json:
             render.write_json(report.to_json())
         else:

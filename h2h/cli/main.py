@@ -52,9 +52,9 @@ def root(
 
 
 def _register() -> None:
-    from h2h.cli import conversation, demo, io, queue, setup
+    from h2h.cli import conversation, demo, io, person, queue, setup, stats
 
-    for module in (queue, demo, setup, io, conversation):
+    for module in (queue, demo, setup, io, conversation, stats, person):
         module.register(app)
 
 
@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     rt = runtime.current = runtime.Runtime()
     rt.json = "--json" in args  # known before parsing, so usage errors can be JSON too
+    rt.extra["argv"] = args
     code: int = ExitCode.OK
     try:
         command = typer.main.get_command(app)
@@ -107,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
                            ExitCode.ERROR)
     finally:
         rt.close()
+        if "h2h.logs" in sys.modules:  # imported only by commands that log
+            sys.modules["h2h.logs"].finish(int(code), rt.extra.get("error"))
     sys.exit(int(code))
 
 
@@ -114,5 +117,6 @@ def _report(code: str, message: str, hint: str, exit_code: int) -> int:
     from h2h.cli import render
     from h2h.redact import redact
 
+    runtime.current.extra["error"] = (code, redact(message))
     render.error(code, redact(message), redact(hint), as_json=runtime.current.json)
     return exit_code

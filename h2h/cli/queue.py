@@ -17,6 +17,10 @@ SECTION_TITLES = {
 }
 
 
+def _complete_section(incomplete: str) -> list[str]:
+    return [s for s in SECTION_TITLES if s.startswith(incomplete)]
+
+
 def _check_section(section: Optional[str]) -> None:
     from h2h.errors import UsageError
     from h2h.models import SECTIONS
@@ -25,25 +29,41 @@ def _check_section(section: Optional[str]) -> None:
         raise UsageError(f"unknown section {section!r}; choose one of {', '.join(SECTIONS)}")
 
 
+def _since(value: str | None):  # type: ignore[no-untyped-def]
+    from h2h import clock
+    from h2h.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return clock.parse_when(value)
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+
+
 def run_queue(rt: runtime.Runtime, *, limit: int | None = None, show_all: bool = False, section: str | None = None,
-              source: str | None = None, jsonl: bool = False, count: bool = False, footer: str = "") -> None:
+              source: str | None = None, jsonl: bool = False, count: bool = False, footer: str = "",
+              since: str | None = None) -> None:
     from h2h import inbox
 
     _check_section(section)
+    after = _since(since)
     if limit is not None and limit < 0:
         from h2h.errors import UsageError
 
         raise UsageError("--limit must be 0 (no limit) or more")
     store, engine = rt.store(), rt.engine()
     if count:
-        n = inbox.count(store, engine, section or "reply", source)
+        n = inbox.count(store, engine, section or "reply", source, after)
         if rt.json:
-            render.write_json({"count": n, "section": section or "reply", "source": source})
+            render.write_json({"count": n, "section": section or "reply", "source": source,
+                               "since": _iso(after)})
         else:
             sys.stdout.write(f"{n}\n")
         return
     queue = inbox.build_queue(store, engine, sections=[section] if section else None, source=source,
-                              limit=inbox.DEFAULT_LIMIT if limit is None else (limit or None), show_all=show_all)
+                              limit=inbox.DEFAULT_LIMIT if limit is None else (limit or None), show_all=show_all,
+                              since=after)
     if jsonl:
         render.write_jsonl(item.to_json() for item in queue.items)
     elif rt.json:
@@ -59,6 +79,26 @@ def _why(item: Any, n: int = 3) -> str:
     """The strongest reasons: what argues for replying in `reply`, what decided the section elsewhere."""
     reasons = [r for r in item.reasons if r.points > 0] if item.section == "reply" else list(item.reasons)
     return "; ".join(r.label for r in (reasons or list(item.reasons))[:n])
+
+
+def _iso(moment: Any) -> str | None:
+    from h2h import clock
+
+    return clock.iso(moment) if moment else None
+
+
+def _same_person(queue: Any, i: int) -> bool:
+    """The item continues the previous one's human (same section): shown once, then `↳`."""
+    if i == 0:
+        return False
+    prev, item = queue.items[i - 1], queue.items[i]
+    return prev.section == item.section and prev.person_key == item.person_key
+
+
+def _also(item: Any) -> str:
+    from h2h.textutil import inert
+
+    return f"↳ same person ({inert(item.person.handle)})"
 
 
 def _who(item: Any) -> str:
@@ -81,11 +121,12 @@ def _plain(queue: Any, footer: str) -> None:
     if not queue.items:
         out.write("Everyone has an answer.\n")
     current = None
-    for item in queue.items:
+    for i, item in enumerate(queue.items):
         if item.section != current:
             current = item.section
             out.write(f"\n== {SECTION_TITLES[current]} ({queue.counts.get(current, 0)}) ==\n")
-        out.write(f"{item.rank:>3}  {item.id}  {truncate(_who(item), 40)}  [{item.platform}]  "
+        who = truncate(_also(item) if _same_person(queue, i) else _who(item), 40)
+        out.write(f"{item.rank:>3}  {item.id}  {who}  [{item.platform}]  "
                   f"waiting {human_duration(item.waiting_s)}  score {item.score:.1f}\n")
         out.write(f"     why: {truncate(inert(_why(item)), 100)}\n")
         out.write(f"     “{truncate(inert(item.text), 100)}”\n")
@@ -107,7 +148,7 @@ def _rich(queue: Any, footer: str) -> None:
         con.print(Text("Everyone has an answer.", style="bold green"))
     current = None
     table = None
-    for item in queue.items:
+    for i, item in enumerate(queue.items):
         if item.section != current:
             if table is not None:
                 con.print(table)
@@ -122,7 +163,7 @@ def _rich(queue: Any, footer: str) -> None:
             table.add_column("waiting", justify="right", no_wrap=True)
             table.add_column("score", justify="right", no_wrap=True)
             table.add_column("why · latest message", ratio=5, overflow="fold")
-        who = Text(truncate(_who(item), 40))
+        who = Text(truncate(_also(item), 40), style="dim") if _same_person(queue, i) else Text(truncate(_who(item), 40))
         who.append(f"\n{item.platform}", style="dim")
         body = Text(truncate(inert(_why(item)), 120), style="yellow" if item.section == "reply" else "dim")
         body.append("\n" + truncate(inert(item.text), 160))
@@ -140,13 +181,16 @@ def register(app: typer.Typer) -> None:
     def queue_cmd(
         limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="At most N conversations (0: all). [default: 30]")] = None,
         show_all: Annotated[bool, typer.Option("--all", "-a", help="Show the noise section too.")] = False,
-        section: Annotated[Optional[str], typer.Option("--section", "-s", help="Only this section: reply, thanks, careful, noise.")] = None,
+        section: Annotated[Optional[str], typer.Option("--section", "-s", help="Only this section: reply, thanks, careful, noise.",
+                                                       autocompletion=_complete_section)] = None,
         source: Annotated[Optional[str], typer.Option("--source", help="Only conversations from this source.")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="One JSON document: {data: {items, counts}}.")] = False,
         jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per conversation per line.")] = False,
         count: Annotated[bool, typer.Option("--count", help="Print only the number of conversations in the reply section (or --section).")] = False,
+        since: Annotated[Optional[str], typer.Option("--since", metavar="WHEN", help="Only conversations whose latest message is newer than WHEN: a duration (2h, 1d) or a time (2026-11-20T09:00:00Z).")] = None,
     ) -> None:
         """The ranked queue: which humans to reply to first, and why."""
         rt = runtime.current
         rt.json = rt.json or json_out
-        run_queue(rt, limit=limit, show_all=show_all, section=section, source=source, jsonl=jsonl, count=count)
+        run_queue(rt, limit=limit, show_all=show_all, section=section, source=source, jsonl=jsonl, count=count,
+                  since=since)

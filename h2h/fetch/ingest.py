@@ -163,7 +163,7 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
     unanswered = [m for m in person_msgs if last_reply_at is None or m["created_at"] > last_reply_at]
     basis = unanswered or person_msgs
     person = store.person(conv["person_id"])
-    flags = store.person_flags(person["source"], person["remote_id"])
+    flags = store.group_flags(conv["person_id"])
     handle = person["handle"]
     previous = store.previous_conversations(conv["person_id"], person_msgs[0]["created_at"])
     facts = score.Facts(
@@ -173,8 +173,8 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
         person_bot=None if person["bot"] is None else bool(person["bot"]),
         bot_hints=people.bot_hints(handle, person["name"]),
         previous_conversations=previous,
-        vip=people.matches(handle, engine.vip) or bool(flags and flags["vip"]),
-        muted=people.matches(handle, engine.muted) or bool(flags and flags["muted"]),
+        vip=any(people.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
+        muted=any(people.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
         followers=person["followers"],
         weights=engine.weights,
     )

@@ -143,8 +143,22 @@ INITIAL = [
         value TEXT)""",
 ]
 
+# The same human on several platforms: each linked identity points at its group's
+# root identity (the root has no row). Keyed by (source, remote_id), never rowid.
+PEOPLE_LINKS = [
+    """CREATE TABLE person_links (
+        source TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        root_source TEXT NOT NULL,
+        root_remote_id TEXT NOT NULL,
+        linked_at TEXT NOT NULL,
+        PRIMARY KEY (source, remote_id))""",
+    "CREATE INDEX person_links_root ON person_links (root_source, root_remote_id)",
+]
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", INITIAL),
+    ("0005_people_links", PEOPLE_LINKS),
 ]
 
 

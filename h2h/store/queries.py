@@ -17,6 +17,8 @@ from h2h import clock
 from h2h.errors import NotFound, UsageError
 from h2h.models import Mention, Person
 from h2h.store import db, migrations
+from h2h.store.people import GROUP_IDS, PeopleQueries
+from h2h.store.stats import StatsQueries
 from h2h.textutil import valid_text
 
 Row = sqlite3.Row
@@ -38,7 +40,7 @@ def _json(value: Any) -> str | None:
     return valid_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
 
 
-class Store:
+class Store(PeopleQueries, StatsQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
         self.path = path
@@ -125,12 +127,14 @@ class Store:
                 (source, remote_id, vip, muted, note, now, vip, muted, note))
 
     def person_conversations(self, person_id: int) -> list[Row]:
-        return self._q("SELECT * FROM conversations WHERE person_id = ? ORDER BY first_at",
-                       (person_id,)).fetchall()
+        """This human's conversations, on every platform linked to them."""
+        return self._q(f"SELECT * FROM conversations WHERE person_id IN ({GROUP_IDS}) ORDER BY first_at",
+                       {"pid": person_id}).fetchall()
 
     def previous_conversations(self, person_id: int, before: str) -> int:
-        row = self._q("SELECT count(*) FROM conversations WHERE person_id = ? AND first_at < ?",
-                      (person_id, before)).fetchone()
+        """Earlier conversations with this human, on every platform linked to them."""
+        row = self._q(f"SELECT count(*) FROM conversations WHERE person_id IN ({GROUP_IDS}) AND first_at < :before",
+                      {"pid": person_id, "before": before}).fetchone()
         return row[0]
 
     # --- mentions --------------------------------------------------------------
@@ -238,7 +242,7 @@ class Store:
                                       (after, limit))]
 
     # --- the queue ---------------------------------------------------------------
-    def queue_scan(self, section: str, *, source: str | None = None) -> Iterator[Row]:
+    def queue_scan(self, section: str, *, source: str | None = None, since: str | None = None) -> Iterator[Row]:
         """Active conversations of a section, best base score first (the index order)."""
         sql = """SELECT c.id, c.key, c.base_score, c.state, c.snooze_until, c.waiting_since, c.last_at,
                         c.person_id, c.source
@@ -247,6 +251,9 @@ class Store:
         if source:
             sql += " AND c.source = ?"
             params.append(source)
+        if since:
+            sql += " AND c.last_at > ?"
+            params.append(since)
         sql += " ORDER BY c.base_score DESC"
         yield from self._q(sql, params)
 
@@ -256,9 +263,11 @@ class Store:
         marks = ",".join("?" * len(conv_ids))
         rows = self._q(
             f"""SELECT c.*, p.handle, p.name, p.url AS person_url, p.remote_id AS person_remote_id,
-                       p.platform AS person_platform, m.text, m.url AS mention_url, m.remote_id AS mention_remote_id
+                       p.platform AS person_platform, m.text, m.url AS mention_url, m.remote_id AS mention_remote_id,
+                       COALESCE(l.root_source, p.source) || ':' || COALESCE(l.root_remote_id, p.remote_id) AS person_key
                 FROM conversations c
                 JOIN persons p ON p.id = c.person_id
+                LEFT JOIN person_links l ON l.source = p.source AND l.remote_id = p.remote_id
                 LEFT JOIN mentions m ON m.id = c.latest_mention_id
                 WHERE c.id IN ({marks})""", list(conv_ids)).fetchall()
         return {r["id"]: r for r in rows}
@@ -268,13 +277,16 @@ class Store:
                           WHERE conversation_id = ? AND role = 'person' AND (? IS NULL OR created_at >= ?)
                           ORDER BY created_at, id""", (conv_id, since, since)).fetchall()
 
-    def count_active(self, section: str, now: str, source: str | None = None) -> int:
+    def count_active(self, section: str, now: str, source: str | None = None, since: str | None = None) -> int:
         sql = """SELECT count(*) FROM conversations WHERE active = 1 AND section = ?
                  AND (state = 'open' OR snooze_until <= ?)"""
         params: list[Any] = [section, now]
         if source:
             sql += " AND source = ?"
             params.append(source)
+        if since:
+            sql += " AND last_at > ?"
+            params.append(since)
         return self._q(sql, params).fetchone()[0]
 
     # --- the user's record -------------------------------------------------------

@@ -1,0 +1,224 @@
+"""docs/json.md and the code cannot drift: every command's JSON is produced here,
+and each key it has must be documented, and each documented key must be there."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from h2h.errors import ExitCode
+from tests.ops.clirun import CONFIG, h2h, write_config
+from tests.ops.test_people import RECORDS
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "json.md"
+
+# Documented keys under lists that the sample leaves empty; allowed to go unverified
+# until the feature fills them (the tone lint of drafts).
+UNVERIFIED_OK = {("draft", "lint[].code"), ("draft", "lint[].message"), ("draft", "lint[].span")}
+
+
+def parse_doc(text: str) -> tuple[dict[str, set[str]], dict[str, dict[str, str]], dict[str, list[list[str]]]]:
+    """({doc: paths}, {doc: {alias prefix: target}}, {codes table: rows})."""
+    docs: dict[str, set[str]] = {}
+    aliases: dict[str, dict[str, str]] = {}
+    tables: dict[str, list[list[str]]] = {}
+    current: tuple[str, str] | None = None
+    for line in text.splitlines():
+        m = re.match(r"<!-- (doc|codes): ([\w-]+)", line)
+        if m:
+            current = (m.group(1), m.group(2))
+            if m.group(1) == "doc":
+                docs.setdefault(m.group(2), set())
+                aliases.setdefault(m.group(2), {})
+            else:
+                tables.setdefault(m.group(2), [])
+            continue
+        m = re.match(r"<!-- same: (\S+) = (\S+) -->", line)
+        if m and current and current[0] == "doc":
+            aliases[current[1]][m.group(1)] = m.group(2)
+            continue
+        if current and line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if set(cells[0]) <= set("-") or cells[0] in ("key", "code"):
+                continue
+            if current[0] == "doc":
+                docs[current[1]].add(cells[0].strip("`"))
+            else:
+                tables[current[1]].append([c.strip("`") for c in cells])
+        elif current and line.startswith("#"):
+            current = None
+    return docs, aliases, tables
+
+
+DOCS, ALIASES, TABLES = parse_doc(DOC.read_text(encoding="utf-8"))
+
+
+def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, bool]]:
+    """(path, verified) for every key; keys under an empty list cannot be seen."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if isinstance(inner, (dict, list)) and inner and not (
+                    isinstance(inner, list) and not isinstance(inner[0], dict)):
+                yield from flatten(inner, path)
+                if isinstance(inner, list):
+                    yield path + "[]", True
+            else:
+                yield (path + "[]" if isinstance(inner, list) and inner == [] else path), True
+    elif isinstance(value, list):
+        for item in value:
+            yield from flatten(item, prefix + "[]")
+
+
+def check(name: str, *samples: Any) -> None:
+    documented = DOCS[name]
+    seen: set[str] = set()
+    for sample in samples:
+        seen.update(path for path, _ in flatten(sample))
+    resolved: set[str] = set()
+    for path in seen:
+        resolved.add(path)
+        for prefix, target in ALIASES[name].items():
+            if path.startswith(prefix + "."):
+                rest = path[len(prefix) + 1:]
+                if target.startswith("@"):
+                    resolved.discard(path)  # checked element by element against the other document, below
+                elif f"{target}.{rest}" in documented and path not in documented:
+                    resolved.discard(path)
+                    resolved.add(f"{target}.{rest}")
+    for prefix, target in ALIASES[name].items():
+        if target.startswith("@"):
+            resolved.add(prefix)
+            for sample in samples:
+                for element in _at(sample, prefix):
+                    check(target[1:], element)
+    undocumented = sorted(p for p in resolved if p not in documented and not p.endswith("[]"))
+    assert not undocumented, f"keys of `{name}` missing from docs/json.md: {undocumented}"
+    lists = {p for p in documented if p.endswith("[]")}
+    missing = sorted(p for p in documented - resolved - lists
+                     if (name, p) not in UNVERIFIED_OK and not _under_alias(name, p))
+    assert not missing, f"docs/json.md lists keys of `{name}` that the output lacks: {missing}"
+
+
+def _under_alias(name: str, path: str) -> bool:
+    return any(path == prefix for prefix in ALIASES[name])
+
+
+def _at(sample: Any, prefix: str) -> list[Any]:
+    """The values at `prefix` (`person`, `items[]`)."""
+    values = [sample]
+    for part in prefix.split("."):
+        key, many = (part[:-2], True) if part.endswith("[]") else (part, False)
+        values = [v[key] for v in values]
+        if many:
+            values = [e for v in values for e in v]
+    return values
+
+
+@pytest.fixture
+def db(home: Path, tmp_path: Path) -> dict[str, str]:
+    write_config(home, CONFIG)
+    lines = [json.dumps(r) for r in RECORDS] + ['{"id": "bad"}']
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    imported = h2h("import", "--json", str(tmp_path / "in.jsonl"))
+    assert imported.code == int(ExitCode.PARTIAL), imported.err
+    items = h2h("queue", "--jsonl", "-n", "0", "--all").lines()
+    alice = next(i["id"] for i in items if i["person"]["handle"] == "@alice@example.social")
+    bob = next(i["id"] for i in items if i["person"]["handle"] == "@bob@example.social")
+    return {"import": imported.out, "alice": alice, "bob": bob}
+
+
+def data(*args: str) -> Any:
+    result = h2h(*args)
+    assert result.code == 0, (args, result.err)
+    doc = result.json()
+    assert list(doc) == ["data"]
+    return doc["data"]
+
+
+def test_every_documented_document_is_checked() -> None:
+    assert set(DOCS) == {"error", "queue-item", "queue", "count", "show", "draft", "state", "import", "score",
+                         "stats", "person", "link", "unlink", "init"}
+
+
+def test_queue_documents(db: dict[str, str]) -> None:
+    check("queue", data("queue", "--json", "--all"))
+    lines = h2h("queue", "--jsonl", "--all").lines()
+    check("queue-item", *lines)
+    check("count", data("queue", "--count", "--json", "--since", "1d", "--source", "masto"))
+
+
+def test_conversation_documents(db: dict[str, str]) -> None:
+    state = data("snooze", db["alice"], "2h", "--json")
+    check("state", state)
+    check("show", data("show", db["alice"], "--json"))
+    check("draft", data("draft", db["bob"], "--json"))
+
+
+def test_import_and_score(db: dict[str, str], tmp_path: Path) -> None:
+    report = json.loads(db["import"])
+    assert list(report) == ["data"] and report["data"]["bad"]
+    check("import", report["data"])
+    result = h2h("score", str(tmp_path / "in.jsonl"))
+    assert result.code == int(ExitCode.PARTIAL)
+    check("score", *result.lines())
+
+
+def test_stats_document(db: dict[str, str]) -> None:
+    doc = data("stats", "--json")
+    assert doc["by_source"] and doc["waiting_longest"]
+    check("stats", doc)
+
+
+def test_person_documents(db: dict[str, str]) -> None:
+    check("person", data("person", "@alice@example.social", "--json"))
+    check("person", data("person", "alice.bsky.social", "--vip", "--json"))
+    check("link", data("person", "link", "@alice@example.social", "alice.bsky.social", "--json"))
+    check("unlink", data("person", "unlink", "alice.bsky.social", "--json"))
+
+
+def test_init_document(home: Path, tmp_path: Path) -> None:
+    check("init", data("--config", str(tmp_path / "new.toml"), "init", "--json"))
+
+
+def test_error_document_and_codes(db: dict[str, str]) -> None:
+    result = h2h("show", "zzzzzzzz", "--json")
+    assert result.code == 1
+    check("error", result.json())
+    usage = h2h("queue", "--section", "nope", "--json")
+    assert usage.code == 2 and usage.json()["error"]["code"] == "usage"
+
+
+def _codes_in_source() -> set[str]:
+    codes: set[str] = set()
+    for path in (ROOT / "h2h").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        codes.update(re.findall(r'\bcode = "([a-z_]+)"', text))
+        codes.update(re.findall(r'\bcode="([a-z_]+)"', text))
+        codes.update(re.findall(r'_report\("([a-z_]+)"', text))
+    return codes
+
+
+def test_every_error_code_is_documented() -> None:
+    documented = {row[0]: int(row[1]) for row in TABLES["error"]}
+    in_source = _codes_in_source()
+    assert sorted(in_source - set(documented)) == [], "add these error codes to docs/json.md"
+    assert sorted(set(documented) - in_source) == [], "docs/json.md lists error codes h2h no longer has"
+    import inspect
+
+    from h2h import errors, plot
+
+    for module in (errors, plot):
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, errors.H2HError):
+                assert documented[cls.code] == int(cls.exit_code), cls.__name__
+
+
+def test_exit_codes_are_documented() -> None:
+    rows = {int(row[0]): row[1] for row in TABLES["exit"]}
+    assert rows == {int(code): code.name.lower() for code in ExitCode}
