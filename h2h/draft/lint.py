@@ -95,13 +95,13 @@ def _phrases(text: str, name: str) -> list[LintFinding]:
             for phrase in sorted(rule.phrases, key=len, reverse=True):
                 for m in re.finditer(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", low):
                     add(rule.code, m.start(), m.end(),
-                        f"\"{text[m.start():m.end()]}\" is {rule.why}; {suggest}.".replace("..", "."))
+                        f"\"{text[m.start():m.end()]}\": {rule.why}; {suggest}.".replace("..", "."))
             for pattern in rule.patterns:
                 for m in pattern.finditer(text):
-                    add(rule.code, m.start(), m.end(), f"\"{m.group()}\" is {rule.why}; {suggest}.".replace("..", "."))
+                    add(rule.code, m.start(), m.end(), f"\"{m.group()}\": {rule.why}; {suggest}.".replace("..", "."))
             for phrase, plain in sorted(rule.words.items(), key=lambda kv: -len(kv[0])):
                 for m in re.finditer(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", low):
-                    add(rule.code, m.start(), m.end(), f"\"{text[m.start():m.end()]}\" is {rule.why}; "
+                    add(rule.code, m.start(), m.end(), f"\"{text[m.start():m.end()]}\": {rule.why}; "
                         f"say \"{plain}\".")
     return found
 
