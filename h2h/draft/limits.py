@@ -173,7 +173,8 @@ def trim(text: str, limit: Limit, *, reserve: str = "") -> str:
         space = max(head.rfind(" "), head.rfind("\n"))
         if space > len(head) * 0.5:
             head = head[:space]
-    return head.rstrip(" ,;:-–—\n") + ELLIPSIS
+    # Only ever shorter than the prefix measured above, so it still fits.
+    return head.rstrip().rstrip(",;:-–—").rstrip() + ELLIPSIS
 
 
 # --- where a limit comes from ---------------------------------------------------

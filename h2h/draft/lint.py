@@ -151,7 +151,7 @@ def _local(handle: str) -> str:
 
 
 def _no_name(text: str, first_name: str, handle: str) -> list[LintFinding]:
-    low = _normalized(text)
+    low = _normalized(_HANDLE.sub(" ", text))   # the mention a platform needs is not a greeting
     names = [n for n in (first_name, _local(handle)) if n and len(n) >= 2]
     if any(re.search(r"(?<!\w)" + re.escape(_normalized(n)) + r"(?!\w)", low) for n in names):
         return []

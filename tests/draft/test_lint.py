@@ -77,7 +77,8 @@ def test_walls_of_text() -> None:
 def test_no_name() -> None:
     assert "no_name" in codes("Thanks for writing, we will look into it.")
     assert "no_name" not in codes("Thanks Marie, we will look into it.")
-    assert "no_name" not in codes("@marie thanks, looking into it.")
+    assert "no_name" not in codes("thanks marie, looking into it.")          # the handle, when there is no name
+    assert "no_name" in codes("@marie@piaille.fr thanks, looking into it.")  # a mention is not a greeting
     assert "no_name" not in codes("Thanks, looking into it.", first_name="", handle="")
 
 
