@@ -153,6 +153,7 @@ def messages(request: DraftRequest) -> list[dict[str, str]]:
 
 _LABEL = re.compile(r"^\s*(?:reply|response|answer|réponse|draft)\s*:\s*", re.I)
 _QUOTES = {'"': '"', "“": "”", "«": "»", "'": "'"}
+_CLOSING = re.compile(r"(?:best|cheers|thanks|regards|best regards|kind regards|bien à vous|cordialement|à bientôt)[,!.]?")
 
 
 def clean(content: str, request: DraftRequest) -> str:
@@ -160,23 +161,21 @@ def clean(content: str, request: DraftRequest) -> str:
     text = inert(content, keep_newlines=True).strip()
     text = re.sub(r"^```\w*\n?|\n?```$", "", text).strip()
     text = _LABEL.sub("", text)
-    if len(text) > 1 and text[0] in _QUOTES and text.endswith(_QUOTES[text[0]]):
-        text = text[1:-1].strip()
-    for lead in (request.mention, "@" + request.handle.lstrip("@")):
-        if lead and text.lower().startswith(lead.lower()):
-            text = text[len(lead):].lstrip(" ,:")
-    lines = text.splitlines()
     sign_offs = {s.lower() for s in (request.signature, request.me) if s}
     me = re.escape(request.me.lower()) if request.me else None
 
     def sign_off(line: str) -> bool:
         low = line.strip().lower()
-        return (not low or low in sign_offs
+        return (not low or low in sign_offs or bool(_CLOSING.fullmatch(low))
                 or bool(me and re.fullmatch(r"(?:[-—–]+\s*)?" + me + r"\W*", low)))
 
+    lines = text.splitlines()
     while lines and sign_off(lines[-1]):
         lines.pop()
-    if lines and re.fullmatch(r"(best|cheers|thanks|regards|best regards|bien à vous|cordialement|à bientôt)[,!.]?",
-                              lines[-1].strip(), re.I):
-        lines.pop()
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = "\n".join(lines).strip()
+    if len(text) > 1 and text[0] in _QUOTES and text.endswith(_QUOTES[text[0]]):
+        text = text[1:-1].strip()
+    for lead in (request.mention, "@" + request.handle.lstrip("@")):
+        if lead and text.lower().startswith(lead.lower()):
+            text = text[len(lead):].lstrip(" ,:")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
