@@ -135,8 +135,9 @@ def register(app: typer.Typer) -> None:
             raise H2HError("not sent", code="aborted", hint=f"Nothing was sent; change it with `h2h draft {plan.conversation} --edit`.")
         outcome = send.mark_posted(store, config, engine, plan) if posted else send.send(store, config, engine, plan)
         if outcome.status == "manual_needed" and not rt.json:
-            sys.stdout.write(plan.text + "\n")
-            sys.stdout.flush()
+            if not render.is_tty():  # on a terminal the preview above already shows it
+                sys.stdout.write(plan.text + "\n")
+                sys.stdout.flush()
             render.say(f"h2h cannot post this reply itself ({outcome.reason}).", quiet=False)
             render.say(f"Post the text above at {plan.reply_url or 'the conversation on ' + plan.platform}.", quiet=False)
             if sys.stdin.isatty() and typer.confirm("Did you post it?", default=False, err=True):
