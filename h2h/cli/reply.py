@@ -41,7 +41,7 @@ def _confirm(question: str) -> bool:
     return typer.confirm(question, default=False, err=True)
 
 
-def _preview(plan: Any, out: Any) -> None:
+def preview(plan: Any, out: Any) -> None:
     from h2h.textutil import inert
 
     who = f"{inert(plan.name)} ({inert(plan.target)})" if plan.name else inert(plan.target)
@@ -123,11 +123,11 @@ def register(app: typer.Typer) -> None:
             if rt.json:
                 render.write_json({**plan.to_json(), "status": "dry_run"})
             else:
-                _preview(plan, sys.stdout)
+                preview(plan, sys.stdout)
                 show_findings(plan.draft, quiet=rt.quiet)
             return
         if not rt.json:
-            _preview(plan, sys.stderr)
+            preview(plan, sys.stderr)
             show_findings(plan.draft, quiet=rt.quiet)
         send.check(plan)
         verb = "Mark as posted by hand" if posted else "Send"

@@ -15,6 +15,7 @@ outside any database transaction, and its failure falls back to templates.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
@@ -147,8 +148,6 @@ def context(store: Any, config: Any, engine: Any, ident: str, *, another: bool =
     if another:
         mine = store.latest_draft(view["id"])
         if mine is not None:
-            import json
-
             avoid |= set(json.loads(mine["variants"] or "[]"))
     opener = "returning" if view["history"] else "first_contact"
     request = DraftRequest(
@@ -255,8 +254,6 @@ def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool
 
 
 def from_row(ctx: Context, row: Any) -> Draft:
-    import json
-
     draft = make(ctx, row["text"], backend=row["backend"], variants=tuple(json.loads(row["variants"] or "[]")),
                  note=row["note"] or "", edited=bool(row["edited"]))
     return replace(draft, id=row["id"], created_at=row["created_at"], intent=row["intent"] or draft.intent,

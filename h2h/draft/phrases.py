@@ -93,13 +93,18 @@ def _user_dir() -> Path:
 
 
 def _sources() -> dict[str, tuple[str, bytes]]:
+    return _sources_in(str(_user_dir()))
+
+
+@lru_cache(maxsize=4)
+def _sources_in(user_dir: str) -> dict[str, tuple[str, bytes]]:
     """lang -> (where, bytes); a user file replaces the shipped one of the same language."""
     found: dict[str, tuple[str, bytes]] = {}
     shipped = files("h2h").joinpath("data/drafts")
     for entry in shipped.iterdir():
         if entry.name.endswith(".toml"):
             found[entry.name[:-5]] = (f"h2h/data/drafts/{entry.name}", entry.read_bytes())
-    user = _user_dir()
+    user = Path(user_dir)
     if user.is_dir():
         for path in sorted(user.glob("*.toml")):
             try:
@@ -111,6 +116,12 @@ def _sources() -> dict[str, tuple[str, bytes]]:
 
 def available() -> tuple[str, ...]:
     return tuple(sorted(_sources()))
+
+
+def reset() -> None:
+    """Forget what was read (the files are read once per process otherwise)."""
+    _sources_in.cache_clear()
+    _load_cached.cache_clear()
 
 
 @lru_cache(maxsize=None)

@@ -21,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from h2h import clock
 from h2h.draft import compose
@@ -259,7 +259,3 @@ def complete(store: Any, config: Any, engine: Any, p: Plan, *, status: str, remo
     return Outcome(status, p, remote_id=remote_id, url=url, sent_at=recorded.get("sent_at", sent_iso),
                    response_s=recorded.get("response_s", response_s))
 
-
-def pending(store: Any, conversation: str) -> list[Mapping[str, Any]]:
-    """Attempts whose outcome is unknown (a crash or an error after the record): retry them."""
-    return [dict(r) for r in store.replies(conversation) if r["status"] in ("pending", "failed")]

@@ -243,14 +243,14 @@ def test_a_language_added_as_a_data_file(home) -> None:   # type: ignore[no-unty
     text = text.replace('"Hi {first_name},", "Hello {first_name},", "Hey {first_name},", "Hi {first_name}!"',
                         '"Hola {first_name},"')
     (home / "drafts" / "es.toml").write_text(text, encoding="utf-8")
-    phrases._load_cached.cache_clear()
+    phrases.reset()
     try:
         w = World()
         ident = w.say("¿Cómo exporto mis notas?", lang="es")
         d = compose.new_draft(w.store, w.config, w.engine, ident)
         assert "Hola Marie," in d.text and d.variants[0].startswith("es:") and not d.note
     finally:
-        phrases._load_cached.cache_clear()
+        phrases.reset()
 
 
 def test_a_broken_language_file_is_a_config_error(home) -> None:  # type: ignore[no-untyped-def]
@@ -258,11 +258,20 @@ def test_a_broken_language_file_is_a_config_error(home) -> None:  # type: ignore
 
     (home / "drafts").mkdir(parents=True)
     (home / "drafts" / "de.toml").write_text('[greeting]\nlines = "Hallo"\n[topic]\npatterns = [{ re = "(" }]\n')
-    phrases._load_cached.cache_clear()
+    phrases.reset()
     try:
         with pytest.raises(ConfigError) as err:
             phrases.load("de")
         assert "greeting.lines" in str(err.value) and "intent.question" in str(err.value)
         assert "regular expression" in str(err.value)
     finally:
-        phrases._load_cached.cache_clear()
+        phrases.reset()
+
+
+def test_hostile_input_makes_a_clean_draft() -> None:
+    w = World()
+    ident = w.say("\x1b]0;pwn\x07how do I \u202eexport\u202c my [bold red]notes[/bold red]?\x1b[2J",
+                  name="\x1b[31mMarie\x1b[0m Dubois")
+    d = compose.new_draft(w.store, w.config, w.engine, ident)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", d.text)
+    assert "Marie" in d.text

@@ -50,3 +50,21 @@ def test_links_mentions_and_markup_never_become_the_topic() -> None:
                      phrases.load("en"))
     assert topic is not None
     assert "http" not in topic.text and "@" not in topic.text and "[" not in topic.text
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WORDS = st.sampled_from(["how", "do", "I", "export", "my", "notes", "comment", "j'exporte", "mes", "la", "synchro",
+                         "is", "there", "a", "way", "to", "?", "!", ",", "https://x.example/a", "@bob@x.social",
+                         "ne", "marche", "plus", "est-ce", "qu'on", "peut", "partager", "🎉", "\u202e", "\x1b[31m"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, max_size=30), st.sampled_from(["en", "fr"]))
+def test_any_text_gives_a_short_clean_topic_or_none(words: list[str], lang: str) -> None:
+    topic = topic_of(" ".join(words), phrases.load(lang))
+    if topic is not None:
+        assert topic.text.strip() and len(topic.text.split()) <= phrases.load(lang).topic.max_words + 2
+        assert "http" not in topic.text and "@" not in topic.text and "\x1b" not in topic.text
+        assert "\u202e" not in topic.text and "?" not in topic.text
