@@ -52,6 +52,7 @@ class DraftConfig:
     api_key_env: str | None = None
     timeout_s: float = 30.0
     snippets: Mapping[str, str] = field(default_factory=dict)
+    style: str = ""             # house style, for the language model
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ _SCHEMA: dict[str, dict[str, Check]] = {
     "me": {"name": _STR, "signature": _STR, "handles": _LIST, "team": _LIST,
            "keywords": _LIST, "languages": _LIST},
     "triage": {"sla": _DUR, "group_window": _DUR, "vip": _LIST, "muted": _LIST},
-    "draft": {"backend": _STR, "url": _STR, "model": _STR, "api_key_env": _STR, "timeout": _DUR},
+    "draft": {"backend": _STR, "url": _STR, "model": _STR, "api_key_env": _STR, "timeout": _DUR, "style": _STR},
 }
 _TABLES = {"weights", "snippets"}
 # Source keys that hold a secret when written in the file (each also has _env and _cmd forms).
@@ -231,7 +232,7 @@ def _validate(doc: dict[str, Any], problems: list[tuple[str, str]], warnings: li
     draft_config = DraftConfig(
         backend=backend, url=dr.get("url"), model=dr.get("model"), api_key_env=dr.get("api_key_env"),
         timeout_s=parse_duration(dr["timeout"]).total_seconds() if "timeout" in dr else 30.0,
-        snippets=snippets)
+        snippets=snippets, style=dr.get("style", ""))
 
     sources = _validate_sources(doc.get("sources", {}), problems, warnings)
     return Config(me=me_config, triage=triage_config, draft=draft_config, sources=sources)
@@ -263,6 +264,9 @@ def _validate_sources(table: Any, problems: list[tuple[str, str]], warnings: lis
         for opt in ("url", "token_env", "token_cmd"):
             if opt in src and not isinstance(src[opt], str):
                 problems.append((f"{key}.{opt}", f"must be a string, not {src[opt]!r}"))
+        limit = src.get("limit")
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+            problems.append((f"{key}.limit", f"must be a positive whole number of characters, not {limit!r}"))
         for secret_key in SECRET_KEYS:
             if secret_key in src:
                 warnings.append(f"{key}.{secret_key} holds a secret in the config file; "

@@ -165,12 +165,21 @@ class LintFinding:
 class Draft:
     conversation: str
     text: str
-    backend: str
+    backend: str                # "template", "openai", "snippet" or "edited"
     lang: str
     limit: int | None
-    length: int
+    length: int                 # counted as the platform counts (see draft/limits.py)
     lint: tuple[LintFinding, ...] = ()
     intent: str = ""
+    id: int | None = None       # the stored draft's id, once saved
+    unit: str = "graphemes"     # how `length` and `limit` are counted
+    opener: str = ""            # "first_contact", "returning" or ""
+    topic: str = ""             # what the draft says they asked about
+    note: str = ""              # why another backend was used (e.g. the LLM failed), for people
+    advice: str = ""            # e.g. "better not to reply" for trolling
+    variants: tuple[str, ...] = ()   # template lines used, so the next person gets others
+    edited: bool = False
+    created_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

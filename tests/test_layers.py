@@ -36,8 +36,8 @@ def _top(names: set[str]) -> set[str]:
     ("typer", ("h2h/cli/",)),
     ("rich", ("h2h/cli/",)),
     ("click", ("h2h/cli/",)),
-    ("requests", ("h2h/sources/", "h2h/draft/openai")),
-    ("urllib3", ("h2h/sources/", "h2h/draft/openai")),
+    ("requests", ("h2h/sources/", "h2h/draft/llm.py")),
+    ("urllib3", ("h2h/sources/", "h2h/draft/llm.py")),
     ("sqlite3", ("h2h/store/",)),
 ])
 def test_only_its_layer_imports(library: str, allowed: tuple[str, ...]) -> None:

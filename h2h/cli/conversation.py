@@ -1,5 +1,5 @@
-"""One conversation: `h2h show`, `draft`, and the state changes `done`, `snooze`,
-`ignore`, `reopen`."""
+"""One conversation: `h2h show`, and the state changes `done`, `snooze`, `ignore`,
+`reopen`. Drafting and replying are in cli/reply.py."""
 
 from __future__ import annotations
 
@@ -151,25 +151,3 @@ def register(app: typer.Typer) -> None:
     def reopen_cmd(ident: ID, json_out: JSON = False) -> None:
         """Put a conversation back in the queue."""
         _change("reopen", ident, json_out)
-
-    @app.command("draft")
-    def draft_cmd(ident: ID, json_out: JSON = False) -> None:
-        """Draft a reply in the person's language, signed by you, and store it."""
-        from h2h import clock, inbox
-        from h2h.draft.compose import compose
-
-        rt = runtime.current
-        rt.json = rt.json or json_out
-        store, engine = rt.store(), rt.engine()
-        view = inbox.conversation(store, engine, ident)
-        draft = compose(view, rt.config())
-        with store.transaction():
-            store.save_draft(draft.conversation, draft.text, backend=draft.backend, lang=draft.lang,
-                             intent=draft.intent, lint=[f.to_json() for f in draft.lint], edited=False,
-                             created_at=clock.iso(clock.now()))
-        if rt.json:
-            render.write_json(draft.to_json())
-        else:
-            sys.stdout.write(draft.text + "\n")
-            if not rt.config().me.name:
-                render.say("h2h: note: set [me] name in the config so drafts are signed by you", quiet=rt.quiet)

@@ -1,1 +1,1 @@
-"""Send a draft exactly once through its source, and record it."""
+"""Send a draft exactly once through its source, and record it (see send.py)."""

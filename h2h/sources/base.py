@@ -42,4 +42,10 @@ class Source(Protocol):
 
     def fetch_thread(self, mention: Mention) -> Thread: ...
 
+    # Post `text` as a reply to `mention`, once per `key`: send the key as the platform's
+    # idempotency header where there is one (Mastodon: Idempotency-Key) or derive the record's
+    # id from it (Bluesky rkey), so that h2h's retry after a crash cannot post twice. Read-only
+    # sources raise NotSupported; h2h then asks the person to post it by hand.
+    # Optional: a `limit` attribute (int, characters per reply on this platform or instance;
+    # may be a property that asks the platform once); h2h/draft/limits.py remembers it.
     def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply: ...

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from h2h import clock
 from h2h.errors import SchemaTooNew, StoreError
 from h2h.store.db import MEMORY, transaction, translate
+from h2h.store.replies import MIGRATION as REPLIES
 
 Migration = tuple[str, Sequence[str] | Callable[[sqlite3.Connection], None]]
 
@@ -158,6 +159,7 @@ PEOPLE_LINKS = [
 
 MIGRATIONS: list[Migration] = [
     ("0001_initial", INITIAL),
+    ("0004_replies_drafts", REPLIES),
     ("0005_people_links", PEOPLE_LINKS),
 ]
 

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from h2h import clock
 from h2h.errors import NotFound, UsageError
@@ -20,6 +20,7 @@ from h2h.store import db, migrations
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
 from h2h.textutil import valid_text
+from h2h.store.replies import ReplyRecords
 
 Row = sqlite3.Row
 
@@ -40,7 +41,7 @@ def _json(value: Any) -> str | None:
     return valid_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
 
 
-class Store(PeopleQueries, StatsQueries):
+class Store(PeopleQueries, StatsQueries, ReplyRecords):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
         self.path = path
@@ -297,24 +298,6 @@ class Store(PeopleQueries, StatsQueries):
 
     def actions(self, conversation: str) -> list[Row]:
         return self._q("SELECT * FROM actions WHERE conversation = ? ORDER BY at, id", (conversation,)).fetchall()
-
-    def save_draft(self, conversation: str, text: str, *, backend: str, lang: str | None, intent: str,
-                   lint: Iterable[Mapping[str, Any]], edited: bool, created_at: str) -> int:
-        row = self._q("""INSERT INTO drafts (conversation, text, backend, lang, intent, lint, edited, created_at)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-                      (conversation, text, backend, lang, intent, _json(list(lint)), int(edited),
-                       created_at)).fetchone()
-        return row[0]
-
-    def latest_draft(self, conversation: str) -> Row | None:
-        return self._q("SELECT * FROM drafts WHERE conversation = ? ORDER BY id DESC LIMIT 1",
-                       (conversation,)).fetchone()
-
-    def recent_draft_texts(self, limit: int = 20) -> list[str]:
-        return [r[0] for r in self._q("SELECT text FROM drafts ORDER BY id DESC LIMIT ?", (limit,))]
-
-    def replies(self, conversation: str) -> list[Row]:
-        return self._q("SELECT * FROM replies WHERE conversation = ? ORDER BY id", (conversation,)).fetchall()
 
     # --- cursors ---------------------------------------------------------------
     def get_cursor(self, source: str) -> str | None:

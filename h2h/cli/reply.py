@@ -1,0 +1,159 @@
+"""`h2h draft` and `h2h reply`: write a reply that sounds like a person, then send it once."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from h2h.cli import render, runtime
+
+ID = Annotated[str, typer.Argument(metavar="ID", help="A conversation id from the queue (or its first 4+ characters).")]
+JSON = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+def _summary(draft: Any) -> str:
+    limit = f"{draft.length}/{draft.limit}" if draft.limit is not None else f"{draft.length}"
+    bits = [f"{limit} characters" + (" (X-weighted)" if draft.unit == "x" else ""), draft.backend]
+    if draft.intent:
+        bits.append(draft.intent + (f", {draft.opener.replace('_', ' ')}" if draft.opener else ""))
+    if draft.topic:
+        bits.append(f"about: {draft.topic}")
+    return " · ".join(bits)
+
+
+def show_findings(draft: Any, *, quiet: bool) -> None:
+    for f in draft.lint:
+        render.say(f"  ! {f.code}: {f.message}", quiet=quiet)
+    if draft.note:
+        render.say(f"  note: {draft.note}", quiet=quiet)
+    if draft.advice:
+        render.say(f"  advice: {draft.advice}", quiet=quiet)
+
+
+def _confirm(question: str) -> bool:
+    from h2h.errors import UsageError
+
+    if not sys.stdin.isatty():
+        raise UsageError("not asking for confirmation: standard input is not a terminal",
+                         hint="Pass --yes to send from a script, or --dry-run to see what would be sent.")
+    return typer.confirm(question, default=False, err=True)
+
+
+def preview(plan: Any, out: Any) -> None:
+    from h2h.textutil import inert
+
+    who = f"{inert(plan.name)} ({inert(plan.target)})" if plan.name else inert(plan.target)
+    out.write(f"To {who} on {plan.platform}, source {plan.source}, conversation {plan.conversation}\n")
+    if plan.reply_url:
+        out.write(f"In reply to {inert(plan.reply_url)}\n")
+    out.write("-" * 40 + "\n")
+    out.write(inert(plan.text, keep_newlines=True) + "\n")
+    out.write("-" * 40 + "\n")
+    out.write(_summary(plan.draft) + "\n")
+    if plan.previous:
+        out.write(f"An earlier attempt with this text is recorded as {plan.previous}; the same key is reused, "
+                  "so it cannot post twice.\n")
+    if plan.stale:
+        out.write("Note: this draft was written before their latest message.\n")
+    out.flush()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("draft")
+    def draft_cmd(
+        ident: ID,
+        edit: Annotated[bool, typer.Option("--edit", "-e", help="Open the draft in $VISUAL or $EDITOR, then store it.")] = False,
+        snippet: Annotated[Optional[str], typer.Option("--snippet", "-s", metavar="NAME",
+                           help="Start from a saved reply in [draft.snippets].")] = None,
+        another: Annotated[bool, typer.Option("--another", "-a", help="A different wording than the current draft.")] = False,
+        json_out: JSON = False,
+    ) -> None:
+        """Draft a reply in the person's language, signed by you, lint it and store it."""
+        from h2h.draft import compose
+        from h2h.errors import UsageError
+
+        rt = runtime.current
+        rt.json = rt.json or json_out
+        if snippet is not None and another:
+            raise UsageError("--snippet and --another cannot be used together")
+        store, engine, config = rt.store(), rt.engine(), rt.config()
+        changed = None
+        if edit and snippet is None and not another:
+            draft, changed = compose.edit(store, config, engine, ident)
+        else:
+            draft = compose.new_draft(store, config, engine, ident, another=another, snippet=snippet)
+            if edit:
+                draft, changed = compose.edit(store, config, engine, ident)
+        if rt.json:
+            data = draft.to_json()
+            if changed is not None:
+                data["changed"] = changed
+            render.write_json(data)
+            return
+        from h2h.textutil import inert
+
+        sys.stdout.write(inert(draft.text, keep_newlines=True) + "\n")
+        sys.stdout.flush()
+        render.say(_summary(draft) + (f" · draft {draft.id}" if draft.id else ""), quiet=rt.quiet)
+        if changed is False:
+            render.say("  (unchanged)", quiet=rt.quiet)
+        show_findings(draft, quiet=rt.quiet)
+        if not config.me.name:
+            render.say("  note: set [me] name in the config so drafts are signed by you", quiet=rt.quiet)
+
+    @app.command("reply")
+    def reply_cmd(
+        ident: ID,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking (for scripts).")] = False,
+        dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Only show what would be sent, and to whom.")] = False,
+        posted: Annotated[bool, typer.Option("--posted", help="You posted this reply by hand: mark it replied.")] = False,
+        json_out: JSON = False,
+    ) -> None:
+        """Send the conversation's draft through its source, once, and mark it answered."""
+        from h2h.errors import H2HError
+        from h2h.reply import send
+
+        rt = runtime.current
+        rt.json = rt.json or json_out
+        store, engine, config = rt.store(), rt.engine(), rt.config()
+        plan = send.plan(store, config, engine, ident)
+        if dry_run:
+            if rt.json:
+                render.write_json({**plan.to_json(), "status": "dry_run"})
+            else:
+                preview(plan, sys.stdout)
+                show_findings(plan.draft, quiet=rt.quiet)
+            return
+        if not rt.json:
+            preview(plan, sys.stderr)
+            show_findings(plan.draft, quiet=rt.quiet)
+        send.check(plan)
+        verb = "Mark as posted by hand" if posted else "Send"
+        if not yes and plan.previous not in ("sent", "manual") and not _confirm(f"{verb} this reply to {plan.target}?"):
+            raise H2HError("not sent", code="aborted", hint=f"Nothing was sent; change it with `h2h draft {plan.conversation} --edit`.")
+        outcome = send.mark_posted(store, config, engine, plan) if posted else send.send(store, config, engine, plan)
+        if outcome.status == "manual_needed" and not rt.json:
+            if not render.is_tty():  # on a terminal the preview above already shows it
+                sys.stdout.write(plan.text + "\n")
+                sys.stdout.flush()
+            render.say(f"h2h cannot post this reply itself ({outcome.reason}).", quiet=False)
+            render.say(f"Post the text above at {plan.reply_url or 'the conversation on ' + plan.platform}.", quiet=False)
+            if sys.stdin.isatty() and typer.confirm("Did you post it?", default=False, err=True):
+                outcome = send.mark_posted(store, config, engine, plan)
+            else:
+                render.say(f"Once posted, run `h2h reply {plan.conversation} --posted` so it leaves the queue.", quiet=False)
+                return
+        if rt.json:
+            render.write_json(outcome.to_json())
+            return
+        where = outcome.url or outcome.remote_id or plan.reply_url or ""
+        messages = {"sent": "sent", "manual": "marked as posted by hand", "already_sent": "already sent"}
+        sys.stdout.write(f"{plan.conversation}: {messages.get(outcome.status, outcome.status)}"
+                         f"{' ' + where if where else ''}\n")
+        if outcome.response_s is not None and outcome.status != "already_sent":
+            from h2h.clock import human_duration
+
+            render.say(f"Answered after {human_duration(outcome.response_s)}; the conversation left the queue.",
+                       quiet=rt.quiet)

@@ -1,0 +1,31 @@
+"""The mention a reply needs on each platform, so the person is told we answered.
+
+Mastodon notifies only the accounts a post mentions, so a reply starts with
+their full handle (@user@instance). Stack Exchange notifies a commenter only
+through @name. Bluesky, X (API v2 fills in reply mentions itself), GitHub,
+Reddit, Lemmy, Discourse and Hacker News notify through the reply itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+NEEDS_MENTION = frozenset({"mastodon", "stackexchange"})
+
+
+def mention_for(platform: str, handle: str, name: str = "") -> str:
+    if platform not in NEEDS_MENTION:
+        return ""
+    if platform == "stackexchange":
+        who = re.sub(r"\s+", "", name or handle.lstrip("@"))
+        return "@" + who if who else ""
+    handle = handle.strip()
+    if not handle:
+        return ""
+    return handle if handle.startswith("@") else "@" + handle
+
+
+def has_mention(text: str, mention: str) -> bool:
+    if not mention:
+        return True
+    return re.search(r"(?<![\w@])" + re.escape(mention) + r"(?![\w@.-]|\.\w)", text, re.I) is not None
