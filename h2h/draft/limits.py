@@ -20,19 +20,16 @@ source's config table; the limit the source adapter itself reported (its
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping
+
+from h2h import length
 
 GRAPHEMES = "graphemes"
 MASTODON = "mastodon"
 X_WEIGHTED = "x"
 CHARS = "chars"
 UNITS = (GRAPHEMES, MASTODON, X_WEIGHTED, CHARS)
-
-URL_LENGTH = 23  # Mastodon and X both count a URL as 23, whatever its length
-
 
 @dataclass(frozen=True)
 class Limit:
@@ -73,72 +70,14 @@ DEFAULT = Limit(None, GRAPHEMES)
 
 # --- counting ------------------------------------------------------------------
 
-_regex: Any = None
-
-
-def _re() -> Any:
-    # `regex` implements Unicode's grapheme cluster rules (UAX #29) with current tables;
-    # imported on first use so that commands which never count pay nothing.
-    global _regex
-    if _regex is None:
-        import regex
-
-        _regex = regex
-    return _regex
-
-
-def graphemes(text: str) -> list[str]:
-    return _re().findall(r"\X", text)
-
-
-_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]}'»]", re.I)
-# Mastodon's own mention pattern: a remote mention counts only up to its first "@" part.
-_MASTODON_MENTION = re.compile(r"(?<![=/\w])@(\w+(?:[\w.-]+\w)?)(?:@[\w.-]+\w)?", re.I)
-
-
 def count(text: str, unit: str = GRAPHEMES) -> int:
     if unit == CHARS:
         return len(text)
     if unit == MASTODON:
-        rewritten = _URL.sub("x" * URL_LENGTH, text)
-        rewritten = _MASTODON_MENTION.sub(lambda m: "@" + m.group(1), rewritten)
-        return len(graphemes(rewritten))
+        return length.mastodon_length(text)
     if unit == X_WEIGHTED:
-        return _x_weighted(text)
-    return len(graphemes(text))
-
-
-# twitter-text v3 configuration: (first, last, weight) ranges, everything else weighs 2.
-_X_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
-
-
-def _x_char_weight(ch: str) -> int:
-    cp = ord(ch)
-    return 1 if any(lo <= cp <= hi for lo, hi in _X_RANGES) else 2
-
-
-def _is_emoji(cluster: str) -> bool:
-    """An emoji sequence, which X counts as 2 however many code points it has."""
-    rx = _re()
-    if rx.search(r"\p{Emoji_Presentation}|[\U0001F1E6-\U0001F1FF]|\u20e3", cluster):
-        return True
-    return "\ufe0f" in cluster and bool(rx.search(r"\p{Extended_Pictographic}", cluster))
-
-
-def _x_weighted(text: str) -> int:
-    text = unicodedata.normalize("NFC", text)
-    total, pos = 0, 0
-    for m in _URL.finditer(text):
-        total += _x_plain(text[pos:m.start()]) + URL_LENGTH
-        pos = m.end()
-    return total + _x_plain(text[pos:])
-
-
-def _x_plain(text: str) -> int:
-    total = 0
-    for cluster in graphemes(text):
-        total += 2 if _is_emoji(cluster) else sum(_x_char_weight(ch) for ch in cluster)
-    return total
+        return length.weighted_length(text)
+    return length.count_graphemes(text)
 
 
 # --- trimming ------------------------------------------------------------------
@@ -151,7 +90,7 @@ def trim(text: str, limit: Limit, *, reserve: str = "") -> str:
     at a word boundary with an ellipsis; never inside a grapheme cluster."""
     if limit.fits(text + reserve):
         return text
-    clusters = graphemes(text)
+    clusters = length.graphemes(text)
 
     def ok(n: int) -> bool:
         return limit.fits("".join(clusters[:n]).rstrip() + ELLIPSIS + reserve)

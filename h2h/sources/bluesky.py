@@ -14,7 +14,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Iterable, Iterator, Mapping
 
-from h2h import clock, graphemes
+from h2h import clock, length
 from h2h.textutil import valid_text
 from h2h.errors import ConfigError, InputError, NotFound, RemoteError, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
@@ -96,7 +96,7 @@ class BlueskySource:
 
     @staticmethod
     def measure(text: str) -> int:
-        return graphemes.count(text)
+        return length.count_graphemes(text)
 
     def rate_limits(self) -> dict[str, Any]:
         return {"xrpc": self.http.budget.to_json()}
@@ -260,9 +260,9 @@ class BlueskySource:
         """Post once per key: the record key is derived from `key`, so a retry
         lands on the same record path, which the repository refuses to create
         twice; we then read the existing record instead of posting again."""
-        length = graphemes.count(text)
-        if length > self.max_graphemes:
-            raise InputError(f"the reply is {length} graphemes; Bluesky allows {self.max_graphemes}",
+        size = length.count_graphemes(text)
+        if size > self.max_graphemes:
+            raise InputError(f"the reply is {size} graphemes; Bluesky allows {self.max_graphemes}",
                              hint="Shorten the draft (h2h draft shows its length) and send again.")
         if not text.strip():
             raise InputError("the reply is empty", hint="Write something first.")

@@ -27,7 +27,7 @@ from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
 from h2h.sources.listing import Listing, walk_all
-from h2h.xtext import MAX_WEIGHTED, weighted_length
+from h2h.length import MAX_WEIGHTED, weighted_length
 
 log = logging.getLogger("h2h.sources.x")
 
@@ -64,7 +64,7 @@ def _same_text(posted: str, ours: str) -> bool:
 class XSource:
     type: ClassVar[str] = "x"
     api_version: ClassVar[int] = SOURCE_API_VERSION
-    # The drafter's budget for one reply (weighted: see h2h.xtext).
+    # The drafter's budget for one reply (weighted: see h2h.length).
     max_length: ClassVar[int] = MAX_WEIGHTED
 
     def __init__(self, name: str, *, token: str, session: requests.Session, url: str = "https://api.x.com",

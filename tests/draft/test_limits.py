@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from h2h.draft import limits
+from h2h import length
 from h2h.draft.limits import Limit
 
 FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467\u200d\U0001F466"   # 👨‍👩‍👧‍👦: 7 code points, 25 bytes
@@ -30,7 +31,7 @@ KEYCAP = "1\ufe0f\u20e3"                                                # 1️�
 ])
 def test_graphemes_are_what_people_see(text: str, expected: int) -> None:
     assert limits.count(text, limits.GRAPHEMES) == expected
-    assert "".join(limits.graphemes(text)) == text
+    assert "".join(length.graphemes(text)) == text
 
 
 def test_bluesky_counts_300_graphemes_and_caps_bytes() -> None:
@@ -98,7 +99,7 @@ def test_trim_keeps_clusters_whole() -> None:
     cut = limits.trim(text, Limit(9))
     assert Limit(9).fits(cut)
     assert cut.endswith(limits.ELLIPSIS)
-    assert set(limits.graphemes(cut[:-1].replace(" ", ""))) == {FAMILY}
+    assert set(length.graphemes(cut[:-1].replace(" ", ""))) == {FAMILY}
 
 
 def test_trim_prefers_a_sentence_end() -> None:

@@ -1,5 +1,8 @@
-"""X's weighted post length (twitter-text v3), for drafting and for refusing to send
-what X would refuse.
+"""Text length as platforms count it: grapheme clusters (what people see as one
+character, UAX #29 through `regex`), Mastodon's count, and X's weighted length.
+Used by the drafter (fit a reply) and by adapters (refuse what the platform would).
+
+X's weighted post length (twitter-text v3):
 
 The rules (twitter-text config/v3.json): text is NFC-normalised; each code point
 weighs 2, except U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F and U+2032-U+2037,
@@ -15,6 +18,50 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
+
+_regex: Any = None
+
+
+def _re() -> Any:
+    # `regex` implements Unicode's grapheme cluster rules (UAX #29) with current tables;
+    # imported on first use so that commands which never count pay nothing.
+    global _regex
+    if _regex is None:
+        import regex
+
+        _regex = regex
+    return _regex
+
+
+def graphemes(text: str) -> list[str]:
+    """User-perceived characters: "👍🏽", "🇫🇷" and e + U+0301 are one each."""
+    return _re().findall(r"\X", text)
+
+
+def count_graphemes(text: str) -> int:
+    return len(graphemes(text))
+
+
+def cut(text: str, limit: int) -> str:
+    """The first `limit` grapheme clusters of `text`, never half a character."""
+    return "".join(graphemes(text)[:max(0, limit)])
+
+
+MASTODON_URL_WEIGHT = 23
+_MASTODON_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]}'»]", re.I)
+# Mastodon's own mention pattern: a remote mention counts only up to its first "@" part.
+_MASTODON_MENTION = re.compile(r"(?<![=/\w])@(\w+(?:[\w.-]+\w)?)(?:@[\w.-]+\w)?", re.I)
+
+
+def mastodon_length(text: str) -> int:
+    """Mastodon's StatusLengthValidator: graphemes, a URL as 23, `@user@domain` as `@user`."""
+    rewritten = _MASTODON_URL.sub("x" * MASTODON_URL_WEIGHT, text)
+    rewritten = _MASTODON_MENTION.sub(lambda m: "@" + m.group(1), rewritten)
+    return count_graphemes(rewritten)
+
+
+# --- X ------------------------------------------------------------------------
 
 MAX_WEIGHTED = 280
 URL_WEIGHT = 23

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from h2h.xtext import MAX_WEIGHTED, fits, weighted_length
+from h2h.length import MAX_WEIGHTED, fits, weighted_length
 
 X = "xxxxxxxxxx-"
 CJK = "故人西辞黄鹤楼，烟花三月下扬州。"                      # 16 CJK characters
