@@ -31,10 +31,17 @@ MAX_POLITE_WAIT = 5.0        # sleep this long at most to respect a budget or a 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
+class _Retry(Retry):
+    # A 429 is Http.request's to handle: it waits only when the wait is short and otherwise
+    # gives up for this run (the cursor resumes next time), where urllib3 would sleep up to
+    # retry_after_max on every call. 503 + Retry-After stays here.
+    RETRY_AFTER_STATUS_CODES = frozenset({413, 503})
+
+
 def make_session(*, retries: int = 3, backoff: float = 0.5) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    retry = Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
+    retry = _Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
                   backoff_factor=backoff, backoff_max=30, status_forcelist=(500, 502, 503, 504),
                   allowed_methods=IDEMPOTENT, respect_retry_after_header=True,
                   retry_after_max=int(MAX_POLITE_WAIT * 6), raise_on_status=False)
@@ -183,6 +190,11 @@ class Http:
                               hint="The server may be misconfigured or behind a captive portal; retry later.") from None
 
     def error(self, response: requests.Response) -> Exception:
+        exc = self._error(response)
+        exc.status = response.status_code  # type: ignore[attr-defined]  # adapters may tell 422 from 400
+        return exc
+
+    def _error(self, response: requests.Response) -> Exception:
         status = response.status_code
         detail = redact(self._describe(response))[:300]
         text = f"{self.source}: {self._host()} answered {status}" + (f": {detail}" if detail else "")
