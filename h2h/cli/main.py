@@ -52,9 +52,9 @@ def root(
 
 
 def _register() -> None:
-    from h2h.cli import conversation, demo, io, queue, setup
+    from h2h.cli import conversation, demo, fetch, io, queue, setup
 
-    for module in (queue, demo, setup, io, conversation):
+    for module in (queue, demo, setup, io, conversation, fetch):
         module.register(app)
 
 

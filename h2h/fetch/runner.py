@@ -57,6 +57,7 @@ class SourceResult:
     seconds: float = 0.0
     error: H2HError | None = None
     rate_limit: Mapping[str, Any] | None = None
+    account: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class SourceResult:
             "error": None if self.error is None else {"code": self.error.code, "message": self.error.message,
                                                       "hint": self.error.hint},
             "rate_limit": dict(self.rate_limit) if self.rate_limit else None,
+            "account": self.account,
         }
 
 
@@ -361,3 +363,36 @@ def run(config: Any, store: Store, engine: Engine, names: Sequence[str] = (), *,
     with FetchLock().acquire(wait=wait):
         sources, failed = build(configs)
         return fetch(store, engine, sources, progress=progress, failed=failed)
+
+
+def check(store: Store, source_configs: Iterable[Any]) -> FetchReport:
+    """`h2h sources check`: build each source and ask who we are there (one cheap authenticated call)."""
+    started = time.monotonic()
+    built, failed = build(source_configs)
+    report = FetchReport(sources=list(failed))
+
+    def ask(source: Any, result: SourceResult) -> None:
+        begun = time.monotonic()
+        try:
+            result.account = source.whoami().handle
+        except H2HError as exc:
+            result.ok, result.error = False, exc
+        except Exception as exc:  # noqa: BLE001 - a broken adapter costs its source only
+            result.ok = False
+            result.error = H2HError(f"{source.name}: {type(exc).__name__}: {exc}", code="adapter")
+        result.seconds = time.monotonic() - begun
+        result.rate_limit = _budget_json(getattr(source, "budget", None))
+
+    pairs = [(s, SourceResult(s.name, type(s).type)) for s in built]
+    threads = [threading.Thread(target=ask, args=pair, daemon=True) for pair in pairs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for _, result in pairs:
+        report.sources.append(result)
+        with store.transaction():
+            store.record_account(result.name, result.type, result.account, result.rate_limit)
+    report.sources.sort(key=lambda r: r.name)
+    report.seconds = time.monotonic() - started
+    return report
