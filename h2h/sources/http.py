@@ -28,6 +28,7 @@ from h2h.redact import redact
 USER_AGENT = f"h2h/{__version__} (conversation triage; +https://pypi.org/project/h2h/)"
 TIMEOUT = (5.0, 30.0)        # connect, read
 MAX_POLITE_WAIT = 5.0        # sleep this long at most to respect a budget or a 429; beyond, give up for now
+RESET_MARGIN = 1.0          # seconds added to a rate-limit reset before calling again
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
@@ -100,7 +101,8 @@ class RateBudget:
         with self._lock:
             if self.remaining is None or self.remaining >= 1 or self.reset_at is None:
                 return 0.0
-            return max(0.0, self.reset_at - now)
+            # A second past the announced reset: the server's clock and window edges are not ours.
+            return max(0.0, self.reset_at - now + RESET_MARGIN)
 
     def to_json(self) -> dict[str, Any]:
         return {"limit": self.limit, "remaining": self.remaining, "reset_at": self.reset_at}

@@ -338,7 +338,8 @@ class MastodonSource:
         found = named.search(text)
         if mention.author.remote_id == self.whoami().remote_id or (found and (local or found.group(1))):
             return text
-        return f"{handle} {text}"
+        # A local account is named the way its own instance writes it: @user (its `acct`).
+        return f"@{user} {text}" if local else f"{handle} {text}"
 
     # --- shapes ---------------------------------------------------------------
     def _person(self, account: Mapping[str, Any]) -> Person:
