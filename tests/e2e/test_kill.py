@@ -1,0 +1,73 @@
+"""`kill -9` at any moment during `h2h fetch`, again and again, then one clean
+run: every mention stored once, none lost, the cursor where the server is."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import MastodonMock
+from tests.e2e.test_mastodon_mock import configure, stored_ids
+
+pytestmark = pytest.mark.e2e
+
+
+def test_kill_9_in_a_loop_loses_nothing_and_doubles_nothing(mastodon: MastodonMock, home: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    alice, bob = mastodon.register("alice"), mastodon.register("bob")
+    configure(home, mastodon, monkeypatch, alice)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    posted = 0
+
+    def mention(n: int) -> None:
+        nonlocal posted
+        for _ in range(n):
+            posted += 1
+            mastodon.post(bob, f"@alice message {posted}: is there an export?")
+
+    def fetch() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "h2h", "fetch", "--json"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    mention(120)
+    mastodon.fault({"type": "latency", "delay_ms": 250})  # every notifications page is slow: kills land mid-walk
+    rng = random.Random(20261122)
+    kills, partial = 0, 0
+    for _ in range(12):
+        proc = fetch()
+        time.sleep(rng.uniform(0.3, 2.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.communicate()
+        if (home / "h2h.db").exists():
+            count = len(stored_ids(home))
+            partial += 0 < count < posted
+        mention(rng.randint(0, 8))
+    mastodon.clear_faults()
+
+    proc = fetch()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    assert json.loads(out)["data"]["failed"] == []
+    print(f"kill loop: {kills} kills, {partial} left a half-done fetch, {posted} mentions")
+    assert kills >= 6, "the loop should mostly kill running fetches"
+    assert partial >= 1, "at least one kill should leave a half-done fetch behind"
+
+    truth = mastodon.mention_ids(alice)
+    assert len(truth) == posted
+    assert stored_ids(home) == sorted(truth)
+    with sqlite3.connect(home / "h2h.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        (cursor,) = db.execute("SELECT cursor FROM cursors WHERE source = 'masto'").fetchone()
+    newest = mastodon.get(alice, "/api/v1/notifications", **{"types[]": "mention", "limit": 1})[0]["id"]
+    assert json.loads(cursor)["n"] == newest
