@@ -41,13 +41,21 @@ def test_kill_9_in_a_loop_loses_nothing_and_doubles_nothing(mastodon: MastodonMo
     mention(120)
     mastodon.fault({"type": "latency", "delay_ms": 250})  # every notifications page is slow: kills land mid-walk
     rng = random.Random(20261122)
-    kills, partial = 0, 0
-    for _ in range(12):
+    kills, partial, resumed = 0, 0, 0
+    for i in range(14):
+        if i == 6:  # one run allowed to finish: from here on the walk resumes from a saved cursor
+            proc = fetch()
+            proc.communicate(timeout=120)
+            assert proc.returncode == 0 and _cursor(home) is not None
+            mention(100)
+            continue
+        had_cursor = _cursor(home) is not None
         proc = fetch()
-        time.sleep(rng.uniform(0.3, 2.0))
+        time.sleep(rng.uniform(0.3, 1.5))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
+            resumed += had_cursor  # killed while walking oldest-first from a saved cursor
         proc.communicate()
         if (home / "h2h.db").exists():
             count = len(stored_ids(home))
@@ -59,9 +67,11 @@ def test_kill_9_in_a_loop_loses_nothing_and_doubles_nothing(mastodon: MastodonMo
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err.decode()
     assert json.loads(out)["data"]["failed"] == []
-    print(f"kill loop: {kills} kills, {partial} left a half-done fetch, {posted} mentions")
-    assert kills >= 6, "the loop should mostly kill running fetches"
+    print(f"kill loop: {kills} kills ({resumed} after a cursor was saved), {partial} left a half-done fetch, "
+          f"{posted} mentions")
+    assert kills >= 8, "the loop should mostly kill running fetches"
     assert partial >= 1, "at least one kill should leave a half-done fetch behind"
+    assert resumed >= 3, "some kills should hit a fetch resuming from a saved cursor"
 
     truth = mastodon.mention_ids(alice)
     assert len(truth) == posted
@@ -71,3 +81,14 @@ def test_kill_9_in_a_loop_loses_nothing_and_doubles_nothing(mastodon: MastodonMo
         (cursor,) = db.execute("SELECT cursor FROM cursors WHERE source = 'masto'").fetchone()
     newest = mastodon.get(alice, "/api/v1/notifications", **{"types[]": "mention", "limit": 1})[0]["id"]
     assert json.loads(cursor)["n"] == newest
+
+
+def _cursor(home: Path) -> str | None:
+    if not (home / "h2h.db").exists():
+        return None
+    with sqlite3.connect(home / "h2h.db") as db:
+        try:
+            row = db.execute("SELECT cursor FROM cursors WHERE source = 'masto'").fetchone()
+        except sqlite3.OperationalError:
+            return None
+    return row[0] if row else None
