@@ -49,18 +49,18 @@ class _RichProgress:
             if result.replies_found:
                 text += f", {result.replies_found} answers found in threads"
         else:
-            text = f"{result.name}: FAILED: {inert(result.error.message if result.error else '')}"
+            text = f"FAILED: {inert(result.message())}"
         self.progress.update(task, description=text, total=1, completed=1)
 
 
-def _failures(report: Any, quiet: bool) -> None:
+def _failures(report: Any) -> None:
     """What failed and what to do, on stderr: printed even under --quiet, since it is an error."""
     from h2h.redact import redact
 
     for r in report.failed:
         if r.error is None:
             continue
-        render.say(redact(f"h2h: {r.name}: {r.error.message}\n  hint: {r.error.hint}"))
+        render.say(redact(f"h2h: {r.message()}\n  hint: {r.error.hint}"))
 
 
 def register(app: typer.Typer) -> None:
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
                            "`h2h` shows who to answer first")
             return
         if isinstance(error, PartialFailure):
-            _failures(report, rt.quiet)
+            _failures(report)
             if rt.json:
                 raise typer.Exit(ExitCode.PARTIAL)
         raise error
@@ -147,7 +147,7 @@ def register(app: typer.Typer) -> None:
         if error is None:
             return
         if isinstance(error, PartialFailure):
-            _failures(report, rt.quiet)
+            _failures(report)
             raise typer.Exit(ExitCode.PARTIAL)
         raise error
 

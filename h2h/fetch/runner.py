@@ -10,6 +10,16 @@ fetch did not return it.
 Threads are read where they can change the verdict: a reply, or a post someone
 answered, may already have an answer from us or a teammate; open conversations
 are re-read now and then, in case the user answered on the platform itself.
+
+What the runner asks of a source, beyond the Source protocol (all optional):
+- `Page.cursor` None means "keep the saved cursor": a newest-first walk yields
+  None (or the unchanged cursor) until its last page, which carries the new one.
+- `needs_thread(mention) -> bool`: whether reading the thread can change the
+  verdict (default: every mention addressed to us).
+- `fetch_thread` raising NotSupported: the source has no threads; NotFound:
+  the post is gone (nothing is deleted).
+- `budget`: a `sources.http.RateBudget`; thread reads stop before it runs low,
+  and it is shown by `h2h sources`.
 """
 
 from __future__ import annotations
@@ -59,6 +69,11 @@ class SourceResult:
     rate_limit: Mapping[str, Any] | None = None
     account: str | None = None
 
+    def message(self) -> str:
+        """What went wrong, naming the source once."""
+        text = self.error.message if self.error else "failed"
+        return text if text.startswith(f"{self.name}:") else f"{self.name}: {text}"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.name, "type": self.type, "ok": self.ok, "pages": self.pages,
@@ -92,9 +107,11 @@ class FetchReport:
         failed = self.failed
         if not failed:
             return None
-        lines = "; ".join(f"{r.name}: {r.error.message if r.error else 'failed'}" for r in failed)
+        lines = "; ".join(r.message() for r in failed)
         if len(failed) < len(self.sources):
-            return PartialFailure(f"{len(failed)} of {len(self.sources)} sources failed ({lines})")
+            # Each failure is told on its own line (with its hint) before this summary.
+            return PartialFailure(f"{len(failed)} of {len(self.sources)} sources failed: "
+                                  + ", ".join(r.name for r in failed))
         first = failed[0].error or H2HError("failed")
         if len(failed) == 1:
             return first
@@ -155,7 +172,7 @@ def fetch(store: Store, engine: Engine, sources: Sequence[Any], *, progress: Pro
         result.cursor_after = result.cursor_before
         results[source.name] = result
         report.sources.append(result)
-        recheck = [_mention_from_row(r) for r in store.threads_to_recheck(source.name, before, recheck_per_run)]
+        recheck = [mention_from_row(r) for r in store.threads_to_recheck(source.name, before, recheck_per_run)]
         worker = _Worker(source, result.cursor_before, recheck, engine, inbox, stop, threads_per_run)
         workers[source.name] = worker
         if progress:
@@ -340,7 +357,9 @@ def _budget_left(budget: Any) -> bool:
     return budget.remaining > max(2.0, budget.limit * RESERVE)
 
 
-def _mention_from_row(row: Any) -> Mention:
+def mention_from_row(row: Any) -> Mention:
+    """A stored message as the `Mention` its source gave (for fetch_thread, send_reply): a row from
+    `Store.threads_to_recheck` or `Store.mention_for_source` (mention columns plus person_*)."""
     import json
 
     author = Person(source=row["source"], remote_id=row["person_remote_id"], handle=row["person_handle"],

@@ -366,6 +366,15 @@ class Store:
             entry["conversations"], entry["open"] = r[1], r[2] or 0
         return out
 
+    def mention_for_source(self, source: str, remote_id: str) -> Row | None:
+        """A message with its author's columns (person_*), enough to rebuild the Mention."""
+        return self._q(
+            """SELECT m.*, p.remote_id AS person_remote_id, p.handle AS person_handle, p.name AS person_name,
+                      p.url AS person_url, p.bot AS person_bot, p.followers AS person_followers,
+                      p.created_at AS person_created_at
+               FROM mentions m JOIN persons p ON p.id = m.person_id
+               WHERE m.source = ? AND m.remote_id = ?""", (source, remote_id)).fetchone()
+
     # --- threads read on the platform ----------------------------------------------
     def mark_thread_checked(self, source: str, remote_ids: Iterable[str], at: str) -> None:
         for remote_id in remote_ids:

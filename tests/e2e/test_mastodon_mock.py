@@ -81,7 +81,6 @@ def test_mention_fetch_thread_reply(mastodon: MastodonMock, home: Path, monkeypa
     # Reply through the adapter, twice with one key: one post, and Bob is notified.
     from h2h import config as h2h_config
     from h2h.sources import registry
-    from h2h.fetch.runner import _mention_from_row  # noqa: F401  (the reply command builds mentions the same way)
 
     source = registry.build(h2h_config.load().sources["masto"])
     mention = next(m for p in source.fetch_mentions(None) for m in p.mentions if m.remote_id == question["id"])

@@ -87,7 +87,8 @@ def test_a_failing_source_is_reported_while_the_other_finishes(store: Store) -> 
     report = runner.fetch(store, Engine(), [good, bad])
     err = report.error()
     assert isinstance(err, errors.PartialFailure) and err.exit_code == ExitCode.PARTIAL
-    assert "bad: example.social answered 502" in err.message
+    assert err.message == "1 of 2 sources failed: bad"
+    assert report.failed[0].message() == "bad: example.social answered 502"
     assert len(stored(store, "good")) == 5
     # What the bad source delivered before failing is kept, with the cursor that resumes after it.
     assert len(stored(store, "bad")) == 4 and store.get_cursor("bad") == "4"
@@ -269,3 +270,22 @@ def test_reply_thread_fill_keeps_mentions_intact(store: Store) -> None:
     src = MemorySource("a", [replace(m, in_reply_to="zz") for m in mentions(2, "a")])
     runner.fetch(store, Engine(), [src])
     assert len(stored(store, "a")) == 2
+
+
+def test_a_stored_mention_rebuilds_for_replies(store: Store, httpserver: Any,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.sources.mastodon_server import RecordedMastodon
+    from tests.sources.test_mastodon import make
+
+    server = RecordedMastodon(httpserver)
+    source = make(server, monkeypatch, notifications="v1")
+    runner.fetch(store, Engine(), [source])
+    row = store.mention_for_source("masto", "116275331587890092")
+    assert row is not None
+    mention = runner.mention_from_row(row)
+    assert mention.author.handle == "@latencyobs@icosahedron.website" and mention.to_me
+    assert mention.raw and mention.raw["status"]["visibility"] == "direct"
+    sent = source.send_reply(mention, "Thanks!", key="from-the-store")
+    assert sent.in_reply_to == "116275331587890092"
+    assert server.post_bodies[-1]["visibility"] == "direct"
+    assert store.mention_for_source("masto", "nope") is None
