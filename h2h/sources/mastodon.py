@@ -100,7 +100,8 @@ class MastodonSource:
         return self._me
 
     def instance(self) -> Mapping[str, Any]:
-        """`/api/v2/instance` (or v1 on older servers); {} when the server will not say."""
+        """`/api/v2/instance` (or v1 on older servers); {} when the server will not say.
+        Asked once per source object, that is once per run."""
         if self._instance is None:
             try:
                 data = self.http.get_json("/api/v2/instance")
@@ -112,7 +113,7 @@ class MastodonSource:
             except AuthError:
                 raise
             except H2HError:
-                return {}  # not cached: a later call may get the real answer
+                data = {}  # defaults for this run (500 characters, the url's host); asked again next run
             self._instance = data if isinstance(data, dict) else {}
         return self._instance
 

@@ -323,3 +323,13 @@ def test_html_to_text(html: str, text: str) -> None:
 def test_mention_handles_come_from_the_post(masto: RecordedMastodon) -> None:
     html = '<p><span class="h-card"><a href="https://a.example/@bob" class="u-url mention">@<span>bob</span></a></span></p>'
     assert html_to_text(html, {"https://a.example/@bob": "@bob@b.example"}) == "@bob@b.example"
+
+
+def test_a_failing_instance_endpoint_costs_one_request(masto: RecordedMastodon,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    masto.fail("/api/v2/instance", (500, {"error": "An unexpected error occurred"}, {}))
+    src = make(masto, monkeypatch, notifications="v1")
+    mentions = all_mentions(src)
+    assert src.limit == 500 and src.domain == masto.url.removeprefix("http://")
+    assert any(m.author.handle == f"@admin@{src.domain}" for m in mentions)
+    assert sum(r.startswith("GET /api/v2/instance") for r in masto.requests) == 2  # one call, one urllib3 retry
