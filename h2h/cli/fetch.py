@@ -76,18 +76,23 @@ def register(app: typer.Typer) -> None:
         Sources are fetched side by side; each page is saved with the point to resume from, so an
         interrupted fetch loses nothing. Silent when not on a terminal unless something fails.
         Exit 6 when some sources failed; when all failed, their own code (3 config, 4 auth, 5 remote)."""
-        from h2h.errors import ExitCode, PartialFailure
+        from h2h.errors import ExitCode, Interrupted, PartialFailure
         from h2h.fetch import runner
 
         rt = runtime.current
         rt.json = rt.json or json_out
         config, store, engine = rt.config(), rt.store(), rt.engine()
         show = render.is_tty(sys.stderr) and not rt.quiet
-        if show:
-            with _RichProgress() as progress:
-                report = runner.run(config, store, engine, names or (), progress=progress, wait=wait)
-        else:
-            report = runner.run(config, store, engine, names or (), wait=wait)
+        try:
+            if show:
+                with _RichProgress() as progress:
+                    report = runner.run(config, store, engine, names or (), progress=progress, wait=wait)
+            else:
+                report = runner.run(config, store, engine, names or (), wait=wait)
+        except KeyboardInterrupt:
+            # typer would turn this into a silent exit 130; say what was kept.
+            raise Interrupted("interrupted: the fetch stopped",
+                              hint="Every page saved before the interrupt is kept; `h2h fetch` goes on from there.") from None
         error = report.error()
         if rt.json and not (error is not None and not isinstance(error, PartialFailure)):
             render.write_json(report.to_json())

@@ -92,3 +92,23 @@ def _cursor(home: Path) -> str | None:
         except sqlite3.OperationalError:
             return None
     return row[0] if row else None
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(mastodon: MastodonMock, home: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    alice, bob = mastodon.register("alice"), mastodon.register("bob")
+    configure(home, mastodon, monkeypatch, alice)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for i in range(120):
+        mastodon.post(bob, f"@alice number {i}?")
+    mastodon.fault({"type": "latency", "delay_ms": 400})
+    proc = subprocess.Popen([sys.executable, "-m", "h2h", "fetch"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and b"interrupted" in err
+    mastodon.clear_faults()
+    done = subprocess.run([sys.executable, "-m", "h2h", "fetch"], env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert stored_ids(home) == sorted(mastodon.mention_ids(alice))

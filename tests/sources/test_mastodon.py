@@ -333,3 +333,27 @@ def test_a_failing_instance_endpoint_costs_one_request(masto: RecordedMastodon,
     assert src.limit == 500 and src.domain == masto.url.removeprefix("http://")
     assert any(m.author.handle == f"@admin@{src.domain}" for m in mentions)
     assert sum(r.startswith("GET /api/v2/instance") for r in masto.requests) == 2  # one call, one urllib3 retry
+
+
+# --- properties of the HTML reader ---------------------------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=200))
+def test_escaped_text_comes_back_as_written(text: str) -> None:
+    import html
+
+    assert html_to_text(f"<p>{html.escape(text)}</p>") == text.strip()
+
+
+PIECES = ["<p>", "</p>", "<br>", "<br />", '<a href="https://x.example/a/b">', "</a>", '<span class="invisible">',
+          '<span class="ellipsis">', "</span>", '<span class="h-card">', '<a class="u-url mention" href="https://m.example/@bob">',
+          "@bob", "#tag", "word", " ", "&amp;", "&lt;3", "<ul>", "<li>", "</li>", "</ul>", "<blockquote>", "</blockquote>"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_markup_never_leaks_tags(pieces: list[str]) -> None:
+    text = html_to_text("".join(pieces))
+    for tag in ("<p", "<br", "<a ", "</a", "<span", "</span", "<ul", "<li", "<blockquote"):
+        assert tag not in text
