@@ -94,6 +94,11 @@ def register(app: typer.Typer) -> None:
             raise Interrupted("interrupted: the fetch stopped",
                               hint="Every page saved before the interrupt is kept; `h2h fetch` goes on from there.") from None
         error = report.error()
+        if rt.verbose and not show:
+            for r in report.sources:
+                if r.ok:
+                    render.say(f"h2h: {r.name}: {r.new} new of {r.fetched} read in {r.pages} pages, "
+                               f"{r.threads} threads read, {r.replies_found} answers found, {r.seconds:.1f}s")
         if rt.json and not (error is not None and not isinstance(error, PartialFailure)):
             render.write_json(report.to_json())
         if error is None:

@@ -126,3 +126,9 @@ def test_sources_check(masto: RecordedMastodon, home: Path, capsys: pytest.Captu
     masto.fail("/api/v1/accounts/verify_credentials", recorded("error_401_token_revoked"))
     code, out, err = run(capsys, "sources", "check")
     assert code == 4 and "FAILED" in out
+
+
+def test_verbose_says_what_each_source_did(masto: RecordedMastodon, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--verbose", "fetch")
+    assert code == 0 and out == ""
+    assert err.startswith("h2h: masto: 10 new of 10 read in ")
