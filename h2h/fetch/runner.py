@@ -35,6 +35,7 @@ from h2h import clock
 from h2h.errors import ConfigError, H2HError, NotFound, NotSupported, PartialFailure, UsageError
 from h2h.fetch.ingest import IngestReport, ingest
 from h2h.models import Mention, Person
+from h2h.redact import redact
 from h2h.store import Store
 from h2h.triage import people
 from h2h.triage.engine import Engine
@@ -80,8 +81,8 @@ class SourceResult:
             "fetched": self.fetched, "new": self.new, "updated": self.updated, "threads": self.threads,
             "replies_found": self.replies_found, "seconds": round(self.seconds, 3),
             "cursor_moved": self.cursor_after != self.cursor_before,
-            "error": None if self.error is None else {"code": self.error.code, "message": self.error.message,
-                                                      "hint": self.error.hint},
+            "error": None if self.error is None else {"code": self.error.code, "message": redact(self.error.message),
+                                                      "hint": redact(self.error.hint)},
             "rate_limit": dict(self.rate_limit) if self.rate_limit else None,
             "account": self.account,
         }
@@ -333,7 +334,7 @@ def _write_threads(store: Store, engine: Engine, result: SourceResult, extra: li
 
 
 def _record(store: Store, r: SourceResult) -> None:
-    err = (r.error.code, r.error.message, r.error.hint) if r.error else None
+    err = (r.error.code, redact(r.error.message), redact(r.error.hint)) if r.error else None
     with store.transaction():
         store.record_fetch(r.name, r.type, at=clock.iso(clock.now()), ok=r.ok, duration_s=r.seconds,
                            fetched=r.fetched, new=r.new, error=err, rate_limit=r.rate_limit)

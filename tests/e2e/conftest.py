@@ -81,6 +81,7 @@ class MastodonMock:
             time.sleep(0.1)
 
     def stop(self) -> None:
+        self.http.close()
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:

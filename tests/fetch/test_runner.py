@@ -3,6 +3,7 @@ transaction, failures reported while the others finish, threads read."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -289,3 +290,19 @@ def test_a_stored_mention_rebuilds_for_replies(store: Store, httpserver: Any,
     assert sent.in_reply_to == "116275331587890092"
     assert server.post_bodies[-1]["visibility"] == "direct"
     assert store.mention_for_source("masto", "nope") is None
+
+
+def test_secrets_in_an_adapter_error_never_reach_the_report_or_database(store: Store) -> None:
+    from h2h.redact import register
+
+    register("sk-very-secret-token")
+
+    class Leaky(MemorySource):
+        def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
+            raise ValueError("bad header Authorization: Bearer sk-very-secret-token")
+            yield  # pragma: no cover
+
+    report = runner.fetch(store, Engine(), [Leaky("leaky")])
+    assert "sk-very-secret-token" not in json.dumps(report.to_json())
+    row = store.source_statuses()["leaky"]
+    assert "sk-very-secret-token" not in row["last_error"] and "***" in row["last_error"]
