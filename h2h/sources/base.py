@@ -21,7 +21,8 @@ SOURCE_API_VERSION = 1
 
 @dataclass(frozen=True)
 class Page:
-    """Mentions and the cursor that resumes right after them (None: nothing more)."""
+    """Mentions and the cursor that resumes right after them. None keeps the saved cursor:
+    a walk that cannot resume half-way (newest first) gives its new cursor on its last page."""
 
     mentions: Sequence[Mention]
     cursor: str | None

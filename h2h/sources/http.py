@@ -28,17 +28,15 @@ from h2h.redact import redact
 USER_AGENT = f"h2h/{__version__} (conversation triage; +https://pypi.org/project/h2h/)"
 TIMEOUT = (5.0, 30.0)        # connect, read
 MAX_POLITE_WAIT = 5.0        # sleep this long at most to respect a budget or a 429; beyond, give up for now
+RESET_MARGIN = 1.0          # seconds added to a rate-limit reset before calling again
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 class _Retry(Retry):
-    """urllib3's Retry, minus 429: a rate limit is `Http.request`'s call (wait briefly, or give up
-    for this run), never a long sleep inside the connection pool."""
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if status_code == 429:
-            return False
-        return super().is_retry(method, status_code, has_retry_after)
+    # A 429 is Http.request's to handle: it waits only when the wait is short and otherwise
+    # gives up for this run (the cursor resumes next time), where urllib3 would sleep up to
+    # retry_after_max on every call. 503 + Retry-After stays here.
+    RETRY_AFTER_STATUS_CODES = frozenset({413, 503})
 
 
 def make_session(*, retries: int = 3, backoff: float = 0.5) -> requests.Session:
@@ -103,7 +101,8 @@ class RateBudget:
         with self._lock:
             if self.remaining is None or self.remaining >= 1 or self.reset_at is None:
                 return 0.0
-            return max(0.0, self.reset_at - now)
+            # A second past the announced reset: the server's clock and window edges are not ours.
+            return max(0.0, self.reset_at - now + RESET_MARGIN)
 
     def to_json(self) -> dict[str, Any]:
         return {"limit": self.limit, "remaining": self.remaining, "reset_at": self.reset_at}
@@ -193,6 +192,11 @@ class Http:
                               hint="The server may be misconfigured or behind a captive portal; retry later.") from None
 
     def error(self, response: requests.Response) -> Exception:
+        exc = self._error(response)
+        exc.status = response.status_code  # type: ignore[attr-defined]  # adapters may tell 422 from 400
+        return exc
+
+    def _error(self, response: requests.Response) -> Exception:
         status = response.status_code
         detail = redact(self._describe(response))[:300]
         text = f"{self.source}: {self._host()} answered {status}" + (f": {detail}" if detail else "")

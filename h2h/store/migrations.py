@@ -144,6 +144,32 @@ INITIAL = [
         value TEXT)""",
 ]
 
+# What each source's last fetch did (for `h2h sources`), and when a thread was last read
+# (so a conversation answered on the platform itself leaves the queue). Both are derived.
+SOURCES = [
+    """CREATE TABLE source_status (
+        source TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        account TEXT,
+        last_attempt_at TEXT,
+        last_success_at TEXT,
+        last_duration_s REAL,
+        last_fetched INTEGER NOT NULL DEFAULT 0,
+        last_new INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error_code TEXT,
+        last_error TEXT,
+        last_error_hint TEXT,
+        last_error_at TEXT,
+        rate_limit TEXT,
+        rate_seen_at TEXT)""",
+    """CREATE TABLE thread_checks (
+        source TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        checked_at TEXT NOT NULL,
+        PRIMARY KEY (source, remote_id))""",
+]
+
 # The same human on several platforms: each linked identity points at its group's
 # root identity (the root has no row). Keyed by (source, remote_id), never rowid.
 PEOPLE_LINKS = [
@@ -159,6 +185,7 @@ PEOPLE_LINKS = [
 
 MIGRATIONS: list[Migration] = [
     ("0001_initial", INITIAL),
+    ("0002_sources", SOURCES),
     ("0004_replies_drafts", REPLIES),
     ("0005_people_links", PEOPLE_LINKS),
 ]

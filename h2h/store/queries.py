@@ -309,6 +309,91 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
                    ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at""",
                 (source, cursor, clock.iso(clock.now())))
 
+    # --- sources: what each fetch did --------------------------------------------
+    def record_fetch(self, source: str, type_: str, *, at: str, ok: bool, duration_s: float, fetched: int,
+                     new: int, error: tuple[str, str, str] | None = None,
+                     rate_limit: Mapping[str, Any] | None = None) -> None:
+        """One fetch's outcome; `error` is (code, message, hint). A failure keeps the last success."""
+        code, message, hint = error or (None, None, None)
+        self._q("""INSERT INTO source_status (source, type, last_attempt_at, last_success_at, last_duration_s,
+                                              last_fetched, last_new, failures, last_error_code, last_error,
+                                              last_error_hint, last_error_at, rate_limit, rate_seen_at)
+                   VALUES (:source, :type, :at, CASE WHEN :ok THEN :at END, :duration, :fetched, :new,
+                           CASE WHEN :ok THEN 0 ELSE 1 END, :code, :message, :hint, CASE WHEN :ok THEN NULL ELSE :at END,
+                           :rate, CASE WHEN :rate IS NULL THEN NULL ELSE :at END)
+                   ON CONFLICT (source) DO UPDATE SET
+                     type = excluded.type, last_attempt_at = excluded.last_attempt_at,
+                     last_success_at = COALESCE(excluded.last_success_at, source_status.last_success_at),
+                     last_duration_s = excluded.last_duration_s, last_fetched = excluded.last_fetched,
+                     last_new = excluded.last_new,
+                     failures = CASE WHEN :ok THEN 0 ELSE source_status.failures + 1 END,
+                     last_error_code = COALESCE(excluded.last_error_code, source_status.last_error_code),
+                     last_error = COALESCE(excluded.last_error, source_status.last_error),
+                     last_error_hint = COALESCE(excluded.last_error_hint, source_status.last_error_hint),
+                     last_error_at = COALESCE(excluded.last_error_at, source_status.last_error_at),
+                     rate_limit = COALESCE(excluded.rate_limit, source_status.rate_limit),
+                     rate_seen_at = COALESCE(excluded.rate_seen_at, source_status.rate_seen_at)""",
+                {"source": source, "type": type_, "at": at, "ok": int(ok), "duration": round(duration_s, 3),
+                 "fetched": fetched, "new": new, "code": code, "message": message, "hint": hint,
+                 "rate": _json(dict(rate_limit)) if rate_limit else None})
+
+    def record_account(self, source: str, type_: str, account: str | None,
+                       rate_limit: Mapping[str, Any] | None = None) -> None:
+        now = clock.iso(clock.now())
+        self._q("""INSERT INTO source_status (source, type, account, rate_limit, rate_seen_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (source) DO UPDATE SET type = excluded.type,
+                     account = COALESCE(excluded.account, source_status.account),
+                     rate_limit = COALESCE(excluded.rate_limit, source_status.rate_limit),
+                     rate_seen_at = COALESCE(excluded.rate_seen_at, source_status.rate_seen_at)""",
+                (source, type_, account, _json(dict(rate_limit)) if rate_limit else None,
+                 now if rate_limit else None))
+
+    def source_statuses(self) -> dict[str, Row]:
+        return {r["source"]: r for r in self._q("SELECT * FROM source_status ORDER BY source")}
+
+    def source_counts(self) -> dict[str, dict[str, int]]:
+        """Per source: messages stored, conversations, and open ones in the reply section."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self._q("SELECT source, count(*) FROM mentions GROUP BY source"):
+            out.setdefault(r[0], {"mentions": 0, "conversations": 0, "open": 0})["mentions"] = r[1]
+        for r in self._q("""SELECT source, count(*), sum(active = 1 AND section = 'reply' AND state = 'open')
+                            FROM conversations GROUP BY source"""):
+            entry = out.setdefault(r[0], {"mentions": 0, "conversations": 0, "open": 0})
+            entry["conversations"], entry["open"] = r[1], r[2] or 0
+        return out
+
+    def mention_for_source(self, source: str, remote_id: str) -> Row | None:
+        """A message with its author's columns (person_*), enough to rebuild the Mention."""
+        return self._q(
+            """SELECT m.*, p.remote_id AS person_remote_id, p.handle AS person_handle, p.name AS person_name,
+                      p.url AS person_url, p.bot AS person_bot, p.followers AS person_followers,
+                      p.created_at AS person_created_at
+               FROM mentions m JOIN persons p ON p.id = m.person_id
+               WHERE m.source = ? AND m.remote_id = ?""", (source, remote_id)).fetchone()
+
+    # --- threads read on the platform ----------------------------------------------
+    def mark_thread_checked(self, source: str, remote_ids: Iterable[str], at: str) -> None:
+        for remote_id in remote_ids:
+            self._q("""INSERT INTO thread_checks (source, remote_id, checked_at) VALUES (?, ?, ?)
+                       ON CONFLICT (source, remote_id) DO UPDATE SET checked_at = excluded.checked_at""",
+                    (source, remote_id, at))
+
+    def threads_to_recheck(self, source: str, before: str, limit: int) -> list[Row]:
+        """The latest message of open conversations whose thread was not read since `before`:
+        the user may have answered on the platform itself."""
+        return self._q(
+            """SELECT m.*, p.remote_id AS person_remote_id, p.handle AS person_handle, p.name AS person_name,
+                      p.url AS person_url, p.bot AS person_bot, p.followers AS person_followers,
+                      p.created_at AS person_created_at
+               FROM conversations c
+               JOIN mentions m ON m.id = c.latest_mention_id
+               JOIN persons p ON p.id = m.person_id
+               LEFT JOIN thread_checks t ON t.source = m.source AND t.remote_id = m.remote_id
+               WHERE c.source = ? AND c.active = 1 AND c.state = 'open' AND m.role = 'person'
+                 AND COALESCE(t.checked_at, m.ingested_at) < ?
+               ORDER BY c.last_at DESC LIMIT ?""", (source, before, limit)).fetchall()
+
     # --- counts for status lines -------------------------------------------------
     def totals(self) -> dict[str, int]:
         row = self._q("""SELECT (SELECT count(*) FROM mentions) AS mentions,

@@ -1,0 +1,424 @@
+"""`h2h fetch`: new mentions from every source, sources side by side, one writer.
+
+Each source runs in its own thread (HTTP is the bottleneck) and hands pages to
+the calling thread, the only one that writes SQLite. A page is committed in one
+transaction together with its cursor, so a fetch killed at any moment resumes
+where the last committed page ended: nothing lost, nothing twice. A source that
+fails is reported while the others finish. Nothing is ever deleted because a
+fetch did not return it.
+
+Threads are read where they can change the verdict: a reply, or a post someone
+answered, may already have an answer from us or a teammate; open conversations
+are re-read now and then, in case the user answered on the platform itself.
+
+What the runner asks of a source, beyond the Source protocol (all optional):
+- `Page.cursor` None means "keep the saved cursor": a newest-first walk yields
+  None (or the unchanged cursor) until its last page, which carries the new one.
+- `needs_thread(mention) -> bool`: whether reading the thread can change the
+  verdict (default: every mention addressed to us).
+- `fetch_thread` raising NotSupported: the source has no threads; NotFound:
+  the post is gone (nothing is deleted).
+- `budget`: a `sources.http.RateBudget`; thread reads stop before it runs low,
+  and it is shown by `h2h sources`.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any, Iterable, Mapping, Protocol, Sequence
+
+from h2h import clock
+from h2h.errors import ConfigError, H2HError, NotFound, NotSupported, PartialFailure, UsageError
+from h2h.fetch.ingest import IngestReport, ingest
+from h2h.models import Mention, Person
+from h2h.redact import redact
+from h2h.store import Store
+from h2h.triage import people
+from h2h.triage.engine import Engine
+
+THREADS_PER_RUN = 50          # thread reads for new mentions, per source and run
+RECHECK_PER_RUN = 10          # open conversations re-read per source and run
+RECHECK_AFTER = timedelta(hours=1)
+RESERVE = 0.1                 # share of a rate budget kept for paging and replies
+
+
+class Progress(Protocol):
+    def start(self, source: str) -> None: ...
+    def page(self, source: str, fetched: int, new: int) -> None: ...
+    def done(self, result: "SourceResult") -> None: ...
+
+
+@dataclass
+class SourceResult:
+    name: str
+    type: str
+    ok: bool = True
+    pages: int = 0
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    threads: int = 0
+    replies_found: int = 0
+    cursor_before: str | None = None
+    cursor_after: str | None = None
+    seconds: float = 0.0
+    error: H2HError | None = None
+    rate_limit: Mapping[str, Any] | None = None
+    account: str | None = None
+
+    def message(self) -> str:
+        """What went wrong, naming the source once."""
+        text = self.error.message if self.error else "failed"
+        return text if text.startswith(f"{self.name}:") else f"{self.name}: {text}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.name, "type": self.type, "ok": self.ok, "pages": self.pages,
+            "fetched": self.fetched, "new": self.new, "updated": self.updated, "threads": self.threads,
+            "replies_found": self.replies_found, "seconds": round(self.seconds, 3),
+            "cursor_moved": self.cursor_after != self.cursor_before,
+            "error": None if self.error is None else {"code": self.error.code, "message": redact(self.error.message),
+                                                      "hint": redact(self.error.hint)},
+            "rate_limit": dict(self.rate_limit) if self.rate_limit else None,
+            "account": self.account,
+        }
+
+
+@dataclass
+class FetchReport:
+    sources: list[SourceResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[SourceResult]:
+        return [r for r in self.sources if not r.ok]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sources": [r.to_json() for r in self.sources], "seconds": round(self.seconds, 3),
+                "fetched": sum(r.fetched for r in self.sources), "new": sum(r.new for r in self.sources),
+                "failed": [r.name for r in self.failed]}
+
+    def error(self) -> H2HError | None:
+        """None when every source worked; PartialFailure (exit 6) when some did; when all failed,
+        their common error (config 3, auth 4, remote 5), or a plain error when they differ."""
+        failed = self.failed
+        if not failed:
+            return None
+        lines = "; ".join(r.message() for r in failed)
+        if len(failed) < len(self.sources):
+            # Each failure is told on its own line (with its hint) before this summary.
+            return PartialFailure(f"{len(failed)} of {len(self.sources)} sources failed: "
+                                  + ", ".join(r.name for r in failed))
+        first = failed[0].error or H2HError("failed")
+        if len(failed) == 1:
+            # The source's own error (its code, exit code and hint), saying which source it was.
+            err = copy.copy(first)
+            err.message = failed[0].message()
+            err.args = (err.message,)
+            return err
+        if len({r.error.exit_code if r.error else 1 for r in failed}) == 1:
+            err = H2HError(f"every source failed ({lines})", hint=first.hint, code=first.code)
+            err.exit_code = first.exit_code
+            return err
+        return H2HError(f"every source failed ({lines})", hint=PartialFailure.hint, code="fetch_failed")
+
+
+# --- building sources ----------------------------------------------------------------
+
+def select(config: Any, names: Sequence[str]) -> list[Any]:
+    """The `[sources.NAME]` tables to fetch: all of them, or the ones named."""
+    if not config.sources:
+        raise ConfigError("no sources are configured, so there is nothing to fetch",
+                          hint="Add a [sources.NAME] table to the config (see `h2h init` and the README).")
+    unknown = [n for n in names if n not in config.sources]
+    if unknown:
+        raise UsageError(f"no source named {', '.join(map(repr, unknown))}",
+                         hint=f"Configured sources: {', '.join(sorted(config.sources))}.")
+    return [config.sources[n] for n in (names or config.sources)]
+
+
+def build(source_configs: Iterable[Any]) -> tuple[list[Any], list[SourceResult]]:
+    """Adapters for the tables; a table that cannot become one is a failed result, not a crash."""
+    from h2h.sources import registry
+
+    built, failed = [], []
+    for sc in source_configs:
+        try:
+            built.append(registry.build(sc))
+        except H2HError as exc:
+            failed.append(SourceResult(sc.name, sc.type, ok=False, error=exc))
+    return built, failed
+
+
+# --- the run ----------------------------------------------------------------------------
+
+def fetch(store: Store, engine: Engine, sources: Sequence[Any], *, progress: Progress | None = None,
+          failed: Sequence[SourceResult] = (), threads_per_run: int = THREADS_PER_RUN,
+          recheck_per_run: int = RECHECK_PER_RUN) -> FetchReport:
+    """Fetch every source concurrently; this thread is the only writer. Records each source's outcome."""
+    started = time.monotonic()
+    report = FetchReport()
+    results: dict[str, SourceResult] = {}
+    inbox: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=max(4, 2 * len(sources)))
+    stop = threading.Event()
+    before = clock.iso(clock.now() - RECHECK_AFTER)
+    for r in failed:
+        _record(store, r)
+        report.sources.append(r)
+        if progress:
+            progress.done(r)
+    workers: dict[str, _Worker] = {}
+    for source in sources:
+        result = SourceResult(source.name, type(source).type, cursor_before=store.get_cursor(source.name))
+        result.cursor_after = result.cursor_before
+        results[source.name] = result
+        report.sources.append(result)
+        recheck = [mention_from_row(r) for r in store.threads_to_recheck(source.name, before, recheck_per_run)]
+        worker = _Worker(source, result.cursor_before, recheck, engine, inbox, stop, threads_per_run)
+        workers[source.name] = worker
+        if progress:
+            progress.start(source.name)
+    for worker in workers.values():
+        worker.start()
+    running = len(workers)
+    try:
+        while running:
+            try:
+                item = inbox.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            kind, name = item[0], item[1]
+            result = results[name]
+            if kind == "page":
+                _write_page(store, engine, result, item[2], item[3], item[4], item[5])
+                if progress:
+                    progress.page(name, result.fetched, result.new)
+            elif kind == "threads":
+                _write_threads(store, engine, result, item[2], item[3])
+            elif kind == "done":
+                running -= 1
+                error, started_at = item[2], item[3]
+                result.seconds = time.monotonic() - started_at
+                if error is not None:
+                    result.ok, result.error = False, error
+                budget = getattr(workers[name].source, "budget", None)
+                result.rate_limit = _budget_json(budget)
+                _record(store, result)
+                if progress:
+                    progress.done(result)
+    except BaseException:
+        stop.set()  # workers notice between pages; the open transaction (if any) was rolled back
+        raise
+    report.seconds = time.monotonic() - started
+    return report
+
+
+class _Worker(threading.Thread):
+    """Reads one source: pages, then the threads they need. Never touches the store."""
+
+    def __init__(self, source: Any, cursor: str | None, recheck: list[Mention], engine: Engine,
+                 inbox: "queue.Queue[tuple[Any, ...]]", stop: threading.Event, thread_budget: int):
+        super().__init__(name=f"h2h-fetch-{source.name}", daemon=True)
+        self.source, self.cursor, self.recheck, self.engine = source, cursor, recheck, engine
+        self.inbox, self.stop, self.thread_budget = inbox, stop, thread_budget
+        self.threads_ok = callable(getattr(source, "fetch_thread", None))
+
+    def run(self) -> None:
+        started = time.monotonic()
+        error: H2HError | None = None
+        try:
+            for page in self.source.fetch_mentions(self.cursor):
+                if self.stop.is_set():
+                    return
+                mentions = list(page.mentions)
+                wanted = [m for m in mentions if self._wants_thread(m)]
+                roots, extra, checked = self._threads(wanted)
+                mentions = [replace(m, thread=roots[m.remote_id]) if m.remote_id in roots else m for m in mentions]
+                self._put(("page", self.source.name, mentions, extra, page.cursor, checked))
+            if self.recheck:
+                _, extra, checked = self._threads(self.recheck)
+                self._put(("threads", self.source.name, extra, checked))
+        except H2HError as exc:
+            error = exc
+        except Exception as exc:  # noqa: BLE001 - a broken adapter costs its source, not the run
+            error = H2HError(f"{self.source.name}: the {type(self.source).type} adapter failed: "
+                             f"{type(exc).__name__}: {exc}",
+                             hint="This is a bug in that adapter; other sources were fetched.", code="adapter")
+        self._put(("done", self.source.name, error, started))
+
+    def _put(self, item: tuple[Any, ...]) -> None:
+        while not self.stop.is_set():
+            try:
+                self.inbox.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _wants_thread(self, m: Mention) -> bool:
+        if not self.threads_ok or not m.to_me or m.from_me:
+            return False
+        needs = getattr(self.source, "needs_thread", None)
+        return bool(needs(m)) if callable(needs) else True
+
+    def _threads(self, wanted: list[Mention]) -> tuple[dict[str, str], list[Mention], list[str]]:
+        """Thread roots, our and teammates' replies found, and the ids whose thread was read."""
+        roots: dict[str, str] = {}
+        extra: dict[str, Mention] = {}
+        checked: list[str] = []
+        for m in wanted:
+            if self.thread_budget <= 0 or self.stop.is_set() or not _budget_left(getattr(self.source, "budget", None)):
+                break
+            self.thread_budget -= 1
+            try:
+                thread = self.source.fetch_thread(m)
+            except NotFound:
+                checked.append(m.remote_id)  # deleted: nothing to read, and nothing is deleted here
+                continue
+            except NotSupported:
+                self.threads_ok = False
+                break
+            except H2HError:
+                break  # out of budget or the server is unwell: the pages matter more
+            roots[m.remote_id] = thread.root
+            checked.append(m.remote_id)
+            for t in thread.mentions:
+                if t.remote_id != m.remote_id and t.in_reply_to and self._ours(t):
+                    extra[t.remote_id] = t
+        return roots, list(extra.values()), checked
+
+    def _ours(self, m: Mention) -> bool:
+        handle = m.author.handle
+        return m.from_me or people.matches(handle, self.engine.me) or people.matches(handle, self.engine.team)
+
+
+def _write_page(store: Store, engine: Engine, result: SourceResult, mentions: list[Mention],
+                extra: list[Mention], cursor: str | None, checked: list[str]) -> None:
+    """One transaction: the page's mentions, the replies found in their threads, then the cursor."""
+    name = result.name
+    batch = mentions + [m for m in extra if m.remote_id not in {x.remote_id for x in mentions}]
+    report = IngestReport()
+    new = sum(1 for m in mentions if store.mention(name, m.remote_id) is None)  # this thread alone writes
+
+    def commit_cursor(s: Store, _: list[Mention] | None = None) -> None:
+        s.mark_thread_checked(name, checked, clock.iso(clock.now()))
+        if cursor is not None:
+            s.set_cursor(name, cursor)
+
+    if batch:
+        ingest(store, batch, engine, report=report, batch_size=len(batch), after_batch=commit_cursor)
+    else:
+        with store.transaction():
+            commit_cursor(store)
+    if cursor is not None:
+        result.cursor_after = cursor
+    result.pages += 1
+    result.fetched += len(mentions)
+    result.new += new
+    result.updated += report.updated
+    result.threads += len(checked)
+    result.replies_found += len(extra)
+
+
+def _write_threads(store: Store, engine: Engine, result: SourceResult, extra: list[Mention],
+                   checked: list[str]) -> None:
+    def mark(s: Store, _: list[Mention] | None = None) -> None:
+        s.mark_thread_checked(result.name, checked, clock.iso(clock.now()))
+
+    if extra:
+        ingest(store, extra, engine, batch_size=len(extra), after_batch=mark)
+    else:
+        with store.transaction():
+            mark(store)
+    result.threads += len(checked)
+    result.replies_found += len(extra)
+
+
+def _record(store: Store, r: SourceResult) -> None:
+    err = (r.error.code, redact(r.error.message), redact(r.error.hint)) if r.error else None
+    with store.transaction():
+        store.record_fetch(r.name, r.type, at=clock.iso(clock.now()), ok=r.ok, duration_s=r.seconds,
+                           fetched=r.fetched, new=r.new, error=err, rate_limit=r.rate_limit)
+
+
+def _budget_json(budget: Any) -> dict[str, Any] | None:
+    if budget is None or getattr(budget, "remaining", None) is None:
+        return None
+    data = budget.to_json()
+    if data.get("reset_at") is not None:
+        data["reset_at"] = clock.iso(clock.parse_time(data["reset_at"]))
+    return data
+
+
+def _budget_left(budget: Any) -> bool:
+    """Keep a share of the budget for paging and replies: thread reads are the first to go."""
+    if budget is None or budget.remaining is None or not budget.limit:
+        return True
+    if budget.wait_needed() > 0:
+        return False
+    return budget.remaining > max(2.0, budget.limit * RESERVE)
+
+
+def mention_from_row(row: Any) -> Mention:
+    """A stored message as the `Mention` its source gave (for fetch_thread, send_reply): a row from
+    `Store.threads_to_recheck` or `Store.mention_for_source` (mention columns plus person_*)."""
+    import json
+
+    author = Person(source=row["source"], remote_id=row["person_remote_id"], handle=row["person_handle"],
+                    name=row["person_name"] or "", url=row["person_url"],
+                    bot=None if row["person_bot"] is None else bool(row["person_bot"]),
+                    followers=row["person_followers"])
+    return Mention(source=row["source"], platform=row["platform"], remote_id=row["remote_id"], author=author,
+                   text=row["text"], created_at=clock.from_iso(row["created_at"]), url=row["url"],
+                   in_reply_to=row["in_reply_to"], thread=row["thread"], to_me=bool(row["to_me"]),
+                   from_me=bool(row["from_me"]), lang=row["lang"],
+                   raw=json.loads(row["raw"]) if row["raw"] else None)
+
+
+def run(config: Any, store: Store, engine: Engine, names: Sequence[str] = (), *, progress: Progress | None = None,
+        wait: bool = False) -> FetchReport:
+    """`h2h fetch`: the sources named (or all), under the fetch lock."""
+    from h2h.fetch.lock import FetchLock
+
+    configs = select(config, names)
+    with FetchLock().acquire(wait=wait):
+        sources, failed = build(configs)
+        return fetch(store, engine, sources, progress=progress, failed=failed)
+
+
+def check(store: Store, source_configs: Iterable[Any]) -> FetchReport:
+    """`h2h sources check`: build each source and ask who we are there (one cheap authenticated call)."""
+    started = time.monotonic()
+    built, failed = build(source_configs)
+    report = FetchReport(sources=list(failed))
+
+    def ask(source: Any, result: SourceResult) -> None:
+        begun = time.monotonic()
+        try:
+            result.account = source.whoami().handle
+        except H2HError as exc:
+            result.ok, result.error = False, exc
+        except Exception as exc:  # noqa: BLE001 - a broken adapter costs its source only
+            result.ok = False
+            result.error = H2HError(f"{source.name}: {type(exc).__name__}: {exc}", code="adapter")
+        result.seconds = time.monotonic() - begun
+        result.rate_limit = _budget_json(getattr(source, "budget", None))
+
+    pairs = [(s, SourceResult(s.name, type(s).type)) for s in built]
+    threads = [threading.Thread(target=ask, args=pair, daemon=True) for pair in pairs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for _, result in pairs:
+        report.sources.append(result)
+        with store.transaction():
+            store.record_account(result.name, result.type, result.account, result.rate_limit)
+    report.sources.sort(key=lambda r: r.name)
+    report.seconds = time.monotonic() - started
+    return report

@@ -1,0 +1,470 @@
+"""Mastodon (and servers speaking its client API): mention notifications, the
+thread around a post, keyword search, and replies.
+
+What it calls: `GET /api/v1/accounts/verify_credentials` (who we are),
+`GET /api/v2/instance` (the local domain, the character limit, whether grouped
+notifications exist), `GET /api/v1|v2/notifications?types[]=mention`,
+`GET /api/v1/statuses/:id/context`, `GET /api/v2/search` when `keywords` is
+set, and `POST /api/v1/statuses` with an `Idempotency-Key`.
+
+The cursor is a small JSON object: `n` is the newest notification id stored,
+`k` the newest status id per keyword. Notifications after `n` are walked
+oldest-first (`min_id`), so every page's cursor is safe to save. The very first
+fetch and keyword searches can only walk newest-first; their pages carry the
+cursor unchanged and only the walk's last page advances it, so a fetch killed
+half-way starts that walk again instead of skipping what it had not reached.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import time
+from datetime import timedelta
+from typing import Any, ClassVar, Iterable, Iterator, Mapping
+from urllib.parse import urlsplit
+
+from h2h import clock
+from h2h.errors import AuthError, ConfigError, H2HError, InputError, NotFound, RemoteError, SourceError
+from h2h.models import Mention, Person, SentReply, Thread
+from h2h.sources.auth import secret
+from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources.htmltext import html_to_text
+from h2h.sources.http import RATE_HEADERS, Http, RateBudget
+from h2h.textutil import valid_text
+
+PAGE = 40                 # Mastodon's default page for notifications and search (its maximum is 80)
+MAX_PAGES = 50            # per walk and run; the rest waits for the next run, the cursor says where
+DEFAULT_LIMIT = 500       # characters, unless the instance says otherwise
+DEFAULT_BACKFILL = "30d"  # how far back the very first fetch (and a new keyword) reaches
+KEYS = ("type", "url", "token_env", "token_cmd", "token", "keywords", "backfill", "notifications", "timeout")
+
+
+class MastodonSource:
+    type: ClassVar[str] = "mastodon"
+    api_version: ClassVar[int] = SOURCE_API_VERSION
+    platform: ClassVar[str] = "mastodon"
+
+    def __init__(self, name: str, http: Http, *, keywords: Iterable[str] = (), backfill_s: float = 30 * 86400.0,
+                 notifications: str = "auto", page_size: int = PAGE):
+        self.name = name
+        self.http = http
+        self.keywords = tuple(keywords)
+        self.backfill_s = backfill_s
+        self.notifications = notifications
+        self.page_size = page_size
+        self._me: Person | None = None
+        self._instance: dict[str, Any] | None = None
+
+    # --- construction ---------------------------------------------------------
+    @classmethod
+    def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "MastodonSource":
+        key = f"sources.{name}"
+        problems = []
+        for k in table:
+            if k not in KEYS:
+                close = difflib.get_close_matches(k, KEYS, n=1)
+                problems.append((f"{key}.{k}", "unknown key" + (f"; did you mean {close[0]!r}?" if close else "")))
+        url = table.get("url")
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            problems.append((f"{key}.url", "is required: your instance's address, e.g. \"https://mastodon.social\""))
+        keywords = table.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
+            problems.append((f"{key}.keywords", "must be a list of words, e.g. [\"acme\"]"))
+            keywords = []
+        backfill_s = _duration(table.get("backfill", DEFAULT_BACKFILL), f"{key}.backfill", problems)
+        timeout_s = _duration(table.get("timeout", "30s"), f"{key}.timeout", problems)
+        mode = table.get("notifications", "auto")
+        if mode not in ("auto", "v1", "v2"):
+            problems.append((f"{key}.notifications", "must be \"auto\", \"v1\" or \"v2\""))
+        if problems:
+            raise ConfigError(f"the [{key}] table has {len(problems)} problem{'s' if len(problems) > 1 else ''}:",
+                              problems=problems)
+        token = secret(name, table)
+        http = Http(session=session, source=name, base_url=str(url).rstrip("/"),
+                    budget=RateBudget(RATE_HEADERS["mastodon"]),
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                    timeout=(min(5.0, timeout_s), timeout_s))
+        return cls(name, http, keywords=[k.strip() for k in keywords], backfill_s=backfill_s, notifications=mode)
+
+    @property
+    def budget(self) -> RateBudget:
+        return self.http.budget
+
+    # --- who and where --------------------------------------------------------
+    def whoami(self) -> Person:
+        if self._me is None:
+            account = self._dict(self.http.get_json("/api/v1/accounts/verify_credentials"), "account")
+            self._me = self._person(account)
+        return self._me
+
+    def instance(self) -> Mapping[str, Any]:
+        """`/api/v2/instance` (or v1 on older servers); {} when the server will not say.
+        Asked once per source object, that is once per run."""
+        if self._instance is None:
+            try:
+                data = self.http.get_json("/api/v2/instance")
+            except NotFound:
+                try:
+                    data = self.http.get_json("/api/v1/instance")
+                except (NotFound, SourceError):
+                    data = {}
+            except AuthError:
+                raise
+            except H2HError:
+                data = {}  # defaults for this run (500 characters, the url's host); asked again next run
+            self._instance = data if isinstance(data, dict) else {}
+        return self._instance
+
+    @property
+    def domain(self) -> str:
+        inst = self.instance()
+        value = inst.get("domain") or inst.get("uri")
+        if isinstance(value, str) and value:
+            return value.removeprefix("https://").removeprefix("http://").strip("/")
+        return urlsplit(self.http.base_url).netloc
+
+    @property
+    def limit(self) -> int:
+        """Characters a post may hold on this instance (URLs count 23, see `length`)."""
+        statuses = (self.instance().get("configuration") or {}).get("statuses") or {}
+        value = statuses.get("max_characters")
+        return value if isinstance(value, int) and value > 0 else DEFAULT_LIMIT
+
+    def length(self, text: str) -> int:
+        """Length as Mastodon counts it: a link is 23 characters, a mention counts only its @user."""
+        counted = re.sub(r"https?://\S+", "x" * 23, text)
+        counted = re.sub(r"(?<![\w@])(@\w+)@[\w.-]+\w", r"\1", counted)
+        return len(counted)
+
+    # --- fetching -------------------------------------------------------------
+    def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
+        state = _State.load(cursor)
+        me = self.whoami()
+        seen: set[str] = set()
+        yield from self._notification_pages(state, seen)
+        for word in self.keywords:
+            yield from self._search_pages(state, word, me, seen)
+
+    def _notification_pages(self, state: "_State", seen: set[str]) -> Iterator[Page]:
+        version = self._notifications_version()
+        path = f"/api/{version}/notifications"
+        if state.n is None:
+            yield from self._first_walk(state, path, seen)
+            return
+        for _ in range(MAX_PAGES):
+            params = {"types[]": "mention", "limit": self.page_size, "min_id": state.n}
+            items = self._notifications(path, params)
+            newer = [(nid, when, m) for nid, when, m in items if _after(nid, state.n)]
+            if not newer:
+                return
+            newer.sort(key=lambda x: _id_key(x[0]))
+            mentions = [m for _, _, m in newer if m is not None and m.remote_id not in seen]
+            seen.update(m.remote_id for m in mentions)
+            state.n = newer[-1][0]
+            yield Page(tuple(mentions), state.dump())
+            if len(items) < self.page_size:
+                return
+
+    def _first_walk(self, state: "_State", path: str, seen: set[str]) -> Iterator[Page]:
+        """Newest first, back to the backfill horizon; the cursor moves only at the end."""
+        horizon = clock.now() - timedelta(seconds=self.backfill_s)
+        newest: str | None = None
+        max_id: str | None = None
+        for _ in range(MAX_PAGES):
+            params: dict[str, Any] = {"types[]": "mention", "limit": self.page_size}
+            if max_id is not None:
+                params["max_id"] = max_id
+            items = self._notifications(path, params)
+            if max_id is not None:
+                items = [x for x in items if _after(max_id, x[0])]
+            if not items:
+                break
+            items.sort(key=lambda x: _id_key(x[0]), reverse=True)
+            if newest is None:
+                newest = items[0][0]
+            mentions = [m for _, when, m in items if m is not None and when >= horizon and m.remote_id not in seen]
+            seen.update(m.remote_id for m in mentions)
+            yield Page(tuple(mentions), state.dump())
+            max_id = items[-1][0]
+            if items[-1][1] < horizon or len(items) < self.page_size:
+                break
+        state.n = newest or "0"
+        yield Page((), state.dump())
+
+    def _notifications_version(self) -> str:
+        if self.notifications != "auto":
+            return self.notifications
+        versions = self.instance().get("api_versions") or {}
+        level = versions.get("mastodon") if isinstance(versions, dict) else None
+        return "v2" if isinstance(level, int) and level >= 2 else "v1"
+
+    def _notifications(self, path: str, params: Mapping[str, Any]) -> list[tuple[str, Any, Mention | None]]:
+        """(notification id, its time, the mention or None when the post is gone) for one page."""
+        data = self.http.get_json(path, params=params)
+        if path.endswith("/v2/notifications"):
+            return self._grouped(data)
+        if not isinstance(data, list):
+            raise SourceError(f"{self.name}: the notifications answer is not a list",
+                              hint="The server may not speak the Mastodon API; check the source's url.")
+        out = []
+        for item in data:
+            item = self._dict(item, "notification")
+            if item.get("type") != "mention":
+                continue
+            status = item.get("status")
+            mention = self._mention(status, raw=item) if isinstance(status, dict) else None
+            out.append((_sid(item.get("id")), _time(item.get("created_at")), mention))
+        return out
+
+    def _grouped(self, data: Any) -> list[tuple[str, Any, Mention | None]]:
+        data = self._dict(data, "grouped notifications")
+        statuses = {str(s.get("id")): s for s in data.get("statuses") or [] if isinstance(s, dict)}
+        out = []
+        for group in data.get("notification_groups") or []:
+            group = self._dict(group, "notification group")
+            if group.get("type") != "mention":
+                continue
+            status = statuses.get(str(group.get("status_id")))
+            raw = {"group": group, "status": status}
+            mention = self._mention(status, raw=raw) if status else None
+            nid = _sid(group.get("page_max_id") or group.get("most_recent_notification_id"))
+            out.append((nid, _time(group.get("latest_page_notification_at")), mention))
+        return out
+
+    def _search_pages(self, state: "_State", word: str, me: Person, seen: set[str]) -> Iterator[Page]:
+        """Newest first (search has no oldest-first order); the keyword's cursor moves at the end."""
+        since = state.k.get(word)
+        horizon = clock.now() - timedelta(seconds=self.backfill_s)
+        newest = since
+        walked: set[str] = set()
+        for page in range(MAX_PAGES):
+            params: dict[str, Any] = {"q": word, "type": "statuses", "limit": self.page_size,
+                                      "offset": page * self.page_size}
+            if since:
+                params["min_id"] = since
+            data = self._dict(self.http.get_json("/api/v2/search", params=params), "search result")
+            statuses = [s for s in data.get("statuses") or [] if isinstance(s, dict)]
+            fresh = [s for s in statuses if _sid(s.get("id")) not in walked]
+            if not fresh:
+                break  # the server ignores offset, or there is nothing more
+            walked.update(_sid(s.get("id")) for s in fresh)
+            mentions = []
+            for s in fresh:
+                sid = _sid(s.get("id"))
+                if (since and not _after(sid, since)) or s.get("reblog") or sid in seen:
+                    continue
+                if newest is None or _after(sid, newest):
+                    newest = sid
+                account = s.get("account") or {}
+                if str(account.get("id")) == me.remote_id or _time(s.get("created_at")) < horizon:
+                    continue
+                m = self._mention(s, raw=s, to_me=self._addresses_me(s, me))
+                seen.add(sid)
+                mentions.append(m)
+            yield Page(tuple(mentions), state.dump())
+            if len(statuses) < self.page_size or all(since and not _after(_sid(s.get("id")), since) for s in fresh):
+                break
+        if newest is not None:
+            state.k[word] = newest
+        yield Page((), state.dump())
+
+    @staticmethod
+    def _addresses_me(status: Mapping[str, Any], me: Person) -> bool:
+        if str(status.get("in_reply_to_account_id")) == me.remote_id:
+            return True
+        return any(isinstance(m, dict) and str(m.get("id")) == me.remote_id for m in status.get("mentions") or [])
+
+    # --- threads --------------------------------------------------------------
+    def needs_thread(self, mention: Mention) -> bool:
+        """Only a reply, or a post someone answered, can have been answered already."""
+        status = _status_of(mention.raw)
+        replies = status.get("replies_count") if status else None
+        return mention.in_reply_to is not None or not isinstance(replies, int) or replies > 0
+
+    def fetch_thread(self, mention: Mention) -> Thread:
+        me = self.whoami()
+        status = _status_of(mention.raw)
+        try:
+            context = self._dict(self.http.get_json(f"/api/v1/statuses/{mention.remote_id}/context"), "context")
+            if not status:
+                status = self._dict(self.http.get_json(f"/api/v1/statuses/{mention.remote_id}"), "status")
+        except NotFound:
+            raise NotFound(f"{self.name}: post {mention.remote_id} is gone or not visible to this account",
+                           hint="It was probably deleted; h2h keeps what it had.") from None
+        ancestors = [s for s in context.get("ancestors") or [] if isinstance(s, dict)]
+        descendants = [s for s in context.get("descendants") or [] if isinstance(s, dict)]
+        root = _sid(ancestors[0].get("id")) if ancestors else mention.remote_id
+        items = []
+        for s in [*ancestors, status, *descendants]:
+            m = self._mention(s, raw=s, to_me=self._addresses_me(s, me))
+            items.append(_with_thread(m, root))
+        items.sort(key=lambda m: (m.created_at, _id_key(m.remote_id)))
+        return Thread(source=self.name, root=root, mentions=tuple(items))
+
+    # --- replying -------------------------------------------------------------
+    def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply:
+        """Posts once per `key`: Mastodon keeps an Idempotency-Key for an hour, so a retry after
+        a lost answer returns the post already made instead of a second one."""
+        body: dict[str, Any] = {"status": self._addressed(mention, text), "in_reply_to_id": mention.remote_id}
+        visibility = (_status_of(mention.raw) or {}).get("visibility")
+        if visibility in ("public", "unlisted", "private", "direct"):
+            body["visibility"] = visibility
+        for attempt in range(3):
+            try:
+                response = self.http.request("POST", "/api/v1/statuses", json=body,
+                                             headers={"Idempotency-Key": key})
+                break
+            except SourceError as exc:
+                if getattr(exc, "status", None) == 422:
+                    raise InputError(f"{self.name}: the instance refused the reply: {exc.message.split(': ', 1)[-1]}",
+                                     hint="Edit the draft (h2h draft ID --edit) and send again.",
+                                     code="rejected") from None
+                raise
+            except RemoteError as exc:
+                if type(exc) is not RemoteError or attempt == 2:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        status = self._dict(self.http.json(response), "status")
+        return SentReply(source=self.name, remote_id=_sid(status.get("id")), url=status.get("url") or status.get("uri"),
+                         sent_at=_time(status.get("created_at")), in_reply_to=mention.remote_id, key=key)
+
+    def _addressed(self, mention: Mention, text: str) -> str:
+        """Mastodon notifies only the people named in the text: name the author if the draft did not."""
+        handle = mention.author.handle
+        user, _, host = handle.lstrip("@").partition("@")
+        local = host == self.domain
+        named = re.compile(rf"(?<![\w@])@{re.escape(user)}(@{re.escape(host)})?(?![\w@-])", re.I)
+        found = named.search(text)
+        if mention.author.remote_id == self.whoami().remote_id or (found and (local or found.group(1))):
+            return text
+        # A local account is named the way its own instance writes it: @user (its `acct`).
+        return f"@{user} {text}" if local else f"{handle} {text}"
+
+    # --- shapes ---------------------------------------------------------------
+    def _person(self, account: Mapping[str, Any]) -> Person:
+        acct = str(account.get("acct") or account.get("username") or "")
+        if not acct:
+            raise SourceError(f"{self.name}: an account without a handle in the answer")
+        handle = "@" + acct if "@" in acct else f"@{acct}@{self.domain}"
+        followers = account.get("followers_count")
+        created = account.get("created_at")
+        return Person(source=self.name, remote_id=_sid(account.get("id")), handle=handle,
+                      name=valid_text(str(account.get("display_name") or "")), url=account.get("url"),
+                      bot=account.get("bot") if isinstance(account.get("bot"), bool) else None,
+                      followers=followers if isinstance(followers, int) else None,
+                      created_at=_time(created) if created else None, raw=dict(account))
+
+    def _mention(self, status: Any, *, raw: Mapping[str, Any], to_me: bool = True) -> Mention:
+        status = self._dict(status, "status")
+        if not status.get("id") or not isinstance(status.get("account"), dict):
+            raise SourceError(f"{self.name}: a post without an id or an author in the answer")
+        author = self._person(status["account"])
+        handles = {}
+        for m in status.get("mentions") or []:
+            if isinstance(m, dict) and m.get("url") and m.get("acct"):
+                acct = str(m["acct"])
+                handles[str(m["url"])] = "@" + acct if "@" in acct else f"@{acct}@{self.domain}"
+        parts = []
+        if status.get("spoiler_text"):
+            parts.append(html_to_text(str(status["spoiler_text"])))
+        body = html_to_text(str(status.get("content") or ""), handles)
+        if body:
+            parts.append(body)
+        for media in status.get("media_attachments") or []:
+            if isinstance(media, dict) and media.get("description"):
+                parts.append(f"[{media.get('type') or 'media'}: {media['description']}]")
+        me = self._me
+        return Mention(source=self.name, platform=self.platform, remote_id=_sid(status["id"]), author=author,
+                       text=valid_text("\n\n".join(parts)), created_at=_time(status.get("created_at")),
+                       url=status.get("url") or status.get("uri"),
+                       in_reply_to=_sid(status["in_reply_to_id"]) if status.get("in_reply_to_id") else None,
+                       to_me=to_me, from_me=me is not None and author.remote_id == me.remote_id,
+                       lang=status.get("language") if isinstance(status.get("language"), str) else None,
+                       raw=dict(raw))
+
+    def _dict(self, value: Any, what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise SourceError(f"{self.name}: expected a {what} object in the answer, got {type(value).__name__}",
+                              hint="The server may not speak the Mastodon API; check the source's url.")
+        return value
+
+
+class _State:
+    """The cursor: newest notification id stored, newest status id per keyword."""
+
+    def __init__(self, n: str | None = None, k: dict[str, str] | None = None):
+        self.n = n
+        self.k = k or {}
+
+    @classmethod
+    def load(cls, cursor: str | None) -> "_State":
+        if not cursor:
+            return cls()
+        if cursor.isdigit():
+            return cls(cursor)
+        try:
+            data = json.loads(cursor)
+        except ValueError:
+            return cls()  # unreadable: start again; ingest is idempotent, so nothing doubles
+        if not isinstance(data, dict):
+            return cls()
+        n = data.get("n")
+        k = data.get("k") if isinstance(data.get("k"), dict) else {}
+        return cls(str(n) if n is not None else None, {str(a): str(b) for a, b in k.items()})
+
+    def dump(self) -> str | None:
+        if self.n is None and not self.k:
+            return None
+        return json.dumps({"n": self.n, "k": self.k}, sort_keys=True, separators=(",", ":"))
+
+
+def _sid(value: Any) -> str:
+    if value is None or isinstance(value, (dict, list, bool)):
+        raise SourceError("an id is missing in the answer")
+    return str(value)
+
+
+def _id_key(value: str) -> tuple[int, str]:
+    # Mastodon ids are decimal strings of growing length; compare them as numbers.
+    return (len(value), value) if value.isdigit() else (0, value)
+
+
+def _after(a: str, b: str) -> bool:
+    return _id_key(a) > _id_key(b)
+
+
+def _time(value: Any):  # type: ignore[no-untyped-def]
+    try:
+        return clock.parse_time(value)
+    except (ValueError, TypeError):
+        raise SourceError(f"a time in the answer is not readable: {str(value)[:40]!r}") from None
+
+
+def _status_of(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        return {}
+    inner = raw.get("status")
+    if isinstance(inner, dict):
+        return inner
+    return dict(raw) if "content" in raw and "account" in raw else {}
+
+
+def _with_thread(m: Mention, root: str) -> Mention:
+    from dataclasses import replace
+
+    return replace(m, thread=root)
+
+
+def _duration(value: Any, key: str, problems: list[tuple[str, str]]) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    try:
+        seconds = clock.parse_duration(str(value)).total_seconds()
+        if seconds > 0:
+            return seconds
+    except ValueError:
+        pass
+    problems.append((key, f"must be a duration such as \"30s\" or \"30d\", not {value!r}"))
+    return 1.0

@@ -1,0 +1,130 @@
+"""A loopback Mastodon that answers with the real recordings in tests/fixtures/mastodon.
+
+It pages the recorded notifications the way Mastodon does (`max_id`, `min_id`
+taking the page right above the cursor, `limit`), honours `Idempotency-Key`
+on posts, and can be told to fail a path with a recorded error answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from werkzeug import Request, Response
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mastodon"
+RATE_KEYS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "www-authenticate", "content-type")
+
+
+def load(name: str) -> Any:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def recorded_headers(name: str) -> dict[str, str]:
+    meta = json.loads((FIXTURES / f"{name}.meta.json").read_text(encoding="utf-8"))
+    out = {}
+    for key, values in (meta.get("headers") or {}).items():
+        if key.lower() in RATE_KEYS:
+            out[key] = values[0] if isinstance(values, list) else values
+    return out
+
+
+def recorded(name: str, status: int | None = None) -> tuple[int, Any, dict[str, str]]:
+    meta = json.loads((FIXTURES / f"{name}.meta.json").read_text(encoding="utf-8"))
+    return status or meta["status"], load(name), recorded_headers(name)
+
+
+def _page(items: list[dict[str, Any]], args: Any, key: Callable[[dict[str, Any]], int]) -> list[dict[str, Any]]:
+    items = sorted(items, key=key, reverse=True)
+    limit = max(1, min(int(args.get("limit", 20)), 40))
+    if args.get("max_id"):
+        items = [x for x in items if key(x) < int(args["max_id"])]
+    if args.get("since_id"):
+        items = [x for x in items if key(x) > int(args["since_id"])]
+    if args.get("min_id"):
+        above = sorted((x for x in items if key(x) > int(args["min_id"])), key=key)
+        return sorted(above[:limit], key=key, reverse=True)
+    return items[:limit]
+
+
+class RecordedMastodon:
+    def __init__(self, httpserver: Any, *, instance: str = "instance_v2_mastodon_social.excerpt"):
+        self.server = httpserver
+        self.instance = load(instance)
+        self.me = load("verify_credentials_mastodon_mock")
+        v1 = load("notifications_mentions_only") + load("notifications_mastodon_social")
+        self.v1 = v1
+        self.v2_groups: list[dict[str, Any]] = []
+        self.v2_statuses: dict[str, dict[str, Any]] = {}
+        self.v2_accounts: dict[str, dict[str, Any]] = {}
+        for name in ("notifications_v2_grouped_page1", "notifications_v2_grouped_page2_max_id"):
+            data = load(name)
+            self.v2_groups += data["notification_groups"]
+            self.v2_statuses.update({s["id"]: s for s in data["statuses"]})
+            self.v2_accounts.update({a["id"]: a for a in data["accounts"]})
+        self.contexts: dict[str, Any] = {}
+        self.search: dict[str, Any] = load("search_v2_statuses_empty")
+        self.failures: dict[str, tuple[int, Any, dict[str, str]]] = {}
+        self.posts: dict[str, dict[str, Any]] = {}
+        self.post_calls = 0
+        self.post_bodies: list[dict[str, Any]] = []
+        self.requests: list[str] = []
+        self.rate = recorded_headers("notifications_mentions_only")
+        httpserver.expect_request(re.compile(r"/.*")).respond_with_handler(self.handle)
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def fail(self, path: str, answer: tuple[int, Any, dict[str, str]] | str) -> None:
+        """Make `path` answer with a recorded error (or a raw body string, for malformed answers)."""
+        self.failures[path] = answer if isinstance(answer, tuple) else (200, answer, {})
+
+    def _json(self, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        text = body if isinstance(body, str) else json.dumps(body)
+        return Response(text, status=status, headers={**self.rate, **(headers or {}),
+                                                      "Content-Type": "application/json; charset=utf-8"})
+
+    def handle(self, request: Request) -> Response:
+        path = request.path
+        self.requests.append(f"{request.method} {request.full_path}")
+        if path in self.failures:
+            status, body, headers = self.failures[path]
+            return self._json(body, status, headers)
+        args = request.args
+        if path == "/api/v1/accounts/verify_credentials":
+            return self._json(self.me)
+        if path == "/api/v2/instance":
+            return self._json(self.instance)
+        if path == "/api/v1/notifications":
+            items = [n for n in self.v1 if not args.getlist("types[]") or n["type"] in args.getlist("types[]")]
+            return self._json(_page(items, args, lambda n: int(n["id"])))
+        if path == "/api/v2/notifications":
+            groups = _page(self.v2_groups, args, lambda g: int(g["page_max_id"]))
+            statuses = [self.v2_statuses[g["status_id"]] for g in groups if g.get("status_id") in self.v2_statuses]
+            return self._json({"accounts": list(self.v2_accounts.values()), "statuses": statuses,
+                               "notification_groups": groups})
+        match = re.fullmatch(r"/api/v1/statuses/([^/]+)/context", path)
+        if match:
+            if match.group(1) in self.contexts:
+                return self._json(self.contexts[match.group(1)])
+            known = {n["status"]["id"] for n in self.v1 if n.get("status")} | set(self.v2_statuses)
+            if match.group(1) in known:
+                return self._json(load("status_context_empty"))
+            status, body, headers = recorded("error_404_status_missing")
+            return self._json(body, status, headers)
+        if path == "/api/v2/search":
+            return self._json(self.search)
+        if path == "/api/v1/statuses" and request.method == "POST":
+            key = request.headers.get("Idempotency-Key", "")
+            self.post_bodies.append(request.get_json(silent=True) or {})
+            if key and key in self.posts:
+                return self._json(self.posts[key])
+            self.post_calls += 1
+            body = load("status_post_reply")
+            if key:
+                self.posts[key] = body
+            return self._json(body)
+        return self._json({"error": "Not Found"}, 404)
