@@ -104,5 +104,8 @@ def close() -> None:
     handler = _state.pop("handler", None)
     _state.pop("started", None)
     if isinstance(handler, logging.Handler):
-        logging.getLogger(LOGGER).removeHandler(handler)
+        logger = logging.getLogger(LOGGER)
+        logger.removeHandler(handler)
         handler.close()
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)

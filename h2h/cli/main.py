@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         rt.close()
         if "h2h.logs" in sys.modules:  # imported only by commands that log
-            sys.modules["h2h.logs"].finish(int(code), rt.extra.get("error"))
+            logs = sys.modules["h2h.logs"]
+            logs.finish(int(code), rt.extra.get("error"))
+            logs.close()
     sys.exit(int(code))
 
 
