@@ -52,9 +52,9 @@ def root(
 
 
 def _register() -> None:
-    from h2h.cli import conversation, demo, io, person, queue, reply, setup, stats
+    from h2h.cli import conversation, demo, io, next, person, queue, reply, setup, stats
 
-    for module in (queue, demo, setup, io, conversation, reply, stats, person):
+    for module in (queue, demo, setup, io, conversation, reply, next, stats, person):
         module.register(app)
 
 
