@@ -196,7 +196,7 @@ class Session:
         waited = outcome.response_s if outcome.response_s is not None else float(card.view["waiting_s"])
         self.tally.answered += 1
         self.tally.waits.append(waited)
-        where = outcome.url or p.reply_url or ""
+        where = (outcome.url or p.reply_url or "") if outcome.status != "manual" else ""
         verb = {"sent": "Sent", "manual": "Marked as posted by hand", "already_sent": "Already sent"}[outcome.status]
         ui.say(f"{verb}{' ' + where if where else ''}; {card.id} answered after {clock.human_duration(waited)}.")
         self._record(ui, "reply", card, status=outcome.status, url=outcome.url, response_s=outcome.response_s)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from h2h.cli import render, runtime
+from h2h.cli.queue import _complete_section
 
 MAX_MESSAGES = 8     # a long thread shows its latest messages; `h2h show ID` has them all
 MAX_LINES = 12       # and a long message its first lines
@@ -233,15 +234,19 @@ class Screen:
 def register(app: typer.Typer) -> None:
     @app.command("next")
     def next_cmd(
-        section: Annotated[str, typer.Option("--section", "-s", help="Work this section: reply, thanks, careful, noise.")] = "reply",
-        source: Annotated[Optional[str], typer.Option("--source", help="Only conversations from this source.")] = None,
+        section: Annotated[str, typer.Option("--section", "-s", metavar="S", help="Work this section: reply, thanks, careful, noise.",
+                                       autocompletion=_complete_section)] = "reply",
+        source: Annotated[Optional[str], typer.Option("--source", metavar="NAME", help="Only conversations from this source.")] = None,
         jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per action taken on stdout (the screen goes to stderr).")] = False,
     ) -> None:
         """Work the queue one human at a time: see the top conversation and its draft, press a
         key (y send, e edit, d done, s snooze, n skip, ? help, q quit), get the next one.
 
-        Keys are read one at a time on a terminal; from a pipe, one per line:
-        printf 'd\\nn\\nq\\n' | h2h next"""
+        Keys are read one at a time on a terminal. From a pipe, one command per line
+        (a key or its word: d, done, skip, ...), so scripts can drive it:
+
+        \b
+          printf 'd\\nn\\nq\\n' | h2h next"""
         from h2h import session
         from h2h.cli.logcmd import start
         from h2h.errors import UsageError

@@ -260,3 +260,19 @@ def test_rich_on_a_terminal_keeps_post_text_inert(capsys: pytest.CaptureFixture[
     r = next_(capsys, "n\nn\nn\nq\n")
     screen = out.getvalue()
     assert r.code == 0 and "[bold]hi[/bold]" in screen and "\x1b[2J" not in screen
+
+
+def test_a_real_pipe(world: Home) -> None:
+    """The README's example, as a shell runs it: a separate process reading a pipe."""
+    import os
+    import subprocess
+
+    from tests.conftest import NOW
+
+    env = {**os.environ, "H2H_HOME": str(world.path), "H2H_NOW": NOW}
+    done = subprocess.run([sys.executable, "-m", "h2h", "next"], input="d\nn\nq\n", capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("── reply ·") == 3 and "\x1b" not in done.stdout
+    assert done.stderr.rstrip().endswith("0 answered, 1 done, 0 snoozed, 1 skipped.")
+    assert world.state(world.order[0]) == "done"
