@@ -179,7 +179,7 @@ class Session:
 
     def reply(self, card: Card, ui: UI) -> str:
         if card.plan is None:
-            raise card.problem or UsageError("there is no draft to send")
+            raise card.problem or UsageError("there is no draft to send", hint="Press e to write one, or n to move on.")
         p = card.plan
         send.check(p)
         outcome = send.send(self.store, self.config, self.engine, p)
@@ -244,7 +244,7 @@ class Session:
         try:
             until = clock.now() + clock.parse_duration(answer)
         except ValueError as exc:
-            raise UsageError(f"{exc}; not snoozed") from None
+            raise UsageError(f"{exc}; not snoozed", hint="Press s again and give a duration such as 30m, 2h or 1d.") from None
         self._state(card, ui, "snooze", until=until)
         self.tally.snoozed += 1
         return NEXT
@@ -274,7 +274,8 @@ class Session:
         url = safe_url(card.url)
         if url is None:
             raise UsageError("this conversation has no web address to open" if not card.url else
-                             f"not opening {card.url!r}: only http and https addresses are opened")
+                             f"not opening {card.url!r}: only http and https addresses are opened",
+                             hint=f"`h2h show {card.id}` shows everything known about it.")
         if not self.opener(url):
             raise UsageError(f"no browser could be started for {url}",
                              hint="Set $BROWSER to your browser's command, or open the address by hand.")

@@ -25,15 +25,18 @@ TOP_REASONS = 4
 
 # --- keys ----------------------------------------------------------------------------------
 
-def read_key(fd: int) -> str:
+def read_key(fd: int, prompt: str = "") -> str:
     """One keypress from the terminal on `fd`, without Enter. Ctrl-C still interrupts
-    (cbreak keeps signals); the terminal's mode is restored on every way out."""
+    (cbreak keeps signals); the terminal's mode is restored on every way out. The prompt
+    is written once the terminal is in cbreak mode, so a key pressed after it shows is
+    never taken by the line discipline (Ctrl-D as end of file, echo)."""
     try:
         import termios
         import tty
     except ImportError:  # Windows
         import msvcrt
 
+        _write_prompt(prompt)
         ch = msvcrt.getwch()
         if ch == "\x03":
             raise KeyboardInterrupt from None
@@ -41,9 +44,16 @@ def read_key(fd: int) -> str:
     old = termios.tcgetattr(fd)
     try:
         tty.setcbreak(fd, termios.TCSANOW)  # TCSANOW: keep what was typed ahead
+        _write_prompt(prompt)
         return _decode(fd, os.read(fd, 1))
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def _write_prompt(prompt: str) -> None:
+    if prompt:
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
 
 
 def _decode(fd: int, data: bytes) -> str:
@@ -172,16 +182,14 @@ class Screen:
         self._write(card_lines(card, self.sla_s))
 
     def key(self) -> str:
-        while True:
-            if self.terminal:
-                self._prompt("› ")
+        if self.terminal:
+            key = read_key(sys.stdin.fileno(), "› ")
+            while key in ("\r", "\n", " "):  # Enter out of habit: keep waiting
                 key = read_key(sys.stdin.fileno())
-                shown = key if key.isprintable() else ""
-                sys.stderr.write(shown + "\n")
-                sys.stderr.flush()
-                if key in ("\r", "\n", " "):
-                    continue
-                return key
+            sys.stderr.write((key if key.isprintable() else "") + "\n")
+            sys.stderr.flush()
+            return key
+        while True:
             line = sys.stdin.readline()
             if not line:
                 return "q"   # end of the script
@@ -196,9 +204,8 @@ class Screen:
         return line.strip() or default
 
     def confirm(self, question: str) -> bool:
-        self._prompt(f"{question} [y/N] ")
         if self.terminal:
-            answer = read_key(sys.stdin.fileno())
+            answer = read_key(sys.stdin.fileno(), f"{question} [y/N] ")
             sys.stderr.write((answer if answer.isprintable() else "") + "\n")
         else:
             answer = sys.stdin.readline()
