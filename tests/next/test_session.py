@@ -349,3 +349,17 @@ def test_tally_line() -> None:
     assert t.line() == "3 answered, 1 done, 0 snoozed, 2 skipped; median wait of those answered: 1h."
     assert Tally().line() == "0 answered, 0 done, 0 snoozed, 0 skipped."
     assert Tally(muted=1, ignored=2).line() == "0 answered, 0 done, 0 snoozed, 2 ignored, 1 muted, 0 skipped."
+
+
+def test_a_source_that_says_not_supported_is_posted_by_hand(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2h.errors import NotSupported
+
+    def refuse(self: MemorySource, mention: Any, text: str, *, key: str) -> Any:
+        raise NotSupported("this platform has no API to post replies")
+
+    monkeypatch.setattr(MemorySource, "send_reply", refuse)
+    top = w.order[0]
+    s, ui = play(w, "yq", confirms=[True])
+    assert ui.manuals and "no API to post" in ui.manuals[0][1]
+    assert [r["status"] for r in w.store.replies(top)] == ["manual"] and state(w, top) == "answered"
+    assert s.tally.answered == 1 and ui.events[0]["status"] == "manual"
