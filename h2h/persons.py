@@ -123,7 +123,19 @@ def set_flags(store: Store, engine: Engine, who: str, *, vip: bool | None = None
               note: str | None = None) -> dict[str, Any]:
     """Set flags on every identity of the human, then re-judge their conversations."""
     ensure_fresh(store, engine)
-    person = one(store, who)
+    return _set_flags(store, engine, one(store, who), vip=vip, muted=muted, note=note)
+
+
+def set_flags_of_conversation(store: Store, engine: Engine, ident: str, *, vip: bool | None = None,
+                              muted: bool | None = None, note: str | None = None) -> dict[str, Any]:
+    """`set_flags` for the human who wrote conversation `ident` (no handle lookup to go wrong)."""
+    ensure_fresh(store, engine)
+    return _set_flags(store, engine, store.person(store.conversation(ident)["person_id"]),
+                      vip=vip, muted=muted, note=note)
+
+
+def _set_flags(store: Store, engine: Engine, person: Row, *, vip: bool | None, muted: bool | None,
+               note: str | None) -> dict[str, Any]:
     with store.transaction():
         members = store.person_group(person["id"])
         for m in members:

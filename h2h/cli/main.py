@@ -52,9 +52,9 @@ def root(
 
 
 def _register() -> None:
-    from h2h.cli import conversation, demo, fetch, io, person, queue, reply, setup, stats
+    from h2h.cli import conversation, demo, fetch, io, next, person, queue, reply, setup, stats
 
-    for module in (queue, demo, setup, io, fetch, conversation, reply, stats, person):
+    for module in (queue, demo, setup, io, fetch, conversation, reply, next, stats, person):
         module.register(app)
 
 

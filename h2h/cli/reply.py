@@ -23,13 +23,19 @@ def _summary(draft: Any) -> str:
     return " · ".join(bits)
 
 
-def show_findings(draft: Any, *, quiet: bool) -> None:
-    for f in draft.lint:
-        render.say(f"  ! {f.code}: {f.message}", quiet=quiet)
+def finding_lines(draft: Any) -> list[str]:
+    """The draft's lint findings, note and advice, one line each (not yet made inert)."""
+    lines = [f"  ! {f.code}: {f.message}" for f in draft.lint]
     if draft.note:
-        render.say(f"  note: {draft.note}", quiet=quiet)
+        lines.append(f"  note: {draft.note}")
     if draft.advice:
-        render.say(f"  advice: {draft.advice}", quiet=quiet)
+        lines.append(f"  advice: {draft.advice}")
+    return lines
+
+
+def show_findings(draft: Any, *, quiet: bool) -> None:
+    for line in finding_lines(draft):
+        render.say(line, quiet=quiet)
 
 
 def _confirm(question: str) -> bool:
@@ -45,7 +51,7 @@ def preview(plan: Any, out: Any) -> None:
     from h2h.textutil import inert
 
     who = f"{inert(plan.name)} ({inert(plan.target)})" if plan.name else inert(plan.target)
-    out.write(f"To {who} on {plan.platform}, source {plan.source}, conversation {plan.conversation}\n")
+    out.write(f"To {who} on {inert(plan.platform)}, source {inert(plan.source)}, conversation {plan.conversation}\n")
     if plan.reply_url:
         out.write(f"In reply to {inert(plan.reply_url)}\n")
     out.write("-" * 40 + "\n")

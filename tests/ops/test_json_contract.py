@@ -143,7 +143,7 @@ def data(*args: str) -> Any:
 
 def test_every_documented_document_is_checked() -> None:
     assert set(DOCS) == {"error", "queue-item", "queue", "count", "show", "draft", "state", "import", "score",
-                         "stats", "person", "link", "unlink", "init"}
+                         "stats", "person", "link", "unlink", "init", "next"}
 
 
 def test_queue_documents(db: dict[str, str]) -> None:
@@ -180,6 +180,23 @@ def test_person_documents(db: dict[str, str]) -> None:
     check("person", data("person", "alice.bsky.social", "--vip", "--json"))
     check("link", data("person", "link", "@alice@example.social", "alice.bsky.social", "--json"))
     check("unlink", data("person", "unlink", "alice.bsky.social", "--json"))
+
+
+def test_next_lines(db: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    class Keys(io.StringIO):
+        def isatty(self) -> bool:
+            return False
+
+    # masto is not a configured source here: `y` asks whether it was posted by hand.
+    monkeypatch.setattr("sys.stdin", Keys("y\ny\ns\n2h\nn\nd\ni\n"))
+    result = h2h("next", "--jsonl")
+    assert result.code == 0, result.err
+    lines = result.lines()
+    assert [x["action"] for x in lines][:3] == ["reply", "snooze", "skip"]
+    assert lines[0]["status"] == "manual" and lines[1]["until"]
+    check("next", *lines)
 
 
 def test_init_document(home: Path, tmp_path: Path) -> None:

@@ -1,0 +1,277 @@
+"""`h2h next`: the top conversation, one key, the next conversation.
+
+The decisions live in h2h/session.py; this module draws the card and reads keys:
+one keypress at a time on a terminal (cbreak mode, restored whatever happens),
+one command per line when standard input is a pipe, so scripts and tests can
+drive it (`printf 'd\\nn\\nq\\n' | h2h next`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from h2h.cli import render, runtime
+from h2h.cli.queue import _complete_section
+
+MAX_MESSAGES = 8     # a long thread shows its latest messages; `h2h show ID` has them all
+MAX_LINES = 12       # and a long message its first lines
+TOP_REASONS = 4
+
+
+# --- keys ----------------------------------------------------------------------------------
+
+def read_key(fd: int, prompt: str = "") -> str:
+    """One keypress from the terminal on `fd`, without Enter. Ctrl-C still interrupts
+    (cbreak keeps signals); the terminal's mode is restored on every way out. The prompt
+    is written once the terminal is in cbreak mode, so a key pressed after it shows is
+    never taken by the line discipline (Ctrl-D as end of file, echo)."""
+    try:
+        import termios
+        import tty
+    except ImportError:  # Windows
+        import msvcrt
+
+        _write_prompt(prompt)
+        ch = msvcrt.getwch()
+        if ch == "\x03":
+            raise KeyboardInterrupt from None
+        return "q" if ch in ("\x04", "\x1a") else ch
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd, termios.TCSANOW)  # TCSANOW: keep what was typed ahead
+        _write_prompt(prompt)
+        return _decode(fd, os.read(fd, 1))
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def _write_prompt(prompt: str) -> None:
+    if prompt:
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
+
+
+def _decode(fd: int, data: bytes) -> str:
+    import select
+
+    if not data or data == b"\x04":  # end of input, Ctrl-D
+        return "q"
+    if data == b"\x1b":  # an arrow or function key: swallow its sequence
+        while select.select([fd], [], [], 0.05)[0]:
+            if not os.read(fd, 32):
+                break
+        return "esc"
+    lead = data[0]
+    need = 0 if lead < 0xC0 else 1 if lead < 0xE0 else 2 if lead < 0xF0 else 3
+    while need > 0:
+        more = os.read(fd, need)
+        if not more:
+            break
+        data += more
+        need -= len(more)
+    return data.decode("utf-8", "replace")
+
+
+def discard_typeahead(fd: int) -> None:
+    """Keys pressed before a card was on screen must not act on it (a double `y`)."""
+    try:
+        import termios
+
+        termios.tcflush(fd, termios.TCIFLUSH)
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+# --- the card ------------------------------------------------------------------------------
+
+def card_lines(card: Any, sla_s: float) -> list[tuple[str, str]]:
+    """(line, rich style) for one conversation: the same lines in a pipe and on a terminal.
+    Everything that comes from a post goes through inert()."""
+    from h2h import clock
+    from h2h.cli.reply import finding_lines, preview
+    from h2h.textutil import inert
+
+    v, p = card.view, card.view["person"]
+    now = clock.now()
+    lines: list[tuple[str, str]] = [("", ""), (f"── {v['section']} · {card.waiting} waiting " + "─" * 30, "dim")]
+    tags = [t for t, on in (("VIP", p["vip"]), ("muted", p["muted"]), ("bot", p["bot"])) if on]
+    name, handle = inert(p["name"] or ""), inert(p["handle"])
+    who = f"{name} ({handle})" if name and name != handle else handle
+    lines.append((f"{who} on {inert(v['platform'])}{'  [' + ', '.join(tags) + ']' if tags else ''}", "bold"))
+    seen = p["conversations"]
+    contact = "first contact" if seen <= 1 else f"{seen} conversations with us so far"
+    waited = v["waiting_s"]
+    late = " (past the SLA)" if waited > sla_s else ""
+    lines.append((f"  {v['id']} · {contact} · first seen {p['first_seen']} · waiting "
+                  f"{clock.human_duration(waited)}{late}", "dim"))
+    if p.get("note"):
+        lines.append((f"  note: {inert(p['note'])}", "italic"))
+    lines.append(("", ""))
+    messages = list(v["messages"])
+    if len(messages) > MAX_MESSAGES:
+        lines.append((f"  ({len(messages) - MAX_MESSAGES} earlier messages: h2h show {v['id']})", "dim"))
+    for m in messages[-MAX_MESSAGES:]:
+        mine = m["role"] != "person"
+        label = "us" if m["role"] == "me" else ("teammate" if m["role"] == "team" else "them")
+        age = clock.human_duration((now - clock.from_iso(m["created_at"])).total_seconds())
+        lines.append((f"  {m['created_at']} ({age} ago)  {inert(m['author']['handle'])} ({label})",
+                      "dim green" if mine else "dim"))
+        text_lines = inert(m["text"], keep_newlines=True).splitlines() or [""]
+        for text_line in text_lines[:MAX_LINES]:
+            lines.append((f"    {text_line}", "green" if mine else ""))
+        if len(text_lines) > MAX_LINES:
+            lines.append((f"    (… {len(text_lines) - MAX_LINES} more lines: h2h show {v['id']})", "dim"))
+        if m["url"]:
+            lines.append((f"    {inert(m['url'])}", "dim"))
+    lines.append(("", ""))
+    reasons = sorted(v["reasons"], key=lambda r: -abs(r["points"]))
+    lines.append((f"  Why it comes first (score {v['score']:.1f}):", "bold"))
+    for r in reasons[:TOP_REASONS]:
+        lines.append((f"    {r['points']:+7.2f}  {inert(r['label'])}", "yellow" if r["points"] > 0 else "red"))
+    if len(reasons) > TOP_REASONS:
+        lines.append((f"    ({len(reasons) - TOP_REASONS} more: h2h show {v['id']})", "dim"))
+    lines.append(("", ""))
+    if card.plan is None:
+        problem = card.problem
+        lines.append((f"  No draft: {inert(problem.message) if problem else 'nothing to reply to'}", "red"))
+    else:
+        buffer = io.StringIO()
+        preview(card.plan, buffer)  # the same preview as `h2h reply`: the text, to whom, its length
+        lines += [(line, "") for line in buffer.getvalue().splitlines()]
+        lines += [(inert(line), "yellow") for line in finding_lines(card.plan.draft)]
+    lines.append(("", ""))
+    from h2h.session import LEGEND
+
+    lines += [(line, "dim") for line in LEGEND]
+    return lines
+
+
+class Screen:
+    """The UI of h2h.session: draws cards, reads keys and answers."""
+
+    def __init__(self, *, jsonl: bool, quiet: bool, sla_s: float):
+        self.jsonl, self.quiet, self.sla_s = jsonl, quiet, sla_s
+        # With --jsonl, stdout carries only the actions; the screen goes to stderr.
+        self.out = sys.stderr if jsonl else sys.stdout
+        self.terminal = render.is_tty(sys.stdin)
+        self._console = render.console(stderr=jsonl) if render.is_tty(self.out) else None
+
+    def _write(self, lines: list[tuple[str, str]]) -> None:
+        if self._console is None:
+            self.out.write("".join(line.rstrip() + "\n" for line, _ in lines))
+            self.out.flush()
+            return
+        from rich.text import Text
+
+        for line, style in lines:
+            self._console.print(Text(line, style=style))
+
+    def _prompt(self, text: str) -> None:
+        if self.terminal:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def show(self, card: Any) -> None:
+        if self.terminal:
+            discard_typeahead(sys.stdin.fileno())
+        self._write(card_lines(card, self.sla_s))
+
+    def key(self) -> str:
+        if self.terminal:
+            key = read_key(sys.stdin.fileno(), "› ")
+            while key in ("\r", "\n", " "):  # Enter out of habit: keep waiting
+                key = read_key(sys.stdin.fileno())
+            sys.stderr.write((key if key.isprintable() else "") + "\n")
+            sys.stderr.flush()
+            return key
+        while True:
+            line = sys.stdin.readline()
+            if not line:
+                return "q"   # end of the script
+            if line.strip():
+                return line.strip()
+
+    def ask(self, question: str, default: str) -> str | None:
+        self._prompt(f"{question}{' [' + default + ']' if default else ''}: ")
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        return line.strip() or default
+
+    def confirm(self, question: str) -> bool:
+        if self.terminal:
+            answer = read_key(sys.stdin.fileno(), f"{question} [y/N] ")
+            sys.stderr.write((answer if answer.isprintable() else "") + "\n")
+        else:
+            answer = sys.stdin.readline()
+        return answer.strip().lower() in ("y", "yes")
+
+    def say(self, message: str) -> None:
+        render.say(message, quiet=self.quiet)
+
+    def problem(self, exc: Any) -> None:
+        render.say(f"! {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
+
+    def help(self) -> None:
+        from h2h.session import KEYS
+
+        self._write([("Keys (or, from a pipe, one per line; the words work too):", "bold")]
+                    + [(f"  {key}  {word:<8} {what}", "") for key, word, what in KEYS])
+
+    def manual(self, plan: Any, reason: str) -> None:
+        from h2h.textutil import inert
+
+        self._write([("", ""), (inert(plan.text, keep_newlines=True), "bold"), ("", "")])
+        render.say(f"h2h cannot post this reply itself ({reason}).")
+        render.say(f"Post the text above at {plan.reply_url or 'the conversation on ' + plan.platform}.")
+
+    def record(self, event: dict[str, Any]) -> None:
+        if self.jsonl:
+            render.write_jsonl([event])
+
+    def finish(self, message: str) -> None:
+        self._write([(message, "bold green")])
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("next")
+    def next_cmd(
+        section: Annotated[str, typer.Option("--section", "-s", metavar="S", help="Work this section: reply, thanks, careful, noise.",
+                                       autocompletion=_complete_section)] = "reply",
+        source: Annotated[Optional[str], typer.Option("--source", metavar="NAME", help="Only conversations from this source.")] = None,
+        jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per action taken on stdout (the screen goes to stderr).")] = False,
+    ) -> None:
+        """Work the queue one human at a time: see the top conversation and its draft, press a
+        key (y send, e edit, d done, s snooze, n skip, ? help, q quit), get the next one.
+
+        Keys are read one at a time on a terminal. From a pipe, one command per line
+        (a key or its word: d, done, skip, ...), so scripts can drive it:
+
+        \b
+          printf 'd\\nn\\nq\\n' | h2h next"""
+        from h2h import session
+        from h2h.cli.logcmd import start
+        from h2h.errors import UsageError
+
+        rt = runtime.current
+        if rt.json:
+            raise UsageError("`h2h next` has no --json", hint="Use `h2h next --jsonl`: one line per action taken.")
+        store, engine, config = rt.store(), rt.engine(), rt.config()
+        s = session.Session(store, config, engine, section=section, source=source, log=start("next"))
+        screen = Screen(jsonl=jsonl, quiet=rt.quiet, sla_s=engine.sla_s)
+        try:
+            session.run(s, screen)
+        except KeyboardInterrupt:
+            try:
+                if screen.terminal:
+                    sys.stderr.write("\n")  # the cursor may sit after a prompt
+                render.say(s.tally.line())
+            except Exception:  # noqa: BLE001 - a closed stderr must not hide the interrupt
+                pass
+            raise
+        render.say(s.tally.line(), quiet=rt.quiet)
