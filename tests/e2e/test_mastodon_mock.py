@@ -187,3 +187,38 @@ def test_the_rate_limit_is_respected_before_the_server_says_429(tmp_path: Path,
             assert report.sources[0].rate_limit and report.sources[0].rate_limit["limit"] == 5
     finally:
         server.stop()
+
+
+def test_the_whole_loop_through_the_command_line(mastodon: MastodonMock, home: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """fetch -> queue -> draft -> reply --yes, as a person types it; a second reply posts nothing."""
+    alice, bob = mastodon.register("alice"), mastodon.register("bob")
+    question = mastodon.post(bob, "@alice how do I export my notes to PDF?")
+    configure(home, mastodon, monkeypatch, alice)
+    assert run(capsys, "fetch", "--quiet") == (0, "", "")
+
+    code, out, _ = run(capsys, "queue", "--jsonl")
+    (item,) = [json.loads(line) for line in out.splitlines()]
+    assert item["mentions"][0]["id"] == question["id"] and item["section"] == "reply"
+
+    code, out, err = run(capsys, "draft", item["id"], "--json")
+    draft = json.loads(out)["data"]
+    assert code == 0 and draft["lang"] == "en" and "Alice" in draft["text"]
+    assert draft["text"].startswith("@bob")
+
+    code, out, err = run(capsys, "reply", item["id"], "--yes")
+    assert code == 0, err
+    code, out, err = run(capsys, "reply", item["id"], "--yes")
+    assert code == 0 and "already sent" in out
+
+    replies = mastodon.get(alice, f"/api/v1/statuses/{question['id']}/context")["descendants"]
+    assert len(replies) == 1, "one reply on the platform, whatever was run twice"
+    assert replies[0]["in_reply_to_id"] == question["id"]
+    # The draft addresses Bob by his full handle; this server (unlike Mastodon) does not resolve a
+    # mention whose domain carries a port, so the notification itself is checked in the adapter test.
+    assert replies[0]["content"].startswith("<p>@bob@") and "Alice" in replies[0]["content"]
+    code, out, _ = run(capsys, "queue", "--count")
+    assert out.strip() == "0", "answered conversations leave the queue"
+    code, out, _ = run(capsys, "stats", "--json")
+    assert code == 0 and json.loads(out)["data"]
