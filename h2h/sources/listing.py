@@ -7,9 +7,11 @@ listing stands is a `Mark`:
 
 - `floor`: the key of the newest item that the last *finished* walk met (None:
   no walk has finished; `start`, the lookback, stands in for it);
-- `seen`: the items delivered at or above the floor, by id, each with its key
-  and a stamp (whatever changes when the item is edited), so that several
-  items on one key are neither lost nor repeated;
+- `seen`: the items delivered at or above the floor (less the overlap), by id,
+  each with its key and a stamp (whatever changes when the item is edited), so
+  that several items on one key are neither lost nor repeated; during a walk it
+  holds everything the walk delivered, so a walk resumed on shifted pages, or
+  started again, repeats none of it;
 - `top` and `page`: the newest key the walk under way has met, and where it
   continues (a token, an offset, a time window).
 
@@ -46,6 +48,8 @@ VERSION = 2
 
 @dataclass
 class Mark:
+    """Where one listing stands (see above)."""
+
     floor: Any = None
     seen: dict[str, tuple[Any, str]] = field(default_factory=dict)
     top: Any = None
