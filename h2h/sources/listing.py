@@ -176,7 +176,7 @@ def dump_json(data: Mapping[str, Any]) -> str:
 def _legacy(data: dict[str, Any]) -> Cursor:
     """Cursors written before the three cursor modules became this one: read, never written."""
     if data.get("v") == 1 and isinstance(data.get("listings"), dict):
-        # listing.py (discourse, lemmy, x): {"v":1,"listings":{name:{since,top,page}}}, unique keys.
+        # The first listing.py (discourse, lemmy, x): {"v":1,"listings":{name:{since,top,page}}}, unique keys.
         marks = {}
         for name, state in data["listings"].items():
             if not isinstance(state, Mapping):
