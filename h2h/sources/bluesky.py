@@ -22,7 +22,7 @@ from h2h.sources import auth
 from h2h.sources.atproto import Session
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.watermark import Watermark, dump_cursor, load_cursor
+from h2h.sources.listing import Cursor, Mark
 
 DEFAULT_URL = "https://bsky.social"
 WEB = "https://bsky.app"
@@ -104,54 +104,47 @@ class BlueskySource:
     # --- mentions ----------------------------------------------------------------------
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
-        state = load_cursor(cursor)
-        marks = {"n": Watermark.from_json(state.get("n"), overlap=OVERLAP)}
-        searches = dict(state.get("s") or {})
-        for kw in self.keywords:
-            marks[kw] = Watermark.from_json(searches.get(kw), overlap=OVERLAP)
-        cutoff = clock.now() - self.backfill
-
-        def cursor_now() -> str:
-            return dump_cursor({"n": marks["n"].to_json(),
-                                "s": {kw: marks[kw].to_json() for kw in self.keywords}})
-
-        # One stream after the other, each read whole before its first page: the
-        # API lists newest first, and a page must never be committed before an older one.
-        streams = [("n", lambda: self._notifications(marks["n"], cutoff))]
-        streams += [(kw, lambda kw=kw: self._search(kw, marks[kw], cutoff)) for kw in self.keywords]
-        for mark_name, read in streams:
-            mark = marks[mark_name]
-            batch = sorted(read(), key=lambda pair: (pair[1], pair[0]["uri"]))
+        saved = Cursor.load(cursor, self.name)
+        start = (clock.now() - self.backfill).timestamp()
+        overlap = OVERLAP.total_seconds()
+        streams = [(saved.mark("notifications", start=start, overlap=overlap), self._notifications, True)]
+        streams += [(saved.mark(f"search:{kw}", start=start, overlap=overlap),
+                     lambda mark, kw=kw: self._search(kw, mark), False) for kw in self.keywords]
+        # One stream after the other, each read whole before its first page: the API
+        # lists newest first, and a page must never be committed before an older one.
+        for mark, read, to_me in streams:
+            batch = sorted(read(mark), key=lambda pair: (pair[1], pair[0]["uri"]))
             chunks = [batch[i:i + PAGE] for i in range(0, len(batch), PAGE)] or [[]]
             for n, chunk in enumerate(chunks):
                 self._load_profiles(item["author"].get("did") for item, _ in chunk)
                 mentions = []
                 for item, at in chunk:
-                    mentions.append(self._mention(item, to_me=mark_name == "n"))
-                    mark.deliver(item["uri"], str(item.get("cid", "")), at)
+                    mentions.append(self._mention(item, to_me=to_me))
+                    mark.deliver(at, item["uri"], str(item.get("cid", "")))
                 if n == len(chunks) - 1:
                     mark.finish()
-                yield Page(mentions=tuple(mentions), cursor=cursor_now())
+                yield Page(mentions=tuple(mentions), cursor=saved.dump())
 
-    def _notifications(self, mark: Watermark, cutoff: datetime) -> list[tuple[dict, datetime]]:
-        since = mark.since(cutoff)
+    def _notifications(self, mark: Mark) -> list[tuple[dict, float]]:
         params: dict[str, Any] = {"limit": LIST_LIMIT, "reasons": list(REASONS), "priority": "false"}
-        return self._walk("app.bsky.notification.listNotifications", "notifications", params, mark, since,
+        return self._walk("app.bsky.notification.listNotifications", "notifications", params, mark,
                           keep=lambda n: n.get("reason") in REASONS)
 
-    def _search(self, keyword: str, mark: Watermark, cutoff: datetime) -> list[tuple[dict, datetime]]:
-        since = mark.since(cutoff)
+    def _search(self, keyword: str, mark: Mark) -> list[tuple[dict, float]]:
+        since = mark.since()
         params: dict[str, Any] = {"q": keyword, "sort": "latest", "limit": LIST_LIMIT}
         if since is not None:
-            params["since"] = _iso_ms(since)
+            params["since"] = _iso_ms(clock.parse_time(since))
         me = self.session.did
-        return self._walk("app.bsky.feed.searchPosts", "posts", params, mark, since,
+        return self._walk("app.bsky.feed.searchPosts", "posts", params, mark,
                           keep=lambda p: (p.get("author") or {}).get("did") != me)
 
-    def _walk(self, nsid: str, key: str, params: dict[str, Any], mark: Watermark, since: datetime | None,
-              keep: Any) -> list[tuple[dict, datetime]]:
-        """Page backwards from the newest item until the floor; return the new items (not yet delivered)."""
-        found: dict[str, tuple[dict, datetime]] = {}
+    def _walk(self, nsid: str, key: str, params: dict[str, Any], mark: Mark,
+              keep: Any) -> list[tuple[dict, float]]:
+        """Page backwards from the newest item until the floor; return the new items (not yet
+        delivered), each with its sort time in Unix seconds."""
+        since = mark.since()
+        found: dict[str, tuple[dict, float]] = {}
         api_cursor: str | None = None
         for _ in range(MAX_CALLS):
             query = dict(params, **({"cursor": api_cursor} if api_cursor else {}))
@@ -164,17 +157,18 @@ class BlueskySource:
             for item in items:
                 if not _is_post(item):
                     continue
-                at = _sort_time(item)
-                if since is not None and at < since:
+                at = _sort_time(item).timestamp()
+                if mark.below(at):
                     older = True
                     continue
                 mark.note(at)
-                if keep(item) and mark.is_new(item["uri"], str(item.get("cid", "")), at):
+                if keep(item) and mark.fresh(at, item["uri"], str(item.get("cid", ""))):
                     found[item["uri"]] = (item, at)
             next_cursor = body.get("cursor")
             if older or not next_cursor or next_cursor == api_cursor:
                 break
-            if since is not None and _cursor_time(next_cursor, since) < since:
+            page_time = _cursor_time(next_cursor)
+            if page_time is not None and mark.below(page_time):
                 break
             api_cursor = str(next_cursor)
         return list(found.values())
@@ -427,12 +421,11 @@ def _created(item: Mapping[str, Any]) -> datetime:
     return min(created, indexed) if indexed else created
 
 
-def _cursor_time(value: Any, fallback: datetime) -> datetime:
+def _cursor_time(value: Any) -> float | None:
     # Notification cursors are sort times; search cursors are offsets ("25"): not times.
     text = str(value)
-    if "T" not in text:
-        return fallback
-    return _time_or_none(text) or fallback
+    moment = _time_or_none(text) if "T" in text else None
+    return moment.timestamp() if moment else None
 
 
 def _addresses(record: Mapping[str, Any], me: str) -> bool:

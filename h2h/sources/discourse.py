@@ -22,7 +22,7 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.listing import Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, walk_all
 from h2h.textutil import strip_html
 
 log = logging.getLogger("h2h.sources.discourse")
@@ -131,10 +131,12 @@ class DiscourseSource:
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
         listings: list[Listing[Any]] = []
         if self.notifications:
-            listings.append(Listing("notifications", self._notifications_page, _notification_key, self.max_pages))
+            listings.append(Listing("notifications", self._notifications_page, _notification_key,
+                                    max_pages=self.max_pages))
         for query in self.searches:
-            listings.append(Listing(f"search:{query}", self._search_page(query), lambda p: int(p["id"]), self.max_pages))
-        return walk_all(self.name, cursor, listings, self._convert)
+            listings.append(Listing(f"search:{query}", self._search_page(query), lambda p: int(p["id"]),
+                                    max_pages=self.max_pages))
+        return walk_all(Cursor.load(cursor, self.name), listings, self._convert)
 
     def _notifications_page(self, offset: Any, since: Any = None) -> tuple[list[Any], Any]:
         offset = int(offset or 0)

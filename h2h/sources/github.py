@@ -30,13 +30,14 @@ from h2h.textutil import valid_text
 from h2h.sources import auth
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.watermark import Watermark, dump_cursor, load_cursor
+from h2h.sources.listing import Cursor, Mark
 
 DEFAULT_URL = "https://api.github.com"
 REASONS = ("mention", "comment", "author", "review_requested")
 SUBJECTS = ("Issue", "PullRequest")
 MAX_PAGES = 50            # per listing and fetch: a server that never ends its Link chain stops here
 SEARCH_PAGES = 10         # search returns 1000 results at most (10 pages of 100)
+OVERLAP = 600.0           # seconds below the floor each fetch reads again: GitHub lists some items late
 _SUBJECT = re.compile(r"/repos/([^/]+)/([^/]+)/(?:issues|pulls)/(\d+)$")
 _THREAD = re.compile(r"^([^/#\s]+)/([^/#\s]+)#(\d+)$")
 _MARKER = re.compile(r"\s*<!-- h2h:[^>]*-->\s*$")
@@ -110,45 +111,39 @@ class GitHubSource:
     # --- mentions ----------------------------------------------------------------------
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
-        state = load_cursor(cursor)
-        notes = Watermark.from_json(state.get("n"))
-        found = Watermark.from_json(state.get("q")) if self.query else None
-        cutoff = clock.now() - self.backfill
+        saved = Cursor.load(cursor, self.name)
+        start = (clock.now() - self.backfill).timestamp()
+        notes = saved.mark("notifications", start=start, overlap=OVERLAP)
+        found = saved.mark("search", start=start, overlap=OVERLAP) if self.query else None
         me = self.whoami()
-
-        def cursor_now() -> str:
-            return dump_cursor({"n": notes.to_json(), **({"q": found.to_json()} if found else {})})
-
-        since = notes.since(cutoff)
-        threads = self._notification_threads(since)
+        threads = self._notification_threads(notes.since())
         for n, thread in enumerate(threads):
-            notes.note(_time(thread["updated_at"]))
-            mentions = self._thread_news(thread, notes, since, me)
+            notes.note(_time(thread["updated_at"]).timestamp())
+            mentions = self._thread_news(thread, notes, me)
             if n == len(threads) - 1:
                 notes.finish()
-            yield Page(mentions=tuple(mentions), cursor=cursor_now())
+            yield Page(mentions=tuple(mentions), cursor=saved.dump())
         if not threads:
             notes.finish()
-            yield Page(mentions=(), cursor=cursor_now())
+            yield Page(mentions=(), cursor=saved.dump())
         if found is not None:
-            items = self._search_items(found, found.since(cutoff), me)
+            items = self._search_items(found, me)
             for item, at in items:
-                found.deliver(_issue_id(item), item["created_at"], at)
+                found.deliver(at, _issue_id(item), item["created_at"])
             found.finish()
             yield Page(mentions=tuple(self._issue_mention(item, to_me=False, me=me) for item, _ in items),
-                       cursor=cursor_now())
+                       cursor=saved.dump())
 
-    def _notification_threads(self, since: datetime | None) -> list[dict[str, Any]]:
+    def _notification_threads(self, since: float | None) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"all": "true", "per_page": 50}
         if since is not None:
-            params["since"] = clock.iso(since)
+            params["since"] = clock.iso(clock.parse_time(since))
         threads = [t for t in self._pages(self.core, "notifications", params)
                    if isinstance(t, dict) and t.get("reason") in REASONS
                    and (t.get("subject") or {}).get("type") in SUBJECTS and _valid_time(t.get("updated_at"))]
         return sorted(threads, key=lambda t: (_time(t["updated_at"]), str(t.get("id"))))
 
-    def _thread_news(self, thread: Mapping[str, Any], mark: Watermark, since: datetime | None,
-                     me: Person) -> list[Mention]:
+    def _thread_news(self, thread: Mapping[str, Any], mark: Mark, me: Person) -> list[Mention]:
         """The issue (if new) and the comments updated since the floor, oldest first."""
         try:
             issue = self.core.get_json(_subject_path(thread))
@@ -158,30 +153,33 @@ class GitHubSource:
             raise SourceError(f"{self.name}: an issue in the notifications came back without its fields")
         mentions = []
         issue_id = _issue_id(issue)
-        created = _time(issue["created_at"])
-        if mark.is_new(issue_id, issue["created_at"], created, since):
+        created = _time(issue["created_at"]).timestamp()
+        # The floor follows notification times; an issue's or a comment's own time does not move it.
+        if mark.fresh(created, issue_id, issue["created_at"]):
             mentions.append(self._issue_mention(issue, to_me=True, me=me))
-            mark.deliver(issue_id, issue["created_at"], created, move_floor=False)
+            mark.deliver(created, issue_id, issue["created_at"], note=False)
         params: dict[str, Any] = {"per_page": 100}
+        since = mark.since()
         if since is not None:
-            params["since"] = clock.iso(since)
+            params["since"] = clock.iso(clock.parse_time(since))
         comments_url = self._local(issue.get("comments_url") or f"{issue['url']}/comments")
         for comment in self._pages(self.core, comments_url, params):
             if not isinstance(comment, dict) or not _valid_time(comment.get("updated_at")):
                 continue
-            at = _time(comment["updated_at"])
+            at = _time(comment["updated_at"]).timestamp()
             cid = str(comment.get("id"))
-            if mark.is_new(cid, comment["updated_at"], at, since):
+            if mark.fresh(at, cid, comment["updated_at"]):
                 mentions.append(self._comment_mention(comment, issue, to_me=True, me=me))
-                mark.deliver(cid, comment["updated_at"], at, move_floor=False)
+                mark.deliver(at, cid, comment["updated_at"], note=False)
         return sorted(mentions, key=lambda m: (m.created_at, m.remote_id))
 
-    def _search_items(self, mark: Watermark, since: datetime | None, me: Person) -> list[tuple[dict, datetime]]:
+    def _search_items(self, mark: Mark, me: Person) -> list[tuple[dict, float]]:
         # Conversations that involve us arrive through notifications (as "to me");
         # excluding them here keeps one view of each issue.
         q = f"{self.query} -involves:{me.handle}"
+        since = mark.since()
         if since is not None:
-            q += f" created:>={clock.iso(since)}"
+            q += f" created:>={clock.iso(clock.parse_time(since))}"
         params: dict[str, Any] = {"q": q, "sort": "created", "order": "desc", "per_page": 100}
         out = []
         for page in range(SEARCH_PAGES):
@@ -194,12 +192,12 @@ class GitHubSource:
             for item in items:
                 if not isinstance(item, dict) or not _valid_time(item.get("created_at")):
                     continue
-                at = _time(item["created_at"])
-                if since is not None and at < since:
+                at = _time(item["created_at"]).timestamp()
+                if mark.below(at):
                     older = True
                     continue
                 mark.note(at)
-                if mark.is_new(_issue_id(item), item["created_at"], at, since):
+                if mark.fresh(at, _issue_id(item), item["created_at"]):
                     out.append((item, at))
             if older or len(items) < params["per_page"]:
                 break

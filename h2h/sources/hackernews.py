@@ -2,7 +2,7 @@
 
 Mentions are the stories and comments matching `query`, newest first from
 `search_by_date`, walked down to the last fetch with a `created_at_i` window
-(see walk.py). A thread is one call to `items/:id`, which returns the whole
+(see listing.py). A thread is one call to `items/:id`, which returns the whole
 tree. Hacker News has no API for posting: `send_reply` raises NotSupported
 with the item's URL, and the reply flow prints the text to paste there.
 """
@@ -18,7 +18,7 @@ from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.walk import Walk, dump_cursor, load_cursor
+from h2h.sources.listing import Cursor, Listing, walk_all
 from h2h.textutil import strip_html, valid_text
 
 DEFAULT_URL = "https://hn.algolia.com/api/v1"
@@ -71,46 +71,43 @@ class HackerNewsSource:
                       raw=data)
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
-        walk = Walk.load(load_cursor(cursor).get("walk"), clock.now().timestamp() - self.lookback_s)
-        while True:
-            at = walk.at if isinstance(walk.at, dict) else {}
-            before = at.get("before")
-            skip = {str(i) for i in at.get("ids", ())}
-            page_no = int(at.get("page", 0))
-            filters = [f"created_at_i>={int(walk.floor)}"]
-            if before is not None:
-                filters.append(f"created_at_i<={int(before)}")
-            body = self._object(self.http.get_json("search_by_date", params={
-                "query": self.query, "tags": "(" + ",".join(self.tags) + ")",
-                "numericFilters": ",".join(filters), "hitsPerPage": self.page_size, "page": page_no}), "search")
-            hits = body.get("hits")
-            if not isinstance(hits, list):
-                raise self._malformed("search answer without a hits list")
-            mentions, times = [], []
-            for hit in hits:
-                created, item_id = self._stamp(hit)
-                times.append((created, item_id))
-                if (created == before and item_id in skip) or not walk.fresh(created, item_id):
-                    continue
-                mentions.append(self._mention(hit))
-                walk.saw(created, item_id)
-            pages = body.get("nbPages")
-            if not isinstance(pages, int):
-                raise self._malformed("search answer without nbPages")
-            last = len(hits) < self.page_size or page_no + 1 >= pages
-            if last:
-                walk.finish()
-            else:
-                low = min(t for t, _ in times)
-                ids = {i for t, i in times if t == low}
-                # A full page inside one second: the same window again would
-                # answer the same page, so move on by page number instead.
-                same = before is not None and low == before
-                walk.at = {"before": low, "ids": sorted(ids | skip if same else ids),
-                           "page": page_no + 1 if same else 0}
-            yield Page(mentions=tuple(mentions), cursor=dump_cursor({"walk": walk.dump()}))
-            if last:
-                return
+        search = Listing("search", self._search_page, key=lambda hit: self._stamp(hit)[0],
+                         ident=lambda hit: self._stamp(hit)[1], start=clock.now().timestamp() - self.lookback_s)
+        yield from walk_all(Cursor.load(cursor, self.name), [search], lambda _, hits: [self._mention(h) for h in hits])
+
+    def _search_page(self, at: Any, since: float) -> tuple[list[Any], Any]:
+        """One page of hits inside the window `at` (None: the newest), and the window after it.
+
+        Pages are time windows (`before`), not page numbers: new hits would shift
+        numbered pages, and Algolia serves only the first 1000 hits of a query.
+        """
+        at = at if isinstance(at, dict) else {}
+        before = at.get("before")
+        page_no = int(at.get("page", 0))
+        # Windows saved before the cursor modules merged listed the ids at `before` (now in `seen`).
+        skip = [str(i) for i in at.get("ids", ())]
+        filters = [f"created_at_i>={int(since)}"]
+        if before is not None:
+            filters.append(f"created_at_i<={int(before)}")
+        body = self._object(self.http.get_json("search_by_date", params={
+            "query": self.query, "tags": "(" + ",".join(self.tags) + ")",
+            "numericFilters": ",".join(filters), "hitsPerPage": self.page_size, "page": page_no}), "search")
+        hits = body.get("hits")
+        if not isinstance(hits, list):
+            raise self._malformed("search answer without a hits list")
+        stamps = [self._stamp(hit) for hit in hits]
+        pages = body.get("nbPages")
+        if not isinstance(pages, int):
+            raise self._malformed("search answer without nbPages")
+        hits = [hit for hit, (t, i) in zip(hits, stamps) if not (t == before and i in skip)]
+        if len(stamps) < self.page_size or page_no + 1 >= pages:
+            return hits, None
+        low = min(t for t, _ in stamps)
+        if before is not None and low == before:
+            # A full page inside one second: the same window again would answer the
+            # same page, so move on by page number instead.
+            return hits, {"before": low, "page": page_no + 1, **({"ids": skip} if skip else {})}
+        return hits, {"before": low, "page": 0}
 
     def fetch_thread(self, mention: Mention) -> Thread:
         root = mention.thread or mention.remote_id

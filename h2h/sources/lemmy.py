@@ -23,7 +23,7 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.listing import Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, walk_all
 
 log = logging.getLogger("h2h.sources.lemmy")
 
@@ -136,15 +136,15 @@ class LemmySource:
         listings: list[Listing[Any]] = []
         if self.mentions:
             listings.append(Listing("mentions", self._inbox("user/mention", "mentions"),
-                                    lambda v: v["person_mention"]["id"], self.max_pages))
+                                    lambda v: v["person_mention"]["id"], max_pages=self.max_pages))
             listings.append(Listing("replies", self._inbox("user/replies", "replies"),
-                                    lambda v: v["comment_reply"]["id"], self.max_pages))
+                                    lambda v: v["comment_reply"]["id"], max_pages=self.max_pages))
         for word in self.keywords:
             listings.append(Listing(f"search:comments:{word}", self._search(word, "Comments"),
-                                    lambda v: v["comment"]["id"], self.max_pages))
+                                    lambda v: v["comment"]["id"], max_pages=self.max_pages))
             listings.append(Listing(f"search:posts:{word}", self._search(word, "Posts"),
-                                    lambda v: v["post"]["id"], self.max_pages))
-        return walk_all(self.name, cursor, listings, self._convert)
+                                    lambda v: v["post"]["id"], max_pages=self.max_pages))
+        return walk_all(Cursor.load(cursor, self.name), listings, self._convert)
 
     def _inbox(self, path: str, key: str):
         def fetch(page: Any, since: Any) -> tuple[list[Any], Any]:

@@ -1,6 +1,6 @@
 """Reddit through its OAuth API.
 
-Three streams, each walked newest first down to the last fetch (walk.py):
+Three streams, each walked newest first down to the last fetch (listing.py):
 the inbox's username mentions (`/message/mentions`), replies to our comments
 and posts (`/message/comments`), and an optional keyword search of posts.
 Auth is a "script" app (client id and secret, username and password: the
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, ClassVar, Iterator, Mapping
+from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from h2h import __version__, clock
 from h2h.errors import AuthError, ConfigError, RateLimited, SourceError
@@ -23,7 +23,7 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.walk import Walk, dump_cursor, load_cursor
+from h2h.sources.listing import Cursor, Listing, walk_all
 from h2h.textutil import valid_text
 
 DEFAULT_URL = "https://oauth.reddit.com"
@@ -100,11 +100,9 @@ class RedditSource:
         return self._me
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
-        state = load_cursor(cursor)
         if self.keywords and not self.username and self._me is None:
             self.whoami()  # a token alone does not say who we are; search results may be ours
-        floor = clock.now().timestamp() - self.lookback_s
-        seen: set[str] = set()
+        start = clock.now().timestamp() - self.lookback_s
         streams: list[tuple[str, str, dict[str, Any]]] = []
         if self.inbox:
             streams += [(key, path, {}) for key, path in INBOX.items()]
@@ -113,35 +111,23 @@ class RedditSource:
             path = f"r/{'+'.join(self.subreddits)}/search" if self.subreddits else "search"
             streams.append(("search", path, {"q": query, "sort": "new", "t": "all", "type": "link",
                                              "restrict_sr": "1" if self.subreddits else "0"}))
-        for key, path, params in streams:
-            walk = Walk.load(state.get(key), floor)
-            while True:
-                listing = self._listing(self._call("GET", path, params={**params, "limit": self.page_size,
-                                                                         "after": walk.at}))
-                mentions, reached_floor = [], False
-                for child in listing["children"]:
-                    data = self._thing(child)
-                    created, fullname = self._stamp(data)
-                    if walk.below(created):
-                        reached_floor = True
-                        break
-                    if not walk.fresh(created, fullname):
-                        continue
-                    walk.saw(created, fullname)
-                    if fullname not in seen:  # a reply that also mentions us is in both inbox streams
-                        seen.add(fullname)
-                        mentions.append(self._mention(child, to_me=key != "search"))
-                after = listing.get("after")
-                if after is not None and after == walk.at:
-                    raise self._malformed("listing whose next page is the same page")
-                if reached_floor or not after or not listing["children"]:
-                    walk.finish()
-                else:
-                    walk.at = after
-                state[key] = walk.dump()
-                yield Page(mentions=tuple(mentions), cursor=dump_cursor(state))
-                if walk.at is None:
-                    break
+        listings = [Listing(key, self._stream(path, params), key=lambda c: self._stamp(self._thing(c))[0],
+                            ident=lambda c: self._stamp(self._thing(c))[1], start=start)
+                    for key, path, params in streams]
+        # A reply that also mentions us is in both inbox streams: walk_all hands it out once.
+        yield from walk_all(Cursor.load(cursor, self.name), listings,
+                            lambda key, children: [self._mention(c, to_me=key != "search") for c in children])
+
+    def _stream(self, path: str, params: Mapping[str, Any]) -> Callable[[Any, Any], tuple[list[Any], Any]]:
+        def fetch(after: Any, since: Any) -> tuple[list[Any], Any]:
+            listing = self._listing(self._call("GET", path, params={**params, "limit": self.page_size,
+                                                                     "after": after}))
+            following = listing.get("after")
+            if following is not None and following == after:
+                raise self._malformed("listing whose next page is the same page")
+            children = listing["children"]
+            return children, following if children and following else None
+        return fetch
 
     def fetch_thread(self, mention: Mention) -> Thread:
         link = self._link36(mention)

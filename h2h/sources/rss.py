@@ -28,7 +28,7 @@ from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.walk import dump_cursor, load_cursor
+from h2h.sources.listing import dump_json, load_json
 from h2h.textutil import strip_html, valid_text
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -73,7 +73,7 @@ class FeedSource:
         return Person(source=self.name, remote_id=handle, handle=handle)
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
-        known = load_cursor(cursor).get("feeds")
+        known = (load_json(cursor) or {}).get("feeds")
         known = known if isinstance(known, dict) else {}
         state = {url: known[url] for url in self.feeds if isinstance(known.get(url), dict)}
         failures: list[tuple[str, H2HError]] = []
@@ -96,7 +96,7 @@ class FeedSource:
                 delivered.add(entry["id"])
                 mentions.append(self._mention(entry))
             state[url] = after
-            yield Page(mentions=tuple(mentions), cursor=dump_cursor({"feeds": state}))
+            yield Page(mentions=tuple(mentions), cursor=dump_json({"feeds": state}))
         if failures:
             raise _combined(self.name, failures, len(self.feeds))
 

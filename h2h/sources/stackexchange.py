@@ -1,7 +1,7 @@
 """Stack Exchange (Stack Overflow, Super User, ...) through API 2.3 (read-only).
 
 Mentions are the questions `/search/advanced` finds on one `site` by `tags`
-and `query`, newest first, walked down to the last fetch (walk.py) inside a
+and `query`, newest first, walked down to the last fetch (listing.py) inside a
 fixed `todate` window so that pages do not shift while new questions arrive.
 The API is polite only if the client is: every answer carries
 `quota_remaining` (a daily budget per IP, or per app `key`) and sometimes
@@ -23,7 +23,7 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import MAX_POLITE_WAIT, Http
-from h2h.sources.walk import Walk, dump_cursor, load_cursor
+from h2h.sources.listing import Cursor, Listing, walk_all
 from h2h.textutil import strip_html, valid_text
 
 DEFAULT_URL = "https://api.stackexchange.com/2.3"
@@ -76,36 +76,34 @@ class StackExchangeSource:
         return self._person(items[0])
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
-        state = load_cursor(cursor)
-        self.not_before = max(self.not_before, float(state.get("not_before") or 0))
-        walk = Walk.load(state.get("walk"), clock.now().timestamp() - self.lookback_s)
-        while True:
-            at = walk.at if isinstance(walk.at, dict) else {"todate": int(clock.now().timestamp()) + 1, "page": 1}
-            params: dict[str, Any] = {"sort": "creation", "order": "desc", "fromdate": int(walk.floor),
-                                      "todate": at["todate"], "page": at["page"], "pagesize": self.page_size}
-            if self.tags:
-                params["tagged"] = ";".join(self.tags)
-            if self.query:
-                params["q"] = self.query
-            body = self._get("search/advanced", params)
-            mentions = []
-            for item in self._items(body):
-                created, qid = self._stamp(item, "question_id")
-                if walk.fresh(created, qid):
-                    mentions.append(self._mention(item))
-                    walk.saw(created, qid)
-            if body.get("has_more") is True and not mentions and int(at["page"]) >= MAX_PAGES:
-                raise self._malformed(f"search that still has more after {MAX_PAGES} pages")
-            if body.get("has_more") is True:
-                walk.at = {"todate": at["todate"], "page": int(at["page"]) + 1}
-            else:
-                walk.finish()
-            state = {"walk": walk.dump()}
-            if self.not_before > time.time():
-                state["not_before"] = self.not_before
-            yield Page(mentions=tuple(mentions), cursor=dump_cursor(state))
-            if walk.at is None:
-                return
+        saved = Cursor.load(cursor, self.name)
+        self.not_before = max(self.not_before, float(saved.extra.get("not_before") or 0))
+
+        def page(at: Any, since: float) -> tuple[list[dict[str, Any]], Any]:
+            found = self._search_page(at, since)
+            saved.extra = {"not_before": self.not_before} if self.not_before > time.time() else {}
+            return found
+
+        search = Listing("search", page, key=lambda q: self._stamp(q, "question_id")[0],
+                         ident=lambda q: self._stamp(q, "question_id")[1],
+                         start=clock.now().timestamp() - self.lookback_s)
+        yield from walk_all(saved, [search], lambda _, items: [self._mention(q) for q in items])
+
+    def _search_page(self, at: Any, since: float) -> tuple[list[dict[str, Any]], Any]:
+        at = at if isinstance(at, dict) else {"todate": int(clock.now().timestamp()) + 1, "page": 1}
+        params: dict[str, Any] = {"sort": "creation", "order": "desc", "fromdate": int(since),
+                                  "todate": at["todate"], "page": at["page"], "pagesize": self.page_size}
+        if self.tags:
+            params["tagged"] = ";".join(self.tags)
+        if self.query:
+            params["q"] = self.query
+        body = self._get("search/advanced", params)
+        items = self._items(body)
+        if body.get("has_more") is not True:
+            return items, None
+        if int(at["page"]) >= MAX_PAGES:
+            raise self._malformed(f"search that still has more after {MAX_PAGES} pages")
+        return items, {"todate": at["todate"], "page": int(at["page"]) + 1}
 
     def fetch_thread(self, mention: Mention) -> Thread:
         question = mention.thread or mention.remote_id

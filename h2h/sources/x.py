@@ -26,7 +26,7 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.listing import Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, walk_all
 from h2h.length import MAX_WEIGHTED, weighted_length
 
 log = logging.getLogger("h2h.sources.x")
@@ -137,12 +137,12 @@ class XSource:
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
         listings: list[Listing[Any]] = []
         if self.mentions:
-            listings.append(Listing("mentions", self._mentions_page, _key, self.max_pages))
+            listings.append(Listing("mentions", self._mentions_page, _key, max_pages=self.max_pages))
         if self.query:
-            listings.append(Listing("search", self._search_page, _key, self.max_pages))
+            listings.append(Listing("search", self._search_page, _key, max_pages=self.max_pages))
         if not listings:
             return iter(())
-        return walk_all(self.name, cursor, listings, self._convert)
+        return walk_all(Cursor.load(cursor, self.name), listings, self._convert)
 
     def _mentions_page(self, page: Any, since: Any) -> tuple[list[Any], Any]:
         me = self.whoami()

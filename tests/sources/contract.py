@@ -12,7 +12,9 @@ A test module subclasses `SourceContract` and provides three fixtures:
 
 from __future__ import annotations
 
+import json
 from datetime import timezone
+from pathlib import Path
 from typing import Any, Callable, ClassVar
 
 import pytest
@@ -29,6 +31,13 @@ EXPECTED = {
     "server": errors.RemoteError,
 }
 MAX_PAGES = 1000
+LEGACY = Path(__file__).with_name("legacy_cursors.json")
+
+
+def legacy_cursors(kind: str, scenario: str = "contract") -> list[dict[str, Any]]:
+    """Cursors that earlier versions stored, with what resuming from each brought then."""
+    cases = json.loads(LEGACY.read_text(encoding="utf-8"))["cursors"].get(kind, [])
+    return [c for c in cases if c["scenario"] == scenario]
 
 
 def fetch_all(source: Source, cursor: str | None = None) -> list[Page]:
@@ -85,6 +94,11 @@ class SourceContract:
             before = {m.remote_id for p in pages[: k + 1] for m in p.mentions}
             rest = {m.remote_id for p in fetch_all(source, page.cursor) for m in p.mentions}
             assert everything - before <= rest, f"resuming after page {k} lost mentions"
+
+    def test_cursors_saved_by_earlier_versions_resume_as_they_did(self, source: Source) -> None:
+        for case in legacy_cursors(type(source).type):
+            got = [m.remote_id for p in fetch_all(source, case["cursor"]) for m in p.mentions]
+            assert got == case["rest"], f"resuming from the cursor saved after page {case['after_page']}"
 
     def test_thread_holds_models(self, source: Source) -> None:
         first = next(m for p in fetch_all(source) for m in p.mentions)

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from h2h import errors
 from h2h.sources.discourse import DiscourseSource, cooked_text
-from h2h.sources.listing import load_cursor
+from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.recordings import answer, load, quick_session, replay
 
@@ -142,7 +142,7 @@ def test_empty_wrapped_notifications_end_at_once(httpserver: HTTPServer) -> None
     forum = Forum(httpserver, notifications="api_docs_notifications_get")
     pages = fetch_all(forum.source(searches=()))
     assert [len(p.mentions) for p in pages] == [0]
-    assert load_cursor(pages[-1].cursor, "forum")["notifications"].since is None
+    assert Cursor.load(pages[-1].cursor, "forum").marks["notifications"].floor is None
 
 
 def test_a_notification_gets_its_full_post(httpserver: HTTPServer) -> None:

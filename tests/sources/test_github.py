@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -16,6 +15,7 @@ from h2h.errors import ExitCode
 from h2h.models import Mention
 from h2h.sources.github import GitHubSource
 from h2h.sources.http import make_session
+from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.replay import answer, body
 
@@ -225,7 +225,8 @@ def test_404_on_the_notifications_url_is_not_found(platform: Platform, monkeypat
 def test_no_notifications_still_moves_nothing_and_ends(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
     platform.fail = "empty"
     pages = fetch_all(make(platform, monkeypatch))
-    assert [len(p.mentions) for p in pages] == [0] and json.loads(pages[0].cursor)["n"]["floor"] is None
+    assert [len(p.mentions) for p in pages] == [0]
+    assert Cursor.load(pages[0].cursor, "gh").marks["notifications"].floor is None
 
 
 def test_config_problems_are_listed_together() -> None:

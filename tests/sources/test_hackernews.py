@@ -16,8 +16,8 @@ from werkzeug.wrappers import Request, Response
 from h2h import errors
 from h2h.sources.hackernews import HackerNewsSource
 from h2h.sources.http import make_session
-from h2h.sources.walk import load_cursor
-from tests.sources.contract import SourceContract, fetch_all
+from h2h.sources.listing import Cursor
+from tests.sources.contract import SourceContract, fetch_all, legacy_cursors
 from tests.sources.recorded import body
 
 SEARCHES = ("search_ask_hn_page2", "search_by_date_comments_query", "search_comments_query", "search_stories_author")
@@ -142,6 +142,17 @@ def test_ties_on_one_second_are_neither_lost_nor_repeated(httpserver: HTTPServer
     assert again == ["5"]
 
 
+def test_a_tie_window_saved_by_an_earlier_version_resumes_as_it_did(httpserver: HTTPServer, algolia: Algolia) -> None:
+    t = HITS[1]["created_at_i"]
+    algolia.hits = [{**HITS[1], "objectID": str(i), "created_at_i": t} for i in range(5)]
+    algolia.hits += [{**HITS[1], "objectID": "9", "created_at_i": t + 5}]
+    src = make_source(httpserver, page_size=2)
+    cases = legacy_cursors("hackernews", "ties")
+    assert any("ids" in json.loads(c["cursor"])["walk"].get("at", {}) for c in cases)
+    for case in cases:
+        assert [m.remote_id for p in fetch_all(src, case["cursor"]) for m in p.mentions] == case["rest"]
+
+
 def test_the_first_fetch_reaches_back_only_as_far_as_lookback(httpserver: HTTPServer, algolia: Algolia) -> None:
     algolia.hits.append({**HITS[1], "objectID": "recent", "created_at_i": 1795000000})  # 2026-11-18
     ids = [m.remote_id for p in fetch_all(make_source(httpserver, lookback="7d")) for m in p.mentions]
@@ -151,7 +162,7 @@ def test_the_first_fetch_reaches_back_only_as_far_as_lookback(httpserver: HTTPSe
 def test_a_bad_cursor_starts_over_instead_of_failing(httpserver: HTTPServer, algolia: Algolia) -> None:
     ids = [m.remote_id for p in fetch_all(make_source(httpserver), "{not json") for m in p.mentions]
     assert len(ids) == 4
-    assert load_cursor("[1]") == {}
+    assert Cursor.load("[1]", "hn") == Cursor()
 
 
 def test_thread_flattens_the_items_tree(httpserver: HTTPServer, algolia: Algolia) -> None:

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request, Response
 from h2h import errors
 from h2h.sources import lemmy as lemmy_module
 from h2h.sources.lemmy import LemmySource, markdown_text
-from h2h.sources.listing import load_cursor
+from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.recordings import answer, load, quick_session, replay
 
@@ -151,8 +151,8 @@ def test_cursor_per_listing_and_pages(instance: Instance, monkeypatch: pytest.Mo
     monkeypatch.setattr(lemmy_module, "LIMIT", 2)   # two mentions fill a page: a second page is asked for
     pages = fetch_all(instance.source(keywords=()))
     assert [len(p.mentions) for p in pages] == [2, 0, 1]
-    states = load_cursor(pages[-1].cursor, "lemmy")
-    assert states["mentions"].since == 12 and states["replies"].since == 40
+    marks = Cursor.load(pages[-1].cursor, "lemmy").marks
+    assert marks["mentions"].floor == 12 and marks["replies"].floor == 40
     pages_asked = [r.args.get("page") for r in instance.calls if r.path.endswith("/user/mention")]
     assert pages_asked == ["1", "2"]
 

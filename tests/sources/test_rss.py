@@ -14,7 +14,7 @@ from h2h import errors
 from h2h.sources import rss
 from h2h.sources.http import make_session
 from h2h.sources.rss import FeedSource
-from h2h.sources.walk import load_cursor
+from h2h.sources.listing import load_json
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.recorded import raw
 
@@ -144,13 +144,13 @@ def test_conditional_get_sends_etag_and_last_modified(feeds: Feeds) -> None:
     src = make_source([feeds.serve("/h.atom", raw("rss", "heise_atom_de.xml"))])
     pages = fetch_all(src)
     assert len(pages[0].mentions) == 15
-    state = load_cursor(pages[-1].cursor)["feeds"]
+    state = load_json(pages[-1].cursor)["feeds"]
     [entry] = state.values()
     assert entry["etag"] == '"v1"' and entry["modified"] == "Thu, 19 Nov 2026 10:00:00 GMT"
     again = fetch_all(src, pages[-1].cursor)
     last = feeds.requests[-1]
     assert last.headers["If-None-Match"] == '"v1"' and last.headers["If-Modified-Since"] == entry["modified"]
-    assert again[0].mentions == () and load_cursor(again[-1].cursor) == load_cursor(pages[-1].cursor)
+    assert again[0].mentions == () and load_json(again[-1].cursor) == load_json(pages[-1].cursor)
 
 
 def test_a_broken_feed_is_reported_after_the_others_are_read(feeds: Feeds) -> None:
@@ -164,7 +164,7 @@ def test_a_broken_feed_is_reported_after_the_others_are_read(feeds: Feeds) -> No
             pages.append(page)
     assert [len(p.mentions) for p in pages] == [15, 10]
     assert bad in str(info.value) and "broken feed" in str(info.value) and "other 2 were read" in str(info.value)
-    assert set(load_cursor(pages[-1].cursor)["feeds"]) == {good, also_good}
+    assert set(load_json(pages[-1].cursor)["feeds"]) == {good, also_good}
 
 
 def test_several_broken_feeds_are_listed_together(feeds: Feeds, httpserver: HTTPServer) -> None:

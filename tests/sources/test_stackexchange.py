@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 from h2h import errors
 from h2h.sources.http import make_session
 from h2h.sources.stackexchange import StackExchangeSource
-from h2h.sources.walk import load_cursor
+from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.recorded import body
 
@@ -151,7 +151,7 @@ def test_a_long_backoff_outlives_the_process(httpserver: HTTPServer) -> None:
     with pytest.raises(errors.RateLimited) as info:
         next(pages)
     assert 55 < info.value.retry_after <= 60 and len(api.calls) == 1
-    assert load_cursor(first.cursor)["not_before"] > time.time() + 55
+    assert Cursor.load(first.cursor, "se").extra["not_before"] > time.time() + 55
     fresh = make_source(httpserver)  # another run, a minute later at most
     with pytest.raises(errors.RateLimited):
         fetch_all(fresh, first.cursor)

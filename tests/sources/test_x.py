@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from h2h import errors
-from h2h.sources.listing import load_cursor
+from h2h.sources.listing import Cursor
 from h2h.sources.x import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, XSource, _snowflake_time
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.recordings import answer, load, meta, quick_session, replay
@@ -139,8 +139,8 @@ def test_pages_follow_next_token_and_the_cursor_resumes(bird: Bird) -> None:
     src = bird.source()
     pages = fetch_all(src)
     assert [len(p.mentions) for p in pages] == [10, 0, 10, 0]
-    states = load_cursor(pages[-1].cursor, "x")
-    assert states["mentions"].since == 1578516295611748353 and states["search"].since == 1578516068309794817
+    marks = Cursor.load(pages[-1].cursor, "x").marks
+    assert marks["mentions"].floor == 1578516295611748353 and marks["search"].floor == 1578516068309794817
     again = fetch_all(src, pages[-1].cursor)
     assert sum(len(p.mentions) for p in again) == 0
     sent = [r for r in bird.requests if r.path.endswith("/mentions")][-1]
