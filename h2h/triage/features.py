@@ -1,0 +1,74 @@
+"""The features one message gives the signal models, in one pass.
+
+Words and word pairs, tags from the shipped lexicons ("<neg>" for a word
+VADER or Pattern rate negative, "<bad>" for a swear word), a few shape
+markers (a link, shouting, a lone question mark...), and character 4-grams.
+Training and inference both call `extract`, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Mapping
+
+from h2h.triage.text import char_grams, clean_count, fold_clean, tokens, word_features
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    cleaned: str              # text.clean(): lowercased, accents kept (language detection reads it)
+    folded: str               # text.fold()
+    words: list[str]          # words, pairs, lexicon tags and markers
+    chars: list[str]          # character 4-grams
+    tagged: dict[str, str]    # lexicon tag -> the first word that earned it (for evidence)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Mapping[str, tuple[str, ...]]:
+    raw = files("h2h").joinpath("data/lexicon.tsv").read_text(encoding="utf-8")
+    table: dict[str, tuple[str, ...]] = {}
+    for line in raw.split("\n"):
+        if line and not line.startswith("#"):
+            word, tags = line.split("\t")
+            table[word] = tuple("<" + t + ">" for t in tags.split(","))
+    return table
+
+
+def reload() -> None:
+    lexicon.cache_clear()
+
+
+def _shape(text: str, toks: list[str], links: int) -> list[str]:
+    n = len(toks)
+    marks = ["<len0>" if n <= 3 else "<len1>" if n <= 12 else "<len2>" if n <= 30 else "<len3>"]
+    if links:
+        marks.append("<url>")
+        if n <= 3:
+            marks.append("<url-only>")
+    head = text[:300]
+    if len(head) >= 12 and head.isupper():
+        marks.append("<caps>")
+    if toks and toks[-1] == "?":
+        marks.append("<ends?>")
+    if text.count("!") >= 3:
+        marks.append("<!!!>")
+    return marks
+
+
+def extract(text: str) -> Features:
+    cleaned, links = clean_count(text)
+    folded = fold_clean(cleaned)
+    toks = tokens(folded)
+    words = word_features(toks)
+    lex = lexicon()
+    tagged: dict[str, str] = {}
+    for w in words:
+        tags = lex.get(w)
+        if tags:
+            for t in tags:
+                tagged.setdefault(t, w)
+    words.extend(tagged)
+    words.extend(_shape(text, toks, links))
+    return Features(cleaned, folded, words, char_grams(toks), tagged)
