@@ -40,6 +40,10 @@ def reload() -> None:
     lexicon.cache_clear()
 
 
+_GREETINGS = frozenset(("hi", "hey", "hello", "ok", "okay", "so", "and", "oh", "well", "yes", "no", "bonjour",
+                        "salut", "coucou", "bonsoir", "hello", "alors", "et", "bon", "oui", "non", ",", "!"))
+
+
 def _shape(text: str, toks: list[str], links: int) -> list[str]:
     n = len(toks)
     marks = ["<len0>" if n <= 3 else "<len1>" if n <= 12 else "<len2>" if n <= 30 else "<len3>"]
@@ -64,11 +68,19 @@ def extract(text: str) -> Features:
     words = word_features(toks)
     lex = lexicon()
     tagged: dict[str, str] = {}
+    marks: list[str] = []
     for w in words:
         tags = lex.get(w)
         if tags:
+            marks.extend(tags)      # repeated: three angry words weigh more than one
             for t in tags:
                 tagged.setdefault(t, w)
-    words.extend(tagged)
+    if "<imp>" in tagged:
+        # A verb gives an order only at the start ("Take a seat", "Envoyez-moi"), after a greeting.
+        first = next((t for t in toks if t not in _GREETINGS), "")
+        if "<imp>" not in lex.get(first, ()):
+            tagged.pop("<imp>")
+        marks = [m for m in marks if m != "<imp>"] + (["<imp>"] if "<imp>" in tagged else [])
+    words.extend(marks)
     words.extend(_shape(text, toks, links))
     return Features(cleaned, folded, words, char_grams(toks), tagged)

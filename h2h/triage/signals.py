@@ -29,6 +29,8 @@ EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be na
 EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
 _N = len(SIGNAL_NAMES)
 _U = SIGNAL_NAMES.index("urgent")
+_T = SIGNAL_NAMES.index("toxic")
+SWEAR_FLOOR = 0.4
 
 # Rules: words whose meaning does not depend on context, as floors under the model
 # (matched against the message's folded words and word pairs).
@@ -107,6 +109,12 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
     hits = [(w, r) for w in f.words if (r := readable.get(w)) is not None]
     evidence = _evidence(values, hits, f.tagged)
 
+    swear = f.tagged.get("<bad>")
+    if swear and values[_T] < SWEAR_FLOOR:
+        # Swearing is offensive to many readers even when it insults no one: ranked
+        # above clean text, below the careful section's threshold.
+        values[_T] = SWEAR_FLOOR
+        evidence["toxic"] = (swear,)
     urgent = URGENT_WORDS.intersection(f.words)
     if urgent and values[_U] < 0.7:
         values[_U] = 0.7
