@@ -22,7 +22,7 @@ class Features:
     folded: str               # text.fold()
     words: list[str]          # words, pairs, lexicon tags and markers
     chars: list[str]          # character 4-grams
-    tagged: dict[str, str]    # lexicon tag -> the first word that earned it (for evidence)
+    tagged: dict[str, list[str]]  # lexicon tag -> the words that earned it (for evidence)
 
 
 @lru_cache(maxsize=1)
@@ -67,14 +67,14 @@ def extract(text: str) -> Features:
     toks = tokens(folded)
     words = word_features(toks)
     lex = lexicon()
-    tagged: dict[str, str] = {}
+    tagged: dict[str, list[str]] = {}
     marks: list[str] = []
     for w in words:
         tags = lex.get(w)
         if tags:
             marks.extend(tags)      # repeated: three angry words weigh more than one
             for t in tags:
-                tagged.setdefault(t, w)
+                tagged.setdefault(t, []).append(w)
     if "<imp>" in tagged:
         # A verb gives an order only at the start ("Take a seat", "Envoyez-moi"), after a greeting.
         first = next((t for t in toks if t not in _GREETINGS), "")

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 from h2h.clock import human_duration
 from h2h.models import Reason, Signals, Triage
 
-ENGINE = "score-1"
+ENGINE = "score-2"
 THRESHOLD = 0.5     # a signal at or above this decides a section
 FLOOR = 0.2         # below this a signal earns no points (and so no reason)
 
@@ -28,9 +28,11 @@ class Facts:
     role: str = "person"                # "person", "me" or "team": who wrote them
     to_me: bool = True                  # addressed to us (mention, reply, DM), not a keyword match
     person_bot: bool | None = None      # the platform says the account is automated
-    bot_hints: Sequence[str] = ()       # behaviour that looks automated
-    brand: bool = False                 # a brand or media account
+    bot_hints: Sequence[str] = ()       # name or behaviour that looks automated (people.py)
+    brand: bool = False                 # the platform says it is an organisation's account
+    brand_hints: Sequence[str] = ()     # presents itself as a brand, shop or media outlet (people.py)
     previous_conversations: int = 0
+    replied_before: bool = False        # we already answered this person earlier in this conversation
     vip: bool = False
     muted: bool = False
     followers: int | None = None
@@ -83,8 +85,8 @@ def triage(facts: Facts) -> Triage:
         why = "the platform flags the account as automated" if facts.person_bot else (
             "looks automated" + (f" ({', '.join(facts.bot_hints[:2])})" if facts.bot_hints else _quote(ev, "bot")))
         add("bot", why, bot_strength)
-    if facts.brand and not own:
-        add("brand", "a brand or media account")
+    if (facts.brand or facts.brand_hints) and not own:
+        add("brand", "a brand or media account" + (f" ({facts.brand_hints[0]})" if facts.brand_hints else ""))
 
     # What they said.
     signal("question", "question", "asks a question")
@@ -106,12 +108,14 @@ def triage(facts: Facts) -> Triage:
             add("to_me", "wrote to us")
         else:
             add("keyword_only", "mentions us without tagging us")
-        if facts.previous_conversations == 0:
-            add("first_contact", "first time writing to us: welcome them")
-        else:
-            n = facts.previous_conversations
+        n = facts.previous_conversations
+        if n:
             add("returning", f"has talked with us before ({n} conversation{'s' if n > 1 else ''})",
                 min(1.0, n / 3))
+        elif facts.replied_before:
+            add("returning", "writes back after our answer", 1 / 3)
+        else:
+            add("first_contact", "first time writing to us: welcome them")
         if facts.vip:
             add("vip", "VIP")
         if facts.followers and facts.followers >= 100:

@@ -114,7 +114,7 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
         # Swearing is offensive to many readers even when it insults no one: ranked
         # above clean text, below the careful section's threshold.
         values[_T] = SWEAR_FLOOR
-        evidence["toxic"] = (swear,)
+        evidence["toxic"] = (swear[0],)
     urgent = URGENT_WORDS.intersection(f.words)
     if urgent and values[_U] < 0.7:
         values[_U] = 0.7
@@ -125,27 +125,25 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
 
 
 def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
-              tagged: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """For each signal that fired, the (at most two) words that raised it most."""
+              tagged: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """For each signal that fired, the (at most two) words that raised it most; a
+    lexicon tag's weight counts for each word that earned it."""
     evidence: dict[str, tuple[str, ...]] = {}
     for i, name in enumerate(SIGNAL_NAMES):
         if values[i] < EVIDENCE_FROM:
             continue
-        best: dict[str, float] = {}
-        for word, row in hits:
+        weight: dict[str, float] = {}
+        for feature, row in hits:
             w = row[i]
-            if w < EVIDENCE_MIN:
+            if w <= 0:
                 continue
-            if word[0] == "<":
-                word = tagged.get(word, "")   # a lexicon tag shows the word that earned it
-                if not word:
-                    continue
-            if w > best.get(word, 0.0):
-                best[word] = w
-        top = sorted(best, key=lambda k: -best[k])
-        # A pair that contains a word already shown says the same thing twice.
+            for word in tagged.get(feature, ()) if feature[0] == "<" else (feature,):
+                weight[word] = weight.get(word, 0.0) + w
+        ranked = sorted((k for k, w in weight.items() if w >= EVIDENCE_MIN), key=lambda k: (-weight[k], k))
+        # Words before punctuation; a pair that contains a word already shown says it twice.
+        ranked.sort(key=lambda k: not k[0].isalnum())
         shown: list[str] = []
-        for word in top:
+        for word in ranked:
             if any(word in s or s in word for s in shown):
                 continue
             shown.append(word)
