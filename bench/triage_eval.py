@@ -186,8 +186,8 @@ def queue_ranking(rows: list[dict], handles: list[str]) -> dict[str, list[bool]]
     for item in map(json.loads, filter(None, out.split("\n"))):
         latest = max(item["mentions"], key=lambda m: m["created_at"])
         row = by_id.get(latest["id"])
-        if row is not None:
-            groups[f"{row['source']}:{row.get('inbox')}"].append(bool(row["labels"]["got_reply"]))
+        if row is not None and row.get("inbox"):
+            groups[f"{row['source']}:{row['inbox']}"].append(bool(row["labels"]["got_reply"]))
     return groups
 
 
@@ -250,7 +250,7 @@ def main() -> None:
     # Ranking, per inbox: messages ranked by their own score, then conversations by the queue.
     per_msg: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for r in rows:
-        if "got_reply" in r["labels"] and r["source"] == "twcs":
+        if "got_reply" in r["labels"] and r["source"] == "twcs" and r.get("inbox"):
             per_msg[f"{r['source']}:{r.get('inbox')}"].append((scored[r["id"]]["score"], bool(r["labels"]["got_reply"])))
     groups = {g: [y for _, y in sorted(v, key=lambda p: -p[0])] for g, v in per_msg.items()}
     p, base, n = precision_at_k(groups)

@@ -104,10 +104,12 @@ def register(app: typer.Typer) -> None:
                 del recent[50:]
                 facts = score.Facts(
                     signals=[sig], role=people.role(handle, m.from_me, engine.me, engine.team), to_me=m.to_me,
+                    addressees=people.addressees(m.text),
                     person_bot=m.author.bot,
                     bot_hints=people.bot_hints(handle, m.author.name) + people.behaviour_hints(recent),
                     brand_hints=people.brand_hints(handle, m.author.name),
-                    previous_conversations=previous, vip=people.matches(handle, engine.vip),
+                    previous_conversations=previous,
+                    continues=m.in_reply_to is not None or m.thread not in (None, m.remote_id), vip=people.matches(handle, engine.vip),
                     muted=people.matches(handle, engine.muted), followers=m.author.followers,
                     weights=engine.weights)
                 verdict = score.triage(facts)

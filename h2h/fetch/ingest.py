@@ -169,11 +169,11 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
     facts = score.Facts(
         signals=[_signals(m) for m in basis],
         role=person_msgs[0]["role"] if own else "person",
-        to_me=any(m["to_me"] for m in basis),
+        to_me=any(m["to_me"] for m in basis), addressees=max(people.addressees(m["text"]) for m in basis),
         person_bot=None if person["bot"] is None else bool(person["bot"]),
         bot_hints=people.bot_hints(handle, person["name"]) + people.behaviour_hints(store.person_recent(person["id"])),
         brand_hints=people.brand_hints(handle, person["name"]),
-        previous_conversations=previous, replied_before=last_reply_at is not None,
+        previous_conversations=previous, continues=last_reply_at is not None,
         vip=people.matches(handle, engine.vip) or bool(flags and flags["vip"]),
         muted=people.matches(handle, engine.muted) or bool(flags and flags["muted"]),
         followers=person["followers"],

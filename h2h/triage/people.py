@@ -78,6 +78,14 @@ def _is_link_only(text: str) -> bool:
     return bool(re.search(r"https?://|www\.", text)) and len(_NOISE.sub("", text).strip()) < 15
 
 
+_ADDRESSEE = re.compile(r"(?<![\w/])@[\w.@-]+")
+
+
+def addressees(text: str) -> int:
+    """How many accounts a message names: a dozen means a crowd, not a conversation with us."""
+    return len(set(_ADDRESSEE.findall(text[:2000])))
+
+
 def brand_hints(handle: str, name: str) -> list[str]:
     """An account that presents itself as a brand, a shop or a media outlet."""
     local = handle.strip().lstrip("@").split("@", 1)[0].split(".", 1)[0]

@@ -18,6 +18,7 @@ from h2h.models import Reason, Signals, Triage
 ENGINE = "score-2"
 THRESHOLD = 0.5     # a signal at or above this decides a section
 FLOOR = 0.2         # below this a signal earns no points (and so no reason)
+CROWD = 4           # a message naming this many accounts is a group discussion
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,13 @@ class Facts:
     signals: Sequence[Signals]          # the person's unanswered messages (all of them if none is)
     role: str = "person"                # "person", "me" or "team": who wrote them
     to_me: bool = True                  # addressed to us (mention, reply, DM), not a keyword match
+    addressees: int = 0                 # the most accounts one of the messages names
     person_bot: bool | None = None      # the platform says the account is automated
     bot_hints: Sequence[str] = ()       # name or behaviour that looks automated (people.py)
     brand: bool = False                 # the platform says it is an organisation's account
     brand_hints: Sequence[str] = ()     # presents itself as a brand, shop or media outlet (people.py)
     previous_conversations: int = 0
-    replied_before: bool = False        # we already answered this person earlier in this conversation
+    continues: bool = False             # writes back in a conversation we already answered (or a thread)
     vip: bool = False
     muted: bool = False
     followers: int | None = None
@@ -108,12 +110,14 @@ def triage(facts: Facts) -> Triage:
             add("to_me", "wrote to us")
         else:
             add("keyword_only", "mentions us without tagging us")
+        if facts.addressees >= CROWD:
+            add("crowd", f"written to {facts.addressees} accounts at once")
         n = facts.previous_conversations
         if n:
             add("returning", f"has talked with us before ({n} conversation{'s' if n > 1 else ''})",
                 min(1.0, n / 3))
-        elif facts.replied_before:
-            add("returning", "writes back after our answer", 1 / 3)
+        elif facts.continues:
+            add("returning", "continues a conversation with us", 1 / 3)
         else:
             add("first_contact", "first time writing to us: welcome them")
         if facts.vip:

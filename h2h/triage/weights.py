@@ -24,6 +24,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "waiting": 10.0,
     # what pushes a conversation down (negative points)
     "keyword_only": -1.0,
+    "crowd": -4.0,
     "toxic": -6.0,
     "bot": -15.0,
     "brand": -6.0,
