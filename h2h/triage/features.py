@@ -44,6 +44,13 @@ _GREETINGS = frozenset(("hi", "hey", "hello", "ok", "okay", "so", "and", "oh", "
                         "salut", "coucou", "bonsoir", "hello", "alors", "et", "bon", "oui", "non", ",", "!"))
 
 
+_ASK_FIRST = frozenset((
+    "does", "do", "did", "is", "are", "was", "were", "can", "could", "will", "would", "should", "shall", "has",
+    "have", "may", "might", "am", "any", "anyone", "anybody", "est", "peut", "peux", "pouvez", "sais", "savez",
+    "avez", "as", "y", "faut", "dois", "doit", "vous", "tu", "ya",
+))
+
+
 def _shape(text: str, toks: list[str], links: int) -> list[str]:
     n = len(toks)
     marks = ["<len0>" if n <= 3 else "<len1>" if n <= 12 else "<len2>" if n <= 30 else "<len3>"]
@@ -75,9 +82,11 @@ def extract(text: str) -> Features:
             marks.extend(tags)      # repeated: three angry words weigh more than one
             for t in tags:
                 tagged.setdefault(t, []).append(w)
+    first = next((t for t in toks if t not in _GREETINGS), "")
+    if first in _ASK_FIRST or "<q>" in lex.get(first, ()):
+        marks.append("<ask1>")      # "does it...", "est-ce...", "pourquoi...": asks, even without '?'
     if "<imp>" in tagged:
         # A verb gives an order only at the start ("Take a seat", "Envoyez-moi"), after a greeting.
-        first = next((t for t in toks if t not in _GREETINGS), "")
         if "<imp>" not in lex.get(first, ()):
             tagged.pop("<imp>")
         marks = [m for m in marks if m != "<imp>"] + (["<imp>"] if "<imp>" in tagged else [])
