@@ -68,7 +68,8 @@ def triage(facts: Facts) -> Triage:
     reasons: list[Reason] = []
 
     def add(code: str, label: str, strength: float = 1.0) -> None:
-        points = w.get(code, 0.0) * strength
+        # Rounded as shown, so the score is exactly the sum of the points a person reads.
+        points = round(w.get(code, 0.0) * strength, 2)
         if points:
             reasons.append(Reason(code, label, points))
 
@@ -130,7 +131,7 @@ def triage(facts: Facts) -> Triage:
             add("followup", f"wrote {extra + 1} times without an answer", min(extra, 3))
 
     section = _section(own, facts.muted, bot_strength, v, needs)
-    return Triage(section=section, score=sum(r.points for r in reasons), reasons=tuple(reasons))
+    return Triage(section=section, score=round(sum(r.points for r in reasons), 2), reasons=tuple(reasons))
 
 
 def _section(own: bool, muted: bool, bot: float, v, needs: float) -> str:  # type: ignore[no-untyped-def]
@@ -162,7 +163,7 @@ def waiting_curve(waiting_s: float, sla_s: float) -> float:
 
 
 def waiting_reason(waiting_s: float, sla_s: float, weight: float) -> Reason:
-    points = weight * waiting_curve(waiting_s, sla_s)
+    points = round(weight * waiting_curve(waiting_s, sla_s), 2)
     late = " (past the SLA)" if waiting_s > sla_s else ""
     return Reason("waiting", f"waiting {human_duration(waiting_s)}{late}", points)
 
