@@ -272,10 +272,14 @@ def train(eval_dir: Path, folds: int = 5) -> None:
     _write(names, weights, bias, len(data))
 
 
+def _milli(w: float) -> int:
+    return max(-32000, min(32000, round(w * 1000)))
+
+
 def _write(names, weights, bias, n_rows: int, keep: float = 0.03) -> None:  # type: ignore[no-untyped-def]
     lines = ["# Weights of h2h's per-message signal models: one logistic regression per signal",
              "# over word and word-pair features, lexicon tags and character 4-grams (\\x00-prefixed",
-             "# here as '~'). Columns: feature, then one weight per signal in this order:",
+             "# here as '~'). Columns: feature, then one weight per signal, in thousandths, in this order:",
              "# " + " ".join(SIGNAL_NAMES),
              f"# Trained by scripts/train_signals.py on {n_rows} labeled messages, all redistributable:",
              "#  messages written for h2h (MIT); our labels (MIT) for ibm_cdp texts",
@@ -283,7 +287,7 @@ def _write(names, weights, bias, n_rows: int, keep: float = 0.03) -> None:  # ty
              "#  (cardiffnlp/xlm-t, Apache-2.0); mlma_fr offensive (HKUST-KnowComp/MLMA_hate_speech, MIT);",
              "#  fr_gold_dev labels (ours, MIT) on FreeMobilaChat texts (MIT); lexicon.tsv's sources.",
              "# License of this file: MIT.",
-             "<bias>\t" + " ".join(f"{b:.3f}" for b in bias)]
+             "<bias>\t" + " ".join(str(_milli(b)) for b in bias)]
     kept = 0
     for i in sorted(range(len(names)), key=lambda k: names[k]):
         row = weights[i]
@@ -293,8 +297,7 @@ def _write(names, weights, bias, n_rows: int, keep: float = 0.03) -> None:  # ty
         name = "~" + name[1:] if name.startswith("\x00") else name
         if "\t" in name or "\n" in name:
             continue
-        lines.append(name + "\t" + " ".join("0" if abs(v) < keep else f"{v:.3f}".rstrip("0").rstrip(".")
-                                            for v in row))
+        lines.append(name + "\t" + " ".join("0" if abs(v) < keep else str(_milli(v)) for v in row))
         kept += 1
     (DATA / "signals.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {DATA / 'signals.tsv'}: {kept} features")

@@ -57,8 +57,11 @@ def _table(languages: tuple[str, ...]) -> tuple[dict[str, int], int]:
 _SEPARATE = str.maketrans({c: " " for c in "'’`.,;:!?()[]{}\"«»“”/\\|*_+=<>~^&%$#@-–—…0123456789"})
 
 
+_ENOUGH = 300   # characters: more text does not change the answer, only the cost
+
+
 def grams(cleaned: str) -> list[str]:
-    s = " " + " ".join(cleaned.translate(_SEPARATE).split()) + " "
+    s = " " + " ".join(cleaned[:_ENOUGH].translate(_SEPARATE).split()) + " "
     return [s[i:i + 3] for i in range(len(s) - 2)]
 
 

@@ -15,6 +15,7 @@ score.py, not here.
 from __future__ import annotations
 
 import math
+import struct
 from functools import lru_cache
 from importlib.resources import files
 from typing import Mapping, Sequence
@@ -42,21 +43,19 @@ URGENT_WORDS = frozenset((
 ))
 
 
-# Each feature's nine weights are packed into one integer, 32 bits a signal, as
-# fixed-point numbers shifted to be positive: summing a message's features is
-# then one C-level `sum` of integers instead of nine Python loops.
+# Each feature's nine weights (thousandths in the file) are packed into one
+# integer, 32 bits a signal, shifted to be positive: summing a message's features
+# is then one C-level `sum` of integers instead of nine Python loops.
 _SCALE = 1000
 _OFFSET = 1 << 15
 _BITS = 32
 _MASK = (1 << _BITS) - 1
+_PACK = struct.Struct(f"<{_N}I")
+_shift = _OFFSET.__add__
 
 
-def _pack(row: Sequence[float]) -> int:
-    packed = 0
-    for i, w in enumerate(row):
-        q = max(-_OFFSET + 1, min(_OFFSET - 1, round(w * _SCALE)))
-        packed |= (q + _OFFSET) << (_BITS * i)
-    return packed
+def _pack(milli: Sequence[int]) -> int:
+    return int.from_bytes(_PACK.pack(*map(_shift, milli)), "little")
 
 
 def _unpack(total: int, count: int, i: int) -> float:
@@ -70,19 +69,20 @@ def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[st
     readable: dict[str, tuple[float, ...]] = {}   # words that can be evidence: their weights as floats
     chars: dict[str, int] = {}
     bias: tuple[float, ...] = (0.0,) * _N
+    least = EVIDENCE_MIN * _SCALE
     for line in raw.split("\n"):
         if not line or line[0] == "#":
             continue
         name, values = line.split("\t")
-        row = [float(v) for v in values.split(" ")]
-        if name == "<bias>":
-            bias = tuple(row)
-        elif name[0] == "~":
-            chars[name[1:]] = _pack(row)
+        milli = list(map(int, values.split(" ")))
+        if name[0] == "~":
+            chars[name[1:]] = _pack(milli)
+        elif name == "<bias>":
+            bias = tuple(v / _SCALE for v in milli)
         else:
-            words[name] = _pack(row)
-            if max(row) >= EVIDENCE_MIN:
-                readable[name] = tuple(row)
+            words[name] = _pack(milli)
+            if max(milli) >= least:
+                readable[name] = tuple(v / _SCALE for v in milli)
     return words, chars, bias, readable
 
 
