@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build h2h's shipped triage data: language profiles, lexicons and signal weights.
 
-    pip install -e '.[test]' scikit-learn numpy langdetect==1.0.9 vaderSentiment==3.3.2 textblob-fr==0.2.0
+    pip install -e '.[test]' scikit-learn numpy langdetect==1.0.9 vaderSentiment==3.3.2 textblob-fr==0.2.0 \
+        alt-profanity-check==1.9.1
     npm pack french-badwords-list@1.0.7 badwords-list@1.0.0   # into a folder given as --npm
     python scripts/train_signals.py all --eval ../shared/eval --npm /tmp/npm
 
@@ -108,6 +109,26 @@ def _npm_words(folder: Path, package: str, member_suffix: str) -> list[str]:
     raise SystemExit(f"{package}: no {member_suffix} in {tgz}")
 
 
+def _profanity_levels() -> list[tuple[str, str]]:
+    """English words graded by alt-profanity-check's linear model (MIT): its coefficient
+    above 2 is "prof2", above 1 "prof1". The words and levels only, never the model."""
+    import joblib
+    import numpy as np
+    import profanity_check
+
+    folder = Path(profanity_check.__file__).parent / "data"
+    vectorizer = joblib.load(folder / "vectorizer.joblib")
+    model = joblib.load(folder / "model.joblib")
+    coef = np.mean([c.estimator.coef_[0] for c in model.calibrated_classifiers_], axis=0)
+    out = []
+    for word, i in sorted(vectorizer.vocabulary_.items()):
+        if coef[i] >= 2.0:
+            out.append((word, "prof2"))
+        elif coef[i] >= 1.0:
+            out.append((word, "prof1"))
+    return out
+
+
 def build_lexicon(npm: Path) -> None:
     import textblob_fr
     import vaderSentiment
@@ -140,6 +161,8 @@ def build_lexicon(npm: Path) -> None:
         add(word, "bad")
     for word in _npm_words(npm, "french-badwords-list", "list.txt"):
         add(word, "bad")
+    for word, level in _profanity_levels():
+        add(word, level)
     for line in (TRAIN / "lexicon_h2h.tsv").read_text(encoding="utf-8").split("\n"):
         if line and not line.startswith("#"):
             word, tag = line.split("\t")
@@ -154,6 +177,10 @@ def build_lexicon(npm: Path) -> None:
              "#    (c) Tom De Smedt, Walter Daelemans, PDDL (public domain); polarity <= -0.3 or >= 0.4.",
              "#  bad English: badwords-list 1.0.0 (npm), MIT License.",
              "#  bad French: french-badwords-list 1.0.7 (npm), MIT License, (c) darwiin.",
+             "#  prof1/prof2 English: words whose coefficient in alt-profanity-check 1.9.1's linear model",
+             "#    (PyPI, MIT License, (c) Dimitrios Mistriotis and Victor Zhou; trained on",
+             "#    t-davidson/hate-speech-and-offensive-language, MIT, and the Jigsaw toxic comments, CC0)",
+             "#    is above 1 (prof1) or 2 (prof2).",
              "#  req, q, cmp, imp and more neg/pos/bad: scripts/train/lexicon_h2h.tsv, written for h2h, MIT.",
              "# Words are folded like h2h folds text (lowercase, no accents). License of this file: MIT."]
     for word in sorted(tags):

@@ -109,7 +109,7 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
     hits = [(w, r) for w in f.words if (r := readable.get(w)) is not None]
     evidence = _evidence(values, hits, f.tagged)
 
-    swear = f.tagged.get("<bad>")
+    swear = f.tagged.get("<bad>") or f.tagged.get("<prof2>")
     if swear and values[_T] < SWEAR_FLOOR:
         # Swearing is offensive to many readers even when it insults no one: ranked
         # above clean text, below the careful section's threshold.
