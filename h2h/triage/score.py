@@ -15,10 +15,11 @@ from typing import Mapping, Sequence
 from h2h.clock import human_duration
 from h2h.models import Reason, Signals, Triage
 
-ENGINE = "score-2"
+ENGINE = "score-3"
 THRESHOLD = 0.5     # a signal at or above this decides a section
 FLOOR = 0.2         # below this a signal earns no points (and so no reason)
 CROWD = 4           # a message naming this many accounts is a group discussion
+CALM = 0.3          # praise goes to `thanks` only if nothing else in it (a question...) reaches this
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def triage(facts: Facts) -> Triage:
     if v("toxic") >= FLOOR:
         add("toxic", "hostile: answer calmly or not at all" + _quote(ev, "toxic"), v("toxic"))
     needs = max(v("question"), v("request"), v("complaint"))
-    if v("positive") >= FLOOR and needs < THRESHOLD:
+    if v("positive") >= FLOOR and needs < CALM:
         add("praise", "says something kind" + _quote(ev, "positive"), v("positive"))
 
     # Who they are to us.
@@ -141,7 +142,7 @@ def _section(own: bool, muted: bool, bot: float, v, needs: float) -> str:  # typ
         return "noise"
     if v("toxic") >= THRESHOLD:
         return "careful"
-    if v("positive") >= THRESHOLD and needs < THRESHOLD and v("negative") < THRESHOLD:
+    if v("positive") >= THRESHOLD and needs < CALM and v("negative") < THRESHOLD:
         return "thanks"
     return "reply"
 
