@@ -330,6 +330,21 @@ def _write(names, weights, bias, n_rows: int, keep: float = 0.03) -> None:  # ty
     print(f"wrote {DATA / 'signals.tsv'}: {kept} features")
 
 
+def stamp() -> None:
+    """Write the data's version as the first line of signals.tsv: h2h stores it with each
+    message's signals, so new weights, lexicons or profiles recompute stored verdicts."""
+    import hashlib
+
+    path = DATA / "signals.tsv"
+    body = [line for line in path.read_text(encoding="utf-8").split("\n") if not line.startswith("# version:")]
+    digest = hashlib.sha1()
+    digest.update("\n".join(body).encode("utf-8"))
+    for name in ("lexicon.tsv", "lang.tsv"):
+        digest.update((DATA / name).read_bytes())
+    path.write_text(f"# version: {digest.hexdigest()[:12]}\n" + "\n".join(body), encoding="utf-8")
+    print(f"data version {digest.hexdigest()[:12]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=("lang", "lexicon", "signals", "all"))
@@ -344,6 +359,7 @@ def main() -> None:
     if args.what in ("signals", "all"):
         features.reload()
         train(args.eval)
+    stamp()
 
 
 if __name__ == "__main__":

@@ -82,9 +82,8 @@ def detect_cleaned(cleaned: str, languages: Sequence[str]) -> str | None:
     if len(candidates) == 1:
         return candidates[0]
     table, floors = _table(candidates)
-    hits = [p for p in map(table.get, g) if p is not None]
-    if not hits:
+    total = sum(filter(None, map(table.get, g)))
+    if not total:
         return None
-    total = sum(hits)
     cost = [(total >> (_BITS * i)) & _MASK for i in range(len(candidates))]
     return candidates[cost.index(min(cost))]

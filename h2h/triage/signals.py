@@ -102,8 +102,9 @@ def analyze(text: str, *, languages: Sequence[str] = ("en", "fr"), lang: str | N
 def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals:
     words, chars, bias, readable = _model()
     f = features.extract(text)
-    packed = [p for p in map(words.get, f.words) if p is not None]
-    packed.extend(p for p in map(chars.get, f.chars) if p is not None)
+    # A packed row is never 0 (every field carries the offset): filter(None) keeps the hits.
+    packed = list(filter(None, map(words.get, f.words)))
+    packed.extend(filter(None, map(chars.get, f.chars)))
     total, count = sum(packed), len(packed)
     values = [_sigmoid(_unpack(total, count, i) + b) for i, b in enumerate(bias)]
     hits = [(w, r) for w in f.words if (r := readable.get(w)) is not None]
@@ -154,5 +155,11 @@ def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
     return evidence
 
 
+@lru_cache(maxsize=1)
 def version() -> str:
-    return ENGINE
+    """The code's ENGINE and the shipped data's version (first line of signals.tsv,
+    written by scripts/train_signals.py): stored with each message's signals."""
+    with files("h2h").joinpath("data/signals.tsv").open("r", encoding="utf-8") as f:
+        first = f.readline()
+    data = first.split(":", 1)[1].strip() if first.startswith("# version:") else "unversioned"
+    return f"{ENGINE}/{data}"

@@ -76,7 +76,7 @@ def word_features(toks: list[str]) -> list[str]:
 def char_grams(toks: list[str], n: int = 4) -> list[str]:
     """Character n-grams across word boundaries ("_how", "ow_d"): robust to typos and
     missing accents, and to words never seen in training."""
-    s = "_" + "_".join(t for t in toks if t[0].isalnum()) + "_"
+    s = "_" + "_".join([t for t in toks if t[0].isalnum()]) + "_"
     return [s[i:i + n] for i in range(len(s) - n + 1)]
 
 
