@@ -213,11 +213,12 @@ def rows(eval_dir: Path) -> list[tuple[str, str, str, dict[str, int]]]:
             letters, text = line.split("\t", 1)
             out.append((f"written_{lang}", lang, text, _letters(letters)))
     dev = {r["id"]: r for r in _jsonl(eval_dir / "dev.jsonl") if r["source"] in ALLOWED_SOURCES}
-    for line in (TRAIN / "labels_ibm_cdp.tsv").read_text(encoding="utf-8").split("\n"):
-        if not line or line.startswith("#"):
-            continue
-        ident, letters = line.split("\t")
-        out.append(("ibm_cdp", "en", dev[ident]["text"], _letters(letters)))
+    for group, lang in (("ibm_cdp", "en"), ("free_fr", "fr")):
+        for line in (TRAIN / f"labels_{group}.tsv").read_text(encoding="utf-8").split("\n"):
+            if not line or line.startswith("#"):
+                continue
+            ident, letters = line.split("\t")
+            out.append((group, lang, dev[ident]["text"], _letters(letters)))
     for r in dev.values():
         lab = r["labels"]
         if r["source"] == "xlmt_fr":
@@ -259,7 +260,8 @@ def _fit(X, y, w, c):  # type: ignore[no-untyped-def]
     return model
 
 
-GROUP_WEIGHT = {"written_en": 2.0, "written_fr": 2.0, "ibm_cdp": 1.0, "fr_gold": 1.0, "xlmt_fr": 1.0, "mlma_fr": 1.0}
+GROUP_WEIGHT = {"written_en": 2.0, "written_fr": 2.0, "ibm_cdp": 1.0, "free_fr": 1.0, "fr_gold": 1.0, "xlmt_fr": 1.0,
+                "mlma_fr": 1.0}
 C_BY_SIGNAL: dict[str, float] = {}
 
 
