@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """Build h2h's shipped triage data: language profiles, lexicons and signal weights.
 
-    pip install -e '.[test]' scikit-learn numpy langdetect==1.0.9 vaderSentiment==3.3.2 textblob-fr==0.2.0 \
-        alt-profanity-check==1.9.1
-    npm pack french-badwords-list@1.0.7 badwords-list@1.0.0   # into a folder given as --npm
+    pip install -e '.[train]'
+    (mkdir -p /tmp/npm && cd /tmp/npm && npm pack french-badwords-list@1.0.7 badwords-list@1.0.0)
     python scripts/train_signals.py all --eval ../shared/eval --npm /tmp/npm
 
 Reproducible: fixed seeds, sorted inputs, weights rounded to 3 decimals. Training
