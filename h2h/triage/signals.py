@@ -24,7 +24,7 @@ from h2h.models import SIGNAL_NAMES, Signals
 from h2h.triage import features, lang as langid
 from h2h.triage.text import MAX_CHARS
 
-ENGINE = "linear-1"
+ENGINE = "linear-2"
 
 EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be named as evidence
 EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
@@ -32,6 +32,15 @@ _N = len(SIGNAL_NAMES)
 _U = SIGNAL_NAMES.index("urgent")
 _T = SIGNAL_NAMES.index("toxic")
 SWEAR_FLOOR = 0.4
+
+# Words that carry weight in a model but would make a poor reason ("reports a problem ('and')").
+_BLAND = frozenset("""
+a an the and or but so to of in on at for from by with as is are was were be been it its this that these
+those i i' me my we our you your he she they them their his her there here then than just also very really
+not no yes ok do does did have has had will would can could should my le la les l' un une des de d' du et ou
+mais donc a au aux en dans sur pour par avec ce c' cet cette ces je j' moi me m' tu te t' il elle on nous vous
+ils elles leur leurs son sa ses mon ma mes ton ta tes qui que qu' quoi ne n' pas plus y se s' est sont
+""".split())
 
 # Rules: words whose meaning does not depend on context, as floors under the model
 # (matched against the message's folded words and word pairs).
@@ -125,6 +134,15 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
     return Signals(**dict(zip(SIGNAL_NAMES, values)), lang=detected, evidence=evidence)
 
 
+def _telling(word: str) -> bool:
+    """A word a person would accept as the reason: not a function word, a number or a letter."""
+    if word in ("?", "!"):
+        return True
+    parts = word.split(" ")
+    return (not all(p in _BLAND for p in parts)
+            and all(len(p.strip("'")) >= 2 and not p.strip("'").isdigit() for p in parts))
+
+
 def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
               tagged: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
     """For each signal that fired, the (at most two) words that raised it most; a
@@ -139,8 +157,10 @@ def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
             if w <= 0:
                 continue
             for word in tagged.get(feature, ()) if feature[0] == "<" else (feature,):
-                weight[word] = weight.get(word, 0.0) + w
-        ranked = sorted((k for k, w in weight.items() if w >= EVIDENCE_MIN), key=lambda k: (-weight[k], k))
+                if _telling(word):
+                    weight[word] = weight.get(word, 0.0) + w
+        ranked = sorted((k.replace("' ", "'").rstrip("'") for k, w in weight.items() if w >= EVIDENCE_MIN),
+                        key=lambda k: (-weight.get(k, weight.get(k + "'", 0.0)), k))
         # Words before punctuation; a pair that contains a word already shown says it twice.
         ranked.sort(key=lambda k: not k[0].isalnum())
         shown: list[str] = []
