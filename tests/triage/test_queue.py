@@ -113,3 +113,35 @@ def test_config_weights_are_validated_and_documented() -> None:
 
     documented = config.parse(files("h2h").joinpath("data/config.example.toml").read_text()).triage.weights
     assert set(documented) == set(DEFAULT_WEIGHTS)
+
+
+def test_a_teammates_reply_answers_the_conversation_too() -> None:
+    engine = Engine(team=frozenset({"jo@x.example"}))
+    ask = _post(0, "how do I export my notes?", "@kim@x.example")
+    reply = Mention(source="s", platform="mastodon", remote_id="t1",
+                    author=Person(source="s", remote_id="jo", handle="@jo@x.example"),
+                    text="Settings > Export", created_at=ask.created_at + timedelta(minutes=5),
+                    in_reply_to=ask.remote_id, thread=ask.remote_id)
+    with Store.open(":memory:") as store:
+        ingest(store, [ask, reply], engine)
+        items = inbox.build_queue(store, engine, limit=None, show_all=True).items
+    assert not [i for i in items if i.person.handle == "@kim@x.example"]
+
+
+def test_new_weights_or_data_recompute_stored_signals(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2h.fetch.ingest import ensure_fresh
+    from h2h.triage import signals
+
+    engine = Engine()
+    with Store.open(":memory:") as store:
+        ingest(store, [_post(0, "how do I export?", "@kim@x.example")], engine)
+        assert ensure_fresh(store, engine) == 0
+        before = engine.signals_version
+        monkeypatch.setattr(signals, "ENGINE", signals.ENGINE + "-next")
+        signals.version.cache_clear()
+        try:
+            assert Engine().signals_version != before
+            assert ensure_fresh(store, Engine()) == 1
+        finally:
+            monkeypatch.undo()
+            signals.version.cache_clear()
