@@ -36,7 +36,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-TRAINED = {"xlmt_fr", "mlma_fr", "fr_gold", "ibm_cdp"}   # sources (partly) used to train the shipped weights
+TRAINED = {"xlmt_fr", "mlma_fr", "fr_gold", "ibm_cdp", "free_fr"}   # sources (partly) used to train the shipped weights
 # The brand accounts of each inbox, as their owner would list them in [me] handles.
 OWN_ACCOUNTS = {"Free": ["@free", "@Freebox", "@Free_1337", "@FreeMobile"]}
 K = 10
@@ -231,7 +231,7 @@ def main() -> None:
         pairs = [(-table[r["id"]]["score"], y) for r in free if (y := not_person(r["labels"])) is not None]
         auc = roc_auc(pairs)
         if auc is not None:
-            lines.append(f"| -score | free_fr (fr) | own brand, media or bot vs person ({name}) | {len(pairs)} | "
+            lines.append(f"| -score | free_fr* (fr) | own brand, media or bot vs person ({name}) | {len(pairs)} | "
                          f"{auc:.3f} | 0.95 |")
     for source in ("twcs", "ibm_cdp"):
         pairs = [(scored[r["id"]]["score"], bool(r["labels"]["got_reply"])) for r in rows
