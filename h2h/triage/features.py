@@ -76,8 +76,7 @@ def extract(text: str) -> Features:
     lex = lexicon()
     tagged: dict[str, list[str]] = {}
     marks: list[str] = []
-    for w in words:
-        tags = lex.get(w)
+    for w, tags in zip(words, map(lex.get, words)):
         if tags:
             marks.extend(tags)      # repeated: three angry words weigh more than one
             for t in tags:

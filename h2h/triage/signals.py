@@ -6,9 +6,9 @@ pairs, lexicon tags and character 4-grams (h2h/data/signals.tsv, trained by
 scripts/train_signals.py on redistributable data only), in pure Python: a
 dictionary lookup per feature and a sum per signal. The words that pushed a
 signal up the most are its evidence, which becomes the reason's label
-("asks a question ('how do i')"). A few rules sit on top where a model trained
-on a few thousand messages cannot be trusted alone (urgent words, a link and
-nothing else). Who wrote the message (bot accounts, our own) is decided in
+("asks a question ('how do i')"). Two rules sit on top where a model trained
+on a few thousand messages cannot be trusted alone: urgent words, and swearing
+(offensive to many readers even when it insults no one). Who wrote the message (bot accounts, our own) is decided in
 score.py, not here.
 """
 
@@ -24,7 +24,7 @@ from h2h.models import SIGNAL_NAMES, Signals
 from h2h.triage import features, lang as langid
 from h2h.triage.text import MAX_CHARS
 
-ENGINE = "linear-2"
+ENGINE = "linear-3"
 
 EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be named as evidence
 EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
@@ -42,14 +42,14 @@ mais donc a au aux en dans sur pour par avec ce c' cet cette ces je j' moi me m'
 ils elles leur leurs son sa ses mon ma mes ton ta tes qui que qu' quoi ne n' pas plus y se s' est sont
 """.split())
 
-# Rules: words whose meaning does not depend on context, as floors under the model
-# (matched against the message's folded words and word pairs).
+# Rules: words and phrases whose meaning does not depend on context, as floors under
+# the model: single words matched against the folded words, phrases inside the folded text.
 URGENT_WORDS = frozenset((
-    "urgent", "urgently", "asap", "emergency", "immediately", "right now", "critical", "data loss",
-    "hacked", "prod down", "production down", "outage", "security breach",
-    "urgence", "urgente", "immediatement", "critique", "perte de", "pirate", "piratee", "faille",
-    "au plus", "plus vite", "des que",
+    "urgent", "urgently", "asap", "emergency", "immediately", "critical", "hacked", "outage",
+    "urgence", "urgente", "urgemment", "immediatement", "critique", "pirate", "piratee", "faille",
 ))
+URGENT_PHRASES = ("right now", "as soon as possible", "data loss", "production is down", "prod is down",
+                  "security breach", "au plus vite", "des que possible", "perte de donnees", "la prod est")
 
 
 # Each feature's nine weights (thousandths in the file) are packed into one
@@ -60,15 +60,12 @@ _OFFSET = 1 << 15
 _BITS = 32
 _MASK = (1 << _BITS) - 1
 _PACK = struct.Struct(f"<{_N}I")
+_SHIFTS = tuple(_BITS * i for i in range(_N))
 _shift = _OFFSET.__add__
 
 
 def _pack(milli: Sequence[int]) -> int:
     return int.from_bytes(_PACK.pack(*map(_shift, milli)), "little")
-
-
-def _unpack(total: int, count: int, i: int) -> float:
-    return (((total >> (_BITS * i)) & _MASK) - count * _OFFSET) / _SCALE
 
 
 @lru_cache(maxsize=1)
@@ -90,17 +87,9 @@ def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[st
             bias = tuple(v / _SCALE for v in milli)
         else:
             words[name] = _pack(milli)
-            if max(milli) >= least:
+            if max(milli) >= least and (name[0] == "<" or _telling(name)):
                 readable[name] = tuple(v / _SCALE for v in milli)
     return words, chars, bias, readable
-
-
-def _sigmoid(x: float) -> float:
-    if x < -30:
-        return 0.0
-    if x > 30:
-        return 1.0
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 def analyze(text: str, *, languages: Sequence[str] = ("en", "fr"), lang: str | None = None) -> Signals:
@@ -114,9 +103,11 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
     # A packed row is never 0 (every field carries the offset): filter(None) keeps the hits.
     packed = list(filter(None, map(words.get, f.words)))
     packed.extend(filter(None, map(chars.get, f.chars)))
-    total, count = sum(packed), len(packed)
-    values = [_sigmoid(_unpack(total, count, i) + b) for i, b in enumerate(bias)]
-    hits = [(w, r) for w in f.words if (r := readable.get(w)) is not None]
+    total, offset = sum(packed), len(packed) * _OFFSET / _SCALE
+    # The logistic function of each unpacked sum, clamped so exp() never overflows.
+    values = [1.0 / (1.0 + math.exp(max(-30.0, min(30.0, offset - ((total >> shift) & _MASK) / _SCALE - b))))
+              for shift, b in zip(_SHIFTS, bias)]
+    hits = [(w, r) for w, r in zip(f.words, map(readable.get, f.words)) if r]
     evidence = _evidence(values, hits, f.tagged)
 
     swear = f.tagged.get("<bad>") or f.tagged.get("<prof2>")
@@ -125,7 +116,7 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
         # above clean text, below the careful section's threshold.
         values[_T] = SWEAR_FLOOR
         evidence["toxic"] = (swear[0],)
-    urgent = URGENT_WORDS.intersection(f.words)
+    urgent = URGENT_WORDS.intersection(f.words) or {p for p in URGENT_PHRASES if p in f.folded}
     if urgent and values[_U] < 0.7:
         values[_U] = 0.7
         word = min(urgent)
@@ -143,26 +134,41 @@ def _telling(word: str) -> bool:
             and all(len(p.strip("'")) >= 2 and not p.strip("'").isdigit() for p in parts))
 
 
+_TELLING: dict[str, bool] = {}
+
+
+def _display(word: str) -> str:
+    return word.replace("' ", "'").rstrip("'")
+
+
 def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
               tagged: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
     """For each signal that fired, the (at most two) words that raised it most; a
     lexicon tag's weight counts for each word that earned it."""
-    evidence: dict[str, tuple[str, ...]] = {}
-    for i, name in enumerate(SIGNAL_NAMES):
-        if values[i] < EVIDENCE_FROM:
+    fired = [i for i, v in enumerate(values) if v >= EVIDENCE_FROM]
+    if not fired:
+        return {}
+    expanded: list[tuple[str, tuple[float, ...]]] = []
+    for feature, row in hits:
+        if feature[0] != "<":
+            expanded.append((feature, row))   # `readable` holds telling words only
             continue
+        for word in tagged.get(feature, ()):
+            ok = _TELLING.get(word)
+            if ok is None:
+                ok = _TELLING[word] = _telling(word)
+            if ok:
+                expanded.append((word, row))
+    evidence: dict[str, tuple[str, ...]] = {}
+    for i in fired:
         weight: dict[str, float] = {}
-        for feature, row in hits:
+        for word, row in expanded:
             w = row[i]
-            if w <= 0:
-                continue
-            for word in tagged.get(feature, ()) if feature[0] == "<" else (feature,):
-                if _telling(word):
-                    weight[word] = weight.get(word, 0.0) + w
-        ranked = sorted((k.replace("' ", "'").rstrip("'") for k, w in weight.items() if w >= EVIDENCE_MIN),
-                        key=lambda k: (-weight.get(k, weight.get(k + "'", 0.0)), k))
+            if w > 0:
+                weight[word] = weight.get(word, 0.0) + w
         # Words before punctuation; a pair that contains a word already shown says it twice.
-        ranked.sort(key=lambda k: not k[0].isalnum())
+        ranked = sorted((k for k, w in weight.items() if w >= EVIDENCE_MIN),
+                        key=lambda k: (not k[0].isalnum(), -weight[k], k))
         shown: list[str] = []
         for word in ranked:
             if any(word in s or s in word for s in shown):
@@ -171,7 +177,7 @@ def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
             if len(shown) == 2:
                 break
         if shown:
-            evidence[name] = tuple(shown)
+            evidence[SIGNAL_NAMES[i]] = tuple(_display(w) for w in shown)
     return evidence
 
 

@@ -17,7 +17,7 @@ MAX_CHARS = 1000  # enough to judge a message; a 10 MB body costs no more than t
 URL = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:com|io|org|net|ly|fr|co|me)/\S*", re.I)
 HANDLE = re.compile(r"(?<![\w/])@[\w.@-]+")
 _RT = re.compile(r"^\s*rt\b\s*@?[\w.]*\s*:?\s*", re.I)
-_REPEAT = re.compile(r"(\w)\1{2,}")
+_REPEAT = re.compile(r"([a-z!?.])\1{2,}")   # after folding, letters are ASCII
 _SPACES = re.compile(r"\s+")
 # Words (with a French elided particle kept whole: "j'", "qu'"), '?' and '!',
 # emoji and a few emoticons: each is a token.
@@ -49,8 +49,11 @@ def clean(text: str) -> str:
 def clean_count(text: str) -> tuple[str, int]:
     """`clean`, and how many links the text had."""
     text = _RT.sub("", text[:MAX_CHARS])
-    text, links = URL.subn(" ", text)
-    text = HANDLE.sub(" ", text)
+    links = 0
+    if "/" in text or "www." in text:   # most messages have no link: skip the costly pattern
+        text, links = URL.subn(" ", text)
+    if "@" in text:
+        text = HANDLE.sub(" ", text)
     return text.lower(), links
 
 
@@ -76,7 +79,7 @@ def word_features(toks: list[str]) -> list[str]:
 def char_grams(toks: list[str], n: int = 4) -> list[str]:
     """Character n-grams across word boundaries ("_how", "ow_d"): robust to typos and
     missing accents, and to words never seen in training."""
-    s = "_" + "_".join([t for t in toks if t[0].isalnum()]) + "_"
+    s = "_" + "_".join([t for t in toks if t[0].isalnum()]) + "_"  # words only: no '?', no emoji
     return [s[i:i + n] for i in range(len(s) - n + 1)]
 
 

@@ -120,3 +120,10 @@ def test_every_value_is_a_probability() -> None:
     for text in ["", "?", "👍", "a" * 5000, "\x00\u2028", "@acme", "https://example.com"]:
         s = signals.analyze(text)
         assert all(0.0 <= v <= 1.0 for v in s.values().values())
+
+
+@pytest.mark.parametrize("text", ["l'appli plante dès que je l'ouvre", "au plus tard demain ça ira",
+                                  "I sent it right after lunch"])
+def test_urgent_words_need_their_meaning(text: str) -> None:
+    assert signals.analyze(text).urgent < signals.analyze("urgent : " + text).urgent
+    assert signals.analyze(text).urgent < 0.7
