@@ -5,7 +5,7 @@
     (mkdir -p /tmp/npm && cd /tmp/npm && npm pack french-badwords-list@1.0.7 badwords-list@1.0.0)
     python scripts/train_signals.py all --eval ../shared/eval --npm /tmp/npm
 
-Reproducible: fixed seeds, sorted inputs, weights rounded to 3 decimals. Training
+Reproducible: fixed seeds, sorted inputs, weights written in thousandths. Training
 reads ONLY redistributable data (scripts/train/README.md lists it with licenses);
 the CC BY-NC-SA and unlicensed rows of dev.jsonl are never opened here.
 scikit-learn and numpy are used here only: h2h's run time is pure Python.
@@ -169,7 +169,7 @@ def build_lexicon(npm: Path) -> None:
     # A few neutral words the lists get wrong for support messages.
     for word in ("support", "like", "ok", "okay", "yes", "no", "free"):
         tags.pop(word, None)
-    lines = ["# Word -> tag (neg, pos, bad) for h2h's signal features. Built by scripts/train_signals.py lexicon from:",
+    lines = ["# Word -> tags (neg, pos, bad, prof1, prof2, req, q, cmp, imp) for h2h's signal features. Built by scripts/train_signals.py lexicon from:",
              "#  neg/pos English: VADER lexicon, vaderSentiment 3.3.2 (PyPI), MIT License, (c) C.J. Hutto;",
              "#    words with valence <= -1.5 or >= 1.5.",
              "#  neg/pos French: Pattern's fr-sentiment.xml as shipped in textblob-fr 0.2.0 (PyPI),",
@@ -320,7 +320,8 @@ def _write(names, weights, bias, n_rows: int, keep: float = 0.03) -> None:  # ty
              "#  messages written for h2h (MIT); our labels (MIT) for ibm_cdp texts",
              "#  (IBM/twitter-customer-care-document-prediction, Apache-2.0); xlmt_fr sentiment",
              "#  (cardiffnlp/xlm-t, Apache-2.0); mlma_fr offensive (HKUST-KnowComp/MLMA_hate_speech, MIT);",
-             "#  fr_gold_dev labels (ours, MIT) on FreeMobilaChat texts (MIT); lexicon.tsv's sources.",
+             "#  fr_gold_dev labels and our labels for other free_fr messages (MIT) on FreeMobilaChat",
+             "#  texts (Archimed-Anderson/FreeMobilaChat, MIT); and lexicon.tsv's sources (see its header).",
              "# License of this file: MIT.",
              "<bias>\t" + " ".join(str(_milli(b)) for b in bias)]
     kept = 0
