@@ -148,13 +148,15 @@ def replay(rows: list[dict]) -> list[dict]:
             lab = m["labels"]
             if not lab.get("got_reply") or lab.get("reply_delay_s") is None:
                 continue
-            at = datetime.fromisoformat(m["created_at"].replace("Z", "+00:00")) + timedelta(seconds=lab["reply_delay_s"])
+            sent = datetime.fromisoformat(m["created_at"].replace("Z", "+00:00"))
+            at = sent + timedelta(seconds=lab["reply_delay_s"])
             at_iso = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             if at_iso < latest:
                 brand = m.get("inbox") or "brand"
                 out.append({"id": m["id"] + ":reply", "source": m["source"], "platform": m.get("platform", "twitter"),
-                            "text": "(reply)", "created_at": at_iso, "author": {"id": "brand:" + brand, "handle": "@" + brand},
-                            "in_reply_to": m["id"], "thread": m.get("thread") or m["id"], "to_me": False, "from_me": True})
+                            "text": "(reply)", "created_at": at_iso,
+                            "author": {"id": "brand:" + brand, "handle": "@" + brand}, "in_reply_to": m["id"],
+                            "thread": m.get("thread") or m["id"], "to_me": False, "from_me": True})
     return out
 
 
@@ -251,7 +253,8 @@ def main() -> None:
     per_msg: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for r in rows:
         if "got_reply" in r["labels"] and r["source"] == "twcs" and r.get("inbox"):
-            per_msg[f"{r['source']}:{r.get('inbox')}"].append((scored[r["id"]]["score"], bool(r["labels"]["got_reply"])))
+            pair = (scored[r["id"]]["score"], bool(r["labels"]["got_reply"]))
+            per_msg[f"{r['source']}:{r.get('inbox')}"].append(pair)
     groups = {g: [y for _, y in sorted(v, key=lambda p: -p[0])] for g, v in per_msg.items()}
     p, base, n = precision_at_k(groups)
     lines.append(f"| score (h2h score) | twcs (en), {n} inboxes | got_reply, per-inbox precision@{K} (base rate {base:.2f}) "

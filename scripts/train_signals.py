@@ -169,7 +169,8 @@ def build_lexicon(npm: Path) -> None:
     # A few neutral words the lists get wrong for support messages.
     for word in ("support", "like", "ok", "okay", "yes", "no", "free"):
         tags.pop(word, None)
-    lines = ["# Word -> tags (neg, pos, bad, prof1, prof2, req, q, cmp, imp) for h2h's signal features. Built by scripts/train_signals.py lexicon from:",
+    lines = ["# Word -> tags (neg, pos, bad, prof1, prof2, req, q, cmp, imp) for h2h's signal features.",
+             "# Built by scripts/train_signals.py lexicon from:",
              "#  neg/pos English: VADER lexicon, vaderSentiment 3.3.2 (PyPI), MIT License, (c) C.J. Hutto;",
              "#    words with valence <= -1.5 or >= 1.5.",
              "#  neg/pos French: Pattern's fr-sentiment.xml as shipped in textblob-fr 0.2.0 (PyPI),",

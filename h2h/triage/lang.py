@@ -38,7 +38,7 @@ def known() -> frozenset[str]:
 def _table(languages: tuple[str, ...]) -> tuple[dict[str, int], int]:
     """trigram -> the configured languages' costs (negated log-probabilities, an unseen
     trigram costing the language's floor) packed 32 bits each; and the packed floors."""
-    costs: dict[str, list[int]] = {}
+    costs: dict[str, list[int | None]] = {}
     floors = []
     lines = _lines()
     for i, lang in enumerate(languages):
@@ -46,7 +46,7 @@ def _table(languages: tuple[str, ...]) -> tuple[dict[str, int], int]:
         floors.append(-round(float(floor) * _SCALE))
         for pair in pairs:
             gram, value = pair.rsplit("=", 1)
-            costs.setdefault(gram, [None] * len(languages))[i] = -round(float(value) * _SCALE)  # type: ignore[call-overload]
+            costs.setdefault(gram, [None] * len(languages))[i] = -round(float(value) * _SCALE)
     packed: dict[str, int] = {}
     for gram, row in costs.items():
         packed[gram] = sum((floors[i] if c is None else c) << (_BITS * i) for i, c in enumerate(row))
