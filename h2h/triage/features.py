@@ -8,6 +8,7 @@ Training and inference both call `extract`, so they can never disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -44,6 +45,9 @@ _GREETINGS = frozenset(("hi", "hey", "hello", "ok", "okay", "so", "and", "oh", "
                         "salut", "coucou", "bonsoir", "hello", "alors", "et", "bon", "oui", "non", ",", "!"))
 
 
+_SENTENCE_START = re.compile(
+    r"(?:^\s*|[.!?;:]\s+)(?:(?:hi|hey|hello|ok|okay|so|and|but|oh|well|yes|no|please|now|then|bonjour|salut|alors|"
+    r"et|mais|bon|oui|non|ok|donc)\b[ ,]*)*([a-z]+'?)")
 _ASK_FIRST = frozenset((
     "does", "do", "did", "is", "are", "was", "were", "can", "could", "will", "would", "should", "shall", "has",
     "have", "may", "might", "am", "any", "anyone", "anybody", "est", "peut", "peux", "pouvez", "sais", "savez",
@@ -85,10 +89,14 @@ def extract(text: str) -> Features:
     if first in _ASK_FIRST or "<q>" in lex.get(first, ()):
         marks.append("<ask1>")      # "does it...", "est-ce...", "pourquoi...": asks, even without '?'
     if "<imp>" in tagged:
-        # A verb gives an order only at the start ("Take a seat", "Envoyez-moi"), after a greeting.
-        if "<imp>" not in lex.get(first, ()):
+        # A verb gives an order only at the start of a sentence ("Take a seat", "OK, but don't
+        # tell anyone", "Envoyez-moi"), after a greeting or a filler word.
+        starts = [w for w in _SENTENCE_START.findall(folded) if "<imp>" in lex.get(w, ())]
+        if starts:
+            tagged["<imp>"] = starts
+        else:
             tagged.pop("<imp>")
-        marks = [m for m in marks if m != "<imp>"] + (["<imp>"] if "<imp>" in tagged else [])
+        marks = [m for m in marks if m != "<imp>"] + ["<imp>"] * len(starts)
     words.extend(marks)
     words.extend(_shape(text, toks, links))
     return Features(cleaned, folded, words, char_grams(toks), tagged)
