@@ -24,7 +24,7 @@ from h2h.models import SIGNAL_NAMES, Signals
 from h2h.triage import features, lang as langid
 from h2h.triage.text import MAX_CHARS
 
-ENGINE = "linear-3"
+ENGINE = "linear-4"
 
 EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be named as evidence
 EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
@@ -40,6 +40,8 @@ those i i' me my we our you your he she they them their his her there here then 
 not no yes ok do does did have has had will would can could should my le la les l' un une des de d' du et ou
 mais donc a au aux en dans sur pour par avec ce c' cet cette ces je j' moi me m' tu te t' il elle on nous vous
 ils elles leur leurs son sa ses mon ma mes ton ta tes qui que qu' quoi ne n' pas plus y se s' est sont
+ca si tout tous toute bien fait faire ai as avez avons suis es etre avoir ete get got one all any some out up
+about after before now them what' it' that' there' i'm im i've ive
 """.split())
 
 # Rules: words and phrases whose meaning does not depend on context, as floors under
