@@ -20,7 +20,7 @@ from h2h.triage.text import char_grams, clean_count, fold_clean, tokens, word_fe
 @dataclass(frozen=True, slots=True)
 class Features:
     cleaned: str              # text.clean(): lowercased, accents kept (language detection reads it)
-    folded: str               # text.fold()
+    folded: str               # text.fold(): no accents either (the urgent rule reads it)
     words: list[str]          # words, pairs, lexicon tags and markers
     chars: list[str]          # character 4-grams
     tagged: dict[str, list[str]]  # lexicon tag -> the words that earned it (for evidence)
@@ -42,9 +42,7 @@ def reload() -> None:
 
 
 _GREETINGS = frozenset(("hi", "hey", "hello", "ok", "okay", "so", "and", "oh", "well", "yes", "no", "bonjour",
-                        "salut", "coucou", "bonsoir", "hello", "alors", "et", "bon", "oui", "non", ",", "!"))
-
-
+                        "salut", "coucou", "bonsoir", "alors", "et", "bon", "oui", "non", ",", "!"))
 _SENTENCE_START = re.compile(
     r"(?:^\s*|[.!?;:]\s+)(?:(?:hi|hey|hello|ok|okay|so|and|but|oh|well|yes|no|please|now|then|bonjour|salut|alors|"
     r"et|mais|bon|oui|non|ok|donc)\b[ ,]*)*([a-z]+'?)")

@@ -18,7 +18,6 @@ URL = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:com|io|org|net|ly|fr|co|me
 HANDLE = re.compile(r"(?<![\w/])@[\w.@-]+")
 _RT = re.compile(r"^\s*rt\b\s*@?[\w.]*\s*:?\s*", re.I)
 _REPEAT = re.compile(r"([a-z!?.])\1{2,}")   # after folding, letters are ASCII
-_SPACES = re.compile(r"\s+")
 # Words (with a French elided particle kept whole: "j'", "qu'"), '?' and '!',
 # emoji and a few emoticons: each is a token.
 _TOKEN = re.compile(r"[a-z0-9]+'?|[?!]|:-?[()dp]|<3|[\u2600-\u27bf\U0001f300-\U0001faff]")
@@ -81,7 +80,3 @@ def char_grams(toks: list[str], n: int = 4) -> list[str]:
     missing accents, and to words never seen in training."""
     s = "_" + "_".join([t for t in toks if t[0].isalnum()]) + "_"  # words only: no '?', no emoji
     return [s[i:i + n] for i in range(len(s) - n + 1)]
-
-
-def squeeze(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
