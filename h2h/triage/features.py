@@ -53,6 +53,9 @@ _ASK_FIRST = frozenset((
 ))
 
 
+SARCASM = re.compile(r"(?:^|\s)/s\b|[\U0001f644\U0001f643\U0001f612]|#sarcas|#ironie", re.I)
+
+
 def _shape(text: str, toks: list[str], links: int) -> list[str]:
     n = len(toks)
     marks = ["<len0>" if n <= 3 else "<len1>" if n <= 12 else "<len2>" if n <= 30 else "<len3>"]
@@ -67,6 +70,8 @@ def _shape(text: str, toks: list[str], links: int) -> list[str]:
         marks.append("<ends?>")
     if text.count("!") >= 3:
         marks.append("<!!!>")
+    if SARCASM.search(text):
+        marks.append("<sarcasm>")   # "/s", an eye-roll: the praise around it means the opposite
     return marks
 
 

@@ -6,9 +6,10 @@ pairs, lexicon tags and character 4-grams (h2h/data/signals.tsv, trained by
 scripts/train_signals.py on redistributable data only), in pure Python: a
 dictionary lookup per feature and a sum per signal. The words that pushed a
 signal up the most are its evidence, which becomes the reason's label
-("asks a question ('how do i')"). Two rules sit on top where a model trained
-on a few thousand messages cannot be trusted alone: urgent words, and swearing
-(offensive to many readers even when it insults no one). Who wrote the message (bot accounts, our own) is decided in
+("asks a question ('how do i')"). Three rules sit on top where a model trained
+on a few thousand messages cannot be trusted alone: urgent words; swearing
+(offensive to many readers even when it insults no one); and sarcasm markers
+("/s", an eye-roll), which turn praise into its opposite. Who wrote the message (bot accounts, our own) is decided in
 score.py, not here.
 """
 
@@ -24,13 +25,15 @@ from h2h.models import SIGNAL_NAMES, Signals
 from h2h.triage import features, lang as langid
 from h2h.triage.text import MAX_CHARS
 
-ENGINE = "linear-4"
+ENGINE = "linear-5"
 
 EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be named as evidence
 EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
 _N = len(SIGNAL_NAMES)
 _U = SIGNAL_NAMES.index("urgent")
 _T = SIGNAL_NAMES.index("toxic")
+_P = SIGNAL_NAMES.index("positive")
+_NEG = SIGNAL_NAMES.index("negative")
 SWEAR_FLOOR = 0.4
 
 # Words that carry weight in a model but would make a poor reason ("reports a problem ('and')").
@@ -112,6 +115,12 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
     hits = [(w, r) for w, r in zip(f.words, map(readable.get, f.words)) if r]
     evidence = _evidence(values, hits, f.tagged)
 
+    if values[_P] > values[_NEG] and "<sarcasm>" in f.words:
+        # "/s" or an eye-roll turns the praise around it into its opposite.
+        values[_NEG], values[_P] = values[_P], values[_NEG]
+        marker = features.SARCASM.search(text)
+        evidence["negative"] = (marker.group().strip() if marker else "/s",)
+        evidence.pop("positive", None)
     swear = f.tagged.get("<bad>") or f.tagged.get("<prof2>")
     if swear and values[_T] < SWEAR_FLOOR:
         # Swearing is offensive to many readers even when it insults no one: ranked

@@ -127,3 +127,10 @@ def test_every_value_is_a_probability() -> None:
 def test_urgent_words_need_their_meaning(text: str) -> None:
     assert signals.analyze(text).urgent < signals.analyze("urgent : " + text).urgent
     assert signals.analyze(text).urgent < 0.7
+
+
+@pytest.mark.parametrize("text", ["wow thanks for deleting all my notes /s", "amazing, sync broke again 🙄",
+                                  "merci pour la coupure de ce soir 🙄", "génial, l'appli a encore planté /s"])
+def test_sarcasm_is_not_praise(text: str) -> None:
+    s = signals.analyze(text)
+    assert s.negative >= HIGH and s.negative > s.positive, s.values()
