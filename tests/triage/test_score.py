@@ -51,7 +51,11 @@ RULES = [
     ("en", "is there a linux build?", {"to_me": False}, "reply", {"keyword_only"}),
     ("fr", "il y a une version linux ?", {"to_me": False}, "reply", {"keyword_only"}),
     ("en", "is there a linux build?", {"followers": 25000}, "reply", {"reach"}),
+    ("fr", "il y a une version linux ?", {"followers": 25000}, "reply", {"reach"}),
+    ("en", "is there a linux build?", {"addressees": 6}, "reply", {"crowd"}),
     ("fr", "il y a une version linux ?", {"addressees": 6}, "reply", {"crowd"}),
+    ("en", "is there a linux build?", {"continues": True}, "reply", {"returning"}),
+    ("fr", "il y a une version linux ?", {"previous_conversations": 2}, "reply", {"returning"}),
     ("en", "big news about the launch", {"brand_hints": ["calls itself 'news'"]}, "reply", {"brand"}),
     ("fr", "l'info en vidéo : la nouvelle box", {"brand": True}, "reply", {"brand"}),
 ]
