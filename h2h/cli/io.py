@@ -83,6 +83,9 @@ def register(app: typer.Typer) -> None:
         engine = rt.engine()
         now = clock.now()
         seen: dict[tuple[str, str], set[str]] = {}
+        # The file is all h2h knows of each author: their messages so far, newest first,
+        # stand in for the store's history when judging behaviour.
+        history: dict[tuple[str, str], list[dict[str, str]]] = {}
         bad = good = 0
         out = sys.stdout
         with _open(file) as stream:
@@ -100,10 +103,17 @@ def register(app: typer.Typer) -> None:
                 previous = len(threads - {thread})
                 threads.add(thread)
                 handle = m.author.handle
+                recent = history.setdefault(key, [])
+                recent.insert(0, {"created_at": clock.iso(m.created_at), "text": m.text})
+                del recent[50:]
                 facts = score.Facts(
                     signals=[sig], role=people.role(handle, m.from_me, engine.me, engine.team), to_me=m.to_me,
-                    person_bot=m.author.bot, bot_hints=people.bot_hints(handle, m.author.name),
-                    previous_conversations=previous, vip=people.matches(handle, engine.vip),
+                    addressees=people.addressees(m.text),
+                    person_bot=m.author.bot,
+                    bot_hints=people.bot_hints(handle, m.author.name) + people.behaviour_hints(recent),
+                    brand_hints=people.brand_hints(handle, m.author.name),
+                    previous_conversations=previous,
+                    continues=m.in_reply_to is not None or m.thread not in (None, m.remote_id), vip=people.matches(handle, engine.vip),
                     muted=people.matches(handle, engine.muted), followers=m.author.followers,
                     weights=engine.weights)
                 verdict = score.triage(facts)

@@ -182,6 +182,11 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
                ORDER BY m.created_at, m.id""",
             {"id": conv["id"], "source": conv["source"], "root": conv["thread_root"]}).fetchall()
 
+    def person_recent(self, person_id: int, limit: int = 50) -> list[Row]:
+        """A person's latest messages, newest first: what their behaviour is judged on."""
+        return self._q("SELECT created_at, text FROM mentions WHERE person_id = ? ORDER BY created_at DESC LIMIT ?",
+                       (person_id, limit)).fetchall()
+
     def person_mentions(self, person_id: int, limit: int = 50) -> list[Row]:
         return self._q("SELECT * FROM mentions WHERE person_id = ? ORDER BY created_at DESC LIMIT ?",
                        (person_id, limit)).fetchall()

@@ -36,7 +36,7 @@ class Engine:
     @property
     def signals_version(self) -> str:
         """Stored with each message: its signals are stale when this changes."""
-        return f"{signals.ENGINE}:{','.join(self.languages)}"
+        return f"{signals.version()}:{','.join(self.languages)}"
 
     @property
     def fingerprint(self) -> str:

@@ -1,11 +1,14 @@
 """Who wrote a message, as far as triage cares: us, a teammate, or a person;
-a VIP, a muted account, an automated one. Pure functions over plain data.
+a VIP, a muted account, an automated one, a brand or a media outlet. Pure
+functions over plain data (the store hands in a person's recent messages).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Iterable, Mapping, Sequence
 
 _BOT_HANDLE = re.compile(r"(\[bot\]$|[-_.]bot$|^bot[-_.]|bot$|^no-?reply|^notifications?$|^alerts?$)", re.I)
 
@@ -31,6 +34,65 @@ def role(handle: str, from_me: bool, me: frozenset[str], team: frozenset[str]) -
     if team and matches(handle, team):
         return "team"
     return "person"
+
+
+# Behaviour no person shows: thresholds high enough that an impatient human who writes
+# "any update?" three times is not taken for a machine.
+RATE_PER_DAY = 20          # messages within 24 hours
+REPEATS = 5                # the same text (handles, links and numbers aside)
+LINK_ONLY = 4              # posts that are a link and nothing else, all of the latest ones
+
+_NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@[\w.@-]+|\d+")
+_BRAND_WORDS = frozenset((
+    "news", "media", "medias", "magazine", "mag", "journal", "actu", "actus", "info", "infos", "tv", "radio",
+    "press", "presse", "official", "officiel", "officielle", "store", "shop", "deals", "promo", "jobs", "univers",
+    "blog", "hebdo", "daily", "weekly", "support", "help", "care", "customer", "service", "hq", "team",
+))
+_CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def behaviour_hints(recent: Sequence[Mapping[str, object]]) -> list[str]:
+    """What an account's recent messages (newest first; `created_at` ISO and `text`)
+    give away about automation: posting rate, identical texts, links and nothing else."""
+    hints = []
+    times = sorted((_when(r["created_at"]) for r in recent), reverse=True)
+    if times:
+        day = sum(1 for t in times if times[0] - t <= timedelta(days=1))
+        if day >= RATE_PER_DAY:
+            hints.append(f"{day} posts in a day")
+    shapes = Counter(_NOISE.sub("", str(r["text"])).lower().split("\n")[0][:60].strip() for r in recent)
+    shape, n = max(shapes.items(), key=lambda kv: kv[1], default=("", 0))
+    if n >= REPEATS and len(shape) >= 8:
+        hints.append(f"posted the same text {n} times")
+    latest = [str(r["text"]) for r in recent[:LINK_ONLY]]
+    if len(latest) >= LINK_ONLY and all(_is_link_only(t) for t in latest):
+        hints.append("posts only links")
+    return hints
+
+
+def _when(value: object) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _is_link_only(text: str) -> bool:
+    return bool(re.search(r"https?://|www\.", text)) and len(_NOISE.sub("", text).strip()) < 15
+
+
+_ADDRESSEE = re.compile(r"(?<![\w/])@[\w.@-]+")
+
+
+def addressees(text: str) -> int:
+    """How many accounts a message names: a dozen means a crowd, not a conversation with us."""
+    return len(set(_ADDRESSEE.findall(text[:2000])))
+
+
+def brand_hints(handle: str, name: str) -> list[str]:
+    """An account that presents itself as a brand, a shop or a media outlet."""
+    local = handle.strip().lstrip("@").split("@", 1)[0].split(".", 1)[0]
+    words = {w.lower() for w in _CAMEL.findall(local.replace("_", " ").replace("-", " "))}
+    words |= {w.lower() for w in re.findall(r"\w+", name)}
+    found = sorted(words & _BRAND_WORDS)
+    return [f"calls itself '{found[0]}'"] if found else []
 
 
 def bot_hints(handle: str, name: str) -> list[str]:

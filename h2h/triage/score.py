@@ -15,9 +15,11 @@ from typing import Mapping, Sequence
 from h2h.clock import human_duration
 from h2h.models import Reason, Signals, Triage
 
-ENGINE = "score-1"
+ENGINE = "score-3"
 THRESHOLD = 0.5     # a signal at or above this decides a section
 FLOOR = 0.2         # below this a signal earns no points (and so no reason)
+CROWD = 4           # a message naming this many accounts is a group discussion
+CALM = 0.3          # praise goes to `thanks` only if nothing else in it (a question...) reaches this
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,13 @@ class Facts:
     signals: Sequence[Signals]          # the person's unanswered messages (all of them if none is)
     role: str = "person"                # "person", "me" or "team": who wrote them
     to_me: bool = True                  # addressed to us (mention, reply, DM), not a keyword match
+    addressees: int = 0                 # the most accounts one of the messages names
     person_bot: bool | None = None      # the platform says the account is automated
-    bot_hints: Sequence[str] = ()       # behaviour that looks automated
-    brand: bool = False                 # a brand or media account
+    bot_hints: Sequence[str] = ()       # name or behaviour that looks automated (people.py)
+    brand: bool = False                 # the platform says it is an organisation's account
+    brand_hints: Sequence[str] = ()     # presents itself as a brand, shop or media outlet (people.py)
     previous_conversations: int = 0
+    continues: bool = False             # writes back in a conversation we already answered (or a thread)
     vip: bool = False
     muted: bool = False
     followers: int | None = None
@@ -64,7 +69,8 @@ def triage(facts: Facts) -> Triage:
     reasons: list[Reason] = []
 
     def add(code: str, label: str, strength: float = 1.0) -> None:
-        points = w.get(code, 0.0) * strength
+        # Rounded as shown, so the score is exactly the sum of the points a person reads.
+        points = round(w.get(code, 0.0) * strength, 2)
         if points:
             reasons.append(Reason(code, label, points))
 
@@ -83,8 +89,8 @@ def triage(facts: Facts) -> Triage:
         why = "the platform flags the account as automated" if facts.person_bot else (
             "looks automated" + (f" ({', '.join(facts.bot_hints[:2])})" if facts.bot_hints else _quote(ev, "bot")))
         add("bot", why, bot_strength)
-    if facts.brand and not own:
-        add("brand", "a brand or media account")
+    if (facts.brand or facts.brand_hints) and not own:
+        add("brand", "a brand or media account" + (f" ({facts.brand_hints[0]})" if facts.brand_hints else ""))
 
     # What they said.
     signal("question", "question", "asks a question")
@@ -97,7 +103,7 @@ def triage(facts: Facts) -> Triage:
     if v("toxic") >= FLOOR:
         add("toxic", "hostile: answer calmly or not at all" + _quote(ev, "toxic"), v("toxic"))
     needs = max(v("question"), v("request"), v("complaint"))
-    if v("positive") >= FLOOR and needs < THRESHOLD:
+    if v("positive") >= FLOOR and needs < CALM:
         add("praise", "says something kind" + _quote(ev, "positive"), v("positive"))
 
     # Who they are to us.
@@ -106,12 +112,16 @@ def triage(facts: Facts) -> Triage:
             add("to_me", "wrote to us")
         else:
             add("keyword_only", "mentions us without tagging us")
-        if facts.previous_conversations == 0:
-            add("first_contact", "first time writing to us: welcome them")
-        else:
-            n = facts.previous_conversations
+        if facts.addressees >= CROWD:
+            add("crowd", f"written to {facts.addressees} accounts at once")
+        n = facts.previous_conversations
+        if n:
             add("returning", f"has talked with us before ({n} conversation{'s' if n > 1 else ''})",
                 min(1.0, n / 3))
+        elif facts.continues:
+            add("returning", "continues a conversation with us", 1 / 3)
+        else:
+            add("first_contact", "first time writing to us: welcome them")
         if facts.vip:
             add("vip", "VIP")
         if facts.followers and facts.followers >= 100:
@@ -122,7 +132,7 @@ def triage(facts: Facts) -> Triage:
             add("followup", f"wrote {extra + 1} times without an answer", min(extra, 3))
 
     section = _section(own, facts.muted, bot_strength, v, needs)
-    return Triage(section=section, score=sum(r.points for r in reasons), reasons=tuple(reasons))
+    return Triage(section=section, score=round(sum(r.points for r in reasons), 2), reasons=tuple(reasons))
 
 
 def _section(own: bool, muted: bool, bot: float, v, needs: float) -> str:  # type: ignore[no-untyped-def]
@@ -132,7 +142,7 @@ def _section(own: bool, muted: bool, bot: float, v, needs: float) -> str:  # typ
         return "noise"
     if v("toxic") >= THRESHOLD:
         return "careful"
-    if v("positive") >= THRESHOLD and needs < THRESHOLD and v("negative") < THRESHOLD:
+    if v("positive") >= THRESHOLD and needs < CALM and v("negative") < THRESHOLD:
         return "thanks"
     return "reply"
 
@@ -154,7 +164,7 @@ def waiting_curve(waiting_s: float, sla_s: float) -> float:
 
 
 def waiting_reason(waiting_s: float, sla_s: float, weight: float) -> Reason:
-    points = weight * waiting_curve(waiting_s, sla_s)
+    points = round(weight * waiting_curve(waiting_s, sla_s), 2)
     late = " (past the SLA)" if waiting_s > sla_s else ""
     return Reason("waiting", f"waiting {human_duration(waiting_s)}{late}", points)
 

@@ -1,152 +1,100 @@
-"""Per-message signals from the text alone, in English and French.
+"""Per-message signals from the text alone, in English and French (and any
+language the character n-grams carry).
 
-Rule set v0: phrase lexicons written for h2h (no third-party data), matched on
-text folded to lowercase without accents, so "ca marche pas" counts like
-"ça marche pas". Every match is kept as evidence, which becomes the reason's
-label ("asks 'how do i'"). The person-level parts (bot accounts, our own
-accounts) are decided in score.py, not here.
+One small logistic regression per signal over the message's words, word
+pairs, lexicon tags and character 4-grams (h2h/data/signals.tsv, trained by
+scripts/train_signals.py on redistributable data only), in pure Python: a
+dictionary lookup per feature and a sum per signal. The words that pushed a
+signal up the most are its evidence, which becomes the reason's label
+("asks a question ('how do i')"). Three rules sit on top where a model trained
+on a few thousand messages cannot be trusted alone: urgent words; swearing
+(offensive to many readers even when it insults no one); and sarcasm markers
+("/s", an eye-roll), which turn praise into its opposite. Who wrote the message (bot accounts, our own) is decided in
+score.py, not here.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import math
+import struct
 from functools import lru_cache
-from typing import Sequence
+from importlib.resources import files
+from typing import Mapping, Sequence
 
-from h2h.models import Signals
+from h2h.models import SIGNAL_NAMES, Signals
+from h2h.triage import features, lang as langid
+from h2h.triage.text import MAX_CHARS
 
-ENGINE = "rules-1"
-MAX_CHARS = 4000  # enough to judge a message; a 10 MB body costs no more than this
+ENGINE = "linear-5"
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_HANDLE = re.compile(r"(?<!\w)@[\w.@-]+")
-_RT = re.compile(r"^\s*rt\s+@?[\w.]*:?\s*", re.I)
+EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be named as evidence
+EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
+_N = len(SIGNAL_NAMES)
+_U = SIGNAL_NAMES.index("urgent")
+_T = SIGNAL_NAMES.index("toxic")
+_P = SIGNAL_NAMES.index("positive")
+_NEG = SIGNAL_NAMES.index("negative")
+SWEAR_FLOOR = 0.4
 
+# Words that carry weight in a model but would make a poor reason ("reports a problem ('and')").
+_BLAND = frozenset("""
+a an the and or but so to of in on at for from by with as is are was were be been it its this that these
+those i i' me my we our you your he she they them their his her there here then than just also very really
+not no yes ok do does did have has had will would can could should my le la les l' un une des de d' du et ou
+mais donc a au aux en dans sur pour par avec ce c' cet cette ces je j' moi me m' tu te t' il elle on nous vous
+ils elles leur leurs son sa ses mon ma mes ton ta tes qui que qu' quoi ne n' pas plus y se s' est sont
+ca si tout tous toute bien fait faire ai as avez avons suis es etre avoir ete get got one all any some out up
+about after before now them what' it' that' there' i'm im i've ive
+""".split())
 
-def fold(text: str) -> str:
-    """Lowercase, accents removed, URLs and @handles replaced, spaces squeezed."""
-    text = _RT.sub("", text[:MAX_CHARS])
-    text = _URL.sub(" URL ", text)
-    text = _HANDLE.sub(" ", text)
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("’", "'").replace("`", "'")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _lexicon(*phrases: str) -> re.Pattern[str]:
-    parts = sorted({p for p in phrases}, key=len, reverse=True)
-    return re.compile(r"(?<![\w])(" + "|".join(parts) + r")(?![\w])")
-
-
-# Each entry is a regular expression over folded text.
-QUESTION = _lexicon(
-    r"how (do|can|does|did|should|would) (i|we|you|one)", r"how to", r"what('s| is| are| does| do)",
-    r"why (is|does|do|did|can't|cant|isn't|won't)", r"where (is|are|can|do)", r"when (is|will|does|do|can)",
-    r"which", r"is (it|there|this|that) (possible|normal|a way)", r"is there", r"are there", r"can (i|we|you)",
-    r"could (i|we|you)", r"does (it|this|anyone|anybody)", r"do (you|i|we) (have|need|know|support)",
-    r"any (idea|ideas|way|plans?|news|update)", r"anyone know", r"is it (possible|normal|safe|true)",
-    r"will (it|there|you)", r"should i",
-    r"comment (je|on|faire|fait|puis|peut|ca|ça)", r"pourquoi", r"est[- ]ce qu'?", r"qu'est[- ]ce",
-    r"quand (est|sera|va|allez|pourrai)", r"ou (est|sont|puis|peut|trouver)", r"quel(le)?s?",
-    r"combien", r"y a[- ]t[- ]il", r"il y a (un|une) moyen", r"(peut|puis|pouvez|pourriez|pourrait)[- ](on|je|vous)",
-    r"savez[- ]vous", r"vous (avez|faites|prevoyez|comptez)", r"c'est (normal|possible)", r"une idee",
-)
-REQUEST = _lexicon(
-    r"please", r"pls", r"plz", r"help", r"need (help|assistance|support|someone|a hand|you)", r"can you",
-    r"could you", r"would you", r"dm me", r"contact me", r"get back to me", r"let me know", r"looking for",
-    r"fix (this|it|that)", r"i need", r"we need", r"assist", r"support team",
-    r"svp", r"s'il (vous|te) plait", r"stp", r"aide[rz]?", r"aidez[- ]moi", r"besoin (d'aide|de vous|d'un|d'une|de)",
-    r"pouvez[- ]vous", r"pourriez[- ]vous", r"merci de (me|nous)", r"contactez[- ]moi", r"recontacte[rz]?",
-    r"en mp", r"en dm", r"je cherche", r"j'aimerais", r"je voudrais", r"je souhaite",
-)
-COMPLAINT = _lexicon(
-    r"(does ?n't|doesnt|does not|don't|dont|won't|wont|can't|cant|cannot|isn't|isnt) (work|load|open|connect|sync|start|respond|let)\w*",
-    r"not working", r"stopped working", r"broken", r"bug(s|gy)?", r"crash(es|ed|ing)?", r"error", r"fail(s|ed|ing|ure)?",
-    r"issue", r"problem", r"down again", r"is down", r"outage", r"lost (my|all|our)", r"still (waiting|no|not)",
-    r"no (one|response|reply|answer)", r"nobody", r"refund", r"charged (twice|me)", r"overcharged", r"cancel(led)?",
-    r"worst", r"terrible", r"awful", r"unacceptable", r"ridiculous", r"disappointed", r"frustrat\w*", r"waste",
-    r"hours? (on hold|waiting)", r"delayed?", r"missing", r"wrong", r"never (arrived|received|got)",
-    r"(marche|fonctionne|charge|repond) (pas|plus)", r"(ne|n') ?(marche|fonctionne) (pas|plus)", r"bug(ue|gue)?s?",
-    r"plante", r"panne", r"en panne", r"erreur", r"probleme", r"souci", r"impossible", r"rembourse\w*",
-    r"factur\w* (deux fois|en double)", r"toujours pas", r"aucune? (reponse|nouvelle)", r"personne ne",
-    r"inadmissible", r"honteu\w*", r"scandal\w*", r"nul(le)?", r"decu\w*", r"inacceptable", r"marre",
-    r"coupure", r"pas de (reseau|connexion|internet)", r"perdu", r"resili\w*",
-)
-NEGATIVE = _lexicon(
-    r"hate", r"angry", r"annoy\w*", r"upset", r"sad", r"bad", r"poor", r"horrible", r"useless", r"sucks?",
-    r"worst", r"terrible", r"awful", r"disappointed", r"frustrat\w*", r"unacceptable", r"ridiculous", r"shame",
-    r"fed up", r"sick of", r"never again", r"wtf", r"ugh", r":\(", r"smh",
-    r"deteste", r"enerv\w*", r"agace\w*", r"triste", r"mauvais\w*", r"horrible", r"nul(le|s)?", r"pire",
-    r"decu\w*", r"honteu\w*", r"inadmissible", r"scandal\w*", r"marre", r"ras le bol", r"lamentable",
-    r"catastroph\w*", r"pitoyable", r"n'importe quoi", r"j'en ai marre", r"inacceptable",
-)
-POSITIVE = _lexicon(
-    r"thanks?", r"thank you", r"thx", r"ty", r"love", r"awesome", r"great", r"amazing", r"excellent",
-    r"brilliant", r"fantastic", r"perfect", r"nice", r"cool", r"well done", r"kudos", r"congrat\w*", r"appreciate\w*",
-    r"happy", r"best", r"helpful", r"works (great|perfectly|well)", r"<3", r":\)", r"bravo",
-    r"merci", r"genial\w*", r"super", r"top", r"parfait\w*", r"excellent\w*", r"adore", r"j'aime", r"felicitation\w*",
-    r"trop bien", r"au top", r"bien joue", r"chapeau", r"content\w*", r"ravi\w*", r"formidable", r"impeccable",
-)
-TOXIC = _lexicon(
-    r"idiots?", r"stupid", r"morons?", r"dumb", r"retard\w*", r"fuck\w*", r"shit\w*", r"bullshit", r"crap",
-    r"scam(mers?)?", r"frauds?", r"liars?", r"clowns?", r"losers?", r"pathetic", r"incompetent", r"garbage",
-    r"trash", r"kill yourself", r"kys", r"go die", r"shut up", r"piece of", r"jerks?", r"assholes?", r"bastards?",
-    r"connards?", r"connasses?", r"encules?", r"batards?", r"salauds?", r"abruti\w*", r"debiles?",
-    r"cretins?", r"merde", r"putain", r"escrocs?", r"voleurs?", r"arnaque\w*", r"menteurs?", r"incompetents?",
-    r"fermez[- ]la", r"ta gueule", r"pourri\w*", r"minables?", r"bouffons?", r"tocards?",
-)
-SPAM = _lexicon(
-    r"free followers", r"buy followers", r"crypto", r"bitcoin", r"nft", r"airdrop", r"giveaway", r"promo code",
-    r"discount", r"% off", r"click (here|the link)", r"check (out )?my (profile|bio|channel)", r"dm (me )?for",
-    r"earn \$?\d+", r"make money", r"work from home", r"investment", r"forex", r"onlyfans", r"casino", r"viagra",
-    r"limited offer", r"100% free", r"followers? fast", r"link in bio", r"seo services",
-    r"gagne[rz]? de l'argent", r"code promo", r"offre limitee", r"suivez[- ]moi", r"abonnez[- ]vous",
-    r"gratuit\w*", r"concours", r"placement",
-)
-URGENT = _lexicon(
-    r"urgent\w*", r"asap", r"immediately", r"right now", r"emergency", r"critical", r"production",
-    r"prod (is )?down", r"is down", r"outage", r"all (our )?users", r"customers? (are|can't|cannot)",
-    r"deadline", r"today", r"losing (money|data|customers)", r"data loss", r"security", r"vulnerability",
-    r"hacked", r"breach", r"blocked", r"can't (log ?in|login|access|pay)",
-    r"urgence", r"au plus vite", r"des que possible", r"rapidement", r"immediatement", r"en production",
-    r"bloque\w*", r"critique", r"aujourd'hui", r"perte de donnees", r"pirate", r"faille", r"plus d'acces",
-)
-_LEXICONS = {
-    "question": QUESTION, "request": REQUEST, "complaint": COMPLAINT, "negative": NEGATIVE,
-    "positive": POSITIVE, "toxic": TOXIC, "spam": SPAM, "urgent": URGENT,
-}
-# How much one, two, three matches count: evidence saturates quickly.
-_STRENGTH = (0.0, 0.6, 0.8, 0.9)
-
-_STOPWORDS = {
-    "en": set("the a an and or is are was to of in on for with it this that you i we my your not have has do does can how what why".split()),
-    "fr": set("le la les un une et ou est sont de des du en pour avec ce cette je vous nous mon ma mes pas ne que qui comment pourquoi merci".split()),
-    "es": set("el la los las un una y o es son de del en para con que no por como gracias".split()),
-    "de": set("der die das ein eine und oder ist sind zu von mit nicht ich wir sie wie warum danke".split()),
-    "it": set("il lo la gli le un una e o è sono di del per con che non come perché grazie".split()),
-    "pt": set("o a os as um uma e ou é são de do da em para com que não como obrigado".split()),
-    "nl": set("de het een en of is zijn van in voor met niet ik wij hoe waarom bedankt".split()),
-}
-_FR_HINTS = re.compile(r"[àâçéèêëîïôûùœ]|\b(j'|l'|d'|qu'|c'|n')")
+# Rules: words and phrases whose meaning does not depend on context, as floors under
+# the model: single words matched against the folded words, phrases inside the folded text.
+URGENT_WORDS = frozenset((
+    "urgent", "urgently", "asap", "emergency", "immediately", "critical", "hacked", "outage",
+    "urgence", "urgente", "urgemment", "immediatement", "critique", "pirate", "piratee", "faille",
+))
+URGENT_PHRASES = ("right now", "as soon as possible", "data loss", "production is down", "prod is down",
+                  "security breach", "au plus vite", "des que possible", "perte de donnees", "la prod est")
 
 
-def detect_lang(text: str, languages: Sequence[str]) -> str | None:
-    """The most likely of the configured languages, by function words."""
-    candidates = [l for l in languages if l in _STOPWORDS] or ["en", "fr"]
-    words = re.findall(r"[a-zàâçéèêëîïôûùœäöüßñ']+", text.lower())
-    if not words:
-        return None
-    scores = {l: sum(1 for w in words if w in _STOPWORDS[l]) for l in candidates}
-    if "fr" in scores and _FR_HINTS.search(text.lower()):
-        scores["fr"] += 1.5
-    best = max(candidates, key=lambda l: (scores[l], -candidates.index(l)))
-    return best if scores[best] > 0 else None
+# Each feature's nine weights (thousandths in the file) are packed into one
+# integer, 32 bits a signal, shifted to be positive: summing a message's features
+# is then one C-level `sum` of integers instead of nine Python loops.
+_SCALE = 1000
+_OFFSET = 1 << 15
+_BITS = 32
+_MASK = (1 << _BITS) - 1
+_PACK = struct.Struct(f"<{_N}I")
+_SHIFTS = tuple(_BITS * i for i in range(_N))
+_shift = _OFFSET.__add__
 
 
-def _strength(n: int) -> float:
-    return _STRENGTH[min(n, len(_STRENGTH) - 1)]
+def _pack(milli: Sequence[int]) -> int:
+    return int.from_bytes(_PACK.pack(*map(_shift, milli)), "little")
+
+
+@lru_cache(maxsize=1)
+def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[str, tuple[float, ...]]]:
+    raw = files("h2h").joinpath("data/signals.tsv").read_text(encoding="utf-8")
+    words: dict[str, int] = {}
+    readable: dict[str, tuple[float, ...]] = {}   # words that can be evidence: their weights as floats
+    chars: dict[str, int] = {}
+    bias: tuple[float, ...] = (0.0,) * _N
+    least = EVIDENCE_MIN * _SCALE
+    for line in raw.split("\n"):
+        if not line or line[0] == "#":
+            continue
+        name, values = line.split("\t")
+        milli = list(map(int, values.split(" ")))
+        if name[0] == "~":
+            chars[name[1:]] = _pack(milli)
+        elif name == "<bias>":
+            bias = tuple(v / _SCALE for v in milli)
+        else:
+            words[name] = _pack(milli)
+            if max(milli) >= least and (name[0] == "<" or _telling(name)):
+                readable[name] = tuple(v / _SCALE for v in milli)
+    return words, chars, bias, readable
 
 
 def analyze(text: str, *, languages: Sequence[str] = ("en", "fr"), lang: str | None = None) -> Signals:
@@ -155,30 +103,100 @@ def analyze(text: str, *, languages: Sequence[str] = ("en", "fr"), lang: str | N
 
 @lru_cache(maxsize=4096)
 def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals:
-    folded = fold(text)
+    words, chars, bias, readable = _model()
+    f = features.extract(text)
+    # A packed row is never 0 (every field carries the offset): filter(None) keeps the hits.
+    packed = list(filter(None, map(words.get, f.words)))
+    packed.extend(filter(None, map(chars.get, f.chars)))
+    total, offset = sum(packed), len(packed) * _OFFSET / _SCALE
+    # The logistic function of each unpacked sum, clamped so exp() never overflows.
+    values = [1.0 / (1.0 + math.exp(max(-30.0, min(30.0, offset - ((total >> shift) & _MASK) / _SCALE - b))))
+              for shift, b in zip(_SHIFTS, bias)]
+    hits = [(w, r) for w, r in zip(f.words, map(readable.get, f.words)) if r]
+    evidence = _evidence(values, hits, f.tagged)
+
+    if values[_P] > values[_NEG] and "<sarcasm>" in f.words:
+        # "/s" or an eye-roll turns the praise around it into its opposite.
+        values[_NEG], values[_P] = values[_P], values[_NEG]
+        marker = features.SARCASM.search(text)
+        evidence["negative"] = (marker.group().strip() if marker else "/s",)
+        evidence.pop("positive", None)
+    swear = f.tagged.get("<bad>") or f.tagged.get("<prof2>")
+    if swear and values[_T] < SWEAR_FLOOR:
+        # Swearing is offensive to many readers even when it insults no one: ranked
+        # above clean text, below the careful section's threshold.
+        values[_T] = SWEAR_FLOOR
+        evidence["toxic"] = (swear[0],)
+    urgent = URGENT_WORDS.intersection(f.words) or {p for p in URGENT_PHRASES if p in f.folded}
+    if urgent and values[_U] < 0.7:
+        values[_U] = 0.7
+        word = min(urgent)
+        evidence["urgent"] = (word,) + tuple(e for e in evidence.get("urgent", ()) if e != word)[:1]
+    detected = lang or langid.detect_cleaned(f.cleaned, languages)
+    return Signals(**dict(zip(SIGNAL_NAMES, values)), lang=detected, evidence=evidence)
+
+
+def _telling(word: str) -> bool:
+    """A word a person would accept as the reason: not a function word, a number or a letter."""
+    if word in ("?", "!"):
+        return True
+    parts = word.split(" ")
+    return (not all(p in _BLAND for p in parts)
+            and all(len(p.strip("'")) >= 2 and not p.strip("'").isdigit() for p in parts))
+
+
+_TELLING: dict[str, bool] = {}
+
+
+def _display(word: str) -> str:
+    return word.replace("' ", "'").rstrip("'")
+
+
+def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
+              tagged: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """For each signal that fired, the (at most two) words that raised it most; a
+    lexicon tag's weight counts for each word that earned it."""
+    fired = [i for i, v in enumerate(values) if v >= EVIDENCE_FROM]
+    if not fired:
+        return {}
+    expanded: list[tuple[str, tuple[float, ...]]] = []
+    for feature, row in hits:
+        if feature[0] != "<":
+            expanded.append((feature, row))   # `readable` holds telling words only
+            continue
+        for word in tagged.get(feature, ()):
+            ok = _TELLING.get(word)
+            if ok is None:
+                ok = _TELLING[word] = _telling(word)
+            if ok:
+                expanded.append((word, row))
     evidence: dict[str, tuple[str, ...]] = {}
-    values: dict[str, float] = {}
-    for name, pattern in _LEXICONS.items():
-        found = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(folded)))
-        if found:
-            evidence[name] = found[:3]
-        values[name] = _strength(len(found))
-    if "?" in text:
-        values["question"] = max(values["question"], 0.7 if values["question"] == 0 else 0.95)
-        evidence.setdefault("question", ("?",))
-    urls = len(_URL.findall(text))
-    bare = _URL.sub("", _HANDLE.sub("", text)).strip()
-    if urls and len(bare) < 15:  # a link and almost nothing else
-        values["spam"] = max(values["spam"], 0.6)
-        evidence.setdefault("spam", ("link only",))
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8:
-        values["negative"] = max(values["negative"], 0.6)
-        values["urgent"] = max(values["urgent"], 0.4)
-        evidence.setdefault("negative", ("ALL CAPS",))
-    if text.count("!") >= 3:
-        values["urgent"] = max(values["urgent"], 0.4)
-    if values["toxic"] and values["complaint"] == 0 and values["question"] == 0:
-        values["negative"] = max(values["negative"], values["toxic"])
-    detected = lang or detect_lang(text, languages)
-    return Signals(**values, lang=detected, evidence=evidence)
+    for i in fired:
+        weight: dict[str, float] = {}
+        for word, row in expanded:
+            w = row[i]
+            if w > 0:
+                weight[word] = weight.get(word, 0.0) + w
+        # Words before punctuation; a pair that contains a word already shown says it twice.
+        ranked = sorted((k for k, w in weight.items() if w >= EVIDENCE_MIN),
+                        key=lambda k: (not k[0].isalnum(), -weight[k], k))
+        shown: list[str] = []
+        for word in ranked:
+            if any(word in s or s in word for s in shown):
+                continue
+            shown.append(word)
+            if len(shown) == 2:
+                break
+        if shown:
+            evidence[SIGNAL_NAMES[i]] = tuple(_display(w) for w in shown)
+    return evidence
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    """The code's ENGINE and the shipped data's version (first line of signals.tsv,
+    written by scripts/train_signals.py): stored with each message's signals."""
+    with files("h2h").joinpath("data/signals.tsv").open("r", encoding="utf-8") as f:
+        first = f.readline()
+    data = first.split(":", 1)[1].strip() if first.startswith("# version:") else "unversioned"
+    return f"{ENGINE}/{data}"

@@ -17,13 +17,14 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "to_me": 3.0,
     "first_contact": 4.0,
     "returning": 2.0,
-    "vip": 8.0,
+    "vip": 12.0,
     "reach": 2.0,
     "followup": 1.5,
     # how long they have waited: grows to this many points at the SLA, then stays
     "waiting": 10.0,
     # what pushes a conversation down (negative points)
     "keyword_only": -1.0,
+    "crowd": -4.0,
     "toxic": -6.0,
     "bot": -15.0,
     "brand": -6.0,

@@ -48,7 +48,8 @@ def test_fetch_is_silent_under_cron_and_fills_the_queue(masto: RecordedMastodon,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "fetch")
     assert (code, out, err) == (0, "", "")
-    code, out, _ = run(capsys, "queue", "--json")
+    # The recording's one author sends "hey how you doing - N!" ten times: triage calls that automated.
+    code, out, _ = run(capsys, "queue", "--json", "--all")
     items = json.loads(out)["data"]["items"]
     assert code == 0 and items and all(i["platform"] == "mastodon" for i in items)
     assert items[0]["person"]["handle"] == "@admin@mastodon.social"

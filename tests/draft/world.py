@@ -39,7 +39,7 @@ class World:
     def say(self, text: str, *, handle: str = "@marie@piaille.fr", name: str = "Marie Dubois",
             platform: str = "mastodon", source: str = "masto", lang: str | None = None, minutes: int = 0,
             in_reply_to: str | None = None, from_me: bool = False, person_id: str | None = None,
-            url: str | None = "auto") -> str:
+            url: str | None = "auto", to_me: bool | None = None) -> str:
         """A message arrives; returns its conversation id."""
         n = next(self._ids)
         remote_id = f"m{n}"
@@ -47,7 +47,7 @@ class World:
         m = Mention(source=source, platform=platform, remote_id=remote_id, author=author, text=text,
                     created_at=T0 + timedelta(minutes=minutes + n), lang=lang, in_reply_to=in_reply_to,
                     url=f"https://{platform}.example/{remote_id}" if url == "auto" else url,
-                    to_me=not from_me, from_me=from_me, raw={"id": remote_id})
+                    to_me=(not from_me) if to_me is None else to_me, from_me=from_me, raw={"id": remote_id})
         ingest(self.store, [m], self.engine)
         row = self.store.mention(source, remote_id)
         return self.store.conversation_by_id(row["conversation_id"])["key"] if row["conversation_id"] else ""

@@ -52,8 +52,8 @@ def seed(home: Path, config_text: str = WITH_SOURCE) -> Home:
         marie = w.say("@acme how do I export a single notebook as PDF?")
         bob = w.say("@acme the sync is broken since the update and I lost notes, can you help?",
                     handle="@bob@example.social", name="Bob Stone", minutes=30)
-        carol = w.say("is there a dark mode in acme? I can't find it anywhere", handle="carol", name="",
-                      source="imported", platform="hackernews", minutes=60, url="https://news.ycombinator.com/item?id=3")
+        carol = w.say("is there a dark mode in acme?", handle="carol", name="",
+                      source="imported", platform="hackernews", minutes=60, url="https://news.ycombinator.com/item?id=3", to_me=False)
         order = [i.id for i in inbox.build_queue(store, w.engine, sections=["reply"]).items]
     finally:
         store.close()

@@ -78,9 +78,9 @@ def w() -> World:
     world.bob = world.say("@acme the sync is broken since the update and I lost notes, can you help?",
                           handle="@bob@example.social", name="Bob Stone")
     world.marie = world.say("@acme how do I export a single notebook as PDF?", minutes=30)
-    world.carol = world.say("is there a dark mode in acme? I can't find it anywhere", handle="carol", name="",
+    world.carol = world.say("is there a dark mode in acme?", handle="carol", name="",
                             source="imported", platform="hackernews", minutes=60,
-                            url="https://news.ycombinator.com/item?id=3")
+                            url="https://news.ycombinator.com/item?id=3", to_me=False)
     world.order = [i.id for i in inbox.build_queue(world.store, world.engine, sections=["reply"]).items]
     return world
 

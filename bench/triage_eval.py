@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Measure triage on labeled messages: ROC-AUC per signal and label, and how
+well the queue puts the messages a brand answered first.
+
+    python bench/triage_eval.py ../shared/eval/dev.jsonl [--gold ../shared/eval/fr_gold_dev.jsonl]
+
+FILE is in h2h's import format with a `labels` object per line (see
+../shared/eval/README.md). The script runs the real commands, as a user would:
+`h2h score FILE` for the per-message signals and scores, and `h2h import` then
+`h2h queue --jsonl --all --limit 0` in a throwaway H2H_HOME for the ranking. It
+prints one Markdown table (paste it into README.md, "Triage quality").
+
+Which label measures which signal:
+  question, request   dailydialog (dialog acts), fr_gold
+  complaint           complaints, rigaut, fr_gold
+  negative, positive  airline, xlmt_fr (sentiment), fr_gold
+  toxic               olid, mlma_fr (offensive), fr_gold
+  not a person        free_fr author_type (own brand, media, bot) against -score
+  got_reply           twcs, ibm_cdp: ROC-AUC of the score, and per-inbox precision@10
+  needs_reply         fr_gold (>= 1 and == 2) against the score
+Rows whose source trained the shipped weights are marked * (their figure is
+in-sample; scripts/train_signals.py prints the cross-validated one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+TRAINED = {"xlmt_fr", "mlma_fr", "fr_gold", "ibm_cdp", "free_fr"}   # sources (partly) used to train the shipped weights
+# The brand accounts of each inbox, as their owner would list them in [me] handles.
+OWN_ACCOUNTS = {"Free": ["@free", "@Freebox", "@Free_1337", "@FreeMobile"]}
+K = 10
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line.strip()]
+
+
+def roc_auc(pairs: Iterable[tuple[float, bool]]) -> float | None:
+    """Mann-Whitney: the probability a positive outranks a negative (ties count half)."""
+    data = sorted(pairs, key=lambda p: p[0])
+    pos = sum(1 for _, y in data if y)
+    neg = len(data) - pos
+    if not pos or not neg:
+        return None
+    rank_sum, i = 0.0, 0
+    while i < len(data):
+        j = i
+        while j < len(data) and data[j][0] == data[i][0]:
+            j += 1
+        avg = (i + j + 1) / 2
+        rank_sum += avg * sum(1 for _, y in data[i:j] if y)
+        i = j
+    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+
+def h2h(args: list[str], home: Path, env_extra: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
+    env = {**os.environ, "H2H_HOME": str(home), "NO_COLOR": "1", **(env_extra or {})}
+    env.pop("H2H_CONFIG", None)
+    env.pop("H2H_DB", None)
+    cmd = [sys.executable, "-m", "h2h", *args]
+    done = subprocess.run(cmd, input=stdin, capture_output=True, env=env)
+    if done.returncode not in (0, 6):
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    return done.stdout.decode("utf-8")
+
+
+def write_config(home: Path, handles: list[str]) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(
+        "[me]\nlanguages = [\"en\", \"fr\"]\nhandles = " + json.dumps(handles) + "\n", encoding="utf-8")
+
+
+def score_file(path: Path, handles: list[str]) -> dict[str, dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        write_config(home, handles)
+        out = h2h(["score", str(path)], home)
+    return {obj["id"]: obj for obj in map(json.loads, filter(None, out.split("\n")))}
+
+
+# --- what each label measures -------------------------------------------------------
+
+def _sentiment(value: str) -> Callable[[dict], bool | None]:
+    return lambda lab: None if "sentiment" not in lab else lab["sentiment"] == value
+
+
+def _flag(key: str) -> Callable[[dict], bool | None]:
+    return lambda lab: None if lab.get(key) is None else bool(lab[key])
+
+
+SIGNAL_LABELS: list[tuple[str, str, str, Callable[[dict], bool | None]]] = [
+    # (signal, source, label shown, label -> positive?)
+    ("question", "dailydialog", "question", _flag("question")),
+    ("question", "fr_gold", "question", _flag("question")),
+    ("request", "dailydialog", "request (directive)", _flag("request")),
+    ("request", "fr_gold", "request", _flag("request")),
+    ("complaint", "complaints", "complaint", _flag("complaint")),
+    ("complaint", "rigaut", "complaint", _flag("complaint")),
+    ("complaint", "fr_gold", "complaint", _flag("complaint")),
+    ("negative", "airline", "sentiment = negative", _sentiment("negative")),
+    ("negative", "xlmt_fr", "sentiment = negative", _sentiment("negative")),
+    ("negative", "fr_gold", "negative", _flag("negative")),
+    ("positive", "airline", "sentiment = positive", _sentiment("positive")),
+    ("positive", "xlmt_fr", "sentiment = positive", _sentiment("positive")),
+    ("positive", "fr_gold", "positive", _flag("positive")),
+    ("toxic", "olid", "offensive", _flag("offensive")),
+    ("toxic", "mlma_fr", "offensive", _flag("offensive")),
+    ("toxic", "fr_gold", "toxic (insult)", _flag("toxic")),
+]
+TARGETS = {("question", "en"): 0.95, ("question", "fr"): 0.95, ("request", "en"): 0.90, ("request", "fr"): 0.90,
+           ("complaint", "en"): 0.92, ("complaint", "fr"): 0.92, ("negative", "en"): 0.90, ("negative", "fr"): 0.85,
+           ("toxic", "en"): 0.80, ("toxic", "fr"): 0.75}
+
+
+def source_of(row: dict) -> str:
+    return "fr_gold" if row["source"].startswith("free_fr_gold") else row["source"]
+
+
+def lang_of(row: dict) -> str:
+    return row["labels"].get("language") or ("fr" if row["source"].endswith("_fr") else "en")
+
+
+# --- the ranking -----------------------------------------------------------------------
+
+def replay(rows: list[dict]) -> list[dict]:
+    """The messages that have a `got_reply` label, plus the brand's replies that were
+    already there when each conversation's latest message arrived: the queue then
+    shows every conversation as it stood when its person last wrote."""
+    conv: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        conv[(r["source"], r.get("inbox"), r.get("thread") or r["id"], r["author"]["id"])].append(r)
+    out = []
+    for msgs in conv.values():
+        latest = max(m["created_at"] for m in msgs)
+        for m in msgs:
+            out.append(m)
+            lab = m["labels"]
+            if not lab.get("got_reply") or lab.get("reply_delay_s") is None:
+                continue
+            sent = datetime.fromisoformat(m["created_at"].replace("Z", "+00:00"))
+            at = sent + timedelta(seconds=lab["reply_delay_s"])
+            at_iso = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if at_iso < latest:
+                brand = m.get("inbox") or "brand"
+                out.append({"id": m["id"] + ":reply", "source": m["source"], "platform": m.get("platform", "twitter"),
+                            "text": "(reply)", "created_at": at_iso,
+                            "author": {"id": "brand:" + brand, "handle": "@" + brand}, "in_reply_to": m["id"],
+                            "thread": m.get("thread") or m["id"], "to_me": False, "from_me": True})
+    return out
+
+
+def precision_at_k(groups: dict[str, list[bool]], k: int = K) -> tuple[float, float, int]:
+    """Mean over inboxes with at least k items of precision@k, and of their base rate."""
+    kept = {g: ys for g, ys in groups.items() if len(ys) >= k}
+    if not kept:
+        return float("nan"), float("nan"), 0
+    p = sum(sum(ys[:k]) / k for ys in kept.values()) / len(kept)
+    base = sum(sum(ys) / len(ys) for ys in kept.values()) / len(kept)
+    return p, base, len(kept)
+
+
+def queue_ranking(rows: list[dict], handles: list[str]) -> dict[str, list[bool]]:
+    labeled = [r for r in rows if "got_reply" in r["labels"]]
+    if not labeled:
+        return {}
+    by_id = {r["id"]: r for r in labeled}
+    events = replay(labeled)
+    newest = max(r["created_at"] for r in events)
+    now = (datetime.fromisoformat(newest.replace("Z", "+00:00")) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        write_config(home, handles)
+        data = "\n".join(json.dumps(e, ensure_ascii=False) for e in sorted(events, key=lambda e: e["created_at"]))
+        h2h(["import", "-"], home, {"H2H_NOW": now}, stdin=data.encode("utf-8"))
+        out = h2h(["queue", "--jsonl", "--all", "--limit", "0"], home, {"H2H_NOW": now})
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for item in map(json.loads, filter(None, out.split("\n"))):
+        latest = max(item["mentions"], key=lambda m: m["created_at"])
+        row = by_id.get(latest["id"])
+        if row is not None and row.get("inbox"):
+            groups[f"{row['source']}:{row['inbox']}"].append(bool(row["labels"]["got_reply"]))
+    return groups
+
+
+# --- the report ----------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--gold", type=Path, action="append", default=[],
+                        help="more labeled files (e.g. fr_gold_dev.jsonl); default: fr_gold_dev.jsonl next to FILE")
+    parser.add_argument("--no-queue", action="store_true", help="skip the import + queue ranking")
+    args = parser.parse_args()
+    files = [args.file] + (args.gold or [p for p in [args.file.parent / "fr_gold_dev.jsonl"] if p.exists()])
+    rows = [r for f in files for r in read_jsonl(f)]
+    handles = sorted({h for hs in OWN_ACCOUNTS.values() for h in hs})
+
+    with tempfile.TemporaryDirectory() as tmp:
+        merged = Path(tmp) / "all.jsonl"
+        merged.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+        scored = score_file(merged, handles)
+        scored_plain = score_file(merged, [])
+
+    lines = ["| signal | rows (language) | label | n | ROC-AUC | target |", "|---|---|---|---:|---:|---:|"]
+    for signal, source, label, positive in SIGNAL_LABELS:
+        subset = [r for r in rows if source_of(r) == source and r["id"] in scored]
+        pairs = [(scored[r["id"]]["signals"][signal], y) for r in subset if (y := positive(r["labels"])) is not None]
+        auc = roc_auc(pairs)
+        if auc is None:
+            continue
+        lang = lang_of(subset[0])
+        target = TARGETS.get((signal, lang))
+        mark = "*" if source in TRAINED else ""
+        lines.append(f"| {signal} | {source}{mark} ({lang}) | {label} | {len(pairs)} | {auc:.3f} | "
+                     f"{'' if target is None else f'{target:.2f}'} |")
+
+    def not_person(lab: dict) -> bool | None:
+        return bool(lab.get("author_type")) if "author_type" in lab or "is_retweet" in lab else None
+
+    free = [r for r in rows if r["source"] == "free_fr"]
+    for table, name in ((scored, "with [me] handles"), (scored_plain, "text and account only")):
+        pairs = [(-table[r["id"]]["score"], y) for r in free if (y := not_person(r["labels"])) is not None]
+        auc = roc_auc(pairs)
+        if auc is not None:
+            lines.append(f"| -score | free_fr* (fr) | own brand, media or bot vs person ({name}) | {len(pairs)} | "
+                         f"{auc:.3f} | 0.95 |")
+    for source in ("twcs", "ibm_cdp"):
+        pairs = [(scored[r["id"]]["score"], bool(r["labels"]["got_reply"])) for r in rows
+                 if r["source"] == source and "got_reply" in r["labels"]]
+        auc = roc_auc(pairs)
+        if auc is not None:
+            lines.append(f"| score | {source}{'*' if source in TRAINED else ''} (en) | got_reply | {len(pairs)} | "
+                         f"{auc:.3f} | |")
+    gold = [r for r in rows if source_of(r) == "fr_gold"]
+    for level in (1, 2):
+        pairs = [(scored[r["id"]]["score"], r["labels"]["needs_reply"] >= level) for r in gold]
+        auc = roc_auc(pairs)
+        if auc is not None:
+            lines.append(f"| score | fr_gold* (fr) | needs_reply >= {level} | {len(pairs)} | {auc:.3f} | |")
+
+    # Ranking, per inbox: messages ranked by their own score, then conversations by the queue.
+    per_msg: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for r in rows:
+        if "got_reply" in r["labels"] and r["source"] == "twcs" and r.get("inbox"):
+            pair = (scored[r["id"]]["score"], bool(r["labels"]["got_reply"]))
+            per_msg[f"{r['source']}:{r.get('inbox')}"].append(pair)
+    groups = {g: [y for _, y in sorted(v, key=lambda p: -p[0])] for g, v in per_msg.items()}
+    p, base, n = precision_at_k(groups)
+    lines.append(f"| score (h2h score) | twcs (en), {n} inboxes | got_reply, per-inbox precision@{K} (base rate {base:.2f}) "
+                 f"| {sum(len(v) for g, v in groups.items() if len(v) >= K)} | {p:.3f} | 0.90 |")
+    if not args.no_queue:
+        queue = queue_ranking([r for r in rows if r["source"] == "twcs"], handles)
+        p, base, n = precision_at_k(queue)
+        lines.append(f"| queue rank (h2h queue) | twcs (en), {n} inboxes | got_reply of the latest message, per-inbox "
+                     f"precision@{K} (base rate {base:.2f}) | {sum(len(v) for v in queue.values() if len(v) >= K)} | "
+                     f"{p:.3f} | 0.90 |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

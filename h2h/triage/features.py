@@ -1,0 +1,105 @@
+"""The features one message gives the signal models, in one pass.
+
+Words and word pairs, tags from the shipped lexicons ("<neg>" for a word
+VADER or Pattern rate negative, "<bad>" for a swear word), a few shape
+markers (a link, shouting, a lone question mark...), and character 4-grams.
+Training and inference both call `extract`, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Mapping
+
+from h2h.triage.text import char_grams, clean_count, fold_clean, tokens, word_features
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    cleaned: str              # text.clean(): lowercased, accents kept (language detection reads it)
+    folded: str               # text.fold(): no accents either (the urgent rule reads it)
+    words: list[str]          # words, pairs, lexicon tags and markers
+    chars: list[str]          # character 4-grams
+    tagged: dict[str, list[str]]  # lexicon tag -> the words that earned it (for evidence)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Mapping[str, tuple[str, ...]]:
+    raw = files("h2h").joinpath("data/lexicon.tsv").read_text(encoding="utf-8")
+    table: dict[str, tuple[str, ...]] = {}
+    for line in raw.split("\n"):
+        if line and not line.startswith("#"):
+            word, tags = line.split("\t")
+            table[word] = tuple("<" + t + ">" for t in tags.split(","))
+    return table
+
+
+def reload() -> None:
+    lexicon.cache_clear()
+
+
+_GREETINGS = frozenset(("hi", "hey", "hello", "ok", "okay", "so", "and", "oh", "well", "yes", "no", "bonjour",
+                        "salut", "coucou", "bonsoir", "alors", "et", "bon", "oui", "non", ",", "!"))
+_SENTENCE_START = re.compile(
+    r"(?:^\s*|[.!?;:]\s+)(?:(?:hi|hey|hello|ok|okay|so|and|but|oh|well|yes|no|please|now|then|bonjour|salut|alors|"
+    r"et|mais|bon|oui|non|ok|donc)\b[ ,]*)*([a-z]+'?)")
+_ASK_FIRST = frozenset((
+    "does", "do", "did", "is", "are", "was", "were", "can", "could", "will", "would", "should", "shall", "has",
+    "have", "may", "might", "am", "any", "anyone", "anybody", "est", "peut", "peux", "pouvez", "sais", "savez",
+    "avez", "as", "y", "faut", "dois", "doit", "vous", "tu", "ya",
+))
+
+
+SARCASM = re.compile(r"(?:^|\s)/s\b|[\U0001f644\U0001f643\U0001f612]|#sarcas|#ironie", re.I)
+
+
+def _shape(text: str, toks: list[str], links: int) -> list[str]:
+    n = len(toks)
+    marks = ["<len0>" if n <= 3 else "<len1>" if n <= 12 else "<len2>" if n <= 30 else "<len3>"]
+    if links:
+        marks.append("<url>")
+        if n <= 3:
+            marks.append("<url-only>")
+    head = text[:300]
+    if len(head) >= 12 and head.isupper():
+        marks.append("<caps>")
+    if toks and toks[-1] == "?":
+        marks.append("<ends?>")
+    if text.count("!") >= 3:
+        marks.append("<!!!>")
+    if SARCASM.search(text):
+        marks.append("<sarcasm>")   # "/s", an eye-roll: the praise around it means the opposite
+    return marks
+
+
+def extract(text: str) -> Features:
+    cleaned, links = clean_count(text)
+    folded = fold_clean(cleaned)
+    toks = tokens(folded)
+    words = word_features(toks)
+    lex = lexicon()
+    tagged: dict[str, list[str]] = {}
+    marks: list[str] = []
+    for w, tags in zip(words, map(lex.get, words)):
+        if tags:
+            marks.extend(tags)      # repeated: three angry words weigh more than one
+            for t in tags:
+                tagged.setdefault(t, []).append(w)
+    first = next((t for t in toks if t not in _GREETINGS), "")
+    if first in _ASK_FIRST or "<q>" in lex.get(first, ()):
+        marks.append("<ask1>")      # "does it...", "est-ce...", "pourquoi...": asks, even without '?'
+    if "<imp>" in tagged:
+        # A verb gives an order only at the start of a sentence ("Take a seat", "OK, but don't
+        # tell anyone", "Envoyez-moi"), after a greeting or a filler word.
+        starts = [w for w in _SENTENCE_START.findall(folded) if "<imp>" in lex.get(w, ())]
+        if starts:
+            tagged["<imp>"] = starts
+        else:
+            tagged.pop("<imp>")
+        marks = [m for m in marks if m != "<imp>"] + ["<imp>"] * len(starts)
+    words.extend(marks)
+    words.extend(_shape(text, toks, links))
+    return Features(cleaned, folded, words, char_grams(toks), tagged)

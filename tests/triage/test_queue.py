@@ -1,0 +1,147 @@
+"""The queue a person sees: the bundled demo looks right, behaviour seen in the
+store marks bots, and the weights are the configuration's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from h2h import clock, config, inbox
+from h2h.errors import ConfigError
+from h2h.fetch import demo
+from h2h.fetch.ingest import ingest
+from h2h.models import Mention, Person
+from h2h.store import Store
+from h2h.triage.engine import Engine
+from h2h.triage.weights import DEFAULT_WEIGHTS
+
+
+@pytest.fixture(scope="module")
+def demo_queue():  # type: ignore[no-untyped-def]
+    engine = Engine.from_config(config.parse(demo.demo_config_text()))
+    with Store.open(":memory:") as store:
+        demo.load(store, engine)
+        q = inbox.build_queue(store, engine, limit=None, show_all=True)
+    return {item.person.name: item for item in q.items if item.section != "noise" or True}, q
+
+
+def section_of(q, name: str) -> set[str]:  # type: ignore[no-untyped-def]
+    return {item.section for item in q.items if item.person.name == name}
+
+
+@pytest.mark.parametrize(("name", "section"), [
+    ("FollowBoost PRO 📈", "noise"),            # spam
+    ("💎 MoonRocket Gains 🚀", "noise"),
+    ("Release Bot", "noise"),                  # the platform says it is a bot
+    ("Acme Notes", "noise"),                   # our own posts
+    ("Olivier Garnier", "reply"),              # "same here": a bug confirmation, not praise
+    ("Le Corbeau", "careful"),                 # trolls
+    ("hard takes only", "careful"),
+    ("Ines Birch", "thanks"),                  # praise
+    ("Ellen Hargreaves", "thanks"),
+    ("pixelmoth ✨", "thanks"),
+])
+def test_demo_sections(demo_queue, name: str, section: str) -> None:  # type: ignore[no-untyped-def]
+    _, q = demo_queue
+    assert section_of(q, name) == {section}
+
+
+def test_demo_vip_is_near_the_top(demo_queue) -> None:  # type: ignore[no-untyped-def]
+    _, q = demo_queue
+    vip = next(i for i in q.items if i.person.handle == "@bigcustomer@example.social")
+    assert vip.section == "reply" and vip.rank <= 10
+    assert "vip" in {r.code for r in vip.reasons}
+
+
+def test_demo_every_point_is_shown(demo_queue) -> None:  # type: ignore[no-untyped-def]
+    _, q = demo_queue
+    for item in q.items:
+        assert item.score == pytest.approx(sum(r.points for r in item.reasons), abs=0.01)
+
+
+def _post(i: int, text: str, handle: str = "@feed@x.example", minutes: int = 30) -> Mention:
+    return Mention(source="s", platform="mastodon", remote_id=f"{handle}-{i}",
+                   author=Person(source="s", remote_id=handle, handle=handle),
+                   text=text, created_at=clock.now() - timedelta(hours=48) + timedelta(minutes=minutes * i))
+
+
+@pytest.mark.parametrize(("texts", "hint"), [
+    ([f"Nouvelle offre disponible, rendez-vous sur notre site @client{i}" for i in range(6)], "same text"),
+    ([f"New offer is live, see our site @customer{i}" for i in range(6)], "same text"),
+    ([f"https://example.com/item/{i}" for i in range(5)], "only links"),
+])
+def test_behaviour_in_the_store_marks_a_bot(texts: list[str], hint: str) -> None:
+    engine = Engine()
+    with Store.open(":memory:") as store:
+        ingest(store, [_post(i, t, minutes=600) for i, t in enumerate(texts)], engine)
+        q = inbox.build_queue(store, engine, limit=None, show_all=True)
+    latest = max(q.items, key=lambda item: item.mentions[-1]["created_at"])
+    assert latest.section == "noise"
+    assert any(r.code == "bot" and hint in r.label for r in latest.reasons)
+
+
+def test_our_reply_takes_the_conversation_out_until_the_person_writes_again() -> None:
+    engine = Engine(me=frozenset({"acme@x.example"}))
+    ask = _post(0, "comment j'exporte mes notes ?", "@marie@x.example")
+    ours = Mention(source="s", platform="mastodon", remote_id="r1",
+                   author=Person(source="s", remote_id="acme", handle="@acme@x.example"),
+                   text="Réglages > Export", created_at=ask.created_at + timedelta(minutes=5),
+                   in_reply_to=ask.remote_id, thread=ask.remote_id)
+    again = Mention(source="s", platform="mastodon", remote_id="m2", author=ask.author,
+                    text="merci ! et en pdf ?", created_at=ask.created_at + timedelta(minutes=9),
+                    in_reply_to="r1", thread=ask.remote_id)
+    with Store.open(":memory:") as store:
+        ingest(store, [ask, ours], engine)
+        assert not [i for i in inbox.build_queue(store, engine, limit=None).items if i.person.name != "acme"
+                    and i.person.handle == "@marie@x.example"]
+        ingest(store, [again], engine)
+        items = [i for i in inbox.build_queue(store, engine, limit=None).items
+                 if i.person.handle == "@marie@x.example"]
+    assert len(items) == 1 and items[0].section == "reply"
+    assert "returning" in {r.code for r in items[0].reasons}
+
+
+def test_config_weights_are_validated_and_documented() -> None:
+    with pytest.raises(ConfigError) as err:
+        config.parse("[triage.weights]\nquestoin = 3\n")
+    assert "did you mean 'question'" in str(err.value.problems)
+    with pytest.raises(ConfigError):
+        config.parse("[triage.weights]\nquestion = \"high\"\n")
+    assert config.parse("[triage.weights]\ncrowd = -1\n").triage.weights["crowd"] == -1.0
+    from importlib.resources import files
+
+    documented = config.parse(files("h2h").joinpath("data/config.example.toml").read_text()).triage.weights
+    assert set(documented) == set(DEFAULT_WEIGHTS)
+
+
+def test_a_teammates_reply_answers_the_conversation_too() -> None:
+    engine = Engine(team=frozenset({"jo@x.example"}))
+    ask = _post(0, "how do I export my notes?", "@kim@x.example")
+    reply = Mention(source="s", platform="mastodon", remote_id="t1",
+                    author=Person(source="s", remote_id="jo", handle="@jo@x.example"),
+                    text="Settings > Export", created_at=ask.created_at + timedelta(minutes=5),
+                    in_reply_to=ask.remote_id, thread=ask.remote_id)
+    with Store.open(":memory:") as store:
+        ingest(store, [ask, reply], engine)
+        items = inbox.build_queue(store, engine, limit=None, show_all=True).items
+    assert not [i for i in items if i.person.handle == "@kim@x.example"]
+
+
+def test_new_weights_or_data_recompute_stored_signals(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2h.fetch.ingest import ensure_fresh
+    from h2h.triage import signals
+
+    engine = Engine()
+    with Store.open(":memory:") as store:
+        ingest(store, [_post(0, "how do I export?", "@kim@x.example")], engine)
+        assert ensure_fresh(store, engine) == 0
+        before = engine.signals_version
+        monkeypatch.setattr(signals, "ENGINE", signals.ENGINE + "-next")
+        signals.version.cache_clear()
+        try:
+            assert Engine().signals_version != before
+            assert ensure_fresh(store, Engine()) == 1
+        finally:
+            monkeypatch.undo()
+            signals.version.cache_clear()

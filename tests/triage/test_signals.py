@@ -1,0 +1,136 @@
+"""Every signal, in English and in French, on short social messages written for
+these tests (none of them is a training row)."""
+
+from __future__ import annotations
+
+import pytest
+
+from h2h.models import SIGNAL_NAMES
+from h2h.triage import signals
+
+HIGH = 0.5
+
+# (signal, language, text): the signal must be at least HIGH.
+FIRES = [
+    ("question", "en", "how can I move my notes to a new laptop?"),
+    ("question", "en", "does the mac app support keyboard shortcuts"),
+    ("question", "en", "wondering whether the free tier includes the api"),
+    ("question", "fr", "comment je fais pour changer mon mot de passe ?"),
+    ("question", "fr", "est ce que l'appli marche sur linux"),
+    ("question", "fr", "vous savez quand la mise a jour arrive ?"),
+    ("request", "en", "please send me the invoice for october"),
+    ("request", "en", "could someone help me recover my account"),
+    ("request", "en", "dm me please, I need to fix my billing"),
+    ("request", "fr", "pouvez-vous me renvoyer la facture svp"),
+    ("request", "fr", "aidez moi svp je n'arrive plus a me connecter"),
+    ("request", "fr", "merci de me rappeler au plus vite"),
+    ("complaint", "en", "the app keeps crashing since the last update"),
+    ("complaint", "en", "my order never arrived and support is not answering"),
+    ("complaint", "en", "still no refund after 2 weeks"),
+    ("complaint", "fr", "l'appli plante des que je l'ouvre"),
+    ("complaint", "fr", "toujours pas de connexion depuis hier soir"),
+    ("complaint", "fr", "ca marche plus depuis la mise a jour"),
+    ("negative", "en", "so disappointed, this used to be a great app"),
+    ("negative", "en", "worst support experience I have ever had"),
+    ("negative", "fr", "franchement decu, c'est nul"),
+    ("negative", "fr", "j'en ai marre de vos coupures"),
+    ("positive", "en", "thank you so much, it works perfectly now!"),
+    ("positive", "en", "love the new design, great job"),
+    ("positive", "fr", "merci beaucoup, tout fonctionne !"),
+    ("positive", "fr", "super appli, bravo a toute l'equipe"),
+    ("toxic", "en", "you are all idiots, shut up"),
+    ("toxic", "en", "what a bunch of morons"),
+    ("toxic", "fr", "bande de connards"),
+    ("toxic", "fr", "t'es vraiment un abruti"),
+    ("spam", "en", "get 5000 followers fast, dm us for prices"),
+    ("spam", "en", "free crypto airdrop, claim now"),
+    ("spam", "fr", "gagnez de l'argent facilement, lien en bio"),
+    ("spam", "fr", "code promo -70% sur toute la boutique, cliquez ici"),
+    ("bot", "en", "[status] all systems operational"),
+    ("bot", "en", "New release: acme/notes v5.0.1 (3 fixes). Changelog: https://example.com/r"),
+    ("bot", "fr", "message automatique, merci de ne pas repondre"),
+    ("bot", "fr", "maintenance programmee le 3/12 de 1h a 3h"),
+    ("urgent", "en", "urgent: our whole team is locked out"),
+    ("urgent", "en", "production down, need help asap"),
+    ("urgent", "fr", "c'est urgent, plus rien ne marche"),
+    ("urgent", "fr", "besoin d'aide au plus vite, compte pirate"),
+]
+
+# (signal, language, text): the signal must stay below HIGH.
+QUIET = [
+    ("question", "en", "I'll send the logs tomorrow"),
+    ("question", "fr", "je vous envoie les logs demain"),
+    ("complaint", "en", "thanks, that fixed it"),
+    ("complaint", "fr", "merci, ca marche maintenant"),
+    ("toxic", "en", "how do I export my notes?"),
+    ("toxic", "fr", "comment j'exporte mes notes ?"),
+    ("spam", "en", "my sync is stuck at 90%"),
+    ("spam", "fr", "la synchro bloque a 90%"),
+    ("positive", "en", "the app crashed again and I lost my work"),
+    ("positive", "fr", "l'appli a encore plante et j'ai tout perdu"),
+]
+
+
+@pytest.mark.parametrize(("name", "lang", "text"), FIRES)
+def test_signal_fires(name: str, lang: str, text: str) -> None:
+    s = signals.analyze(text)
+    assert getattr(s, name) >= HIGH, (name, s.values())
+
+
+@pytest.mark.parametrize(("name", "lang", "text"), QUIET)
+def test_signal_stays_quiet(name: str, lang: str, text: str) -> None:
+    s = signals.analyze(text)
+    assert getattr(s, name) < HIGH, (name, s.values())
+
+
+@pytest.mark.parametrize(("name", "text", "word"), [
+    ("question", "how do i export everything", "how do"),
+    ("question", "comment on exporte tout", "comment"),
+    ("complaint", "the export is broken", "broken"),
+    ("complaint", "l'export est en panne", "panne"),
+    ("positive", "merci, c'est parfait", "merci"),
+    ("positive", "thanks, perfect", "thanks"),
+    ("urgent", "urgent: sync is down", "urgent"),
+    ("urgent", "c'est une urgence", "urgence"),
+])
+def test_evidence_names_the_words_that_moved_the_signal(name: str, text: str, word: str) -> None:
+    evidence = signals.analyze(text).evidence[name]
+    assert any(word in e or e in word for e in evidence), evidence
+
+
+@pytest.mark.parametrize("text", ["this is fucking ridiculous", "putain c'est pas possible"])
+def test_swearing_alone_is_offensive_but_not_hostile(text: str) -> None:
+    s = signals.analyze(text)
+    assert signals.SWEAR_FLOOR <= s.toxic
+
+
+@pytest.mark.parametrize(("text", "twin"), [
+    ("ça ne marche pas depuis la mise à jour", "ca ne marche pas depuis la mise a jour"),
+    ("RT @someone: the app is broken", "the app is broken"),
+    ("@acme @jo the app is broken https://t.co/abc", "the app is broken"),
+    ("the app is sooooo slow", "the app is soo slow"),
+    ("#help my account is locked", "help my account is locked"),
+])
+def test_social_noise_does_not_change_the_reading(text: str, twin: str) -> None:
+    a, b = signals.analyze(text).values(), signals.analyze(twin).values()
+    assert all(abs(a[k] - b[k]) < 0.05 for k in SIGNAL_NAMES), (a, b)
+
+
+def test_every_value_is_a_probability() -> None:
+    for text in ["", "?", "👍", "a" * 5000, "\x00\u2028", "@acme", "https://example.com"]:
+        s = signals.analyze(text)
+        assert all(0.0 <= v <= 1.0 for v in s.values().values())
+
+
+@pytest.mark.parametrize("text", ["l'appli plante dès que je l'ouvre", "au plus tard demain ça ira",
+                                  "I sent it right after lunch"])
+def test_urgent_words_need_their_meaning(text: str) -> None:
+    assert signals.analyze(text).urgent < signals.analyze("urgent : " + text).urgent
+    assert signals.analyze(text).urgent < 0.7
+
+
+@pytest.mark.parametrize("text", ["wow thanks for deleting all my notes /s", "amazing, sync broke again 🙄",
+                                  "merci pour la coupure de ce soir 🙄", "génial, l'appli a encore planté /s"])
+def test_sarcasm_is_not_praise(text: str) -> None:
+    s = signals.analyze(text)
+    assert s.negative >= HIGH and s.negative > s.positive, s.values()
