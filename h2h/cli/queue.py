@@ -29,25 +29,13 @@ def _check_section(section: Optional[str]) -> None:
         raise UsageError(f"unknown section {section!r}; choose one of {', '.join(SECTIONS)}")
 
 
-def _since(value: str | None):  # type: ignore[no-untyped-def]
-    from h2h import clock
-    from h2h.errors import UsageError
-
-    if value is None:
-        return None
-    try:
-        return clock.parse_when(value)
-    except ValueError as exc:
-        raise UsageError(f"--since: {exc}") from None
-
-
 def run_queue(rt: runtime.Runtime, *, limit: int | None = None, show_all: bool = False, section: str | None = None,
               source: str | None = None, jsonl: bool = False, count: bool = False, footer: str = "",
               since: str | None = None) -> None:
     from h2h import inbox
 
     _check_section(section)
-    after = _since(since)
+    after = runtime.when(since, "--since")
     if limit is not None and limit < 0:
         from h2h.errors import UsageError
 

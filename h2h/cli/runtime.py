@@ -61,3 +61,16 @@ class Runtime:
 
 # The runtime of the command being run: the error boundary reads `json` from it.
 current = Runtime()
+
+
+def when(value: str | None, option: str):  # type: ignore[no-untyped-def]
+    """A `--since`/`--until` value: a duration back from now ("2h", "7d") or a time."""
+    from h2h import clock
+    from h2h.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return clock.parse_when(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None

@@ -12,18 +12,6 @@ from h2h.cli import render, runtime
 SPARK_DAYS = 60  # the widest sparkline, in characters
 
 
-def _when(value: Optional[str], option: str):  # type: ignore[no-untyped-def]
-    from h2h import clock
-    from h2h.errors import UsageError
-
-    if value is None:
-        return None
-    try:
-        return clock.parse_when(value)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-
-
 def compute(rt: runtime.Runtime, since: Optional[str], until: Optional[str], top: int) -> dict[str, Any]:
     from datetime import timedelta
 
@@ -32,8 +20,8 @@ def compute(rt: runtime.Runtime, since: Optional[str], until: Optional[str], top
     from h2h.fetch.ingest import ensure_fresh
 
     now = clock.now()
-    end = _when(until, "--until") or now
-    start = _when(since, "--since") or end - timedelta(days=30)
+    end = runtime.when(until, "--until") or now
+    start = runtime.when(since, "--since") or end - timedelta(days=30)
     if start >= end:
         raise UsageError(f"--since ({clock.iso(start)}) must be before --until ({clock.iso(end)})")
     store, engine = rt.store(), rt.engine()

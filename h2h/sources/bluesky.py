@@ -21,6 +21,7 @@ from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import auth
 from h2h.sources.atproto import Session
 from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources import options
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
 from h2h.sources.listing import Cursor, Mark
 
@@ -66,12 +67,7 @@ class BlueskySource:
         keywords = table.get("keywords", [])
         if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
             problems.append((f"{key}.keywords", "must be a list of non-empty strings"))
-        backfill = timedelta(days=30)
-        if "backfill" in table:
-            try:
-                backfill = clock.parse_duration(str(table["backfill"]))
-            except ValueError as exc:
-                problems.append((f"{key}.backfill", str(exc)))
+        backfill = options.backfill(name, table, problems)
         url = table.get("url", DEFAULT_URL)
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             problems.append((f"{key}.url", "must be an http(s) URL such as \"https://bsky.social\""))

@@ -29,6 +29,7 @@ from h2h.models import Mention, Person, SentReply, Thread
 from h2h.textutil import valid_text
 from h2h.sources import auth
 from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources import options
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
 from h2h.sources.listing import Cursor, Mark
 
@@ -81,12 +82,7 @@ class GitHubSource:
         query = table.get("query")
         if query is not None and (not isinstance(query, str) or not query.strip()):
             problems.append((f"{key}.query", "must be a non-empty search query, e.g. \"acme in:title,body\""))
-        backfill = timedelta(days=30)
-        if "backfill" in table:
-            try:
-                backfill = clock.parse_duration(str(table["backfill"]))
-            except ValueError as exc:
-                problems.append((f"{key}.backfill", str(exc)))
+        backfill = options.backfill(name, table, problems)
         if problems:
             raise ConfigError(f"{key} has {len(problems)} problem(s):", problems=problems)
         token = auth.secret(name, table)

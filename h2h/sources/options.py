@@ -84,3 +84,14 @@ def url(name: str, table: Mapping[str, Any], default: str | None = None) -> str:
         raise ConfigError(f"{_key(name, 'url')} must start with https:// (or http:// for a local server), "
                           f"not {value!r}", hint="Write it in full, e.g. https://forum.example.com.")
     return (value or "").rstrip("/")
+
+
+def backfill(name: str, table: Mapping[str, Any], problems: list[tuple[str, str]], default: str = "30d") -> "timedelta":
+    """How far back the first fetch reaches (`backfill = "30d"`); a bad value joins `problems`."""
+    from datetime import timedelta
+
+    try:
+        return timedelta(seconds=duration(name, table, "backfill", default))
+    except ConfigError as exc:
+        problems.append((_key(name, "backfill"), exc.message.split(" ", 1)[1]))
+        return timedelta(seconds=duration(name, {}, "backfill", default))
