@@ -89,6 +89,12 @@ THINGS = ["the sync", "the iOS app", "the API", "export", "search", "the web cli
 FIRST = ["Marie", "Hyun", "Sam", "Ana", "Lukas", "Priya", "Tom", "Chloé", "Diego", "Ines", "Omar", "Yuki",
          "Léa", "Jonas", "Fatima", "Noah", "Zoé", "Mateo", "Elif", "Kofi"]
 LAST = ["Dubois", "Kwon", "Reyes", "Müller", "Nakamura", "Okafor", "Martin", "Silva", "Nowak", "Haddad"]
+# Details that make each text its own, as real posts are (signals caches must not flatter the figures).
+TAILS = [" on my {device}", " since v{major}.{minor}", " ({n} notes)", " since {day}", " 🙏", " :(", " 😅",
+         " — {first}", " #{tag}", " https://{host}/t/{n}"]
+DEVICES = ["iPhone", "Pixel 8", "ThinkPad", "MacBook Air", "iPad", "Firefox", "Windows 11 box", "Steam Deck"]
+DAYS = ["Monday", "Tuesday", "yesterday", "last week", "the update", "this morning"]
+TAGS = ["help", "bug", "notes", "productivity", "opensource", "support"]
 INSTANCES = ["mastodon.social", "piaille.fr", "fosstodon.org", "hachyderm.io", "mamot.fr"]
 
 
@@ -142,7 +148,12 @@ class Generator:
     def _text(self, lang: str, kind: str) -> str:
         table = TEXTS[lang]
         options = table.get(kind) or table["neutral"]
-        text = self.rng.choice(options).format(thing=self.rng.choice(THINGS), n=self._n)
+        rng = self.rng
+        text = rng.choice(options).format(thing=rng.choice(THINGS), n=self._n)
+        for _ in range(1 + (rng.random() < 0.5)):
+            text += rng.choice(TAILS).format(device=rng.choice(DEVICES), major=rng.randint(1, 9),
+                                             minor=rng.randint(0, 40), n=rng.randint(2, 90000), day=rng.choice(DAYS),
+                                             first=rng.choice(FIRST), tag=rng.choice(TAGS), host=rng.choice(INSTANCES))
         roll = self.rng.random()
         if roll < 0.02:  # the odd long post
             text = (text + " ") * self.rng.randint(10, 40)

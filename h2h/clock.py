@@ -61,7 +61,10 @@ def iso(moment: datetime) -> str:
 
 
 def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    """The inverse of iso(); fromisoformat is ten times faster than strptime."""
+    if len(text) != 20 or text[-1] != "Z":
+        raise ValueError(f"{text!r} is not a stored time (YYYY-MM-DDTHH:MM:SSZ)")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -36,25 +36,20 @@ def register(app: typer.Typer) -> None:
                    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
         """Ingest mentions as JSON Lines (idempotent: twice is the same as once)."""
         from h2h.errors import ExitCode, InputError
-        from h2h.fetch.ingest import IngestReport, ingest
-        from h2h.models import Mention
-        from h2h.sources.jsonl import read_lines
+        from h2h.fetch import parallel
+        from h2h.fetch.ingest import IngestReport, ingest_lines
 
         rt = runtime.current
         rt.json = rt.json or json_out
         store, engine = rt.store(), rt.engine()
         report = IngestReport()
 
-        def good(stream: IO[bytes]) -> Iterator[Mention]:
-            for number, item in read_lines(stream):
-                if isinstance(item, Mention):
-                    yield item
-                else:
-                    report.bad.append((number, item.message))
-                    render.say(f"h2h: line {number}: {item.message} (skipped)", quiet=rt.quiet)
+        def bad(number: int, message: str) -> None:
+            render.say(f"h2h: line {number}: {message} (skipped)", quiet=rt.quiet)
 
         with _open(file) as stream:
-            ingest(store, good(stream), engine, report=report)
+            ingest_lines(store, stream, engine, report=report, on_bad=bad, workers=parallel.default_workers(),
+                         per_transaction=20)
         if rt.json:
             render.write_json(report.to_json())
         else:

@@ -13,6 +13,9 @@ from typing import Iterator
 from h2h.errors import DatabaseLocked, StoreError
 
 BUSY_TIMEOUT_MS = 5000
+# Pages held in memory, allocated only as used. A bulk import's transaction dirties
+# pages all over the indexes; they must fit here, or SQLite spills them mid-transaction.
+CACHE_KIB = 64 * 1024
 MEMORY = ":memory:"
 
 
@@ -36,6 +39,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
         if str(path) != MEMORY:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     except sqlite3.Error as exc:
         raise translate(exc, path) from None
     return conn

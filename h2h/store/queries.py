@@ -30,10 +30,26 @@ def conversation_key(source: str, thread_root: str, person_remote_id: str, lengt
     return "".join(_B32[(bits >> (155 - 5 * i)) & 31] for i in range(length))
 
 
+class Encoded(str):
+    """A value already in its stored JSON form (encoded once, possibly in another process)."""
+
+
 def _json(value: Any) -> str | None:
-    if value is None:
-        return None
+    if value is None or isinstance(value, Encoded):
+        return value
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def encode(value: Any) -> Encoded | None:
+    """The stored JSON form of a value, marked so the store does not encode it again."""
+    text = _json(value)
+    return None if text is None else Encoded(text)
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    # Under SQLite's host-parameter limit, and short enough for the planner to use the index.
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 class Store:
@@ -102,11 +118,70 @@ class Store:
              clock.iso(p.created_at) if p.created_at else None, _json(p.raw), seen_at, seen_at)).fetchone()
         return row[0]
 
+    _UPSERT_PERSON = """INSERT INTO persons (source, remote_id, platform, handle, name, url, bot, followers,
+                                    created_at, raw, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (source, remote_id) DO UPDATE SET
+                 handle = excluded.handle,
+                 name = CASE WHEN excluded.name != '' THEN excluded.name ELSE persons.name END,
+                 url = COALESCE(excluded.url, persons.url),
+                 bot = COALESCE(excluded.bot, persons.bot),
+                 followers = COALESCE(excluded.followers, persons.followers),
+                 created_at = COALESCE(excluded.created_at, persons.created_at),
+                 raw = COALESCE(excluded.raw, persons.raw),
+                 first_seen = MIN(persons.first_seen, excluded.first_seen),
+                 last_seen = MAX(persons.last_seen, excluded.last_seen)"""
+
+    def upsert_persons(self, items: Sequence[tuple[Person, str, str, Any]]) -> None:
+        """(person, platform, seen_at, raw) in order: the same rows, and ids, as one upsert_person each."""
+        params = [(p.source, p.remote_id, platform, p.handle, p.name, p.url, None if p.bot is None else int(p.bot),
+                   p.followers, clock.iso(p.created_at) if p.created_at else None, _json(raw), seen, seen)
+                  for p, platform, seen, raw in items]
+        try:
+            self.conn.executemany(self._UPSERT_PERSON, params)
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
+
+    def person_ids(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(source, remote_id) -> id, for those that exist."""
+        by_source: dict[str, list[str]] = {}
+        for source, remote_id in set(keys):
+            by_source.setdefault(source, []).append(remote_id)
+        found: dict[tuple[str, str], int] = {}
+        for source, ids in by_source.items():
+            for part in _chunks(ids):
+                marks = ",".join("?" * len(part))
+                for remote_id, pid in self._q(f"SELECT remote_id, id FROM persons WHERE source = ? "
+                                              f"AND remote_id IN ({marks})", [source, *part]):
+                    found[(source, remote_id)] = pid
+        return found
+
+    def persons_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
+        found: dict[int, Row] = {}
+        for part in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(part))
+            for row in self._q(f"SELECT * FROM persons WHERE id IN ({marks})", list(part)):
+                found[row["id"]] = row
+        return found
+
     def person(self, person_id: int) -> Row:
         row = self._q("SELECT * FROM persons WHERE id = ?", (person_id,)).fetchone()
         if row is None:
             raise NotFound(f"no person {person_id}")
         return row
+
+    def person_flags_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+        by_source: dict[str, list[str]] = {}
+        for source, remote_id in set(keys):
+            by_source.setdefault(source, []).append(remote_id)
+        found: dict[tuple[str, str], Row] = {}
+        for source, ids in by_source.items():
+            for part in _chunks(ids):
+                marks = ",".join("?" * len(part))
+                for row in self._q(f"SELECT * FROM person_flags WHERE source = ? AND remote_id IN ({marks})",
+                                   [source, *part]):
+                    found[(source, row["remote_id"])] = row
+        return found
 
     def person_flags(self, source: str, remote_id: str) -> Row | None:
         return self._q("SELECT * FROM person_flags WHERE source = ? AND remote_id = ?",
@@ -135,6 +210,35 @@ class Store:
     def mention(self, source: str, remote_id: str) -> Row | None:
         return self._q("SELECT * FROM mentions WHERE source = ? AND remote_id = ?", (source, remote_id)).fetchone()
 
+    _MENTION_STATE = "id, source, remote_id, conversation_id, thread_root, role, text, url, lang, to_me, from_me"
+
+    def mentions_by_key(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """What ingest needs to know of already stored mentions, as plain (mutable) dicts."""
+        by_source: dict[str, list[str]] = {}
+        for source, remote_id in set(keys):
+            by_source.setdefault(source, []).append(remote_id)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for source, ids in by_source.items():
+            for part in _chunks(ids):
+                marks = ",".join("?" * len(part))
+                for row in self._q(f"SELECT {self._MENTION_STATE} FROM mentions WHERE source = ? "
+                                   f"AND remote_id IN ({marks})", [source, *part]):
+                    found[(source, row["remote_id"])] = dict(row)
+        return found
+
+    def insert_mentions(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows as ingest builds them (see fetch/ingest.py), inserted in order."""
+        try:
+            self.conn.executemany(
+                """INSERT INTO mentions (source, remote_id, platform, person_id, conversation_id, role, text, url,
+                                         created_at, in_reply_to, thread, thread_root, to_me, from_me, lang, raw,
+                                         signals, evidence, engine, ingested_at)
+                   VALUES (:source, :remote_id, :platform, :person_id, :conversation_id, :role, :text, :url,
+                           :created_at, :in_reply_to, :thread, :thread_root, :to_me, :from_me, :lang, :raw,
+                           :signals, :evidence, :engine, :ingested_at)""", rows)
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
+
     def insert_mention(self, m: Mention, *, person_id: int, conversation_id: int | None, role: str,
                        thread_root: str, signals: Mapping[str, Any], evidence: Mapping[str, Any],
                        engine: str, ingested_at: str) -> int:
@@ -149,10 +253,11 @@ class Store:
         return row[0]
 
     def update_mention(self, mention_id: int, m: Mention, *, role: str, signals: Mapping[str, Any],
-                       evidence: Mapping[str, Any], engine: str) -> None:
+                       evidence: Mapping[str, Any], engine: str, raw: Any = None) -> None:
+        """`raw`, when given, stands for m.raw (ingest may have encoded it already)."""
         self._q("""UPDATE mentions SET text = ?, url = ?, lang = ?, raw = ?, role = ?, to_me = ?, from_me = ?,
                                       signals = ?, evidence = ?, engine = ? WHERE id = ?""",
-                (m.text, m.url, m.lang, _json(m.raw), role, int(m.to_me), int(m.from_me),
+                (m.text, m.url, m.lang, _json(m.raw if raw is None else raw), role, int(m.to_me), int(m.from_me),
                  _json(signals), _json(evidence), engine, mention_id))
 
     def set_mention_signals(self, mention_id: int, signals: Mapping[str, Any], evidence: Mapping[str, Any],
@@ -168,6 +273,18 @@ class Store:
         """The person's messages and our replies to them, oldest first."""
         return self._q(
             """SELECT m.*, p.handle, p.name, p.bot AS person_bot FROM mentions m JOIN persons p ON p.id = m.person_id
+               WHERE m.conversation_id = :id
+                  OR (m.source = :source AND m.thread_root = :root AND m.role != 'person'
+                      AND m.in_reply_to IN (SELECT remote_id FROM mentions
+                                            WHERE conversation_id = :id AND role = 'person'))
+               ORDER BY m.created_at, m.id""",
+            {"id": conv["id"], "source": conv["source"], "root": conv["thread_root"]}).fetchall()
+
+    def conversation_facts(self, conv: Row) -> list[Row]:
+        """What re-judging a conversation reads of conversation_messages(): the same rows, fewer columns."""
+        return self._q(
+            """SELECT m.id, m.conversation_id, m.role, m.created_at, m.to_me, m.lang, m.signals, m.evidence
+               FROM mentions m
                WHERE m.conversation_id = :id
                   OR (m.source = :source AND m.thread_root = :root AND m.role != 'person'
                       AND m.in_reply_to IN (SELECT remote_id FROM mentions
@@ -197,15 +314,22 @@ class Store:
         length = 8
         while True:
             key = conversation_key(source, thread_root, person_remote_id, length)
-            clash = self._q("SELECT 1 FROM conversations WHERE key = ?", (key,)).fetchone()
-            if not clash:
-                break
+            row = self._q(
+                """INSERT INTO conversations (key, source, platform, person_id, thread_root, standalone,
+                                              first_at, last_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *""",
+                (key, source, platform, person_id, thread_root, int(standalone), first_at, first_at)).fetchone()
+            if row is not None:
+                return row
             length += 2  # vanishingly rare; a longer key stays stable for this conversation
-        return self._q(
-            """INSERT INTO conversations (key, source, platform, person_id, thread_root, standalone,
-                                          first_at, last_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *""",
-            (key, source, platform, person_id, thread_root, int(standalone), first_at, first_at)).fetchone()
+
+    def conversations_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
+        found: dict[int, Row] = {}
+        for part in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(part))
+            for row in self._q(f"SELECT * FROM conversations WHERE id IN ({marks})", list(part)):
+                found[row["id"]] = row
+        return found
 
     def conversation_by_id(self, conv_id: int) -> Row:
         return self._q("SELECT * FROM conversations WHERE id = ?", (conv_id,)).fetchone()

@@ -1,6 +1,7 @@
-"""Ingest: mentions in, stored with their signals, grouped into conversations,
-and each touched conversation re-judged. Used by `h2h import`, `h2h fetch`
-and the demo. Idempotent on (source, remote_id): twice is the same as once.
+"""The test oracle for h2h/fetch/ingest.py: ingest as first written, one query at a
+time, kept verbatim. test_ingest_equivalence.py checks that the batched, parallel
+ingest leaves exactly the same database as this. If ingest's behaviour changes on
+purpose, change it here in the same commit.
 """
 
 from __future__ import annotations
