@@ -39,12 +39,14 @@ def _waiting_s(row: Row, now: datetime) -> float:
 
 
 def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
-                limit: int | None = DEFAULT_LIMIT, show_all: bool = False) -> Queue:
+                limit: int | None = DEFAULT_LIMIT, show_all: bool = False, with_counts: bool = True) -> Queue:
+    """`with_counts=False` leaves `counts` empty: counting a section reads all of its
+    index entries, the one part of the queue that grows with the database."""
     ensure_fresh(store, engine)
     now = clock.now()
     now_iso = clock.iso(now)
     shown = tuple(sections) if sections else (SECTIONS if show_all else SECTIONS[:3])
-    counts = {s: store.count_active(s, now_iso, source) for s in SECTIONS}
+    counts = {s: store.count_active(s, now_iso, source) for s in SECTIONS} if with_counts else {}
     w_wait = engine.weights.get("waiting", 0.0)
     bound = max(0.0, w_wait)
     ranked: list[tuple[str, Row, float, float]] = []

@@ -316,7 +316,10 @@ def _joins(conv: Row, m: Mention, window_s: float) -> bool:
     last = clock.from_iso(conv["last_at"])
     first = clock.from_iso(conv["first_at"])
     window = timedelta(seconds=window_s)
-    return first - window <= m.created_at <= last + window
+    try:
+        return first - window <= m.created_at <= last + window
+    except OverflowError:  # times at the ends of the calendar (year 1 or 9999)
+        return first.timestamp() - window_s <= m.created_at.timestamp() <= last.timestamp() + window_s
 
 
 def _signals(row: Row) -> Signals:

@@ -10,7 +10,6 @@ the input.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import signal
 import sys
@@ -59,6 +58,8 @@ def _run(chunk: Any) -> Any:
 
 
 def _context() -> Any:
+    import multiprocessing  # not at import: `h2h queue` imports this module and never needs it
+
     # fork is cheap and inherits imports, but is unsafe once other threads exist.
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")

@@ -6,6 +6,7 @@ is read.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import IO, Any, Iterator, Mapping
 
@@ -15,6 +16,7 @@ from h2h.models import Mention, Person
 from h2h.textutil import valid_text
 
 MAX_DEPTH = 64
+MAX_FOLLOWERS = 10**12  # more than anyone has; also keeps the value inside SQLite's INTEGER
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ def parse_line(number: int, raw: bytes) -> Mention | BadLine | None:
     except UnicodeDecodeError as exc:
         return BadLine(number, f"not UTF-8 (byte {exc.start})")
     try:
-        obj = json.loads(text)
+        # strict=False: raw control characters inside strings are kept (and made inert when shown).
+        obj = json.loads(text, strict=False)
     except RecursionError:
         return BadLine(number, "JSON nested too deeply")
     except json.JSONDecodeError as exc:
@@ -51,6 +54,8 @@ def parse_line(number: int, raw: bytes) -> Mention | BadLine | None:
         return parse_record(obj, check_depth=not shallow)
     except InputError as exc:
         return BadLine(number, exc.message)
+    except Exception as exc:  # noqa: BLE001 - one odd line must not stop an import of millions
+        return BadLine(number, f"cannot read this line ({type(exc).__name__}: {exc})")
 
 
 def _id(value: Any, what: str) -> str:
@@ -114,9 +119,12 @@ def _author(value: Any, source: str) -> Person:
     followers = value.get("followers")
     if followers is not None:
         try:
-            followers = int(float(followers))
-        except (TypeError, ValueError):
+            count = float(followers)
+        except (TypeError, ValueError):  # "1,200", [..]
             raise InputError("`author.followers` must be a number") from None
+        if not math.isfinite(count):
+            raise InputError("`author.followers` must be a finite number")
+        followers = int(min(count, MAX_FOLLOWERS))
         if followers < 0:
             followers = None
     created = value.get("created_at")

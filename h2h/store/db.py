@@ -15,7 +15,7 @@ from h2h.errors import DatabaseLocked, StoreError
 BUSY_TIMEOUT_MS = 5000
 # Pages held in memory, allocated only as used. A bulk import's transaction dirties
 # pages all over the indexes; they must fit here, or SQLite spills them mid-transaction.
-CACHE_KIB = 64 * 1024
+CACHE_KIB = 32 * 1024
 MEMORY = ":memory:"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,10 +35,18 @@ class Encoded(str):
     """A value already in its stored JSON form (encoded once, possibly in another process)."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _json(value: Any) -> str | None:
     if value is None or isinstance(value, Encoded):
         return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    if _SURROGATE.search(text):
+        # A lone surrogate (a platform's broken JSON, kept in raw) cannot be stored as
+        # UTF-8; escaped as \udxxx it can, and reads back as the same value.
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str)
+    return text
 
 
 def encode(value: Any) -> Encoded | None:
