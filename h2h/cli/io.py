@@ -10,6 +10,10 @@ import typer
 
 from h2h.cli import render, runtime
 
+# Batches of 500 per transaction in `h2h import`: fewer commits, each index page written
+# once per transaction; small enough that another h2h waits well under its busy timeout.
+IMPORT_BATCHES_PER_TRANSACTION = 4
+
 FILE = Annotated[str, typer.Argument(metavar="[FILE|-]", help="JSON Lines file, or - for standard input.")]
 
 
@@ -49,7 +53,7 @@ def register(app: typer.Typer) -> None:
 
         with _open(file) as stream:
             ingest_lines(store, stream, engine, report=report, on_bad=bad, workers=parallel.default_workers(),
-                         per_transaction=20)
+                         per_transaction=IMPORT_BATCHES_PER_TRANSACTION)
         if rt.json:
             render.write_json(report.to_json())
         else:

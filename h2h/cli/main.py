@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
         command = typer.main.get_command(app)
         result = command.main(args=args, prog_name="h2h", standalone_mode=False)
         code = result if isinstance(result, int) else ExitCode.OK
+        if code == ExitCode.INTERRUPTED:  # typer turns ^C inside a command into a silent Exit(130)
+            raise KeyboardInterrupt
     except H2HError as exc:
         code = _report(exc.code, exc.message, exc.hint, exc.exit_code)
     except KeyboardInterrupt:

@@ -127,6 +127,9 @@ def ingest_analyzed(store: Store, items: Iterable[Analyzed], engine: Engine, *, 
     return report
 
 
+# A bulk import waits this long for another writer (the default is a few seconds, for
+# interactive commands); two imports at once then both finish.
+BULK_LOCK_WAIT_S = 60.0
 CHUNK_BYTES = 8 << 20  # with bounded look-ahead, caps the memory held by 10 MB lines
 
 
@@ -168,6 +171,7 @@ def ingest_lines(store: Store, stream: IO[bytes], engine: Engine, *, report: Ing
     as ingest() would make of the good lines."""
     report = report or IngestReport()
     work = partial(analyze_lines, engine, packed=workers > 0)
+    store.wait_for_lock(BULK_LOCK_WAIT_S)
 
     def good() -> Iterator[Analyzed]:
         for chunk in parallel.ordered_map(work, _line_chunks(stream, batch_size), workers=workers):

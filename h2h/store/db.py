@@ -29,7 +29,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             os.close(fd)
         except OSError as exc:
-            raise StoreError(f"cannot create the database {path}: {exc.strerror}") from None
+            verb = "open the database" if path.exists() else "create the database"
+            raise StoreError(f"cannot {verb} {path} for writing: {exc.strerror}",
+                             hint="h2h writes to its database on every command: check the file, its folder and "
+                                  "the filesystem are writable, or pass another path with --db.",
+                             code="database_unwritable") from None
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
                                timeout=BUSY_TIMEOUT_MS / 1000)

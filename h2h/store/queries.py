@@ -79,6 +79,10 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def wait_for_lock(self, seconds: float) -> None:
+        """How long a write waits for another process's transaction: batch jobs can wait longer."""
+        self._q(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
     def __enter__(self) -> "Store":
         return self
 
