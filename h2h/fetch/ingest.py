@@ -171,7 +171,6 @@ def ingest_lines(store: Store, stream: IO[bytes], engine: Engine, *, report: Ing
     as ingest() would make of the good lines."""
     report = report or IngestReport()
     work = partial(analyze_lines, engine, packed=workers > 0)
-    store.wait_for_lock(BULK_LOCK_WAIT_S)
 
     def good() -> Iterator[Analyzed]:
         for chunk in parallel.ordered_map(work, _line_chunks(stream, batch_size), workers=workers):
@@ -185,8 +184,9 @@ def ingest_lines(store: Store, stream: IO[bytes], engine: Engine, *, report: Ing
                     if on_bad is not None:
                         on_bad(number, item.message)
 
-    return ingest_analyzed(store, good(), engine, report=report, batch_size=batch_size,
-                           per_transaction=per_transaction)
+    with store.bulk(lock_wait_s=BULK_LOCK_WAIT_S):
+        return ingest_analyzed(store, good(), engine, report=report, batch_size=batch_size,
+                               per_transaction=per_transaction)
 
 
 def ingest_batch(store: Store, batch: Sequence[Mention], engine: Engine, report: IngestReport,
@@ -326,10 +326,20 @@ def _joins(conv: Row, m: Mention, window_s: float) -> bool:
         return first.timestamp() - window_s <= m.created_at.timestamp() <= last.timestamp() + window_s
 
 
+_parsed: dict[tuple[str | None, str | None], Signals] = {}
+
+
 def _signals(row: Row) -> Signals:
-    data = json.loads(row["signals"]) if row["signals"] else {}
-    evidence = json.loads(row["evidence"]) if row["evidence"] else {}
-    return Signals.from_json(data, evidence)
+    # A long conversation is re-judged with every batch that touches it: decode each message once.
+    key = (row["signals"], row["evidence"])
+    found = _parsed.get(key)
+    if found is None:
+        data = json.loads(key[0]) if key[0] else {}
+        evidence = json.loads(key[1]) if key[1] else {}
+        if len(_parsed) >= 20_000:
+            _parsed.clear()
+        found = _parsed[key] = Signals.from_json(data, evidence)
+    return found
 
 
 class _Context:
@@ -406,7 +416,7 @@ def rescore(store: Store, conv: Row, engine: Engine, *, ctx: _Context | None = N
         elif state in ("done", "snoozed") and mark is not None and newest > mark:
             state, until = "open", None  # a new message from the person reopens it
     latest = basis[-1]
-    store.save_conversation(conv["id"], {
+    values = {
         "first_at": person_msgs[0]["created_at"], "last_at": newest, "last_reply_at": last_reply_at,
         "waiting_since": basis[0]["created_at"], "latest_mention_id": latest["id"],
         "unanswered": len(unanswered), "messages": len(person_msgs),
@@ -414,7 +424,11 @@ def rescore(store: Store, conv: Row, engine: Engine, *, ctx: _Context | None = N
         "section": verdict.section, "base_score": round(verdict.score, 4),
         "reasons": json.dumps([r.to_json() for r in verdict.reasons], ensure_ascii=False),
         "lang": _signals(latest).lang or latest["lang"], "engine": ctx.fingerprint,
-    })
+    }
+    # Only what changed: an unchanged indexed column then costs no index update.
+    changed = {k: v for k, v in values.items() if conv[k] != v or type(conv[k]) is not type(v)}
+    if changed:
+        store.save_conversation(conv["id"], changed)
 
 
 def ensure_fresh(store: Store, engine: Engine, progress: Callable[[int], None] | None = None) -> int:

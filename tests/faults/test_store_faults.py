@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from h2h.cli import io as cli_io
 from h2h.fetch import ingest
 from h2h.store import db as dbmod
 from h2h.store.queries import Store
@@ -72,14 +73,15 @@ def _fail_on_call(n: int):
 def test_disk_full_injected(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
     src = write_lines(tmp_path / "in.jsonl", synth_lines(5000, seed=4))
     monkeypatch.setenv("H2H_WORKERS", workers)
-    monkeypatch.setattr(Store, "insert_mentions", _fail_on_call(6))
+    monkeypatch.setattr(Store, "insert_mentions", _fail_on_call(5))
+    monkeypatch.setattr(cli_io, "IMPORT_BATCHES_PER_TRANSACTION", 2)
     r = run("--json", "import", str(src))
     assert r.code == 1
     err = _error(r)
     assert err["code"] == "database_unwritable" and "full" in err["message"]
     assert "disk space" in err["hint"]
     counts = check_consistent(home / "h2h.db")
-    assert counts["mentions"] % 2000 == 0  # whole transactions only (4 batches of 500)
+    assert counts["mentions"] == 2000  # the two whole transactions (2 batches of 500) before the failure
     monkeypatch.undo()
     monkeypatch.setenv("H2H_HOME", str(home))
     monkeypatch.setenv("H2H_NOW", "2026-11-20T12:00:00Z")
