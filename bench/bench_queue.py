@@ -63,12 +63,14 @@ def main() -> None:
         conn.execute(BARE).fetchall()
     sql_ms = (time.perf_counter() - t) / args.runs * 1000
     queue_t = common.wall(cmd, environ, args.runs)
+    queue_cpu = common.cpu_summary()
     bare_t = common.wall([sys.executable, "-c", BARE_SCRIPT, str(db)], environ, args.runs)
+    bare_cpu = common.cpu_summary()
     n = conn.execute("SELECT count(*) FROM mentions").fetchone()[0]
     c = conn.execute("SELECT count(*) FROM conversations").fetchone()[0]
     print(f"database: {n:,} mentions, {c:,} conversations ({db.stat().st_size / 2**20:,.0f} MB); H2H_NOW={now}")
-    print(f"h2h queue --jsonl --limit 50: {common.summary(queue_t)}")
-    print(f"bare query, whole python process: {common.summary(bare_t)}")
+    print(f"h2h queue --jsonl --limit 50: {common.summary(queue_t)}; {queue_cpu}")
+    print(f"bare query, whole python process: {common.summary(bare_t)}; {bare_cpu}")
     print(f"bare query, SQL alone in a warm process: {sql_ms:.2f} ms")
     med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
     print(f"ratio h2h / bare process: {med(queue_t) / med(bare_t):.2f}x; same rows: {same} "

@@ -61,15 +61,30 @@ def measured(args: list[str], home: Path, *, stdin=None, stdout=subprocess.DEVNU
 
 
 def wall(cmd: list[str], environ: dict[str, str], runs: int, warmup: int = 2) -> list[float]:
-    """Wall time of a whole process, as a shell user sees it."""
+    """Wall time of a whole process, as a shell user sees it. The CPU time of each run
+    (user + system) is kept in LAST_CPU: on a busy machine it is the steadier figure."""
+    import resource
+
     for _ in range(warmup):
         subprocess.run(cmd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    times = []
+    times, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(cmd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         times.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    LAST_CPU[:] = cpus
     return times
+
+
+LAST_CPU: list[float] = []
+
+
+def cpu_summary() -> str:
+    ms = sorted(t * 1000 for t in LAST_CPU)
+    return f"CPU median {statistics.median(ms):.0f} ms" if ms else ""
 
 
 def summary(times: list[float]) -> str:

@@ -12,7 +12,6 @@ from typing import Any, Sequence
 
 from h2h import clock
 from h2h.errors import UsageError
-from h2h.fetch.ingest import ensure_fresh, rescore
 from h2h.models import SECTIONS, Person, QueueItem, Reason
 from h2h.store import Store
 from h2h.store.queries import Row
@@ -20,6 +19,20 @@ from h2h.triage.engine import Engine
 from h2h.triage.score import waiting_reason
 
 DEFAULT_LIMIT = 30
+
+
+def ensure_fresh(store: Store, engine: Engine) -> None:
+    # The ingest machinery is imported only when stored verdicts are stale: not on every `h2h`.
+    if store.get_meta("engine") != engine.fingerprint:
+        from h2h.fetch.ingest import ensure_fresh as recompute
+
+        recompute(store, engine)
+
+
+def rescore(store: Store, conv: Row, engine: Engine) -> None:
+    from h2h.fetch.ingest import rescore as judge
+
+    judge(store, conv, engine)
 
 
 @dataclass(frozen=True)
