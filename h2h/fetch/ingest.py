@@ -431,21 +431,37 @@ def rescore(store: Store, conv: Row, engine: Engine, *, ctx: _Context | None = N
         store.save_conversation(conv["id"], changed)
 
 
+def _stale(store: Store, version: str, size: int = 1000) -> Iterator[list[tuple[int, str, str | None]]]:
+    after = 0
+    while True:
+        rows = store.mentions_needing_signals(version, size, after)
+        if not rows:
+            return
+        after = rows[-1]["id"]
+        yield [(r["id"], r["text"], r["lang"]) for r in rows]
+
+
+def _analyze_rows(engine: Engine, rows: Sequence[tuple[int, str, str | None]]) -> list[tuple[int, str, str]]:
+    out = []
+    for mention_id, text, lang in rows:
+        sig = engine.analyze(text, lang)
+        out.append((mention_id, str(encode(sig.to_json())),
+                    str(encode({k: list(v) for k, v in sig.evidence.items()}))))
+    return out
+
+
 def ensure_fresh(store: Store, engine: Engine, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute stale signals and verdicts after an engine or config change; returns how many."""
+    """Recompute stale signals and verdicts after an engine or config change; returns how many.
+    Signals of more than a thousand messages are computed in worker processes."""
     fingerprint = engine.fingerprint
     if store.get_meta("engine") == fingerprint:
         return 0
     version = engine.signals_version
-    while True:
-        rows = store.mentions_needing_signals(version, 1000)
-        if not rows:
-            break
-        computed = [(r["id"], engine.analyze(r["text"], r["lang"])) for r in rows]
+    work = partial(_analyze_rows, engine)
+    for computed in parallel.ordered_map(work, _stale(store, version), workers=parallel.default_workers()):
         with store.transaction():
-            for mention_id, sig in computed:
-                store.set_mention_signals(mention_id, sig.to_json(),
-                                          {k: list(v) for k, v in sig.evidence.items()}, version)
+            store.set_mentions_signals([(Encoded(sig), Encoded(ev), version, mention_id)
+                                        for mention_id, sig, ev in computed])
     count, after = 0, 0
     while True:
         ids = store.conversation_ids(after, 1000)

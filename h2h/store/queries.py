@@ -292,9 +292,19 @@ class Store:
         self._q("UPDATE mentions SET signals = ?, evidence = ?, engine = ? WHERE id = ?",
                 (_json(signals), _json(evidence), engine, mention_id))
 
-    def mentions_needing_signals(self, engine: str, limit: int) -> list[Row]:
-        return self._q("SELECT id, text, lang FROM mentions WHERE engine IS NOT ? LIMIT ?",
-                       (engine, limit)).fetchall()
+    def mentions_needing_signals(self, engine: str, limit: int, after: int = 0) -> list[Row]:
+        """Stale mentions in id order after `after`: each call resumes where the last one
+        stopped instead of scanning past every row already recomputed."""
+        return self._q("SELECT id, text, lang FROM mentions WHERE id > ? AND engine IS NOT ? ORDER BY id LIMIT ?",
+                       (after, engine, limit)).fetchall()
+
+    def set_mentions_signals(self, rows: Sequence[tuple[Any, Any, str, int]]) -> None:
+        """(signals, evidence, engine, mention id), already encoded or not."""
+        try:
+            self.conn.executemany("UPDATE mentions SET signals = ?, evidence = ?, engine = ? WHERE id = ?",
+                                  [(_json(s), _json(e), engine, i) for s, e, engine, i in rows])
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
 
     def conversation_messages(self, conv: Row) -> list[Row]:
         """The person's messages and our replies to them, oldest first."""

@@ -124,3 +124,22 @@ def test_reimport_changes_nothing(tmp_path: Path) -> None:
     assert report.new == 0
     after = dump(tmp_path / "a.db")
     assert after["mentions"] == before["mentions"] and after["persons"] == before["persons"]
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_recompute_after_an_engine_change_same_as_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            workers: str) -> None:
+    """A new signals engine (here: other languages) recomputes every stored message;
+    done in worker processes, it must give the reference's database."""
+    monkeypatch.setenv("H2H_WORKERS", workers)
+    items = corpus(2500, 8)
+    other = dataclasses.replace(ENGINE, languages=("fr", "en", "de"), weights={**ENGINE.weights, "question": 7.0})
+    dbs = {}
+    for name, module in (("ref", reference_ingest), ("new", ingest)):
+        path = tmp_path / f"{name}.db"
+        with Store.open(path) as store:
+            _flags(store)
+            reference_ingest.ingest(store, items, ENGINE, batch_size=100)
+            assert module.ensure_fresh(store, other) > 0
+        dbs[name] = dump(path)
+    assert dbs["new"] == dbs["ref"]
