@@ -202,6 +202,10 @@ def migrate(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Mig
     names = []
     for name, step in pending:
         with transaction(conn, path):
+            # Two h2h started at once on a new database both saw it pending; the write
+            # lock serializes them, and the second finds it done.
+            if conn.execute("SELECT 1 FROM _h2h_migrations WHERE name = ?", (name,)).fetchone():
+                continue
             if callable(step):
                 step(conn)
             else:
