@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import IO, Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
 from h2h.fetch import parallel
@@ -57,7 +57,7 @@ def analyze(engine: Engine, m: Mention) -> Analyzed:
 
 # Between processes an Analyzed travels as a flat tuple: pickling nested frozen
 # dataclasses costs more than the signals, and the raw dicts travel encoded only.
-def _pack(a: Analyzed) -> tuple[Any, ...]:
+def pack(a: Analyzed) -> tuple[Any, ...]:
     m, p = a.mention, a.mention.author
     return (m.source, m.platform, m.remote_id, m.text, m.created_at.isoformat(), m.url, m.in_reply_to, m.thread,
             m.to_me, m.from_me, m.lang, p.source, p.remote_id, p.handle, p.name, p.url, p.bot, p.followers,
@@ -65,7 +65,7 @@ def _pack(a: Analyzed) -> tuple[Any, ...]:
             None if a.raw is None else str(a.raw), None if a.author_raw is None else str(a.author_raw))
 
 
-def _unpack(t: tuple[Any, ...]) -> Analyzed:
+def unpack(t: tuple[Any, ...]) -> Analyzed:
     (source, platform, remote_id, text, created_at, url, in_reply_to, thread, to_me, from_me, lang,
      p_source, p_remote_id, handle, name, p_url, bot, followers, p_created_at, sig, ev, raw, author_raw) = t
     author = Person(source=p_source, remote_id=p_remote_id, handle=handle, name=name, url=p_url, bot=bot,
@@ -79,7 +79,7 @@ def _unpack(t: tuple[Any, ...]) -> Analyzed:
 
 def analyze_batch(engine: Engine, batch: Sequence[Mention], packed: bool = False) -> list[Any]:
     done = [analyze(engine, m) for m in batch]
-    return [_pack(a) for a in done] if packed else done
+    return [pack(a) for a in done] if packed else done
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -106,7 +106,7 @@ def ingest(store: Store, mentions: Iterable[Mention], engine: Engine, *, report:
     work = partial(analyze_batch, engine, packed=workers > 0)
     for analyzed in parallel.ordered_map(work, _batches(mentions, batch_size), workers=workers):
         if analyzed and not isinstance(analyzed[0], Analyzed):
-            analyzed = [_unpack(t) for t in analyzed]
+            analyzed = [unpack(t) for t in analyzed]
         write_batch(store, analyzed, engine, report, after_batch)
     return report
 
@@ -125,68 +125,6 @@ def ingest_analyzed(store: Store, items: Iterable[Analyzed], engine: Engine, *, 
             for batch in group:
                 _write(store, batch, engine, report)
     return report
-
-
-# A bulk import waits this long for another writer (the default is a few seconds, for
-# interactive commands); two imports at once then both finish.
-BULK_LOCK_WAIT_S = 60.0
-CHUNK_BYTES = 8 << 20  # with bounded look-ahead, caps the memory held by 10 MB lines
-
-
-def _line_chunks(stream: IO[bytes], lines: int) -> Iterator[list[tuple[int, bytes]]]:
-    chunk: list[tuple[int, bytes]] = []
-    size = 0
-    for number, raw in enumerate(stream, start=1):
-        chunk.append((number, raw))
-        size += len(raw)
-        if len(chunk) >= lines or size >= CHUNK_BYTES:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
-def analyze_lines(engine: Engine, chunk: Sequence[tuple[int, bytes]], packed: bool = False) -> list[tuple[int, Any]]:
-    """Import-format lines to (line number, Analyzed or BadLine); blank lines dropped."""
-    from h2h.sources.jsonl import BadLine, parse_line
-
-    out: list[tuple[int, Any]] = []
-    for number, raw in chunk:
-        item = parse_line(number, raw)
-        if item is None:
-            continue
-        if isinstance(item, BadLine):
-            out.append((number, item))
-        else:
-            a = analyze(engine, item)
-            out.append((number, _pack(a) if packed else a))
-    return out
-
-
-def ingest_lines(store: Store, stream: IO[bytes], engine: Engine, *, report: IngestReport | None = None,
-                 on_bad: Callable[[int, str], None] | None = None, workers: int = 0,
-                 batch_size: int = BATCH, per_transaction: int = 1) -> IngestReport:
-    """`h2h import`: lines parsed and analyzed in `workers` processes while this one writes.
-    Bad lines go to report.bad (and on_bad) and the rest is imported, in the same batches
-    as ingest() would make of the good lines."""
-    report = report or IngestReport()
-    work = partial(analyze_lines, engine, packed=workers > 0)
-
-    def good() -> Iterator[Analyzed]:
-        for chunk in parallel.ordered_map(work, _line_chunks(stream, batch_size), workers=workers):
-            for number, item in chunk:
-                if isinstance(item, tuple):
-                    yield _unpack(item)
-                elif isinstance(item, Analyzed):
-                    yield item
-                else:
-                    report.bad.append((number, item.message))
-                    if on_bad is not None:
-                        on_bad(number, item.message)
-
-    with store.bulk(lock_wait_s=BULK_LOCK_WAIT_S):
-        return ingest_analyzed(store, good(), engine, report=report, batch_size=batch_size,
-                               per_transaction=per_transaction)
 
 
 def ingest_batch(store: Store, batch: Sequence[Mention], engine: Engine, report: IngestReport,

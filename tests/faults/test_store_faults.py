@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from h2h.cli import io as cli_io
-from h2h.fetch import ingest
+from h2h.fetch import bulk, ingest
 from h2h.store import db as dbmod
 from h2h.store.queries import Store
 from tests.clirun import run
@@ -33,7 +33,7 @@ def small(tmp_path: Path) -> Path:
 
 def test_locked_database(home: Path, small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
-    monkeypatch.setattr(ingest, "BULK_LOCK_WAIT_S", 0.3)
+    monkeypatch.setattr(bulk, "BULK_LOCK_WAIT_S", 0.3)
     assert run("import", str(small)).code == 0
     key = json.loads(run("queue", "--jsonl", "--limit", "1").out)["id"]
     before = snapshot(home / "h2h.db")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from h2h.fetch import ingest
+from h2h.fetch import bulk, ingest
 from h2h.sources.jsonl import parse_record
 from h2h.store import Store
 from h2h.triage.engine import Engine
@@ -109,7 +109,7 @@ def test_import_lines_in_workers_same_as_reference(tmp_path: Path) -> None:
     expected = _reference(tmp_path / "ref.db", [parse_record(r) for r in records], 50)
     with Store.open(tmp_path / "new.db") as store:
         _flags(store)
-        report = ingest.ingest_lines(store, io.BytesIO(b"\n".join(lines) + b"\n"), ENGINE, workers=2,
+        report = bulk.ingest_lines(store, io.BytesIO(b"\n".join(lines) + b"\n"), ENGINE, workers=2,
                                      batch_size=50, per_transaction=4)
     assert [line for line, _ in report.bad] == [18]
     assert dump(tmp_path / "new.db") == expected
