@@ -201,3 +201,17 @@ def test_bad_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("H2H_NOW", "teatime")
     r = run("--json", "queue")
     assert r.code == 2 and "H2H_NOW" in _error(r)["message"] and _error(r)["hint"]
+
+
+def test_interrupt_inside_a_command_is_reported(home: Path, small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """typer turns ^C inside a command into a silent exit 130: h2h must still say so."""
+    from h2h import inbox
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(inbox, "build_queue", interrupted)
+    r = run("--json", "queue")
+    assert r.code == 130
+    assert _error(r)["code"] == "interrupted" and _error(r)["hint"]
+    assert "interrupted" in r.err
