@@ -27,28 +27,53 @@ def now() -> datetime:
 
 
 def parse_time(value: str | int | float) -> datetime:
-    """Read an ISO 8601 string (any offset; naive means UTC) or a Unix time."""
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not a time")
+    """Read an ISO 8601 string (any offset; naive means UTC), an RFC 2822 date (as feeds
+    send), or a Unix time. Anything else, or a time UTC cannot hold, is a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"{value!r} is not a time")
     if isinstance(value, (int, float)):
         return _from_epoch(value)
-    text = str(value).strip()
+    text = value.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return _from_epoch(float(text))
-    if text.endswith(("z", "Z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+    parsed = _iso(text) or _rfc2822(text)
+    if parsed is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 time")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of range once in UTC") from None
+
+
+def _iso(text: str) -> datetime | None:
+    if text[-1:] in ("z", "Z"):
+        text = text[:-1] + "+00:00"
+    if len(text) > 10 and text[10] == "t":
+        text = text[:10] + "T" + text[11:]
+    # More than microseconds (nanoseconds from some APIs): keep six digits.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _rfc2822(text: str) -> datetime | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _from_epoch(seconds: float) -> datetime:
     if seconds > 1e11:  # milliseconds, as some APIs send
         seconds /= 1000.0
+    if seconds != seconds:  # NaN
+        raise ValueError("NaN is not a time")
     try:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
@@ -57,11 +82,16 @@ def _from_epoch(seconds: float) -> datetime:
 
 def iso(moment: datetime) -> str:
     """The stored form: UTC, seconds precision, `Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = moment.astimezone(UTC)
+    # Formatted by hand: strftime writes year 1 as "1", which neither sorts nor parses back.
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    """The inverse of iso(); fromisoformat is ten times faster than strptime."""
+    if len(text) != 20 or text[-1] != "Z":
+        raise ValueError(f"{text!r} is not a stored time (YYYY-MM-DDTHH:MM:SSZ)")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -6,7 +6,6 @@ never overwrites). Without a config file h2h still runs: no sources, defaults.
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 import sys
@@ -156,6 +155,8 @@ _BACKENDS = ("template", "openai")
 
 
 def _unknown(key: str, known: list[str]) -> str:
+    import difflib  # only when a key is wrong: not on every start
+
     close = difflib.get_close_matches(key, known, n=1)
     return f"unknown key{'; did you mean ' + repr(close[0]) + '?' if close else ''}"
 
@@ -257,6 +258,8 @@ def _validate_sources(table: Any, problems: list[tuple[str, str]], warnings: lis
             continue
         types = types if types is not None else known_types()
         if kind not in types:
+            import difflib
+
             close = difflib.get_close_matches(kind, sorted(types), n=1)
             problems.append((f"{key}.type", f"unknown source type {kind!r}"
                              + (f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(types))}")))

@@ -12,7 +12,6 @@ from typing import Any, Sequence
 
 from h2h import clock
 from h2h.errors import UsageError
-from h2h.fetch.ingest import ensure_fresh, rescore
 from h2h.models import SECTIONS, Person, QueueItem, Reason
 from h2h.store import Store
 from h2h.store.queries import Row
@@ -20,6 +19,20 @@ from h2h.triage.engine import Engine
 from h2h.triage.score import waiting_reason
 
 DEFAULT_LIMIT = 30
+
+
+def ensure_fresh(store: Store, engine: Engine) -> None:
+    # The ingest machinery is imported only when stored verdicts are stale: not on every `h2h`.
+    if store.get_meta("engine") != engine.fingerprint:
+        from h2h.fetch.ingest import ensure_fresh as recompute
+
+        recompute(store, engine)
+
+
+def rescore(store: Store, conv: Row, engine: Engine) -> None:
+    from h2h.fetch.ingest import rescore as judge
+
+    judge(store, conv, engine)
 
 
 @dataclass(frozen=True)
@@ -39,13 +52,16 @@ def _waiting_s(row: Row, now: datetime) -> float:
 
 
 def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
-                limit: int | None = DEFAULT_LIMIT, show_all: bool = False, since: datetime | None = None) -> Queue:
+                limit: int | None = DEFAULT_LIMIT, show_all: bool = False, since: datetime | None = None,
+                with_counts: bool = True) -> Queue:
+    """`with_counts=False` leaves `counts` empty: counting a section reads all of its
+    index entries, the one part of the queue that grows with the database."""
     ensure_fresh(store, engine)
     now = clock.now()
     now_iso = clock.iso(now)
     since_iso = clock.iso(since) if since else None
     shown = tuple(sections) if sections else (SECTIONS if show_all else SECTIONS[:3])
-    counts = {s: store.count_active(s, now_iso, source, since_iso) for s in SECTIONS}
+    counts = {s: store.count_active(s, now_iso, source, since_iso) for s in SECTIONS} if with_counts else {}
     w_wait = engine.weights.get("waiting", 0.0)
     bound = max(0.0, w_wait)
     ranked: list[tuple[str, Row, float, float]] = []

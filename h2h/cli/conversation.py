@@ -21,7 +21,7 @@ def _show_plain(view: dict[str, Any]) -> None:
     p = view["person"]
     out = sys.stdout
     tags = [t for t, on in (("VIP", p["vip"]), ("muted", p["muted"]), ("bot", p["bot"])) if on]
-    out.write(f"{view['id']}  {inert(p['name'] or p['handle'])} ({inert(p['handle'])}) on {view['platform']}"
+    out.write(f"{view['id']}  {inert(p['name'] or p['handle'])} ({inert(p['handle'])}) on {inert(view['platform'])}"
               f"{'  [' + ', '.join(tags) + ']' if tags else ''}\n")
     seen = p["conversations"]
     out.write(f"  first seen {p['first_seen']}; {seen} conversation{'s' if seen != 1 else ''} with us so far"
@@ -34,7 +34,7 @@ def _show_plain(view: dict[str, Any]) -> None:
     for m in view["messages"]:
         who = "us" if m["role"] == "me" else ("teammate" if m["role"] == "team" else "them")
         out.write(f"  {m['created_at']}  {inert(m['author']['handle'])} ({who})\n")
-        for line in inert(m["text"], keep_newlines=True).splitlines() or [""]:
+        for line in render.shown(m["text"], view["id"]).splitlines() or [""]:
             out.write(f"    {line}\n")
         if m["url"]:
             out.write(f"    {inert(m['url'])}\n")
@@ -58,7 +58,7 @@ def _show_rich(view: dict[str, Any]) -> None:
     con = render.console()
     p = view["person"]
     head = Text(f"{inert(p['name'] or p['handle'])} ", style="bold")
-    head.append(f"{inert(p['handle'])} · {view['platform']} · {view['id']}", style="dim")
+    head.append(f"{inert(p['handle'])} · {inert(view['platform'])} · {view['id']}", style="dim")
     for tag, on in (("VIP", p["vip"]), ("muted", p["muted"]), ("bot", p["bot"])):
         if on:
             head.append(f"  {tag}", style="bold magenta")
@@ -77,7 +77,7 @@ def _show_rich(view: dict[str, Any]) -> None:
         style = "green" if m["role"] != "person" else ""
         who = Text(f"{m['created_at']}  {inert(m['author']['handle'])}", style="dim " + style)
         con.print(who)
-        con.print(Text(inert(m["text"], keep_newlines=True), style=style), soft_wrap=True)
+        con.print(Text(render.shown(m["text"], view["id"]), style=style), soft_wrap=True)
         con.print()
     table = Table(title=Text("Why", style="bold"), title_justify="left", show_edge=False, show_header=False)
     table.add_column(justify="right")

@@ -80,9 +80,8 @@ def main(argv: list[str] | None = None) -> None:
         command = typer.main.get_command(app)
         result = command.main(args=args, prog_name="h2h", standalone_mode=False)
         code = result if isinstance(result, int) else ExitCode.OK
-        if code == ExitCode.INTERRUPTED:  # the framework turns Ctrl-C into this code, silently
-            code = _report("interrupted", "interrupted", "Nothing half-done was kept; run the command again.",
-                           ExitCode.INTERRUPTED)
+        if code == ExitCode.INTERRUPTED:  # typer turns ^C inside a command into a silent Exit(130)
+            raise KeyboardInterrupt
     except H2HError as exc:
         code = _report(exc.code, exc.message, exc.hint, exc.exit_code)
     except KeyboardInterrupt:

@@ -51,7 +51,7 @@ def run_queue(rt: runtime.Runtime, *, limit: int | None = None, show_all: bool =
         return
     queue = inbox.build_queue(store, engine, sections=[section] if section else None, source=source,
                               limit=inbox.DEFAULT_LIMIT if limit is None else (limit or None), show_all=show_all,
-                              since=after)
+                              since=after, with_counts=not jsonl)
     if jsonl:
         render.write_jsonl(item.to_json() for item in queue.items)
     elif rt.json:
@@ -114,7 +114,7 @@ def _plain(queue: Any, footer: str) -> None:
             current = item.section
             out.write(f"\n== {SECTION_TITLES[current]} ({queue.counts.get(current, 0)}) ==\n")
         who = truncate(_also(item) if _same_person(queue, i) else _who(item), 40)
-        out.write(f"{item.rank:>3}  {item.id}  {who}  [{item.platform}]  "
+        out.write(f"{item.rank:>3}  {item.id}  {who}  [{inert(item.platform)}]  "
                   f"waiting {human_duration(item.waiting_s)}  score {item.score:.1f}\n")
         out.write(f"     why: {truncate(inert(_why(item)), 100)}\n")
         out.write(f"     “{truncate(inert(item.text), 100)}”\n")
@@ -152,7 +152,7 @@ def _rich(queue: Any, footer: str) -> None:
             table.add_column("score", justify="right", no_wrap=True)
             table.add_column("why · latest message", ratio=5, overflow="fold")
         who = Text(truncate(_also(item), 40), style="dim") if _same_person(queue, i) else Text(truncate(_who(item), 40))
-        who.append(f"\n{item.platform}", style="dim")
+        who.append(f"\n{inert(item.platform)}", style="dim")
         body = Text(truncate(inert(_why(item)), 120), style="yellow" if item.section == "reply" else "dim")
         body.append("\n" + truncate(inert(item.text), 160))
         waiting = Text(human_duration(item.waiting_s), style="red" if item.waiting_s > 4 * 3600 else "")

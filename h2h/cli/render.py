@@ -17,12 +17,26 @@ from h2h.textutil import inert
 
 # JSON may carry any text; these code points are escaped so that printing the
 # document on a terminal is inert too (C1 controls, bidi and invisible marks).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# Lone surrogates too: escaped, they are valid JSON; raw, they cannot be written as UTF-8.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                          "\ud800-\udfff]")
 
 
 def dumps(data: Any) -> str:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+SHOWN_CHARS = 20_000
+
+
+def shown(text: str, ident: str = "ID", limit: int = SHOWN_CHARS) -> str:
+    """A message as a person reads it on a terminal: inert, and not 10 MB of it."""
+    clean = inert(text[: limit * 2], keep_newlines=True)
+    if len(text) <= limit and len(clean) <= limit:
+        return clean
+    return (clean[:limit].rstrip() + f"\n… [{len(text) - limit:,} more characters; "
+            f"`h2h show {ident} --json` has the whole message]")
 
 
 def write_json(data: Any, stream: TextIO | None = None) -> None:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
-from h2h.models import Mention, Signals
+from h2h.fetch import parallel
+from h2h.models import Mention, Person, Signals
 from h2h.store import Store
-from h2h.store.queries import Row
+from h2h.store.queries import Encoded, Row, encode
 from h2h.triage import people, score
 from h2h.triage.engine import Engine
 
@@ -35,8 +37,53 @@ class IngestReport:
                 "bad": [{"line": line, "message": msg} for line, msg in self.bad]}
 
 
-def _batches(items: Iterable[Mention], size: int) -> Iterator[list[Mention]]:
-    batch: list[Mention] = []
+@dataclass(frozen=True, slots=True)
+class Analyzed:
+    """A mention with everything pure already computed and encoded as stored: its
+    signals, and its raw JSON (so a worker process can do it and the writer does not)."""
+
+    mention: Mention
+    signals: Encoded
+    evidence: Encoded
+    raw: Encoded | None
+    author_raw: Encoded | None
+
+
+def analyze(engine: Engine, m: Mention) -> Analyzed:
+    sig = engine.analyze(m.text, m.lang)
+    return Analyzed(m, encode(sig.to_json()), encode({k: list(v) for k, v in sig.evidence.items()}),  # type: ignore[arg-type]
+                    encode(m.raw), encode(m.author.raw))
+
+
+# Between processes an Analyzed travels as a flat tuple: pickling nested frozen
+# dataclasses costs more than the signals, and the raw dicts travel encoded only.
+def pack(a: Analyzed) -> tuple[Any, ...]:
+    m, p = a.mention, a.mention.author
+    return (m.source, m.platform, m.remote_id, m.text, m.created_at.isoformat(), m.url, m.in_reply_to, m.thread,
+            m.to_me, m.from_me, m.lang, p.source, p.remote_id, p.handle, p.name, p.url, p.bot, p.followers,
+            p.created_at.isoformat() if p.created_at else None, str(a.signals), str(a.evidence),
+            None if a.raw is None else str(a.raw), None if a.author_raw is None else str(a.author_raw))
+
+
+def unpack(t: tuple[Any, ...]) -> Analyzed:
+    (source, platform, remote_id, text, created_at, url, in_reply_to, thread, to_me, from_me, lang,
+     p_source, p_remote_id, handle, name, p_url, bot, followers, p_created_at, sig, ev, raw, author_raw) = t
+    author = Person(source=p_source, remote_id=p_remote_id, handle=handle, name=name, url=p_url, bot=bot,
+                    followers=followers, created_at=datetime.fromisoformat(p_created_at) if p_created_at else None)
+    m = Mention(source=source, platform=platform, remote_id=remote_id, author=author, text=text,
+                created_at=datetime.fromisoformat(created_at), url=url, in_reply_to=in_reply_to, thread=thread,
+                to_me=to_me, from_me=from_me, lang=lang)
+    return Analyzed(m, Encoded(sig), Encoded(ev), None if raw is None else Encoded(raw),
+                    None if author_raw is None else Encoded(author_raw))
+
+
+def analyze_batch(engine: Engine, batch: Sequence[Mention], packed: bool = False) -> list[Any]:
+    done = [analyze(engine, m) for m in batch]
+    return [pack(a) for a in done] if packed else done
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
@@ -47,51 +94,120 @@ def _batches(items: Iterable[Mention], size: int) -> Iterator[list[Mention]]:
 
 
 def ingest(store: Store, mentions: Iterable[Mention], engine: Engine, *, report: IngestReport | None = None,
-           batch_size: int = BATCH, after_batch: Callable[[Store, list[Mention]], None] | None = None) -> IngestReport:
-    """Each batch is one transaction; `after_batch` runs inside it (a fetch saves its cursor there)."""
+           batch_size: int = BATCH, after_batch: Callable[[Store, list[Mention]], None] | None = None,
+           workers: int = 0) -> IngestReport:
+    """Each batch is one transaction; `after_batch` runs inside it (a fetch saves its cursor there).
+
+    With `workers` > 0 and more than one batch, signals are computed in that many
+    processes while batches are written; `after_batch` then sees the mentions without `raw`
+    (it is stored all the same)."""
     report = report or IngestReport()
     ensure_fresh(store, engine)
-    for batch in _batches(mentions, batch_size):
-        ingest_batch(store, batch, engine, report, after_batch)
+    work = partial(analyze_batch, engine, packed=workers > 0)
+    for analyzed in parallel.ordered_map(work, _batches(mentions, batch_size), workers=workers):
+        if analyzed and not isinstance(analyzed[0], Analyzed):
+            analyzed = [unpack(t) for t in analyzed]
+        write_batch(store, analyzed, engine, report, after_batch)
+    return report
+
+
+def ingest_analyzed(store: Store, items: Iterable[Analyzed], engine: Engine, *, report: IngestReport | None = None,
+                    batch_size: int = BATCH, per_transaction: int = 1) -> IngestReport:
+    """Ingest mentions analyzed elsewhere (`h2h import` parses and analyzes in worker processes).
+
+    `per_transaction` batches share one transaction: each batch is still sorted, grouped
+    and re-judged on its own (the result is the same), but a bulk import writes each
+    index page once per transaction rather than once per batch."""
+    report = report or IngestReport()
+    ensure_fresh(store, engine)
+    for group in _batches(_batches(items, batch_size), per_transaction):
+        with store.transaction():
+            for batch in group:
+                _write(store, batch, engine, report)
     return report
 
 
 def ingest_batch(store: Store, batch: Sequence[Mention], engine: Engine, report: IngestReport,
                  after_batch: Callable[[Store, list[Mention]], None] | None = None) -> None:
-    # Signals are pure and the slow part: computed before the write transaction opens.
-    ordered = sorted(batch, key=lambda m: (m.created_at, m.remote_id))
-    prepared = [(m, engine.analyze(m.text, m.lang)) for m in ordered]
-    version = engine.signals_version
+    write_batch(store, analyze_batch(engine, batch), engine, report, after_batch)
+
+
+class _Batch:
+    """What one batch's writes know: stored mentions it refers to, and the rows it adds.
+
+    Lookups answer exactly as the database would at that point of the batch, without
+    a query per message: rows added by the batch are inserted together at its end."""
+
+    def __init__(self, store: Store, ordered: Sequence[Analyzed]):
+        keys = [(a.mention.source, a.mention.remote_id) for a in ordered]
+        keys += [(a.mention.source, a.mention.in_reply_to) for a in ordered if a.mention.in_reply_to]
+        self.stored = store.mentions_by_key(keys)
+        self.added: dict[tuple[str, str], dict[str, Any]] = {}
+        self.rows: list[dict[str, Any]] = []
+
+    def mention(self, source: str, remote_id: str) -> dict[str, Any] | None:
+        key = (source, remote_id)
+        return self.added.get(key) or self.stored.get(key)
+
+
+def write_batch(store: Store, batch: Sequence[Analyzed], engine: Engine, report: IngestReport,
+                after_batch: Callable[[Store, list[Mention]], None] | None = None) -> None:
     with store.transaction():
-        touched: set[int] = set()
-        now = clock.iso(clock.now())
-        for m, sig in prepared:
-            report.read += 1
-            role = people.role(m.author.handle, m.from_me, engine.me, engine.team)
-            person_id = store.upsert_person(m.author, m.platform, clock.iso(m.created_at))
-            existing = store.mention(m.source, m.remote_id)
-            sig_json, ev_json = sig.to_json(), {k: list(v) for k, v in sig.evidence.items()}
-            if existing is not None:
-                if _same(existing, m, role):
-                    report.unchanged += 1
-                    continue
-                store.update_mention(existing["id"], m, role=role, signals=sig_json, evidence=ev_json, engine=version)
-                report.updated += 1
-                if existing["conversation_id"]:
-                    touched.add(existing["conversation_id"])
+        _write(store, batch, engine, report, after_batch)
+
+
+def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: IngestReport,
+           after_batch: Callable[[Store, list[Mention]], None] | None = None) -> None:
+    """One batch, inside the caller's transaction."""
+    ordered = sorted(batch, key=lambda a: (a.mention.created_at, a.mention.remote_id))
+    version = engine.signals_version
+    touched: set[int] = set()
+    now = clock.iso(clock.now())
+    # One upsert per message, in order: the same person rows (and ids) as upserting one by one.
+    stamps = {id(a): clock.iso(a.mention.created_at) for a in ordered}
+    store.upsert_persons([(a.mention.author, a.mention.platform, stamps[id(a)], a.author_raw) for a in ordered])
+    person_ids = store.person_ids((a.mention.author.source, a.mention.author.remote_id) for a in ordered)
+    known = _Batch(store, ordered)
+    for a in ordered:
+        m = a.mention
+        report.read += 1
+        role = people.role(m.author.handle, m.from_me, engine.me, engine.team)
+        person_id = person_ids[(m.author.source, m.author.remote_id)]
+        existing = known.mention(m.source, m.remote_id)
+        if existing is not None:
+            if _same(existing, m, role):
+                report.unchanged += 1
                 continue
-            conv, root = _assign(store, m, person_id, role, engine)
-            store.insert_mention(m, person_id=person_id, conversation_id=conv["id"] if conv else None, role=role,
-                                 thread_root=root, signals=sig_json, evidence=ev_json, engine=version,
-                                 ingested_at=now)
-            report.new += 1
-            if conv is not None:
-                touched.add(conv["id"])
-        for conv_id in sorted(touched):
-            rescore(store, store.conversation_by_id(conv_id), engine)
-        report.conversations += len(touched)
-        if after_batch is not None:
-            after_batch(store, list(batch))
+            changes = {"text": m.text, "url": m.url, "lang": m.lang, "raw": a.raw, "role": role,
+                       "to_me": int(m.to_me), "from_me": int(m.from_me), "signals": a.signals,
+                       "evidence": a.evidence, "engine": version}
+            if existing.get("id") is None:  # added by this batch, not yet written
+                existing.update(changes)
+            else:
+                store.update_mention(existing["id"], m, role=role, signals=a.signals, evidence=a.evidence,
+                                     engine=version, raw=a.raw)
+                existing.update(changes)
+            report.updated += 1
+            if existing["conversation_id"]:
+                touched.add(existing["conversation_id"])
+            continue
+        conv, root = _assign(store, known, m, person_id, role, engine, stamps[id(a)])
+        row = {"id": None, "source": m.source, "remote_id": m.remote_id, "platform": m.platform,
+               "person_id": person_id, "conversation_id": conv["id"] if conv else None, "role": role,
+               "text": m.text, "url": m.url, "created_at": stamps[id(a)],
+               "in_reply_to": m.in_reply_to, "thread": m.thread, "thread_root": root,
+               "to_me": int(m.to_me), "from_me": int(m.from_me), "lang": m.lang, "raw": a.raw,
+               "signals": a.signals, "evidence": a.evidence, "engine": version, "ingested_at": now}
+        known.added[(m.source, m.remote_id)] = row
+        known.rows.append(row)
+        report.new += 1
+        if conv is not None:
+            touched.add(conv["id"])
+    store.insert_mentions(known.rows)
+    _rescore_many(store, sorted(touched), engine)
+    report.conversations += len(touched)
+    if after_batch is not None:
+        after_batch(store, [a.mention for a in batch])
 
 
 def _same(row: Row, m: Mention, role: str) -> bool:
@@ -99,20 +215,20 @@ def _same(row: Row, m: Mention, role: str) -> bool:
             and bool(row["to_me"]) == m.to_me and bool(row["from_me"]) == m.from_me)
 
 
-def _thread_root(store: Store, m: Mention) -> str:
+def _thread_root(known: _Batch, m: Mention) -> str:
     if m.thread and m.thread != m.remote_id:
         return m.thread
     if m.in_reply_to:
-        parent = store.mention(m.source, m.in_reply_to)
+        parent = known.mention(m.source, m.in_reply_to)
         return parent["thread_root"] if parent else m.in_reply_to
     return m.remote_id
 
 
-def _assign(store: Store, m: Mention, person_id: int, role: str, engine: Engine) -> tuple[Row | None, str]:
+def _assign(store: Store, known: _Batch, m: Mention, person_id: int, role: str,
+            engine: Engine, at: str) -> tuple[Row | None, str]:
     """The conversation a new message belongs to, and its thread root."""
     standalone = m.in_reply_to is None and (m.thread is None or m.thread == m.remote_id)
-    root = _thread_root(store, m)
-    at = clock.iso(m.created_at)
+    root = _thread_root(known, m)
     if role == "person" and standalone:
         last = store.latest_standalone(m.source, person_id)
         if last is not None and _joins(last, m, engine.window_s):
@@ -125,7 +241,7 @@ def _assign(store: Store, m: Mention, person_id: int, role: str, engine: Engine)
                                              standalone=standalone, first_at=at)
         return conv, root
     # Our reply (or a teammate's): it belongs to the conversation it answers.
-    parent = store.mention(m.source, m.in_reply_to) if m.in_reply_to else None
+    parent = known.mention(m.source, m.in_reply_to) if m.in_reply_to else None
     if parent is not None and parent["role"] == "person" and parent["conversation_id"]:
         return store.conversation_by_id(parent["conversation_id"]), root
     for conv in store.thread_conversations(m.source, root):
@@ -141,18 +257,76 @@ def _joins(conv: Row, m: Mention, window_s: float) -> bool:
     last = clock.from_iso(conv["last_at"])
     first = clock.from_iso(conv["first_at"])
     window = timedelta(seconds=window_s)
-    return first - window <= m.created_at <= last + window
+    try:
+        return first - window <= m.created_at <= last + window
+    except OverflowError:  # times at the ends of the calendar (year 1 or 9999)
+        return first.timestamp() - window_s <= m.created_at.timestamp() <= last.timestamp() + window_s
+
+
+_parsed: dict[tuple[str | None, str | None], Signals] = {}
 
 
 def _signals(row: Row) -> Signals:
-    data = json.loads(row["signals"]) if row["signals"] else {}
-    evidence = json.loads(row["evidence"]) if row["evidence"] else {}
-    return Signals.from_json(data, evidence)
+    # A long conversation is re-judged with every batch that touches it: decode each message once.
+    key = (row["signals"], row["evidence"])
+    found = _parsed.get(key)
+    if found is None:
+        data = json.loads(key[0]) if key[0] else {}
+        evidence = json.loads(key[1]) if key[1] else {}
+        if len(_parsed) >= 20_000:
+            _parsed.clear()
+        found = _parsed[key] = Signals.from_json(data, evidence)
+    return found
 
 
-def rescore(store: Store, conv: Row, engine: Engine) -> None:
+_fingerprints: dict[int, tuple[Engine, str]] = {}
+
+
+def _fingerprint(engine: Engine) -> str:
+    # A hash of every weight and handle: 3 ms, once per engine rather than once per batch.
+    # Engines are frozen; keeping a reference keeps id() from being reused.
+    hit = _fingerprints.get(id(engine))
+    if hit is None or hit[0] is not engine:
+        if len(_fingerprints) > 16:
+            _fingerprints.clear()
+        hit = _fingerprints[id(engine)] = (engine, engine.fingerprint)
+    return hit[1]
+
+
+class _Context:
+    """What every rescore of one batch shares: read once instead of once per conversation."""
+
+    def __init__(self, store: Store, engine: Engine, convs: Iterable[Row] = ()):
+        self.fingerprint = _fingerprint(engine)
+        convs = list(convs)
+        self.persons = store.persons_by_ids(c["person_id"] for c in convs)
+        self.flags: dict[int, dict[str, Any]] = {}
+
+    def person(self, store: Store, person_id: int) -> Row:
+        row = self.persons.get(person_id)
+        if row is None:
+            row = self.persons[person_id] = store.person(person_id)
+        return row
+
+    def person_flags(self, store: Store, person: Row) -> dict[str, Any]:
+        """The flags of the person's whole group of linked identities (see store/people.py)."""
+        if person["id"] not in self.flags:
+            self.flags[person["id"]] = store.group_flags(person["id"])
+        return self.flags[person["id"]]
+
+
+def _rescore_many(store: Store, conv_ids: Sequence[int], engine: Engine) -> None:
+    # A conversation's row only changes in its own rescore, so reading them all first is exact.
+    convs = store.conversations_by_ids(conv_ids)
+    ctx = _Context(store, engine, convs.values())
+    for conv_id in conv_ids:
+        rescore(store, convs[conv_id], engine, ctx=ctx)
+
+
+def rescore(store: Store, conv: Row, engine: Engine, *, ctx: _Context | None = None) -> None:
     """Recompute a conversation's state, section, base score and reasons from its messages."""
-    messages = store.conversation_messages(conv)
+    ctx = ctx or _Context(store, engine)
+    messages = store.conversation_facts(conv)
     mine = [m for m in messages if m["conversation_id"] == conv["id"]]
     if not mine:
         return
@@ -162,8 +336,8 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
     last_reply_at = max((r["created_at"] for r in replies), default=None)
     unanswered = [m for m in person_msgs if last_reply_at is None or m["created_at"] > last_reply_at]
     basis = unanswered or person_msgs
-    person = store.person(conv["person_id"])
-    flags = store.group_flags(conv["person_id"])
+    person = ctx.person(store, conv["person_id"])
+    flags = ctx.person_flags(store, person)
     handle = person["handle"]
     previous = store.previous_conversations(conv["person_id"], person_msgs[0]["created_at"])
     facts = score.Facts(
@@ -192,40 +366,59 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
         elif state in ("done", "snoozed") and mark is not None and newest > mark:
             state, until = "open", None  # a new message from the person reopens it
     latest = basis[-1]
-    store.save_conversation(conv["id"], {
+    values = {
         "first_at": person_msgs[0]["created_at"], "last_at": newest, "last_reply_at": last_reply_at,
         "waiting_since": basis[0]["created_at"], "latest_mention_id": latest["id"],
         "unanswered": len(unanswered), "messages": len(person_msgs),
         "state": state, "active": int(state in ("open", "snoozed")), "snooze_until": until,
         "section": verdict.section, "base_score": round(verdict.score, 4),
         "reasons": json.dumps([r.to_json() for r in verdict.reasons], ensure_ascii=False),
-        "lang": _signals(latest).lang or latest["lang"], "engine": engine.fingerprint,
-    })
+        "lang": _signals(latest).lang or latest["lang"], "engine": ctx.fingerprint,
+    }
+    # Only what changed: an unchanged indexed column then costs no index update.
+    changed = {k: v for k, v in values.items() if conv[k] != v or type(conv[k]) is not type(v)}
+    if changed:
+        store.save_conversation(conv["id"], changed)
+
+
+def _stale(store: Store, version: str, size: int = 1000) -> Iterator[list[tuple[int, str, str | None]]]:
+    after = 0
+    while True:
+        rows = store.mentions_needing_signals(version, size, after)
+        if not rows:
+            return
+        after = rows[-1]["id"]
+        yield [(r["id"], r["text"], r["lang"]) for r in rows]
+
+
+def _analyze_rows(engine: Engine, rows: Sequence[tuple[int, str, str | None]]) -> list[tuple[int, str, str]]:
+    out = []
+    for mention_id, text, lang in rows:
+        sig = engine.analyze(text, lang)
+        out.append((mention_id, str(encode(sig.to_json())),
+                    str(encode({k: list(v) for k, v in sig.evidence.items()}))))
+    return out
 
 
 def ensure_fresh(store: Store, engine: Engine, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute stale signals and verdicts after an engine or config change; returns how many."""
+    """Recompute stale signals and verdicts after an engine or config change; returns how many.
+    Signals of more than a thousand messages are computed in worker processes."""
     fingerprint = engine.fingerprint
     if store.get_meta("engine") == fingerprint:
         return 0
     version = engine.signals_version
-    while True:
-        rows = store.mentions_needing_signals(version, 1000)
-        if not rows:
-            break
-        computed = [(r["id"], engine.analyze(r["text"], r["lang"])) for r in rows]
+    work = partial(_analyze_rows, engine)
+    for computed in parallel.ordered_map(work, _stale(store, version), workers=parallel.default_workers()):
         with store.transaction():
-            for mention_id, sig in computed:
-                store.set_mention_signals(mention_id, sig.to_json(),
-                                          {k: list(v) for k, v in sig.evidence.items()}, version)
+            store.set_mentions_signals([(Encoded(sig), Encoded(ev), version, mention_id)
+                                        for mention_id, sig, ev in computed])
     count, after = 0, 0
     while True:
         ids = store.conversation_ids(after, 1000)
         if not ids:
             break
         with store.transaction():
-            for conv_id in ids:
-                rescore(store, store.conversation_by_id(conv_id), engine)
+            _rescore_many(store, ids, engine)
         count += len(ids)
         after = ids[-1]
         if progress:

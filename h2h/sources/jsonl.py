@@ -6,6 +6,7 @@ is read.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import IO, Any, Iterator, Mapping
 
@@ -15,6 +16,7 @@ from h2h.models import Mention, Person
 from h2h.textutil import valid_text
 
 MAX_DEPTH = 64
+MAX_FOLLOWERS = 10**12  # more than anyone has; also keeps the value inside SQLite's INTEGER
 
 
 @dataclass(frozen=True)
@@ -26,25 +28,34 @@ class BadLine:
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Mention | BadLine]]:
     """Parse a byte stream; splits on \\n only (U+2028 may sit inside a text)."""
     for number, raw in enumerate(stream, start=1):
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield number, BadLine(number, f"not UTF-8 (byte {exc.start})")
-            continue
-        try:
-            obj = json.loads(text)
-        except RecursionError:
-            yield number, BadLine(number, "JSON nested too deeply")
-            continue
-        except json.JSONDecodeError as exc:
-            yield number, BadLine(number, f"not JSON: {exc.msg} at column {exc.colno}")
-            continue
-        try:
-            yield number, parse_record(obj)
-        except InputError as exc:
-            yield number, BadLine(number, exc.message)
+        item = parse_line(number, raw)
+        if item is not None:
+            yield number, item
+
+
+def parse_line(number: int, raw: bytes) -> Mention | BadLine | None:
+    """One line of the import format: a mention, a bad line, or None for a blank line."""
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return BadLine(number, f"not UTF-8 (byte {exc.start})")
+    try:
+        # strict=False: raw control characters inside strings are kept (and made inert when shown).
+        obj = json.loads(text, strict=False)
+    except RecursionError:
+        return BadLine(number, "JSON nested too deeply")
+    except json.JSONDecodeError as exc:
+        return BadLine(number, f"not JSON: {exc.msg} at column {exc.colno}")
+    try:
+        # Nesting can only be as deep as the line has brackets: most lines need no walk.
+        shallow = text.count("{") + text.count("[") <= MAX_DEPTH
+        return parse_record(obj, check_depth=not shallow)
+    except InputError as exc:
+        return BadLine(number, exc.message)
+    except Exception as exc:  # noqa: BLE001 - one odd line must not stop an import of millions
+        return BadLine(number, f"cannot read this line ({type(exc).__name__}: {exc})")
 
 
 def _id(value: Any, what: str) -> str:
@@ -108,9 +119,12 @@ def _author(value: Any, source: str) -> Person:
     followers = value.get("followers")
     if followers is not None:
         try:
-            followers = int(float(followers))
-        except (TypeError, ValueError):
+            count = float(followers)
+        except (TypeError, ValueError):  # "1,200", [..]
             raise InputError("`author.followers` must be a number") from None
+        if not math.isfinite(count):
+            raise InputError("`author.followers` must be a finite number")
+        followers = int(min(count, MAX_FOLLOWERS))
         if followers < 0:
             followers = None
     created = value.get("created_at")
@@ -123,10 +137,10 @@ def _author(value: Any, source: str) -> Person:
                   created_at=created_at, raw=value)
 
 
-def parse_record(obj: Any) -> Mention:
+def parse_record(obj: Any, *, check_depth: bool = True) -> Mention:
     if not isinstance(obj, dict):
         raise InputError("a line must be a JSON object")
-    if _depth(obj) > MAX_DEPTH:
+    if check_depth and _depth(obj) > MAX_DEPTH:
         raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels")
     missing = [k for k in ("id", "text", "created_at", "author") if k not in obj]
     if missing:

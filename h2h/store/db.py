@@ -13,6 +13,9 @@ from typing import Iterator
 from h2h.errors import DatabaseLocked, StoreError
 
 BUSY_TIMEOUT_MS = 5000
+# Pages held in memory, allocated only as used. A bulk import's transaction dirties
+# pages all over the indexes; they must fit here, or SQLite spills them mid-transaction.
+CACHE_KIB = 32 * 1024
 MEMORY = ":memory:"
 
 
@@ -26,7 +29,11 @@ def connect(path: Path | str) -> sqlite3.Connection:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             os.close(fd)
         except OSError as exc:
-            raise StoreError(f"cannot create the database {path}: {exc.strerror}") from None
+            verb = "open the database" if path.exists() else "create the database"
+            raise StoreError(f"cannot {verb} {path} for writing: {exc.strerror}",
+                             hint="h2h writes to its database on every command: check the file, its folder and "
+                                  "the filesystem are writable, or pass another path with --db.",
+                             code="database_unwritable") from None
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
                                timeout=BUSY_TIMEOUT_MS / 1000)
@@ -36,6 +43,7 @@ def connect(path: Path | str) -> sqlite3.Connection:
         if str(path) != MEMORY:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     except sqlite3.Error as exc:
         raise translate(exc, path) from None
     return conn

@@ -188,6 +188,10 @@ MIGRATIONS: list[Migration] = [
     ("0002_sources", SOURCES),
     ("0004_replies_drafts", REPLIES),
     ("0005_people_links", PEOPLE_LINKS),
+    # Counting the queue's sections subtracts the snoozed conversations: few, so a
+    # small partial index finds them without reading every conversation.
+    ("0006_snoozed_index", ["CREATE INDEX conversations_snoozed ON conversations (active, section, snooze_until) "
+                            "WHERE state = 'snoozed'"]),
 ]
 
 
@@ -241,6 +245,10 @@ def migrate(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Mig
     names = []
     for name, step in pending:
         with transaction(conn, path):
+            # Two h2h started at once on a new database both saw it pending; the write
+            # lock serializes them, and the second finds it done.
+            if conn.execute("SELECT 1 FROM _h2h_migrations WHERE name = ?", (name,)).fetchone():
+                continue
             if callable(step):
                 step(conn)
             else:

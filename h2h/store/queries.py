@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,11 +35,34 @@ def conversation_key(source: str, thread_root: str, person_remote_id: str, lengt
     return "".join(_B32[(bits >> (155 - 5 * i)) & 31] for i in range(length))
 
 
+class Encoded(str):
+    """A value already in its stored JSON form (encoded once, possibly in another process)."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _json(value: Any) -> str | None:
-    if value is None:
-        return None
-    # A JSON "\ud800" escape becomes a lone surrogate, which SQLite's UTF-8 cannot hold.
-    return valid_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+    if value is None or isinstance(value, Encoded):
+        return value
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    if _SURROGATE.search(text):
+        # A lone surrogate (a platform's broken JSON, kept in raw) cannot be stored as
+        # UTF-8; escaped as \udxxx it can, and reads back as the same value.
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str)
+    return text
+
+
+def encode(value: Any) -> Encoded | None:
+    """The stored JSON form of a value, marked so the store does not encode it again."""
+    text = _json(value)
+    return None if text is None else Encoded(text)
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    # Under SQLite's host-parameter limit, and short enough for the planner to use the index.
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 class Store(PeopleQueries, StatsQueries, ReplyRecords):
@@ -58,6 +82,24 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextmanager
+    def bulk(self, lock_wait_s: float = 60.0, checkpoint_pages: int = 16384) -> Iterator["Store"]:
+        """For a batch job such as a large import: wait longer for another writer, and
+        copy the WAL back into the database every `checkpoint_pages` pages instead of
+        every 1,000 (pages rewritten in between are copied once; fewer syncs). Durability
+        is unchanged: a commit is as safe as before."""
+        self._q(f"PRAGMA busy_timeout = {int(lock_wait_s * 1000)}")
+        self._q(f"PRAGMA wal_autocheckpoint = {int(checkpoint_pages)}")
+        try:
+            yield self
+        finally:
+            self._q(f"PRAGMA busy_timeout = {db.BUSY_TIMEOUT_MS}")
+            self._q("PRAGMA wal_autocheckpoint = 1000")
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                pass  # a reader holds it: the next commit's checkpoint will do it
 
     def __enter__(self) -> "Store":
         return self
@@ -107,11 +149,70 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
              clock.iso(p.created_at) if p.created_at else None, _json(p.raw), seen_at, seen_at)).fetchone()
         return row[0]
 
+    _UPSERT_PERSON = """INSERT INTO persons (source, remote_id, platform, handle, name, url, bot, followers,
+                                    created_at, raw, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (source, remote_id) DO UPDATE SET
+                 handle = excluded.handle,
+                 name = CASE WHEN excluded.name != '' THEN excluded.name ELSE persons.name END,
+                 url = COALESCE(excluded.url, persons.url),
+                 bot = COALESCE(excluded.bot, persons.bot),
+                 followers = COALESCE(excluded.followers, persons.followers),
+                 created_at = COALESCE(excluded.created_at, persons.created_at),
+                 raw = COALESCE(excluded.raw, persons.raw),
+                 first_seen = MIN(persons.first_seen, excluded.first_seen),
+                 last_seen = MAX(persons.last_seen, excluded.last_seen)"""
+
+    def upsert_persons(self, items: Sequence[tuple[Person, str, str, Any]]) -> None:
+        """(person, platform, seen_at, raw) in order: the same rows, and ids, as one upsert_person each."""
+        params = [(p.source, p.remote_id, platform, p.handle, p.name, p.url, None if p.bot is None else int(p.bot),
+                   p.followers, clock.iso(p.created_at) if p.created_at else None, _json(raw), seen, seen)
+                  for p, platform, seen, raw in items]
+        try:
+            self.conn.executemany(self._UPSERT_PERSON, params)
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
+
+    def person_ids(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(source, remote_id) -> id, for those that exist."""
+        by_source: dict[str, list[str]] = {}
+        for source, remote_id in set(keys):
+            by_source.setdefault(source, []).append(remote_id)
+        found: dict[tuple[str, str], int] = {}
+        for source, ids in by_source.items():
+            for part in _chunks(ids):
+                marks = ",".join("?" * len(part))
+                for remote_id, pid in self._q(f"SELECT remote_id, id FROM persons WHERE source = ? "
+                                              f"AND remote_id IN ({marks})", [source, *part]):
+                    found[(source, remote_id)] = pid
+        return found
+
+    def persons_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
+        found: dict[int, Row] = {}
+        for part in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(part))
+            for row in self._q(f"SELECT * FROM persons WHERE id IN ({marks})", list(part)):
+                found[row["id"]] = row
+        return found
+
     def person(self, person_id: int) -> Row:
         row = self._q("SELECT * FROM persons WHERE id = ?", (person_id,)).fetchone()
         if row is None:
             raise NotFound(f"no person {person_id}")
         return row
+
+    def person_flags_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+        by_source: dict[str, list[str]] = {}
+        for source, remote_id in set(keys):
+            by_source.setdefault(source, []).append(remote_id)
+        found: dict[tuple[str, str], Row] = {}
+        for source, ids in by_source.items():
+            for part in _chunks(ids):
+                marks = ",".join("?" * len(part))
+                for row in self._q(f"SELECT * FROM person_flags WHERE source = ? AND remote_id IN ({marks})",
+                                   [source, *part]):
+                    found[(source, row["remote_id"])] = row
+        return found
 
     def person_flags(self, source: str, remote_id: str) -> Row | None:
         return self._q("SELECT * FROM person_flags WHERE source = ? AND remote_id = ?",
@@ -142,6 +243,35 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
     def mention(self, source: str, remote_id: str) -> Row | None:
         return self._q("SELECT * FROM mentions WHERE source = ? AND remote_id = ?", (source, remote_id)).fetchone()
 
+    _MENTION_STATE = "id, source, remote_id, conversation_id, thread_root, role, text, url, lang, to_me, from_me"
+
+    def mentions_by_key(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """What ingest needs to know of already stored mentions, as plain (mutable) dicts."""
+        by_source: dict[str, list[str]] = {}
+        for source, remote_id in set(keys):
+            by_source.setdefault(source, []).append(remote_id)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for source, ids in by_source.items():
+            for part in _chunks(ids):
+                marks = ",".join("?" * len(part))
+                for row in self._q(f"SELECT {self._MENTION_STATE} FROM mentions WHERE source = ? "
+                                   f"AND remote_id IN ({marks})", [source, *part]):
+                    found[(source, row["remote_id"])] = dict(row)
+        return found
+
+    def insert_mentions(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows as ingest builds them (see fetch/ingest.py), inserted in order."""
+        try:
+            self.conn.executemany(
+                """INSERT INTO mentions (source, remote_id, platform, person_id, conversation_id, role, text, url,
+                                         created_at, in_reply_to, thread, thread_root, to_me, from_me, lang, raw,
+                                         signals, evidence, engine, ingested_at)
+                   VALUES (:source, :remote_id, :platform, :person_id, :conversation_id, :role, :text, :url,
+                           :created_at, :in_reply_to, :thread, :thread_root, :to_me, :from_me, :lang, :raw,
+                           :signals, :evidence, :engine, :ingested_at)""", rows)
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
+
     def insert_mention(self, m: Mention, *, person_id: int, conversation_id: int | None, role: str,
                        thread_root: str, signals: Mapping[str, Any], evidence: Mapping[str, Any],
                        engine: str, ingested_at: str) -> int:
@@ -156,10 +286,11 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
         return row[0]
 
     def update_mention(self, mention_id: int, m: Mention, *, role: str, signals: Mapping[str, Any],
-                       evidence: Mapping[str, Any], engine: str) -> None:
+                       evidence: Mapping[str, Any], engine: str, raw: Any = None) -> None:
+        """`raw`, when given, stands for m.raw (ingest may have encoded it already)."""
         self._q("""UPDATE mentions SET text = ?, url = ?, lang = ?, raw = ?, role = ?, to_me = ?, from_me = ?,
                                       signals = ?, evidence = ?, engine = ? WHERE id = ?""",
-                (m.text, m.url, m.lang, _json(m.raw), role, int(m.to_me), int(m.from_me),
+                (m.text, m.url, m.lang, _json(m.raw if raw is None else raw), role, int(m.to_me), int(m.from_me),
                  _json(signals), _json(evidence), engine, mention_id))
 
     def set_mention_signals(self, mention_id: int, signals: Mapping[str, Any], evidence: Mapping[str, Any],
@@ -167,9 +298,19 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
         self._q("UPDATE mentions SET signals = ?, evidence = ?, engine = ? WHERE id = ?",
                 (_json(signals), _json(evidence), engine, mention_id))
 
-    def mentions_needing_signals(self, engine: str, limit: int) -> list[Row]:
-        return self._q("SELECT id, text, lang FROM mentions WHERE engine IS NOT ? LIMIT ?",
-                       (engine, limit)).fetchall()
+    def mentions_needing_signals(self, engine: str, limit: int, after: int = 0) -> list[Row]:
+        """Stale mentions in id order after `after`: each call resumes where the last one
+        stopped instead of scanning past every row already recomputed."""
+        return self._q("SELECT id, text, lang FROM mentions WHERE id > ? AND engine IS NOT ? ORDER BY id LIMIT ?",
+                       (after, engine, limit)).fetchall()
+
+    def set_mentions_signals(self, rows: Sequence[tuple[Any, Any, str, int]]) -> None:
+        """(signals, evidence, engine, mention id), already encoded or not."""
+        try:
+            self.conn.executemany("UPDATE mentions SET signals = ?, evidence = ?, engine = ? WHERE id = ?",
+                                  [(_json(s), _json(e), engine, i) for s, e, engine, i in rows])
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
 
     def conversation_messages(self, conv: Row) -> list[Row]:
         """The person's messages and our replies to them, oldest first."""
@@ -186,6 +327,19 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
         """A person's latest messages, newest first: what their behaviour is judged on."""
         return self._q("SELECT created_at, text FROM mentions WHERE person_id = ? ORDER BY created_at DESC LIMIT ?",
                        (person_id, limit)).fetchall()
+
+    def conversation_facts(self, conv: Row) -> list[Row]:
+        """What re-judging a conversation reads of conversation_messages(): the same rows, fewer columns."""
+        return self._q(
+            """SELECT m.id, m.conversation_id, m.role, m.created_at, m.to_me, m.lang, m.signals, m.evidence,
+                      m.text
+               FROM mentions m
+               WHERE m.conversation_id = :id
+                  OR (m.source = :source AND m.thread_root = :root AND m.role != 'person'
+                      AND m.in_reply_to IN (SELECT remote_id FROM mentions
+                                            WHERE conversation_id = :id AND role = 'person'))
+               ORDER BY m.created_at, m.id""",
+            {"id": conv["id"], "source": conv["source"], "root": conv["thread_root"]}).fetchall()
 
     def person_mentions(self, person_id: int, limit: int = 50) -> list[Row]:
         return self._q("SELECT * FROM mentions WHERE person_id = ? ORDER BY created_at DESC LIMIT ?",
@@ -209,15 +363,22 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
         length = 8
         while True:
             key = conversation_key(source, thread_root, person_remote_id, length)
-            clash = self._q("SELECT 1 FROM conversations WHERE key = ?", (key,)).fetchone()
-            if not clash:
-                break
+            row = self._q(
+                """INSERT INTO conversations (key, source, platform, person_id, thread_root, standalone,
+                                              first_at, last_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING *""",
+                (key, source, platform, person_id, thread_root, int(standalone), first_at, first_at)).fetchone()
+            if row is not None:
+                return row
             length += 2  # vanishingly rare; a longer key stays stable for this conversation
-        return self._q(
-            """INSERT INTO conversations (key, source, platform, person_id, thread_root, standalone,
-                                          first_at, last_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *""",
-            (key, source, platform, person_id, thread_root, int(standalone), first_at, first_at)).fetchone()
+
+    def conversations_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
+        found: dict[int, Row] = {}
+        for part in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(part))
+            for row in self._q(f"SELECT * FROM conversations WHERE id IN ({marks})", list(part)):
+                found[row["id"]] = row
+        return found
 
     def conversation_by_id(self, conv_id: int) -> Row:
         return self._q("SELECT * FROM conversations WHERE id = ?", (conv_id,)).fetchone()
@@ -284,16 +445,27 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
                           ORDER BY created_at, id""", (conv_id, since, since)).fetchall()
 
     def count_active(self, section: str, now: str, source: str | None = None, since: str | None = None) -> int:
-        sql = """SELECT count(*) FROM conversations WHERE active = 1 AND section = ?
-                 AND (state = 'open' OR snooze_until <= ?)"""
-        params: list[Any] = [section, now]
-        if source:
-            sql += " AND source = ?"
-            params.append(source)
-        if since:
-            sql += " AND last_at > ?"
-            params.append(since)
-        return self._q(sql, params).fetchone()[0]
+        """Open conversations, and snoozed ones whose time has come.
+
+        Without filters, counted as all active ones (read from the queue index alone) minus
+        those still snoozed (a small partial index): with a million conversations, reading
+        each row to look at its state took seconds."""
+        if source or since:
+            sql = """SELECT count(*) FROM conversations WHERE active = 1 AND section = ?
+                     AND (state = 'open' OR snooze_until <= ?)"""
+            params: list[Any] = [section, now]
+            if source:
+                sql += " AND source = ?"
+                params.append(source)
+            if since:
+                sql += " AND last_at > ?"
+                params.append(since)
+            return self._q(sql, params).fetchone()[0]
+        return self._q(
+            """SELECT (SELECT count(*) FROM conversations WHERE active = 1 AND section = :section)
+                    - (SELECT count(*) FROM conversations WHERE state = 'snoozed' AND section = :section
+                       AND active = 1 AND (snooze_until > :now OR snooze_until IS NULL))""",
+            {"section": section, "now": now}).fetchone()[0]
 
     # --- the user's record -------------------------------------------------------
     def record_action(self, conversation: str, action: str, at: str, until: str | None = None,

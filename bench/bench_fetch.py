@@ -1,0 +1,122 @@
+"""PENDING until `h2h fetch` lands: `h2h fetch` over 6 sources that each answer every
+request after 200 ms, against the slowest single source fetched alone.
+
+    python bench/bench_fetch.py [--latency 0.2] [--sources 6]
+
+Target (issue 8): all six take <= 1.5x the slowest single source (sources are
+fetched concurrently). Each source is a Mastodon-shaped server on 127.0.0.1 that
+serves a real recorded notifications page (../shared/fixtures/mastodon, see
+PROVENANCE.md there) once, then empty pages; every request, whatever its path,
+waits --latency first. Until the fetch command exists this prints "pending".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+FIXTURES = [Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mastodon",
+            Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "mastodon",
+            Path("/work/shared/fixtures/mastodon")]
+ACCOUNT = {"id": "1", "username": "acme", "acct": "acme", "display_name": "Acme", "bot": False,
+           "followers_count": 10, "url": "http://127.0.0.1/@acme", "created_at": "2020-01-01T00:00:00.000Z"}
+
+
+def _page() -> bytes:
+    for folder in FIXTURES:
+        path = folder / "notifications_mentions_only.json"
+        if path.exists():
+            return path.read_bytes()
+    return b"[]"
+
+
+def serve(latency: float, page: bytes) -> ThreadingHTTPServer:
+    served = {"page": False}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            time.sleep(latency)
+            if "verify_credentials" in self.path:
+                body = json.dumps(ACCOUNT).encode()
+            elif "notifications" in self.path or "search" in self.path:
+                with lock:
+                    body, served["page"] = (b"[]", True) if served["page"] else (page, True)
+            else:
+                body = b"{}"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def fetch_available() -> bool:
+    done = subprocess.run(common.h2h_cmd() + ["fetch", "--help"], capture_output=True)
+    return done.returncode == 0
+
+
+def run_fetch(names: list[str], ports: dict[str, int], home: Path) -> float:
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    tables = "".join(f'[sources.{n}]\ntype = "mastodon"\nurl = "http://127.0.0.1:{p}"\n'
+                     f'token_env = "H2H_BENCH_TOKEN"\n\n' for n, p in ports.items())
+    (home / "config.toml").write_text('[me]\nname = "Bench"\n\n' + tables, encoding="utf-8")
+    (home / "config.toml").chmod(0o600)
+    environ = common.env(home, H2H_BENCH_TOKEN="bench-token-not-secret")
+    t = time.perf_counter()
+    done = subprocess.run(common.h2h_cmd() + ["fetch", *names], env=environ, capture_output=True)
+    elapsed = time.perf_counter() - t
+    if done.returncode != 0:
+        raise SystemExit(f"h2h fetch {' '.join(names)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--latency", type=float, default=0.2)
+    ap.add_argument("--sources", type=int, default=6)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    if not fetch_available():
+        print("pending: this h2h has no `fetch` command yet; the harness is ready (see the docstring)")
+        return
+    page = _page()
+    results_all, results_single = [], []
+    for _ in range(args.runs):
+        servers = {f"m{i}": serve(args.latency, page) for i in range(args.sources)}
+        ports = {n: s.server_address[1] for n, s in servers.items()}
+        results_all.append(run_fetch([], ports, common.CACHE / "fetch-all"))
+        for s in servers.values():
+            s.shutdown()
+        singles = []
+        for name in ports:
+            servers = {name: serve(args.latency, page)}
+            singles.append(run_fetch([name], {name: servers[name].server_address[1]}, common.CACHE / "fetch-one"))
+            servers[name].shutdown()
+        results_single.append(max(singles))
+    all_t, one_t = sorted(results_all)[len(results_all) // 2], sorted(results_single)[len(results_single) // 2]
+    print(f"h2h fetch, {args.sources} sources at {args.latency * 1000:.0f} ms a request: {all_t * 1000:.0f} ms")
+    print(f"slowest single source alone: {one_t * 1000:.0f} ms; ratio {all_t / one_t:.2f}x (target <= 1.5x); "
+          f"load average {common.load()}")
+
+
+if __name__ == "__main__":
+    main()
