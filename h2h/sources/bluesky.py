@@ -4,7 +4,7 @@ threads, follower counts, and replies that are posted once per key.
 Config (`[sources.NAME]`, `type = "bluesky"`): `url` (the PDS, default
 https://bsky.social), `handle` (required), the app password through
 `token_env` / `token_cmd`, `keywords` (searched with searchPosts), `backfill`
-(how far back the first fetch looks, default "30d").
+(how far back the first fetch looks, default "7d").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ match a search, and replies as issue comments posted once per key.
 Config (`[sources.NAME]`, `type = "github"`): `url` (default
 https://api.github.com; GitHub Enterprise: https://HOST/api/v3), the token
 through `token_env` / `token_cmd`, `query` (a search/issues query for
-keywords), `backfill` (how far back the first fetch looks, default "30d").
+keywords), `backfill` (how far back the first fetch looks, default "7d").
 
 What a notification means here: GitHub notifies per thread (an issue or pull
 request), with `updated_at` moving on each new comment. For every thread

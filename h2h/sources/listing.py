@@ -6,7 +6,7 @@ a safe cursor until the walk gets down to what it had before. Where one
 listing stands is a `Mark`:
 
 - `floor`: the key of the newest item that the last *finished* walk met (None:
-  no walk has finished; `start`, the lookback, stands in for it);
+  no walk has finished; `start`, the backfill, stands in for it);
 - `seen`: the items delivered at or above the floor (less the overlap), by id,
   each with its key and a stamp (whatever changes when the item is edited), so
   that several items on one key are neither lost nor repeated; during a walk it
@@ -131,7 +131,7 @@ class Cursor:
 
     @classmethod
     def load(cls, cursor: str | None, source: str) -> "Cursor":
-        """The stored cursor; an unreadable one starts again from the lookback, which is
+        """The stored cursor; an unreadable one starts again from the backfill, which is
         safe: ingest is idempotent on (source, remote_id)."""
         if not cursor:
             return cls()
@@ -144,7 +144,7 @@ class Cursor:
             marks = {str(name): Mark.from_json(m) for name, m in dict(data.get("marks") or {}).items()}
             return cls(marks, {k: v for k, v in data.items() if k not in ("v", "marks")})
         except (ValueError, TypeError, KeyError, IndexError) as exc:
-            log.warning("%s: ignoring an unreadable cursor (%s); fetching from the lookback again", source, exc)
+            log.warning("%s: ignoring an unreadable cursor (%s); fetching from the backfill again", source, exc)
             return cls()
 
     def mark(self, name: str, *, start: Any = None, overlap: float = 0) -> Mark:

@@ -37,7 +37,7 @@ from h2h.textutil import valid_text
 PAGE = 40                 # Mastodon's default page for notifications and search (its maximum is 80)
 MAX_PAGES = 50            # per walk and run; the rest waits for the next run, the cursor says where
 DEFAULT_LIMIT = 500       # characters, unless the instance says otherwise
-DEFAULT_BACKFILL = "30d"  # how far back the very first fetch (and a new keyword) reaches
+DEFAULT_BACKFILL = "7d"  # how far back the very first fetch (and a new keyword) reaches
 KEYS = ("type", "url", "token_env", "token_cmd", "token", "keywords", "backfill", "notifications", "timeout")
 
 

@@ -69,9 +69,12 @@ def duration(name: str, table: Mapping[str, Any], key: str, default: str) -> flo
     return seconds
 
 
-def lookback(name: str, table: Mapping[str, Any], default: str = "7d") -> float:
-    """How far back the very first fetch reaches, in seconds (`lookback = "7d"`)."""
-    return duration(name, table, "lookback", default)
+BACKFILL = "7d"  # every source's default: the first fetch brings the last week
+
+
+def lookback(name: str, table: Mapping[str, Any], default: str = BACKFILL) -> float:
+    """How far back the very first fetch reaches, in seconds (`backfill = "7d"`)."""
+    return duration(name, table, "backfill", default)
 
 
 def url(name: str, table: Mapping[str, Any], default: str | None = None) -> str:
@@ -86,8 +89,8 @@ def url(name: str, table: Mapping[str, Any], default: str | None = None) -> str:
     return (value or "").rstrip("/")
 
 
-def backfill(name: str, table: Mapping[str, Any], problems: list[tuple[str, str]], default: str = "30d") -> "timedelta":
-    """How far back the first fetch reaches (`backfill = "30d"`); a bad value joins `problems`."""
+def backfill(name: str, table: Mapping[str, Any], problems: list[tuple[str, str]], default: str = BACKFILL) -> "timedelta":
+    """How far back the first fetch reaches (`backfill = "7d"`); a bad value joins `problems`."""
     from datetime import timedelta
 
     try:

@@ -50,7 +50,7 @@ class Algolia:
 
 def make_source(server: HTTPServer, **table: Any) -> HackerNewsSource:
     config = {"type": "hackernews", "url": server.url_for("/api/v1"), "query": "apple",
-              "lookback": "10000d", "page_size": 1, **table}
+              "backfill": "10000d", "page_size": 1, **table}
     return HackerNewsSource.from_config("hn", config, make_session(retries=0))
 
 
@@ -153,9 +153,9 @@ def test_a_tie_window_saved_by_an_earlier_version_resumes_as_it_did(httpserver: 
         assert [m.remote_id for p in fetch_all(src, case["cursor"]) for m in p.mentions] == case["rest"]
 
 
-def test_the_first_fetch_reaches_back_only_as_far_as_lookback(httpserver: HTTPServer, algolia: Algolia) -> None:
+def test_the_first_fetch_reaches_back_only_as_far_as_backfill(httpserver: HTTPServer, algolia: Algolia) -> None:
     algolia.hits.append({**HITS[1], "objectID": "recent", "created_at_i": 1795000000})  # 2026-11-18
-    ids = [m.remote_id for p in fetch_all(make_source(httpserver, lookback="7d")) for m in p.mentions]
+    ids = [m.remote_id for p in fetch_all(make_source(httpserver, backfill="7d")) for m in p.mentions]
     assert ids == ["recent"]
 
 
@@ -203,7 +203,7 @@ def test_hits_without_ids_are_a_source_error(httpserver: HTTPServer) -> None:
 
 
 @pytest.mark.parametrize("table, key", [({"query": ""}, "query"), ({"tags": ["stories"]}, "tags"),
-                                         ({"page_size": 0}, "page_size"), ({"lookback": "soon"}, "lookback"),
+                                         ({"page_size": 0}, "page_size"), ({"backfill": "soon"}, "backfill"),
                                          ({"url": "hn.algolia.com"}, "url")])
 def test_config_mistakes_name_the_key(table: dict[str, Any], key: str) -> None:
     config = {"type": "hackernews", "query": "acme", **table}

@@ -85,7 +85,7 @@ class Reddit:
 def make_source(server: HTTPServer, **table: Any) -> RedditSource:
     config = {"type": "reddit", "url": server.url_for(""), "auth_url": server.url_for("/auth"),
               "client_id": "my-client-id", "client_secret_env": "H2H_REDDIT_SECRET", "username": "<USERNAME>",
-              "password_env": "H2H_REDDIT_PASSWORD", "lookback": "10000d", "page_size": 10, **table}
+              "password_env": "H2H_REDDIT_PASSWORD", "backfill": "10000d", "page_size": 10, **table}
     return RedditSource.from_config("rd", config, make_session(retries=0))
 
 

@@ -62,7 +62,7 @@ def feeds(httpserver: HTTPServer) -> Feeds:
 
 
 def make_source(urls: list[str], **table: Any) -> FeedSource:
-    config = {"type": "rss", "feeds": urls, "lookback": "10000d", **table}
+    config = {"type": "rss", "feeds": urls, "backfill": "10000d", **table}
     return FeedSource.from_config("alerts", config, make_session(retries=0))
 
 
@@ -207,9 +207,9 @@ def test_json_that_is_not_a_feed_is_reported(feeds: Feeds) -> None:
         fetch_all(make_source([url]))
 
 
-def test_the_first_read_reaches_back_only_as_far_as_lookback(feeds: Feeds) -> None:
+def test_the_first_read_reaches_back_only_as_far_as_backfill(feeds: Feeds) -> None:
     url = feeds.serve("/feed.json", json.dumps(JSON_FEED).encode(), "application/feed+json")
-    assert list(mentions_of(make_source([url], lookback="2d"))) == ["https://alerts.example.org/2"]
+    assert list(mentions_of(make_source([url], backfill="2d"))) == ["https://alerts.example.org/2"]
 
 
 def test_new_entries_arrive_after_the_cursor(feeds: Feeds, httpserver: HTTPServer) -> None:
