@@ -164,8 +164,10 @@ def test_mention_fetch_ingest_thread_reply(scene: dict[str, Any], tmp_path: Any)
         return [m for m in src.fetch_thread(reply).mentions if m.remote_id == sent.remote_id]
     mine = eventually(ours_in_thread, "our reply in the thread")[0]
     assert mine.from_me and mine.text == text and mine.in_reply_to == reply.remote_id
-    replies = [m for m in src.fetch_thread(reply).mentions if m.from_me and m.in_reply_to == reply.remote_id]
-    assert len(replies) == 1
+    # The AppView indexes the firehose asynchronously: a read may briefly miss the reply again.
+    replies = eventually(lambda: [m for m in src.fetch_thread(reply).mentions
+                                  if m.from_me and m.in_reply_to == reply.remote_id], "our reply, read again")
+    assert len(replies) == 1, "one reply, not two"
 
     posted = mine.raw["record"]
     assert posted["reply"]["root"]["uri"] == scene["root"]["uri"]
