@@ -207,11 +207,12 @@ def rows(eval_dir: Path) -> list[tuple[str, str, str, dict[str, int]]]:
     """(group, lang, text, {signal: 0/1}) for every labeled training message."""
     out = []
     for lang in ("en", "fr"):
-        for line in (TRAIN / f"written_{lang}.tsv").read_text(encoding="utf-8").split("\n"):
-            if not line or line.startswith("#"):
-                continue
-            letters, text = line.split("\t", 1)
-            out.append((f"written_{lang}", lang, text, _letters(letters)))
+        for path in sorted(TRAIN.glob(f"written_{lang}*.tsv")):
+            for line in path.read_text(encoding="utf-8").split("\n"):
+                if not line or line.startswith("#"):
+                    continue
+                letters, text = line.split("\t", 1)
+                out.append((f"written_{lang}", lang, text, _letters(letters)))
     dev = {r["id"]: r for r in _jsonl(eval_dir / "dev.jsonl") if r["source"] in ALLOWED_SOURCES}
     for group, lang in (("ibm_cdp", "en"), ("free_fr", "fr")):
         for line in (TRAIN / f"labels_{group}.tsv").read_text(encoding="utf-8").split("\n"):
