@@ -53,6 +53,15 @@ _ASK_FIRST = frozenset((
 ))
 
 
+# Words that aim what follows at someone: "you idiot", "what a clown", "t'es con", "bande d'abrutis".
+_AIMED = frozenset((
+    "you", "u", "ur", "your", "you'", "yall", "ya", "he", "she", "they", "he'", "she'", "what", "such", "a", "an",
+    "ce", "cette", "ces", "t'", "tu", "toi", "ta", "ton", "vous", "espece", "bande", "sale", "quel", "quelle",
+    "quels", "pauvre", "gros", "grosse", "un", "une", "des", "d'", "es", "est", "sont", "are", "is",
+))
+# A length of time ("3 days", "45 min", "2h", "depuis 2 semaines"): people waiting count it.
+_DURATION = re.compile(r"\b\d+ ?(?:min|mins|minutes?|h|hrs?|hours?|days?|weeks?|wks?|months?|jours?|heures?|"
+                       r"semaines?|mois|ans?|years?)\b")
 SARCASM = re.compile(r"(?:^|\s)/s\b|[\U0001f644\U0001f643\U0001f612]|#sarcas|#ironie", re.I)
 
 
@@ -100,6 +109,13 @@ def extract(text: str) -> Features:
         else:
             tagged.pop("<imp>")
         marks = [m for m in marks if m != "<imp>"] + ["<imp>"] * len(starts)
+    if "<bad>" in tagged or "<prof2>" in tagged:
+        for i, t in enumerate(toks):
+            if i and ("<bad>" in lex.get(t, ()) or "<prof2>" in lex.get(t, ())) and _AIMED.intersection(toks[max(0, i - 3):i]):
+                marks.append("<aimed-bad>")   # an insult aimed at someone, not swearing at a thing
+                break
+    if _DURATION.search(folded):
+        marks.append("<duration>")
     words.extend(marks)
     words.extend(_shape(text, toks, links))
     return Features(cleaned, folded, words, char_grams(toks), tagged)
