@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from h2h.models import SIGNAL_NAMES  # noqa: E402
 from h2h.triage import features  # noqa: E402
+from h2h.triage.signals import length_scale  # noqa: E402
 from h2h.triage.text import fold, tokens  # noqa: E402
 
 DATA = ROOT / "h2h" / "data"
@@ -243,8 +244,11 @@ def _vectorize(texts: list[str]):  # type: ignore[no-untyped-def]
     feats = []
     for text in texts:
         f = features.extract(text)
-        d = dict.fromkeys(f.words, 1.0)
-        d.update(dict.fromkeys(("\x00" + g for g in f.chars), 1.0))
+        # As h2h sums them: a feature counts each time it occurs, and the character n-grams
+        # are scaled by how many the message has (signals.length_scale).
+        d: dict[str, float] = dict(Counter(f.words))
+        scale = length_scale(len(f.chars))
+        d.update((g, n * scale) for g, n in Counter("\x00" + g for g in f.chars).items())
         feats.append(d)
     # A feature seen in one message only is noise to a model this small, and weight to ship.
     df = Counter(k for d in feats for k in d)
@@ -313,7 +317,7 @@ def _milli(w: float) -> int:
     return max(-32000, min(32000, round(w * 1000)))
 
 
-def _write(names, weights, bias, n_rows: int, keep: float = 0.03) -> None:  # type: ignore[no-untyped-def]
+def _write(names, weights, bias, n_rows: int, keep: float = 0.05) -> None:  # type: ignore[no-untyped-def]
     lines = ["# Weights of h2h's per-message signal models: one logistic regression per signal",
              "# over word and word-pair features, lexicon tags and character 4-grams (\\x00-prefixed",
              "# here as '~'). Columns: feature, then one weight per signal, in thousandths, in this order:",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from importlib.resources import files
 from typing import Mapping
 
@@ -59,9 +60,13 @@ _AIMED = frozenset((
     "ce", "cette", "ces", "t'", "tu", "toi", "ta", "ton", "vous", "espece", "bande", "sale", "quel", "quelle",
     "quels", "pauvre", "gros", "grosse", "un", "une", "des", "d'", "es", "est", "sont", "are", "is",
 ))
-# A length of time ("3 days", "45 min", "2h", "depuis 2 semaines"): people waiting count it.
-_DURATION = re.compile(r"\b\d+ ?(?:min|mins|minutes?|h|hrs?|hours?|days?|weeks?|wks?|months?|jours?|heures?|"
-                       r"semaines?|mois|ans?|years?)\b")
+# Words that turn the feeling of the next few words around: "not happy", "pas top", "never good".
+_NEGATORS = frozenset((
+    "not", "no", "never", "don'", "doesn'", "didn'", "isn'", "wasn'", "aren'", "weren'", "can'", "won'", "couldn'",
+    "wouldn'", "shouldn'", "haven'", "hasn'", "dont", "doesnt", "didnt", "isnt", "wasnt", "cant", "wont", "nothing",
+    "hardly", "pas", "jamais", "rien", "aucun", "aucune", "ni", "sans",
+))
+_FLIP = {"<pos>": "<not-pos>", "<neg>": "<not-neg>"}
 SARCASM = re.compile(r"(?:^|\s)/s\b|[\U0001f644\U0001f643\U0001f612]|#sarcas|#ironie", re.I)
 
 
@@ -84,6 +89,15 @@ def _shape(text: str, toks: list[str], links: int) -> list[str]:
     return marks
 
 
+def _negated(toks: list[str]) -> set[int]:
+    """Positions of the (up to three) words after a negation: "not very good", "pas du tout top"."""
+    out: set[int] = set()
+    for i, t in enumerate(toks):
+        if t in _NEGATORS:
+            out.update(range(i + 1, min(i + 4, len(toks))))
+    return out
+
+
 def extract(text: str) -> Features:
     cleaned, links = clean_count(text)
     folded = fold_clean(cleaned)
@@ -92,11 +106,15 @@ def extract(text: str) -> Features:
     lex = lexicon()
     tagged: dict[str, list[str]] = {}
     marks: list[str] = []
-    for w, tags in zip(words, map(lex.get, words)):
-        if tags:
-            marks.extend(tags)      # repeated: three angry words weigh more than one
-            for t in tags:
-                tagged.setdefault(t, []).append(w)
+    found = list(map(lex.get, words))
+    negated = () if _NEGATORS.isdisjoint(toks) else _negated(toks)
+    for i in compress(range(len(found)), found):
+        tags = found[i]
+        if i in negated:
+            tags = tuple(_FLIP.get(t, t) for t in tags)
+        marks.extend(tags)      # repeated: three angry words weigh more than one
+        for t in tags:
+            tagged.setdefault(t, []).append(words[i])
     first = next((t for t in toks if t not in _GREETINGS), "")
     if first in _ASK_FIRST or "<q>" in lex.get(first, ()):
         marks.append("<ask1>")      # "does it...", "est-ce...", "pourquoi...": asks, even without '?'
@@ -114,8 +132,6 @@ def extract(text: str) -> Features:
             if i and ("<bad>" in lex.get(t, ()) or "<prof2>" in lex.get(t, ())) and _AIMED.intersection(toks[max(0, i - 3):i]):
                 marks.append("<aimed-bad>")   # an insult aimed at someone, not swearing at a thing
                 break
-    if _DURATION.search(folded):
-        marks.append("<duration>")
     words.extend(marks)
     words.extend(_shape(text, toks, links))
     return Features(cleaned, folded, words, char_grams(toks), tagged)

@@ -79,4 +79,6 @@ def char_grams(toks: list[str], n: int = 4) -> list[str]:
     """Character n-grams across word boundaries ("_how", "ow_d"): robust to typos and
     missing accents, and to words never seen in training."""
     s = "_" + "_".join([t for t in toks if t[0].isalnum()]) + "_"  # words only: no '?', no emoji
+    if n == 4:   # the shipped models' size, sliced in C: zip the string with itself shifted
+        return list(map("".join, zip(s, s[1:], s[2:], s[3:])))
     return [s[i:i + n] for i in range(len(s) - n + 1)]

@@ -20,6 +20,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "vip": 12.0,
     "reach": 2.0,
     "followup": 1.5,
+    "elsewhere": 3.0,
     # how long they have waited: grows to this many points at the SLA, then stays
     "waiting": 10.0,
     # what pushes a conversation down (negative points)
