@@ -29,6 +29,7 @@ ENGINE = "linear-6"
 
 EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be named as evidence
 EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
+EVIDENCE_SHARE = 0.5    # ... nor words that raise another signal more than twice as much
 _N = len(SIGNAL_NAMES)
 _U = SIGNAL_NAMES.index("urgent")
 _T = SIGNAL_NAMES.index("toxic")
@@ -46,6 +47,7 @@ mais donc a au aux en dans sur pour par avec ce c' cet cette ces je j' moi me m'
 ils elles leur leurs son sa ses mon ma mes ton ta tes qui que qu' quoi ne n' pas plus y se s' est sont
 ca si tout tous toute bien fait faire ai as avez avons suis es etre avoir ete get got one all any some out up
 about after before now them what' it' that' there' i'm im i've ive
+hey hi hello says said say like left chaque peut bonjour salut
 """.split())
 
 # Rules: words and phrases whose meaning does not depend on context, as floors under
@@ -195,9 +197,12 @@ def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
             per_word[word] = row if have is None else tuple(map(float.__add__, have, row))
     if not per_word:
         return {}
+    # A word names a signal only if it says more about it than half of what it says about any
+    # other: "who" asks, it does not complain, even if it often comes with complaints.
+    telling = [(k, row, max(row) * EVIDENCE_SHARE) for k, row in per_word.items()]
     evidence: dict[str, tuple[str, ...]] = {}
     for i in fired:
-        weight = {k: row[i] for k, row in per_word.items() if row[i] >= EVIDENCE_MIN}
+        weight = {k: row[i] for k, row, least in telling if row[i] >= EVIDENCE_MIN and row[i] >= least}
         if not weight:
             continue
         # Words before punctuation; a pair that contains a word already shown says it twice.

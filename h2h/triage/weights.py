@@ -15,7 +15,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "praise": 1.0,
     # who they are to us
     "to_me": 3.0,
-    "first_contact": 4.0,
+    "first_contact": 6.0,
     "returning": 2.0,
     "vip": 12.0,
     "reach": 2.0,
