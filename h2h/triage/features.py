@@ -70,6 +70,12 @@ _FLIP = {"<pos>": "<not-pos>", "<neg>": "<not-neg>"}
 SARCASM = re.compile(r"(?:^|\s)/s\b|[\U0001f644\U0001f643\U0001f612]|#sarcas|#ironie", re.I)
 
 
+def _may_be_sarcastic(text: str) -> bool:
+    """What SARCASM needs, found by plain substring search (the pattern costs ~5 µs a message)."""
+    return ("/s" in text or "/S" in text or "#" in text or "\U0001f644" in text or "\U0001f643" in text
+            or "\U0001f612" in text)
+
+
 def _shape(text: str, toks: list[str], links: int) -> list[str]:
     n = len(toks)
     marks = ["<len0>" if n <= 3 else "<len1>" if n <= 12 else "<len2>" if n <= 30 else "<len3>"]
@@ -84,7 +90,7 @@ def _shape(text: str, toks: list[str], links: int) -> list[str]:
         marks.append("<ends?>")
     if text.count("!") >= 3:
         marks.append("<!!!>")
-    if SARCASM.search(text):
+    if _may_be_sarcastic(text) and SARCASM.search(text):
         marks.append("<sarcasm>")   # "/s", an eye-roll: the praise around it means the opposite
     return marks
 

@@ -17,7 +17,8 @@ MAX_CHARS = 1000  # enough to judge a message; a 10 MB body costs no more than t
 URL = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:com|io|org|net|ly|fr|co|me)/\S*", re.I)
 HANDLE = re.compile(r"(?<![\w/])@[\w.@-]+")
 _RT = re.compile(r"^\s*rt\b\s*@?[\w.]*\s*:?\s*", re.I)
-_REPEAT = re.compile(r"([a-z!?.])\1{2,}")   # after folding, letters are ASCII
+_REPEAT = re.compile(r"([a-z!?.])\1\1+")   # after folding, letters are ASCII
+_TRIPLE = re.compile(r"(.)\1\1")           # cheaper to look for (few messages have one)
 # Words (with a French elided particle kept whole: "j'", "qu'"), '?' and '!',
 # emoji and a few emoticons: each is a token.
 _TOKEN = re.compile(r"[a-z0-9]+'?|[?!]|:-?[()dp]|<3|[\u2600-\u27bf\U0001f300-\U0001faff]")
@@ -62,7 +63,8 @@ def fold(text: str) -> str:
 
 
 def fold_clean(cleaned: str) -> str:
-    return _REPEAT.sub(r"\1\1", cleaned.translate(_FOLD))
+    folded = cleaned.translate(_FOLD)
+    return _REPEAT.sub(r"\1\1", folded) if _TRIPLE.search(folded) else folded
 
 
 def tokens(folded: str) -> list[str]:
