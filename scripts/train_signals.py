@@ -150,6 +150,10 @@ def build_lexicon(npm: Path) -> None:
                 add(parts[0], "neg")
             elif value >= 1.5:
                 add(parts[0], "pos")
+            elif value <= -0.5:
+                add(parts[0], "mneg")   # mildly negative ("late", "wait", "confused")
+            elif value >= 0.5:
+                add(parts[0], "mpos")
     fr = Path(textblob_fr.__file__).parent / "fr-sentiment.xml"
     for form, polarity in re.findall(r'form="([^"]+)"[^>]*polarity="([-0-9.]+)"', fr.read_text(encoding="utf-8")):
         value = float(polarity)
@@ -170,10 +174,10 @@ def build_lexicon(npm: Path) -> None:
     # A few neutral words the lists get wrong for support messages.
     for word in ("support", "like", "ok", "okay", "yes", "no", "free"):
         tags.pop(word, None)
-    lines = ["# Word -> tags (neg, pos, bad, prof1, prof2, req, q, cmp, imp) for h2h's signal features.",
+    lines = ["# Word -> tags (neg, pos, mneg, mpos, bad, prof1, prof2, req, q, cmp, imp) for h2h's signal features.",
              "# Built by scripts/train_signals.py lexicon from:",
              "#  neg/pos English: VADER lexicon, vaderSentiment 3.3.2 (PyPI), MIT License, (c) C.J. Hutto;",
-             "#    words with valence <= -1.5 or >= 1.5.",
+             "#    words with valence <= -1.5 (neg) or >= 1.5 (pos); mneg/mpos: -1.5 to -0.5, 0.5 to 1.5.",
              "#  neg/pos French: Pattern's fr-sentiment.xml as shipped in textblob-fr 0.2.0 (PyPI),",
              "#    (c) Tom De Smedt, Walter Daelemans, PDDL (public domain); polarity <= -0.3 or >= 0.4.",
              "#  bad English: badwords-list 1.0.0 (npm), MIT License.",

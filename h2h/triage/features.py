@@ -66,7 +66,7 @@ _NEGATORS = frozenset((
     "wouldn'", "shouldn'", "haven'", "hasn'", "dont", "doesnt", "didnt", "isnt", "wasnt", "cant", "wont", "nothing",
     "hardly", "pas", "jamais", "rien", "aucun", "aucune", "ni", "sans",
 ))
-_FLIP = {"<pos>": "<not-pos>", "<neg>": "<not-neg>"}
+_FLIP = {"<pos>": "<not-pos>", "<neg>": "<not-neg>", "<mpos>": "<not-pos>", "<mneg>": "<not-neg>"}
 SARCASM = re.compile(r"(?:^|\s)/s\b|[\U0001f644\U0001f643\U0001f612]|#sarcas|#ironie", re.I)
 
 
