@@ -58,6 +58,7 @@ URGENT_WORDS = frozenset((
 ))
 URGENT_PHRASES = ("right now", "as soon as possible", "data loss", "production is down", "prod is down",
                   "security breach", "au plus vite", "des que possible", "perte de donnees", "la prod est")
+_URGENT_KEYS = frozenset(max(p.split(), key=len) for p in URGENT_PHRASES)   # one word of each, to look first
 
 
 # Each feature's nine weights (thousandths in the file) are packed into one
@@ -152,7 +153,8 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
         # above clean text, below the careful section's threshold.
         values[_T] = SWEAR_FLOOR
         evidence["toxic"] = (swear[0],)
-    urgent = URGENT_WORDS.intersection(f.words) or {p for p in URGENT_PHRASES if p in f.folded}
+    urgent = URGENT_WORDS.intersection(f.words) or (
+        set() if _URGENT_KEYS.isdisjoint(f.words) else {p for p in URGENT_PHRASES if p in f.folded})
     if urgent and values[_U] < 0.7:
         values[_U] = 0.7
         word = min(urgent)

@@ -73,8 +73,8 @@ def tokens(folded: str) -> list[str]:
 
 def word_features(toks: list[str]) -> list[str]:
     """Words and word pairs ("how do"); a pair has a space, so never equals a word."""
-    words = [t for t in toks if t not in ("?", "!")]
-    return toks + [a + " " + b for a, b in zip(words, words[1:])]
+    words = [t for t in toks if t != "?" and t != "!"]
+    return toks + list(map(" ".join, zip(words, words[1:])))
 
 
 def char_grams(toks: list[str], n: int = 4) -> list[str]:
