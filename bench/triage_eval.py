@@ -189,7 +189,11 @@ def queue_ranking(rows: list[dict], handles: list[str]) -> dict[str, list[bool]]
         latest = max(item["mentions"], key=lambda m: m["created_at"])
         row = by_id.get(latest["id"])
         if row is not None and row.get("inbox"):
-            groups[f"{row['source']}:{row['inbox']}"].append(bool(row["labels"]["got_reply"]))
+            # The conversation got a reply if the brand answered any of the messages it shows
+            # (all written since the last answer): a person who wrote twice in a row is answered
+            # once, often to the first message.
+            answered = any(by_id[m["id"]]["labels"]["got_reply"] for m in item["mentions"] if m["id"] in by_id)
+            groups[f"{row['source']}:{row['inbox']}"].append(answered)
     return groups
 
 
@@ -262,7 +266,7 @@ def main() -> None:
     if not args.no_queue:
         queue = queue_ranking([r for r in rows if r["source"] == "twcs"], handles)
         p, base, n = precision_at_k(queue)
-        lines.append(f"| queue rank (h2h queue) | twcs (en), {n} inboxes | got_reply of the latest message, per-inbox "
+        lines.append(f"| queue rank (h2h queue) | twcs (en), {n} inboxes | got_reply of a waiting message, per-inbox "
                      f"precision@{K} (base rate {base:.2f}) | {sum(len(v) for v in queue.values() if len(v) >= K)} | "
                      f"{p:.3f} | 0.90 |")
     print("\n".join(lines))

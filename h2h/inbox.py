@@ -16,7 +16,7 @@ from h2h.models import SECTIONS, Person, QueueItem, Reason
 from h2h.store import Store
 from h2h.store.queries import Row
 from h2h.triage.engine import Engine
-from h2h.triage.score import waiting_reason
+from h2h.triage.score import elsewhere_reason, waiting_reason
 
 DEFAULT_LIMIT = 30
 
@@ -51,6 +51,29 @@ def _waiting_s(row: Row, now: datetime) -> float:
     return max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0
 
 
+def _elsewhere(store: Store, now: datetime) -> dict[int, list[float]]:
+    """For each active conversation, how long the same person's other active ones have waited."""
+    groups: dict[str, list[tuple[int, float]]] = {}
+    for conv_id, (key, since) in store.waiting_by_person().items():
+        waited = max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0
+        groups.setdefault(key, []).append((conv_id, waited))
+    return {conv_id: [w for other, w in members if other != conv_id]
+            for members in groups.values() if len(members) > 1 for conv_id, _ in members}
+
+
+def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, list[float]], engine: Engine) -> list[Reason]:
+    """The reasons that depend on the moment (stored verdicts cannot hold them): how long the
+    person has waited, and whether they wait in other conversations too."""
+    out = []
+    wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
+    if wait.points:
+        out.append(wait)
+    also = elsewhere_reason(waited, elsewhere.get(row["id"], ()), engine.weights.get("elsewhere", 0.0))
+    if also is not None:
+        out.append(also)
+    return out
+
+
 def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
                 limit: int | None = DEFAULT_LIMIT, show_all: bool = False, since: datetime | None = None,
                 with_counts: bool = True) -> Queue:
@@ -62,8 +85,8 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
     since_iso = clock.iso(since) if since else None
     shown = tuple(sections) if sections else (SECTIONS if show_all else SECTIONS[:3])
     counts = {s: store.count_active(s, now_iso, source, since_iso) for s in SECTIONS} if with_counts else {}
-    w_wait = engine.weights.get("waiting", 0.0)
-    bound = max(0.0, w_wait)
+    elsewhere = _elsewhere(store, now)
+    bound = max(0.0, engine.weights.get("waiting", 0.0)) + max(0.0, engine.weights.get("elsewhere", 0.0))
     ranked: list[tuple[str, Row, float, float]] = []
     remaining = limit if limit else None
     for section in shown:
@@ -77,7 +100,7 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
             if remaining is not None and len(heap) >= remaining and base + bound < heap[0][0]:
                 break  # nothing further down the index can overtake the ones we hold
             waited = _waiting_s(row, now)
-            total = base + waiting_reason(waited, engine.sla_s, w_wait).points
+            total = base + sum(r.points for r in _clock_reasons(row, waited, elsewhere, engine))
             entry = (total, waited, -row["id"], row)
             if remaining is None or len(heap) < remaining:
                 heapq.heappush(heap, entry)
@@ -88,11 +111,13 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
         if remaining is not None:
             remaining -= len(best)
     details = store.queue_details([r["id"] for _, r, _, _ in ranked])
-    items = _group_by_person([(s, details[r["id"]], total, waited) for s, r, total, waited in ranked], store, engine)
+    items = _group_by_person([(s, details[r["id"]], total, waited) for s, r, total, waited in ranked], store, engine,
+                             elsewhere)
     return Queue(items=tuple(items), counts=counts, sections=shown)
 
 
-def _group_by_person(ranked: list[tuple[str, Row, float, float]], store: Store, engine: Engine) -> list[QueueItem]:
+def _group_by_person(ranked: list[tuple[str, Row, float, float]], store: Store, engine: Engine,
+                     elsewhere: dict[int, list[float]]) -> list[QueueItem]:
     """Within a section, a person's other conversations (on every platform linked to them)
     follow their best-ranked one."""
     order: list[tuple[str, Row, float, float]] = []
@@ -106,7 +131,7 @@ def _group_by_person(ranked: list[tuple[str, Row, float, float]], store: Store, 
             if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_key"] == entry[1]["person_key"]:
                 order.append(ranked[j])
                 placed.add(j)
-    return [_item(rank, section, row, total, waited, store, engine)
+    return [_item(rank, section, row, total, waited, store, engine, elsewhere)
             for rank, (section, row, total, waited) in enumerate(order, start=1)]
 
 
@@ -115,11 +140,9 @@ def _person(row: Row) -> Person:
                   name=row["name"], url=row["person_url"])
 
 
-def _item(rank: int, section: str, row: Row, total: float, waited: float, store: Store, engine: Engine) -> QueueItem:
-    reasons = _reasons(row)
-    wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
-    if wait.points:
-        reasons.append(wait)
+def _item(rank: int, section: str, row: Row, total: float, waited: float, store: Store, engine: Engine,
+          elsewhere: dict[int, list[float]]) -> QueueItem:
+    reasons = _reasons(row) + _clock_reasons(row, waited, elsewhere, engine)
     reasons.sort(key=lambda r: -abs(r.points))
     mentions = tuple({"source": m["source"], "id": m["remote_id"], "created_at": m["created_at"]}
                      for m in store.unanswered_mentions(row["id"], row["waiting_since"]))
@@ -148,9 +171,7 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
     waited = _waiting_s(conv, now) if conv["active"] else 0.0
     reasons = _reasons(conv)
     if conv["active"]:
-        wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
-        if wait.points:
-            reasons.append(wait)
+        reasons += _clock_reasons(conv, waited, _elsewhere(store, now), engine)
     messages = store.conversation_messages(conv)
     from h2h.triage.people import matches
 

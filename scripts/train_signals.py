@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from h2h.models import SIGNAL_NAMES  # noqa: E402
 from h2h.triage import features  # noqa: E402
+from h2h.triage.signals import length_scale  # noqa: E402
 from h2h.triage.text import fold, tokens  # noqa: E402
 
 DATA = ROOT / "h2h" / "data"
@@ -149,6 +150,10 @@ def build_lexicon(npm: Path) -> None:
                 add(parts[0], "neg")
             elif value >= 1.5:
                 add(parts[0], "pos")
+            elif value <= -0.5:
+                add(parts[0], "mneg")   # mildly negative ("late", "wait", "confused")
+            elif value >= 0.5:
+                add(parts[0], "mpos")
     fr = Path(textblob_fr.__file__).parent / "fr-sentiment.xml"
     for form, polarity in re.findall(r'form="([^"]+)"[^>]*polarity="([-0-9.]+)"', fr.read_text(encoding="utf-8")):
         value = float(polarity)
@@ -169,10 +174,10 @@ def build_lexicon(npm: Path) -> None:
     # A few neutral words the lists get wrong for support messages.
     for word in ("support", "like", "ok", "okay", "yes", "no", "free"):
         tags.pop(word, None)
-    lines = ["# Word -> tags (neg, pos, bad, prof1, prof2, req, q, cmp, imp) for h2h's signal features.",
+    lines = ["# Word -> tags (neg, pos, mneg, mpos, bad, prof1, prof2, req, q, cmp, imp) for h2h's signal features.",
              "# Built by scripts/train_signals.py lexicon from:",
              "#  neg/pos English: VADER lexicon, vaderSentiment 3.3.2 (PyPI), MIT License, (c) C.J. Hutto;",
-             "#    words with valence <= -1.5 or >= 1.5.",
+             "#    words with valence <= -1.5 (neg) or >= 1.5 (pos); mneg/mpos: -1.5 to -0.5, 0.5 to 1.5.",
              "#  neg/pos French: Pattern's fr-sentiment.xml as shipped in textblob-fr 0.2.0 (PyPI),",
              "#    (c) Tom De Smedt, Walter Daelemans, PDDL (public domain); polarity <= -0.3 or >= 0.4.",
              "#  bad English: badwords-list 1.0.0 (npm), MIT License.",
@@ -207,11 +212,12 @@ def rows(eval_dir: Path) -> list[tuple[str, str, str, dict[str, int]]]:
     """(group, lang, text, {signal: 0/1}) for every labeled training message."""
     out = []
     for lang in ("en", "fr"):
-        for line in (TRAIN / f"written_{lang}.tsv").read_text(encoding="utf-8").split("\n"):
-            if not line or line.startswith("#"):
-                continue
-            letters, text = line.split("\t", 1)
-            out.append((f"written_{lang}", lang, text, _letters(letters)))
+        for path in sorted(TRAIN.glob(f"written_{lang}*.tsv")):
+            for line in path.read_text(encoding="utf-8").split("\n"):
+                if not line or line.startswith("#"):
+                    continue
+                letters, text = line.split("\t", 1)
+                out.append((f"written_{lang}", lang, text, _letters(letters)))
     dev = {r["id"]: r for r in _jsonl(eval_dir / "dev.jsonl") if r["source"] in ALLOWED_SOURCES}
     for group, lang in (("ibm_cdp", "en"), ("free_fr", "fr")):
         for line in (TRAIN / f"labels_{group}.tsv").read_text(encoding="utf-8").split("\n"):
@@ -242,8 +248,11 @@ def _vectorize(texts: list[str]):  # type: ignore[no-untyped-def]
     feats = []
     for text in texts:
         f = features.extract(text)
-        d = dict.fromkeys(f.words, 1.0)
-        d.update(dict.fromkeys(("\x00" + g for g in f.chars), 1.0))
+        # As h2h sums them: a feature counts each time it occurs, and the character n-grams
+        # are scaled by how many the message has (signals.length_scale).
+        d: dict[str, float] = dict(Counter(f.words))
+        scale = length_scale(len(f.chars))
+        d.update((g, n * scale) for g, n in Counter("\x00" + g for g in f.chars).items())
         feats.append(d)
     # A feature seen in one message only is noise to a model this small, and weight to ship.
     df = Counter(k for d in feats for k in d)
@@ -312,7 +321,7 @@ def _milli(w: float) -> int:
     return max(-32000, min(32000, round(w * 1000)))
 
 
-def _write(names, weights, bias, n_rows: int, keep: float = 0.03) -> None:  # type: ignore[no-untyped-def]
+def _write(names, weights, bias, n_rows: int, keep: float = 0.05) -> None:  # type: ignore[no-untyped-def]
     lines = ["# Weights of h2h's per-message signal models: one logistic regression per signal",
              "# over word and word-pair features, lexicon tags and character 4-grams (\\x00-prefixed",
              "# here as '~'). Columns: feature, then one weight per signal, in thousandths, in this order:",

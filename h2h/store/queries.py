@@ -424,6 +424,18 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
         sql += " ORDER BY c.base_score DESC"
         yield from self._q(sql, params)
 
+    def waiting_by_person(self) -> dict[int, tuple[str, str]]:
+        """Every active conversation outside `noise`: its person group's key and since when
+        it waits (what the queue needs to see a person waiting in several conversations)."""
+        rows = self._q(
+            """SELECT c.id, COALESCE(c.waiting_since, c.last_at) AS since,
+                      COALESCE(l.root_source, p.source) || ':' || COALESCE(l.root_remote_id, p.remote_id) AS person_key
+               FROM conversations c
+               JOIN persons p ON p.id = c.person_id
+               LEFT JOIN person_links l ON l.source = p.source AND l.remote_id = p.remote_id
+               WHERE c.active = 1 AND c.section != 'noise'""").fetchall()
+        return {r["id"]: (r["person_key"], r["since"]) for r in rows}
+
     def queue_details(self, conv_ids: Sequence[int]) -> dict[int, Row]:
         if not conv_ids:
             return {}

@@ -62,7 +62,7 @@ _ENOUGH = 300   # characters: more text does not change the answer, only the cos
 
 def grams(cleaned: str) -> list[str]:
     s = " " + " ".join(cleaned[:_ENOUGH].translate(_SEPARATE).split()) + " "
-    return [s[i:i + 3] for i in range(len(s) - 2)]
+    return list(map("".join, zip(s, s[1:], s[2:])))   # the trigrams, sliced in C
 
 
 def detect(text: str, languages: Sequence[str]) -> str | None:

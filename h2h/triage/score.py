@@ -169,6 +169,22 @@ def waiting_reason(waiting_s: float, sla_s: float, weight: float) -> Reason:
     return Reason("waiting", f"waiting {human_duration(waiting_s)}{late}", points)
 
 
+def elsewhere_reason(own_waiting_s: float, others_waiting_s: Sequence[float], weight: float) -> Reason | None:
+    """The person also waits for an answer in other conversations (how long each has waited):
+    someone who wrote again elsewhere while still unanswered is chasing us."""
+    if not others_waiting_s or not weight:
+        return None
+    n = len(others_waiting_s)
+    longest = max(others_waiting_s)
+    if n > 1:
+        label = f"also waiting in {n} other conversations"
+    elif longest > own_waiting_s:
+        label = f"also waiting {human_duration(longest)} in another conversation"
+    else:
+        label = f"wrote again {human_duration(longest)} ago in another conversation, still unanswered"
+    return Reason("elsewhere", label, round(weight, 2))
+
+
 def fingerprint(weights: Mapping[str, float], extra: Mapping[str, object], signals_engine: str) -> str:
     """Changes whenever stored verdicts would change: engine versions, weights, VIPs, handles..."""
     blob = json.dumps({"engine": ENGINE, "signals": signals_engine, "w": dict(sorted(weights.items())),

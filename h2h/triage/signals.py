@@ -25,16 +25,18 @@ from h2h.models import SIGNAL_NAMES, Signals
 from h2h.triage import features, lang as langid
 from h2h.triage.text import MAX_CHARS
 
-ENGINE = "linear-5"
+ENGINE = "linear-6"
 
 EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be named as evidence
 EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
+EVIDENCE_SHARE = 0.5    # ... nor words that raise another signal more than twice as much
 _N = len(SIGNAL_NAMES)
 _U = SIGNAL_NAMES.index("urgent")
 _T = SIGNAL_NAMES.index("toxic")
 _P = SIGNAL_NAMES.index("positive")
 _NEG = SIGNAL_NAMES.index("negative")
 SWEAR_FLOOR = 0.4
+SARCASM_FLOOR = 0.6
 
 # Words that carry weight in a model but would make a poor reason ("reports a problem ('and')").
 _BLAND = frozenset("""
@@ -45,6 +47,7 @@ mais donc a au aux en dans sur pour par avec ce c' cet cette ces je j' moi me m'
 ils elles leur leurs son sa ses mon ma mes ton ta tes qui que qu' quoi ne n' pas plus y se s' est sont
 ca si tout tous toute bien fait faire ai as avez avons suis es etre avoir ete get got one all any some out up
 about after before now them what' it' that' there' i'm im i've ive
+hey hi hello says said say like left chaque peut bonjour salut
 """.split())
 
 # Rules: words and phrases whose meaning does not depend on context, as floors under
@@ -55,6 +58,7 @@ URGENT_WORDS = frozenset((
 ))
 URGENT_PHRASES = ("right now", "as soon as possible", "data loss", "production is down", "prod is down",
                   "security breach", "au plus vite", "des que possible", "perte de donnees", "la prod est")
+_URGENT_KEYS = frozenset(max(p.split(), key=len) for p in URGENT_PHRASES)   # one word of each, to look first
 
 
 # Each feature's nine weights (thousandths in the file) are packed into one
@@ -63,9 +67,12 @@ URGENT_PHRASES = ("right now", "as soon as possible", "data loss", "production i
 _SCALE = 1000
 _OFFSET = 1 << 15
 _BITS = 32
-_MASK = (1 << _BITS) - 1
 _PACK = struct.Struct(f"<{_N}I")
-_SHIFTS = tuple(_BITS * i for i in range(_N))
+_BYTES = _BITS * _N // 8
+_UNIT = 16             # the character n-grams' length scale is applied in 16ths (length_16ths)
+_DIV = _SCALE * _UNIT
+_UNPACK = _PACK.unpack
+_exp = math.exp
 _shift = _OFFSET.__add__
 
 
@@ -74,10 +81,11 @@ def _pack(milli: Sequence[int]) -> int:
 
 
 @lru_cache(maxsize=1)
-def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[str, tuple[float, ...]]]:
+def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[str, tuple[str, tuple[float, ...]]]]:
     raw = files("h2h").joinpath("data/signals.tsv").read_text(encoding="utf-8")
     words: dict[str, int] = {}
-    readable: dict[str, tuple[float, ...]] = {}   # words that can be evidence: their weights as floats
+    # Words that can be evidence: themselves and the positive parts of their weights, as floats.
+    readable: dict[str, tuple[str, tuple[float, ...]]] = {}
     chars: dict[str, int] = {}
     bias: tuple[float, ...] = (0.0,) * _N
     least = EVIDENCE_MIN * _SCALE
@@ -93,8 +101,22 @@ def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[st
         else:
             words[name] = _pack(milli)
             if max(milli) >= least and (name[0] == "<" or _telling(name)):
-                readable[name] = tuple(v / _SCALE for v in milli)
+                readable[name] = (name, tuple(max(0, v) / _SCALE for v in milli))
     return words, chars, bias, readable
+
+
+CHAR_NORM = 25.0   # character n-grams a message has at which their sum counts as is
+
+
+def length_16ths(n_grams: int) -> int:
+    """What a message's summed character n-gram weights are multiplied by, in 16ths: 1/sqrt
+    of how many it has (relative to CHAR_NORM), so that a long message's many n-grams, each
+    saying little, do not drown the words that decide. Training scales them the same way."""
+    return max(1, round(_UNIT * math.sqrt(CHAR_NORM / max(1, n_grams))))
+
+
+def length_scale(n_grams: int) -> float:
+    return length_16ths(n_grams) / _UNIT
 
 
 def analyze(text: str, *, languages: Sequence[str] = ("en", "fr"), lang: str | None = None) -> Signals:
@@ -107,17 +129,21 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
     f = features.extract(text)
     # A packed row is never 0 (every field carries the offset): filter(None) keeps the hits.
     packed = list(filter(None, map(words.get, f.words)))
-    packed.extend(filter(None, map(chars.get, f.chars)))
-    total, offset = sum(packed), len(packed) * _OFFSET / _SCALE
-    # The logistic function of each unpacked sum, clamped so exp() never overflows.
-    values = [1.0 / (1.0 + math.exp(max(-30.0, min(30.0, offset - ((total >> shift) & _MASK) / _SCALE - b))))
-              for shift, b in zip(_SHIFTS, bias)]
-    hits = [(w, r) for w, r in zip(f.words, map(readable.get, f.words)) if r]
+    grams = list(filter(None, map(chars.get, f.chars)))
+    # Words count as they are, character n-grams scaled by the message's length (in 16ths, so
+    # the packed sums scale as integers, field by field); unpacked in one C call, then the
+    # logistic function of each signal's sum, clamped so exp() never overflows.
+    m = length_16ths(len(f.chars))
+    offset = (len(packed) * _UNIT + len(grams) * m) * _OFFSET
+    sums = _UNPACK((sum(packed) * _UNIT + sum(grams) * m).to_bytes(_BYTES, "little"))
+    values = [1.0 / (1.0 + _exp(max(-30.0, min(30.0, (offset - v) / _DIV - b)))) for v, b in zip(sums, bias)]
+    hits = list(filter(None, map(readable.get, f.words)))
     evidence = _evidence(values, hits, f.tagged)
 
-    if values[_P] > values[_NEG] and "<sarcasm>" in f.words:
-        # "/s" or an eye-roll turns the praise around it into its opposite.
-        values[_NEG], values[_P] = values[_P], values[_NEG]
+    if "<sarcasm>" in f.words and (values[_P] > values[_NEG] or values[_NEG] < SARCASM_FLOOR):
+        # "/s" or an eye-roll turns the praise around it into its opposite, and is unhappy
+        # even when the words around it say little.
+        values[_NEG], values[_P] = max(values[_P], values[_NEG], SARCASM_FLOOR), min(values[_P], values[_NEG])
         marker = features.SARCASM.search(text)
         evidence["negative"] = (marker.group().strip() if marker else "/s",)
         evidence.pop("positive", None)
@@ -127,13 +153,14 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
         # above clean text, below the careful section's threshold.
         values[_T] = SWEAR_FLOOR
         evidence["toxic"] = (swear[0],)
-    urgent = URGENT_WORDS.intersection(f.words) or {p for p in URGENT_PHRASES if p in f.folded}
+    urgent = URGENT_WORDS.intersection(f.words) or (
+        set() if _URGENT_KEYS.isdisjoint(f.words) else {p for p in URGENT_PHRASES if p in f.folded})
     if urgent and values[_U] < 0.7:
         values[_U] = 0.7
         word = min(urgent)
         evidence["urgent"] = (word,) + tuple(e for e in evidence.get("urgent", ()) if e != word)[:1]
     detected = lang or langid.detect_cleaned(f.cleaned, languages)
-    return Signals(**dict(zip(SIGNAL_NAMES, values)), lang=detected, evidence=evidence)
+    return Signals(*values, detected, evidence)   # fields in SIGNAL_NAMES order
 
 
 def _telling(word: str) -> bool:
@@ -159,27 +186,29 @@ def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
     fired = [i for i, v in enumerate(values) if v >= EVIDENCE_FROM]
     if not fired:
         return {}
-    expanded: list[tuple[str, tuple[float, ...]]] = []
+    # Each telling word with its weights summed over the features it earned (only what raised
+    # a signal counts: `readable` rows hold the positive parts).
+    per_word: dict[str, tuple[float, ...]] = {}
     for feature, row in hits:
         if feature[0] != "<":
-            expanded.append((feature, row))   # `readable` holds telling words only
-            continue
-        for word in tagged.get(feature, ()):
-            ok = _TELLING.get(word)
-            if ok is None:
-                ok = _TELLING[word] = _telling(word)
-            if ok:
-                expanded.append((word, row))
+            words: Sequence[str] = (feature,)     # `readable` holds telling words only
+        else:
+            words = [w for w in tagged.get(feature, ()) if _TELLING.get(w) or _TELLING.setdefault(w, _telling(w))]
+        for word in words:
+            have = per_word.get(word)
+            per_word[word] = row if have is None else tuple(map(float.__add__, have, row))
+    if not per_word:
+        return {}
+    # A word names a signal only if it says more about it than half of what it says about any
+    # other: "who" asks, it does not complain, even if it often comes with complaints.
+    telling = [(k, row, max(row) * EVIDENCE_SHARE) for k, row in per_word.items()]
     evidence: dict[str, tuple[str, ...]] = {}
     for i in fired:
-        weight: dict[str, float] = {}
-        for word, row in expanded:
-            w = row[i]
-            if w > 0:
-                weight[word] = weight.get(word, 0.0) + w
+        weight = {k: row[i] for k, row, least in telling if row[i] >= EVIDENCE_MIN and row[i] >= least}
+        if not weight:
+            continue
         # Words before punctuation; a pair that contains a word already shown says it twice.
-        ranked = sorted((k for k, w in weight.items() if w >= EVIDENCE_MIN),
-                        key=lambda k: (not k[0].isalnum(), -weight[k], k))
+        ranked = sorted(weight, key=lambda k: (not k[0].isalnum(), -weight[k], k))
         shown: list[str] = []
         for word in ranked:
             if any(word in s or s in word for s in shown):

@@ -17,7 +17,8 @@ MAX_CHARS = 1000  # enough to judge a message; a 10 MB body costs no more than t
 URL = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:com|io|org|net|ly|fr|co|me)/\S*", re.I)
 HANDLE = re.compile(r"(?<![\w/])@[\w.@-]+")
 _RT = re.compile(r"^\s*rt\b\s*@?[\w.]*\s*:?\s*", re.I)
-_REPEAT = re.compile(r"([a-z!?.])\1{2,}")   # after folding, letters are ASCII
+_REPEAT = re.compile(r"([a-z!?.])\1\1+")   # after folding, letters are ASCII
+_TRIPLE = re.compile(r"(.)\1\1")           # cheaper to look for (few messages have one)
 # Words (with a French elided particle kept whole: "j'", "qu'"), '?' and '!',
 # emoji and a few emoticons: each is a token.
 _TOKEN = re.compile(r"[a-z0-9]+'?|[?!]|:-?[()dp]|<3|[\u2600-\u27bf\U0001f300-\U0001faff]")
@@ -62,7 +63,8 @@ def fold(text: str) -> str:
 
 
 def fold_clean(cleaned: str) -> str:
-    return _REPEAT.sub(r"\1\1", cleaned.translate(_FOLD))
+    folded = cleaned.translate(_FOLD)
+    return _REPEAT.sub(r"\1\1", folded) if _TRIPLE.search(folded) else folded
 
 
 def tokens(folded: str) -> list[str]:
@@ -71,12 +73,14 @@ def tokens(folded: str) -> list[str]:
 
 def word_features(toks: list[str]) -> list[str]:
     """Words and word pairs ("how do"); a pair has a space, so never equals a word."""
-    words = [t for t in toks if t not in ("?", "!")]
-    return toks + [a + " " + b for a, b in zip(words, words[1:])]
+    words = [t for t in toks if t != "?" and t != "!"]
+    return toks + list(map(" ".join, zip(words, words[1:])))
 
 
 def char_grams(toks: list[str], n: int = 4) -> list[str]:
     """Character n-grams across word boundaries ("_how", "ow_d"): robust to typos and
     missing accents, and to words never seen in training."""
     s = "_" + "_".join([t for t in toks if t[0].isalnum()]) + "_"  # words only: no '?', no emoji
+    if n == 4:   # the shipped models' size, sliced in C: zip the string with itself shifted
+        return list(map("".join, zip(s, s[1:], s[2:], s[3:])))
     return [s[i:i + n] for i in range(len(s) - n + 1)]

@@ -15,11 +15,12 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "praise": 1.0,
     # who they are to us
     "to_me": 3.0,
-    "first_contact": 4.0,
+    "first_contact": 6.0,
     "returning": 2.0,
     "vip": 12.0,
     "reach": 2.0,
     "followup": 1.5,
+    "elsewhere": 3.0,
     # how long they have waited: grows to this many points at the SLA, then stays
     "waiting": 10.0,
     # what pushes a conversation down (negative points)

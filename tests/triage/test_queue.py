@@ -145,3 +145,53 @@ def test_new_weights_or_data_recompute_stored_signals(monkeypatch: pytest.Monkey
         finally:
             monkeypatch.undo()
             signals.version.cache_clear()
+
+
+def _msg(handle: str, i: int, text: str, hours_ago: float, *, from_me: bool = False, reply_to: str | None = None,
+         thread: str | None = None) -> Mention:
+    return Mention(source="s", platform="mastodon", remote_id=f"{handle}-{i}",
+                   author=Person(source="s", remote_id=handle, handle=handle), text=text,
+                   created_at=clock.now() - timedelta(hours=hours_ago), to_me=not from_me, from_me=from_me,
+                   in_reply_to=reply_to, thread=thread)
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("@acme I think I was charged twice this week?", "@acme still no answer about the double charge. Refund it."),
+    ("@acme j'ai été prélevé deux fois ce mois-ci ?", "@acme toujours pas de réponse pour le double prélèvement."),
+])
+def test_a_person_waiting_in_two_conversations_counts_in_both(first: str, second: str) -> None:
+    # Days apart: two conversations of the same person, both unanswered.
+    engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
+    with Store.open(":memory:") as store:
+        ingest(store, [_msg("@kevin@x.example", 1, first, 96), _msg("@kevin@x.example", 2, second, 3),
+                       _msg("@other@x.example", 1, first, 96)], engine)
+        items = inbox.build_queue(store, engine, limit=None).items
+        kevin = [i for i in items if i.person.handle == "@kevin@x.example"]
+        other = next(i for i in items if i.person.handle == "@other@x.example")
+        assert len(kevin) == 2
+        labels = {r.label for i in kevin for r in i.reasons if r.code == "elsewhere"}
+        assert labels == {"also waiting 4d in another conversation",
+                          "wrote again 3h ago in another conversation, still unanswered"}
+        assert all(i.score == pytest.approx(sum(r.points for r in i.reasons), abs=0.01) for i in kevin)
+        assert "elsewhere" not in {r.code for r in other.reasons}
+        # `h2h show` prints the same reason and points.
+        shown = inbox.conversation(store, engine, kevin[0].id)
+        assert "elsewhere" in {r["code"] for r in shown["reasons"]}
+        assert shown["score"] == pytest.approx(kevin[0].score, abs=0.01)
+
+        # Once one conversation is answered, the other no longer counts it.
+        old = next(i for i in kevin if i.waiting_s > 24 * 3600)
+        ingest(store, [_msg("@acme", 9, "@kevin sorry, refunded!", 1, from_me=True, reply_to="@kevin@x.example-1")],
+               engine)
+        rest = [i for i in inbox.build_queue(store, engine, limit=None).items if i.person.handle == "@kevin@x.example"]
+        assert [i.id for i in rest] != [old.id] and len(rest) == 1
+        assert "elsewhere" not in {r.code for r in rest[0].reasons}
+
+
+def test_elsewhere_weight_zero_adds_nothing() -> None:
+    engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 0.0})
+    with Store.open(":memory:") as store:
+        ingest(store, [_msg("@kevin@x.example", 1, "@acme hello?", 50), _msg("@kevin@x.example", 2, "@acme hello??", 2)],
+               engine)
+        items = inbox.build_queue(store, engine, limit=None).items
+    assert all("elsewhere" not in {r.code for r in i.reasons} for i in items)

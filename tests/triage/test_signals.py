@@ -134,3 +134,53 @@ def test_urgent_words_need_their_meaning(text: str) -> None:
 def test_sarcasm_is_not_praise(text: str) -> None:
     s = signals.analyze(text)
     assert s.negative >= HIGH and s.negative > s.positive, s.values()
+
+
+@pytest.mark.parametrize(("text", "negated"), [
+    ("the new version is good", "the new version is not good"),
+    ("I'm happy with the support", "I'm not happy with the support"),
+    ("le service est top", "le service n'est pas top"),
+    ("je suis content du forfait", "je ne suis pas du tout content du forfait"),
+])
+def test_a_negation_turns_a_feeling_around(text: str, negated: str) -> None:
+    from h2h.triage import features
+
+    assert "<pos>" in features.extract(text).words
+    assert "<not-pos>" in features.extract(negated).words and "<pos>" not in features.extract(negated).words
+    assert signals.analyze(negated).positive < signals.analyze(text).positive
+
+
+@pytest.mark.parametrize(("aimed", "not_aimed"), [
+    ("you're an idiot", "idiot me forgot the charger"),
+    ("what a moron", "fucking traffic again"),
+    ("t'es vraiment con", "putain de réveil"),
+    ("bande d'abrutis", "merde, j'ai raté le bus"),
+])
+def test_an_insult_aimed_at_someone_is_told_from_swearing(aimed: str, not_aimed: str) -> None:
+    from h2h.triage import features
+
+    assert "<aimed-bad>" in features.extract(aimed).words
+    assert "<aimed-bad>" not in features.extract(not_aimed).words
+    assert signals.analyze(aimed).toxic > signals.analyze(not_aimed).toxic
+
+
+LONG_EN = ("We're onboarding forty more people on Monday and the admin panel caps the team at fifty seats, "
+           "which we only found out today while preparing the accounts for the new hires in three offices. ")
+LONG_FR = ("On accueille quarante personnes de plus lundi et le panneau d'administration bloque l'équipe à "
+           "cinquante places, ce qu'on a découvert aujourd'hui en préparant les comptes des nouveaux arrivants. ")
+
+
+@pytest.mark.parametrize("text", [
+    LONG_EN + "Who can I talk to about raising the limit?",
+    LONG_FR + "À qui je peux parler pour augmenter la limite ?",
+])
+def test_a_question_at_the_end_of_a_long_message_is_still_a_question(text: str) -> None:
+    # The character n-grams of a long message are scaled down (signals.length_scale): the
+    # words that ask are not drowned by the many that do not.
+    assert signals.analyze(text).question >= HIGH
+
+
+def test_the_length_scale_shrinks_with_length_and_matches_training() -> None:
+    scales = [signals.length_scale(n) for n in (1, 10, 25, 100, 1000)]
+    assert scales == sorted(scales, reverse=True) and scales[2] == 1.0
+    assert all(s * signals._UNIT == int(s * signals._UNIT) for s in scales)   # whole 16ths: exact in integers
