@@ -51,14 +51,10 @@ def _waiting_s(row: Row, now: datetime) -> float:
     return max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0
 
 
-def _elsewhere(store: Store, now: datetime) -> dict[int, list[float]]:
-    """For each active conversation, how long the same person's other active ones have waited."""
-    groups: dict[str, list[tuple[int, float]]] = {}
-    for conv_id, (key, since) in store.waiting_by_person().items():
-        waited = max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0
-        groups.setdefault(key, []).append((conv_id, waited))
-    return {conv_id: [w for other, w in members if other != conv_id]
-            for members in groups.values() if len(members) > 1 for conv_id, _ in members}
+def _elsewhere(store: Store, now: datetime, conv_ids: Sequence[int]) -> dict[int, list[float]]:
+    """For each conversation asked about, how long the same person's other active ones have waited."""
+    return {conv_id: [max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0 for since in others]
+            for conv_id, others in store.waiting_elsewhere(conv_ids).items()}
 
 
 def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, list[float]], engine: Engine) -> list[Reason]:
@@ -85,28 +81,36 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
     since_iso = clock.iso(since) if since else None
     shown = tuple(sections) if sections else (SECTIONS if show_all else SECTIONS[:3])
     counts = {s: store.count_active(s, now_iso, source, since_iso) for s in SECTIONS} if with_counts else {}
-    elsewhere = _elsewhere(store, now)
-    bound = max(0.0, engine.weights.get("waiting", 0.0)) + max(0.0, engine.weights.get("elsewhere", 0.0))
+    w_wait = max(0.0, engine.weights.get("waiting", 0.0))
+    w_else = max(0.0, engine.weights.get("elsewhere", 0.0))
     ranked: list[tuple[str, Row, float, float]] = []
+    elsewhere: dict[int, list[float]] = {}
     remaining = limit if limit else None
     for section in shown:
         if remaining is not None and remaining <= 0:
             break
-        heap: list[tuple[float, float, int, Row]] = []
+        # Walk the index by base score. The clock's terms only add points, at most w_wait + w_else:
+        # once a row cannot reach the k-th best lower bound (base + waiting), none further down can.
+        lower: list[float] = []
+        candidates: list[tuple[Row, float, float]] = []
         for row in store.queue_scan(section, source=source, since=since_iso):
             if row["state"] == "snoozed" and (row["snooze_until"] or "") > now_iso:
                 continue
             base = row["base_score"]
-            if remaining is not None and len(heap) >= remaining and base + bound < heap[0][0]:
-                break  # nothing further down the index can overtake the ones we hold
+            if remaining is not None and len(lower) >= remaining and base + w_wait + w_else < lower[0]:
+                break
             waited = _waiting_s(row, now)
-            total = base + sum(r.points for r in _clock_reasons(row, waited, elsewhere, engine))
-            entry = (total, waited, -row["id"], row)
-            if remaining is None or len(heap) < remaining:
-                heapq.heappush(heap, entry)
-            elif entry[:3] > heap[0][:3]:
-                heapq.heapreplace(heap, entry)
-        best = sorted(heap, key=lambda e: e[:3], reverse=True)
+            low = base + waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0)).points
+            candidates.append((row, waited, low))
+            if remaining is None or len(lower) < remaining:
+                heapq.heappush(lower, low)
+            elif low > lower[0]:
+                heapq.heapreplace(lower, low)
+        elsewhere.update(_elsewhere(store, now, [row["id"] for row, _, _ in candidates]) if w_else else {})
+        scored = sorted(((row["base_score"] + sum(r.points for r in _clock_reasons(row, waited, elsewhere, engine)),
+                          waited, -row["id"], row) for row, waited, _ in candidates),
+                        key=lambda e: e[:3], reverse=True)
+        best = scored[:remaining] if remaining is not None else scored
         ranked.extend((section, e[3], e[0], e[1]) for e in best)
         if remaining is not None:
             remaining -= len(best)
@@ -171,7 +175,7 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
     waited = _waiting_s(conv, now) if conv["active"] else 0.0
     reasons = _reasons(conv)
     if conv["active"]:
-        reasons += _clock_reasons(conv, waited, _elsewhere(store, now), engine)
+        reasons += _clock_reasons(conv, waited, _elsewhere(store, now, [conv["id"]]), engine)
     messages = store.conversation_messages(conv)
     from h2h.triage.people import matches
 

@@ -424,17 +424,22 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
         sql += " ORDER BY c.base_score DESC"
         yield from self._q(sql, params)
 
-    def waiting_by_person(self) -> dict[int, tuple[str, str]]:
-        """Every active conversation outside `noise`: its person group's key and since when
-        it waits (what the queue needs to see a person waiting in several conversations)."""
-        rows = self._q(
-            """SELECT c.id, COALESCE(c.waiting_since, c.last_at) AS since,
-                      COALESCE(l.root_source, p.source) || ':' || COALESCE(l.root_remote_id, p.remote_id) AS person_key
-               FROM conversations c
-               JOIN persons p ON p.id = c.person_id
-               LEFT JOIN person_links l ON l.source = p.source AND l.remote_id = p.remote_id
-               WHERE c.active = 1 AND c.section != 'noise'""").fetchall()
-        return {r["id"]: (r["person_key"], r["since"]) for r in rows}
+    def waiting_elsewhere(self, conv_ids: Sequence[int]) -> dict[int, list[str]]:
+        """For each given conversation, since when the same person (every identity linked to
+        them) waits in their other active conversations outside `noise`. One indexed query per
+        conversation asked about: the queue asks only about the few it may show."""
+        out: dict[int, list[str]] = {}
+        for conv_id in conv_ids:
+            row = self._q("SELECT person_id FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+            if row is None:
+                continue
+            since = [r[0] for r in self._q(
+                f"""SELECT COALESCE(o.waiting_since, o.last_at) FROM conversations o
+                    WHERE o.person_id IN ({GROUP_IDS}) AND o.id != :conv AND o.active = 1 AND o.section != 'noise'""",
+                {"pid": row["person_id"], "conv": conv_id})]
+            if since:
+                out[conv_id] = since
+        return out
 
     def queue_details(self, conv_ids: Sequence[int]) -> dict[int, Row]:
         if not conv_ids:
