@@ -5,7 +5,6 @@ and the demo. Idempotent on (source, remote_id): twice is the same as once.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -13,10 +12,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
 from h2h.fetch import parallel
-from h2h.models import Mention, Person, Signals
+from h2h.fetch.judge import rescore, rescore_many
+from h2h.models import Mention, Person
 from h2h.store import Store
 from h2h.store.queries import Encoded, Row, encode
-from h2h.triage import people, score
+from h2h.triage import people
 from h2h.triage.engine import Engine
 
 BATCH = 500
@@ -204,7 +204,7 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
         if conv is not None:
             touched.add(conv["id"])
     store.insert_mentions(known.rows)
-    _rescore_many(store, sorted(touched), engine)
+    rescore_many(store, touched, engine)
     report.conversations += len(touched)
     if after_batch is not None:
         after_batch(store, [a.mention for a in batch])
@@ -263,124 +263,6 @@ def _joins(conv: Row, m: Mention, window_s: float) -> bool:
         return first.timestamp() - window_s <= m.created_at.timestamp() <= last.timestamp() + window_s
 
 
-_parsed: dict[tuple[str | None, str | None], Signals] = {}
-
-
-def _signals(row: Row) -> Signals:
-    # A long conversation is re-judged with every batch that touches it: decode each message once.
-    key = (row["signals"], row["evidence"])
-    found = _parsed.get(key)
-    if found is None:
-        data = json.loads(key[0]) if key[0] else {}
-        evidence = json.loads(key[1]) if key[1] else {}
-        if len(_parsed) >= 20_000:
-            _parsed.clear()
-        found = _parsed[key] = Signals.from_json(data, evidence)
-    return found
-
-
-_fingerprints: dict[int, tuple[Engine, str]] = {}
-
-
-def _fingerprint(engine: Engine) -> str:
-    # A hash of every weight and handle: 3 ms, once per engine rather than once per batch.
-    # Engines are frozen; keeping a reference keeps id() from being reused.
-    hit = _fingerprints.get(id(engine))
-    if hit is None or hit[0] is not engine:
-        if len(_fingerprints) > 16:
-            _fingerprints.clear()
-        hit = _fingerprints[id(engine)] = (engine, engine.fingerprint)
-    return hit[1]
-
-
-class _Context:
-    """What every rescore of one batch shares: read once instead of once per conversation."""
-
-    def __init__(self, store: Store, engine: Engine, convs: Iterable[Row] = ()):
-        self.fingerprint = _fingerprint(engine)
-        convs = list(convs)
-        self.persons = store.persons_by_ids(c["person_id"] for c in convs)
-        self.flags: dict[int, dict[str, Any]] = {}
-
-    def person(self, store: Store, person_id: int) -> Row:
-        row = self.persons.get(person_id)
-        if row is None:
-            row = self.persons[person_id] = store.person(person_id)
-        return row
-
-    def person_flags(self, store: Store, person: Row) -> dict[str, Any]:
-        """The flags of the person's whole group of linked identities (see store/people.py)."""
-        if person["id"] not in self.flags:
-            self.flags[person["id"]] = store.group_flags(person["id"])
-        return self.flags[person["id"]]
-
-
-def _rescore_many(store: Store, conv_ids: Sequence[int], engine: Engine) -> None:
-    # A conversation's row only changes in its own rescore, so reading them all first is exact.
-    convs = store.conversations_by_ids(conv_ids)
-    ctx = _Context(store, engine, convs.values())
-    for conv_id in conv_ids:
-        rescore(store, convs[conv_id], engine, ctx=ctx)
-
-
-def rescore(store: Store, conv: Row, engine: Engine, *, ctx: _Context | None = None) -> None:
-    """Recompute a conversation's state, section, base score and reasons from its messages."""
-    ctx = ctx or _Context(store, engine)
-    messages = store.conversation_facts(conv)
-    mine = [m for m in messages if m["conversation_id"] == conv["id"]]
-    if not mine:
-        return
-    own = all(m["role"] != "person" for m in mine)
-    person_msgs = mine if own else [m for m in mine if m["role"] == "person"]
-    replies = [] if own else [m for m in messages if m["role"] != "person"]
-    last_reply_at = max((r["created_at"] for r in replies), default=None)
-    unanswered = [m for m in person_msgs if last_reply_at is None or m["created_at"] > last_reply_at]
-    basis = unanswered or person_msgs
-    person = ctx.person(store, conv["person_id"])
-    flags = ctx.person_flags(store, person)
-    handle = person["handle"]
-    previous = store.previous_conversations(conv["person_id"], person_msgs[0]["created_at"])
-    facts = score.Facts(
-        signals=[_signals(m) for m in basis],
-        role=person_msgs[0]["role"] if own else "person",
-        to_me=any(m["to_me"] for m in basis), addressees=max(people.addressees(m["text"]) for m in basis),
-        person_bot=None if person["bot"] is None else bool(person["bot"]),
-        bot_hints=people.bot_hints(handle, person["name"]) + people.behaviour_hints(store.person_recent(person["id"])),
-        brand_hints=people.brand_hints(handle, person["name"]),
-        previous_conversations=previous, continues=last_reply_at is not None,
-        vip=any(people.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
-        muted=any(people.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
-        followers=person["followers"],
-        weights=engine.weights,
-    )
-    verdict = score.triage(facts)
-
-    state, mark, until = conv["state"], conv["state_mark"], conv["snooze_until"]
-    newest = person_msgs[-1]["created_at"]
-    if not own:
-        if not unanswered:
-            if state in ("open", "snoozed") and (mark is None or last_reply_at > mark):
-                state, until = "answered", None
-        elif state == "answered":
-            state = "open"
-        elif state in ("done", "snoozed") and mark is not None and newest > mark:
-            state, until = "open", None  # a new message from the person reopens it
-    latest = basis[-1]
-    values = {
-        "first_at": person_msgs[0]["created_at"], "last_at": newest, "last_reply_at": last_reply_at,
-        "waiting_since": basis[0]["created_at"], "latest_mention_id": latest["id"],
-        "unanswered": len(unanswered), "messages": len(person_msgs),
-        "state": state, "active": int(state in ("open", "snoozed")), "snooze_until": until,
-        "section": verdict.section, "base_score": round(verdict.score, 4),
-        "reasons": json.dumps([r.to_json() for r in verdict.reasons], ensure_ascii=False),
-        "lang": _signals(latest).lang or latest["lang"], "engine": ctx.fingerprint,
-    }
-    # Only what changed: an unchanged indexed column then costs no index update.
-    changed = {k: v for k, v in values.items() if conv[k] != v or type(conv[k]) is not type(v)}
-    if changed:
-        store.save_conversation(conv["id"], changed)
-
-
 def _stale(store: Store, version: str, size: int = 1000) -> Iterator[list[tuple[int, str, str | None]]]:
     after = 0
     while True:
@@ -418,7 +300,7 @@ def ensure_fresh(store: Store, engine: Engine, progress: Callable[[int], None] |
         if not ids:
             break
         with store.transaction():
-            _rescore_many(store, ids, engine)
+            rescore_many(store, ids, engine)
         count += len(ids)
         after = ids[-1]
         if progress:

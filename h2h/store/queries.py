@@ -12,12 +12,13 @@ import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from h2h import clock
 from h2h.errors import NotFound, UsageError
 from h2h.models import Mention, Person
 from h2h.store import db, migrations
+from h2h.store.judging import JudgingQueries
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
 from h2h.textutil import valid_text
@@ -65,7 +66,7 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[start:start + size]
 
 
-class Store(PeopleQueries, StatsQueries, ReplyRecords):
+class Store(PeopleQueries, StatsQueries, ReplyRecords, JudgingQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
         self.path = path
@@ -115,6 +116,12 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
     def _q(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         try:
             return self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
+
+    def _many(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise db.translate(exc, self.path) from None
 
@@ -325,7 +332,8 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
 
     def person_recent(self, person_id: int, limit: int = 50) -> list[Row]:
         """A person's latest messages, newest first: what their behaviour is judged on."""
-        return self._q("SELECT created_at, text FROM mentions WHERE person_id = ? ORDER BY created_at DESC LIMIT ?",
+        return self._q("SELECT created_at, text FROM mentions WHERE person_id = ? ORDER BY created_at DESC, id DESC "
+                       "LIMIT ?",
                        (person_id, limit)).fetchall()
 
     def conversation_facts(self, conv: Row) -> list[Row]:

@@ -143,3 +143,48 @@ def test_recompute_after_an_engine_change_same_as_reference(tmp_path: Path, monk
             assert module.ensure_fresh(store, other) > 0
         dbs[name] = dump(path)
     assert dbs["new"] == dbs["ref"]
+
+
+def _decide(store: Store) -> None:
+    """What a user does between two imports: joins identities of one human (some of them
+    busy writers), marks a VIP, closes and snoozes conversations."""
+    conn = store.conn
+    busy = conn.execute("""SELECT p.source, p.remote_id FROM persons p JOIN conversations c ON c.person_id = p.id
+                           GROUP BY p.id ORDER BY count(*) DESC, p.id LIMIT 6""").fetchall()
+    mid = conn.execute("SELECT created_at FROM mentions ORDER BY created_at LIMIT 1 OFFSET "
+                       "(SELECT count(*) / 2 FROM mentions)").fetchone()[0]
+    with store.transaction():
+        store.link_roots(tuple(busy[0]), tuple(busy[1]))
+        store.link_roots(tuple(busy[0]), tuple(busy[2]))
+        store.link_roots(tuple(busy[3]), tuple(busy[4]))
+        store.set_person_flags(busy[3][0], busy[3][1], vip=True, note="met at the fair")
+        ids = [r[0] for r in conn.execute("SELECT id FROM conversations ORDER BY id")]
+        for conv_id in ids[::5]:
+            store.save_conversation(conv_id, {"state": "done", "active": 0, "state_mark": mid, "snooze_until": None})
+        for conv_id in ids[2::7]:
+            store.save_conversation(conv_id, {"state": "snoozed", "active": 1, "state_mark": mid,
+                                              "snooze_until": "2030-01-01T00:00:00Z"})
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_same_database_after_user_decisions_and_linked_people(tmp_path: Path, seed: int) -> None:
+    """Between two imports the user links identities, flags a VIP, closes and snoozes
+    conversations: the second import judges them as the reference does."""
+    items = corpus(1200, seed)
+    first, second = items[: len(items) // 2], items[len(items) // 2:]
+    second += [dataclasses.replace(m, text=m.text + " (edited again)") for m in first[::9]]
+    dbs = {}
+    for name in ("ref", "new"):
+        path = tmp_path / f"{name}.db"
+        with Store.open(path) as store:
+            _flags(store)
+            reference_ingest.ingest(store, first, ENGINE, batch_size=60)
+            _decide(store)
+            if name == "ref":
+                reference_ingest.ingest(store, second, ENGINE, batch_size=60)
+            else:
+                ingest.ingest_analyzed(store, [ingest.analyze(ENGINE, m) for m in second], ENGINE, batch_size=60,
+                                       per_transaction=3)
+        dbs[name] = dump(path)
+    assert dbs["new"] == dbs["ref"]
+    assert any(row for row in dbs["ref"]["person_links"])
