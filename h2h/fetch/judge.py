@@ -7,10 +7,12 @@ would leave.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Sequence
+from collections import OrderedDict
+from typing import Any, Iterable, Mapping, Sequence
 
 from h2h.models import Signals
 from h2h.store import Store
+from h2h.store.batches import RECENT_MESSAGES
 from h2h.store.queries import Row
 from h2h.triage import people, score
 from h2h.triage.engine import Engine
@@ -80,6 +82,78 @@ class _Groups:
                 "note": (f["note"] or None) if f else None, "handles": [p["handle"]]}
 
 
+class Recent:
+    """People's latest messages and the behaviour hints read from them, kept from batch to
+    batch of one ingest: a busy writer's fifty messages are read and judged once, not at every
+    batch. Exact: every message the ingest writes updates it (`added`, `edited`), and it is
+    emptied whenever another connection has written (`check`, at each batch). Bounded by
+    characters held, least recently used person first out."""
+
+    def __init__(self, max_chars: int = 4_000_000):
+        self.people: OrderedDict[int, tuple[list[tuple[str, int, str]], list[str] | None]] = OrderedDict()
+        self.chars = 0
+        self.max_chars = max_chars
+        self.version: int | None = None
+
+    def check(self, store: Store) -> None:
+        version = store.data_version()
+        if version != self.version:
+            self.people.clear()
+            self.chars = 0
+            self.version = version
+
+    def hints(self, store: Store, person_ids: Iterable[int]) -> dict[int, list[str]]:
+        ids = list(person_ids)
+        missing = [pid for pid in ids if pid not in self.people]
+        for pid, rows in store.persons_recent(missing).items():
+            self._put(pid, [(r["created_at"], r["id"], r["text"]) for r in rows])
+        out = {}
+        for pid in ids:
+            rows, hints = self.people[pid]
+            if hints is None:
+                hints = people.behaviour_hints([{"created_at": c, "text": t} for c, _, t in rows])
+                self.people[pid] = (rows, hints)
+            self.people.move_to_end(pid)
+            out[pid] = hints
+        self._trim()
+        return out
+
+    def added(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Messages just inserted (with their ids): each becomes its author's latest if it is."""
+        for row in rows:
+            held = self.people.get(row["person_id"])
+            if held is None:
+                continue
+            mine = held[0]
+            mine.append((row["created_at"], row["id"], row["text"]))
+            self.chars += len(row["text"])
+            mine.sort(reverse=True)
+            for _, _, text in mine[RECENT_MESSAGES:]:
+                self.chars -= len(text)
+            del mine[RECENT_MESSAGES:]
+            self.people[row["person_id"]] = (mine, None)
+
+    def edited(self, person_id: int, mention_id: int, text: str) -> None:
+        held = self.people.get(person_id)
+        if held is None:
+            return
+        rows = held[0]
+        for i, (created_at, rid, old) in enumerate(rows):
+            if rid == mention_id:
+                rows[i] = (created_at, rid, text)
+                self.chars += len(text) - len(old)
+                self.people[person_id] = (rows, None)
+
+    def _put(self, person_id: int, rows: list[tuple[str, int, str]]) -> None:
+        self.people[person_id] = (rows, None)
+        self.chars += sum(len(t) for _, _, t in rows)
+
+    def _trim(self) -> None:
+        while self.chars > self.max_chars and self.people:
+            _, (rows, _) = self.people.popitem(last=False)
+            self.chars -= sum(len(t) for _, _, t in rows)
+
+
 class _Plan:
     """One conversation's state, computed from its messages before its verdict."""
 
@@ -98,7 +172,7 @@ class _Plan:
 
 
 def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
-                 convs: dict[int, Row] | None = None) -> None:
+                 convs: dict[int, Row] | None = None, recent: Recent | None = None) -> None:
     """Re-judge these conversations, as rescore() one after the other in id order would.
 
     One judgement reads another's result in one place only: the count of a person's
@@ -114,8 +188,7 @@ def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
         return
     persons = store.persons_by_ids(p.conv["person_id"] for p in plans)
     groups = _Groups(store, persons)
-    recent = store.persons_recent(persons)
-    behaviour = {pid: people.behaviour_hints(r) for pid, r in recent.items()}
+    behaviour = (recent or Recent()).hints(store, persons)
     previous = _previous(store, plans, groups)
     fp = fingerprint(engine)
     changes: list[tuple[int, dict[str, Any]]] = []

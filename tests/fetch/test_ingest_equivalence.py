@@ -188,3 +188,26 @@ def test_same_database_after_user_decisions_and_linked_people(tmp_path: Path, se
         dbs[name] = dump(path)
     assert dbs["new"] == dbs["ref"]
     assert any(row for row in dbs["ref"]["person_links"])
+
+
+def test_an_edit_changes_what_behaviour_is_judged_on(tmp_path: Path) -> None:
+    """People's latest messages are kept from batch to batch: an edit arriving in a later
+    batch (here one that makes five identical posts four) must reach them."""
+    def rec(i: int, text: str) -> dict:
+        return {"id": f"p{i}", "source": "masto", "platform": "mastodon", "text": text,
+                "created_at": f"2026-03-0{1 + i // 3}T{10 + i % 3 * 5:02d}:00:00Z",
+                "author": {"id": "b1", "handle": "@offers@shop.example", "name": "Offers"}}
+    first = [parse_record(rec(i, "Check out my great offer today")) for i in range(5)]
+    later = [parse_record(rec(2, "Something else entirely, sorry")),
+             parse_record({"id": "r1", "source": "masto", "platform": "mastodon", "text": "@offers no thanks",
+                           "created_at": "2026-03-03T09:00:00Z", "in_reply_to": "p4", "from_me": True,
+                           "author": {"id": "9", "handle": "@acme@mastodon.social", "name": "Acme"}})]
+    before = _reference(tmp_path / "before.db", first, 5)
+    assert all("same text 5 times" in row[20] for row in before["conversations"])
+    expected = _reference(tmp_path / "ref.db", first + later, 5)
+    answered = [row for row in expected["conversations"] if row[14] == "answered"]  # judged again in batch 2
+    assert answered and not any("same text" in row[20] for row in answered)
+    with Store.open(tmp_path / "new.db") as store:
+        _flags(store)
+        ingest.ingest(store, first + later, ENGINE, batch_size=5)
+    assert dump(tmp_path / "new.db") == expected
