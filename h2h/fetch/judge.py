@@ -17,6 +17,7 @@ from h2h.store.queries import Row
 from h2h.triage import people, score
 from h2h.triage.engine import Engine
 
+_REASONS = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), its encoder built once
 _parsed: dict[tuple[str | None, str | None], Signals] = {}
 
 
@@ -27,7 +28,7 @@ def _signals(row: Row) -> Signals:
     if found is None:
         data = json.loads(key[0]) if key[0] else {}
         evidence = json.loads(key[1]) if key[1] else {}
-        if len(_parsed) >= 20_000:
+        if len(_parsed) >= 5_000:  # about 3 MB: an import holds it beside two workers in 200 MB
             _parsed.clear()
         found = _parsed[key] = Signals.from_json(data, evidence)
     return found
@@ -89,8 +90,9 @@ class Recent:
     emptied whenever another connection has written (`check`, at each batch). Bounded by
     characters held, least recently used person first out."""
 
-    def __init__(self, max_chars: int = 4_000_000):
-        self.people: OrderedDict[int, tuple[list[tuple[str, int, str]], list[str] | None]] = OrderedDict()
+    def __init__(self, max_chars: int = 2_000_000):
+        # person id -> (their latest messages, newest first, as behaviour_hints reads them; hints or None)
+        self.people: OrderedDict[int, tuple[list[dict[str, Any]], list[str] | None]] = OrderedDict()
         self.chars = 0
         self.max_chars = max_chars
         self.version: int | None = None
@@ -106,16 +108,19 @@ class Recent:
         ids = list(person_ids)
         missing = [pid for pid in ids if pid not in self.people]
         for pid, rows in store.persons_recent(missing).items():
-            self._put(pid, [(r["created_at"], r["id"], r["text"]) for r in rows])
+            self.people[pid] = ([{"created_at": r["created_at"], "id": r["id"], "text": r["text"]} for r in rows], None)
+            self.chars += sum(len(r["text"]) for r in rows)
         out = {}
         for pid in ids:
             rows, hints = self.people[pid]
             if hints is None:
-                hints = people.behaviour_hints([{"created_at": c, "text": t} for c, _, t in rows])
+                hints = people.behaviour_hints(rows)
                 self.people[pid] = (rows, hints)
             self.people.move_to_end(pid)
             out[pid] = hints
-        self._trim()
+        while self.chars > self.max_chars and self.people:
+            _, (rows, _) = self.people.popitem(last=False)
+            self.chars -= sum(len(r["text"]) for r in rows)
         return out
 
     def added(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -125,11 +130,11 @@ class Recent:
             if held is None:
                 continue
             mine = held[0]
-            mine.append((row["created_at"], row["id"], row["text"]))
+            mine.append({"created_at": row["created_at"], "id": row["id"], "text": row["text"]})
             self.chars += len(row["text"])
-            mine.sort(reverse=True)
-            for _, _, text in mine[RECENT_MESSAGES:]:
-                self.chars -= len(text)
+            mine.sort(key=_newest, reverse=True)
+            for gone in mine[RECENT_MESSAGES:]:
+                self.chars -= len(gone["text"])
             del mine[RECENT_MESSAGES:]
             self.people[row["person_id"]] = (mine, None)
 
@@ -137,21 +142,15 @@ class Recent:
         held = self.people.get(person_id)
         if held is None:
             return
-        rows = held[0]
-        for i, (created_at, rid, old) in enumerate(rows):
-            if rid == mention_id:
-                rows[i] = (created_at, rid, text)
-                self.chars += len(text) - len(old)
-                self.people[person_id] = (rows, None)
+        for row in held[0]:
+            if row["id"] == mention_id:
+                self.chars += len(text) - len(row["text"])
+                row["text"] = text
+                self.people[person_id] = (held[0], None)
 
-    def _put(self, person_id: int, rows: list[tuple[str, int, str]]) -> None:
-        self.people[person_id] = (rows, None)
-        self.chars += sum(len(t) for _, _, t in rows)
 
-    def _trim(self) -> None:
-        while self.chars > self.max_chars and self.people:
-            _, (rows, _) = self.people.popitem(last=False)
-            self.chars -= sum(len(t) for _, _, t in rows)
+def _newest(row: Mapping[str, Any]) -> tuple[str, int]:
+    return row["created_at"], row["id"]  # as person_recent() orders them (descending)
 
 
 class _Plan:
@@ -224,18 +223,33 @@ def _previous(store: Store, plans: Sequence[_Plan], groups: _Groups) -> list[int
     return counts
 
 
+_named: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+
+
+def _name_hints(handle: str, name: str) -> tuple[list[str], list[str]]:
+    """What the account's handle and name give away (bot-like, a brand): the same for every
+    conversation of the person, so worked out once."""
+    found = _named.get((handle, name))
+    if found is None:
+        if len(_named) >= 5_000:
+            _named.clear()
+        found = _named[(handle, name)] = (people.bot_hints(handle, name), people.brand_hints(handle, name))
+    return found
+
+
 def _values(plan: _Plan, person: Row, flags: dict[str, Any], behaviour: list[str], previous: int,
             engine: Engine, fp: str) -> dict[str, Any]:
     conv, own, person_msgs, unanswered, basis = plan.conv, plan.own, plan.person_msgs, plan.unanswered, plan.basis
     last_reply_at = plan.last_reply_at
     handle = person["handle"]
+    bot, brand = _name_hints(handle, person["name"])
     facts = score.Facts(
         signals=[_signals(m) for m in basis],
         role=person_msgs[0]["role"] if own else "person",
         to_me=any(m["to_me"] for m in basis), addressees=max(people.addressees(m["text"]) for m in basis),
         person_bot=None if person["bot"] is None else bool(person["bot"]),
-        bot_hints=people.bot_hints(handle, person["name"]) + behaviour,
-        brand_hints=people.brand_hints(handle, person["name"]),
+        bot_hints=bot + behaviour,
+        brand_hints=brand,
         previous_conversations=previous, continues=last_reply_at is not None,
         vip=any(people.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
         muted=any(people.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
@@ -261,6 +275,6 @@ def _values(plan: _Plan, person: Row, flags: dict[str, Any], behaviour: list[str
         "unanswered": len(unanswered), "messages": len(person_msgs),
         "state": state, "active": int(state in ("open", "snoozed")), "snooze_until": until,
         "section": verdict.section, "base_score": round(verdict.score, 4),
-        "reasons": json.dumps([r.to_json() for r in verdict.reasons], ensure_ascii=False),
+        "reasons": _REASONS([r.to_json() for r in verdict.reasons]),
         "lang": _signals(latest).lang or latest["lang"], "engine": fp,
     }
