@@ -115,13 +115,14 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
         if remaining is not None:
             remaining -= len(best)
     details = store.queue_details([r["id"] for _, r, _, _ in ranked])
-    items = _group_by_person([(s, details[r["id"]], total, waited) for s, r, total, waited in ranked], store, engine,
-                             elsewhere)
+    unanswered = store.unanswered_mentions_many([(r["id"], r["waiting_since"]) for _, r, _, _ in ranked])
+    items = _group_by_person([(s, details[r["id"]], total, waited) for s, r, total, waited in ranked], unanswered,
+                             engine, elsewhere)
     return Queue(items=tuple(items), counts=counts, sections=shown)
 
 
-def _group_by_person(ranked: list[tuple[str, Row, float, float]], store: Store, engine: Engine,
-                     elsewhere: dict[int, list[float]]) -> list[QueueItem]:
+def _group_by_person(ranked: list[tuple[str, Row, float, float]], unanswered: dict[int, list[Row]],
+                     engine: Engine, elsewhere: dict[int, list[float]]) -> list[QueueItem]:
     """Within a section, a person's other conversations (on every platform linked to them)
     follow their best-ranked one."""
     order: list[tuple[str, Row, float, float]] = []
@@ -135,7 +136,7 @@ def _group_by_person(ranked: list[tuple[str, Row, float, float]], store: Store, 
             if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_key"] == entry[1]["person_key"]:
                 order.append(ranked[j])
                 placed.add(j)
-    return [_item(rank, section, row, total, waited, store, engine, elsewhere)
+    return [_item(rank, section, row, total, waited, unanswered[row["id"]], engine, elsewhere)
             for rank, (section, row, total, waited) in enumerate(order, start=1)]
 
 
@@ -144,12 +145,12 @@ def _person(row: Row) -> Person:
                   name=row["name"], url=row["person_url"])
 
 
-def _item(rank: int, section: str, row: Row, total: float, waited: float, store: Store, engine: Engine,
-          elsewhere: dict[int, list[float]]) -> QueueItem:
+def _item(rank: int, section: str, row: Row, total: float, waited: float, unanswered: list[Row],
+          engine: Engine, elsewhere: dict[int, list[float]]) -> QueueItem:
     reasons = _reasons(row) + _clock_reasons(row, waited, elsewhere, engine)
     reasons.sort(key=lambda r: -abs(r.points))
     mentions = tuple({"source": m["source"], "id": m["remote_id"], "created_at": m["created_at"]}
-                     for m in store.unanswered_mentions(row["id"], row["waiting_since"]))
+                     for m in unanswered)
     return QueueItem(rank=rank, id=row["key"], section=section, score=total, reasons=tuple(reasons),
                      person=_person(row), source=row["source"], platform=row["platform"], waiting_s=waited,
                      lang=row["lang"], url=row["mention_url"], text=row["text"] or "", mentions=mentions,

@@ -7,7 +7,6 @@ kept as sent (minus what UTF-8 cannot hold); shown text goes through `inert()`.
 
 from __future__ import annotations
 
-import html
 import re
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -58,6 +57,8 @@ _BLOCK = re.compile(r"<\s*(br|/p|/div|/li|/h\d|/blockquote)\b[^>]*>", re.I)
 
 def strip_html(value: str) -> str:
     """Plain text from the small HTML that platforms put in posts."""
+    import html  # here: most commands never read HTML, and it costs a millisecond or two at start-up
+
     text = _BLOCK.sub("\n", value)
     text = _TAG.sub("", text)
     text = html.unescape(text)

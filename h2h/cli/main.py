@@ -6,49 +6,81 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Annotated, Optional
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from h2h import __version__
 from h2h.cli import runtime
+from h2h.cli.options import Option
+
+if TYPE_CHECKING:
+    import typer
 
 HELP = """Which humans to reply to first, and why.
 
 Without a command, shows the queue (the same as `h2h queue`).
 Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 auth, 5 remote, 6 partial, 130 interrupted."""
 
-app = typer.Typer(name="h2h", help=HELP, rich_markup_mode=None, add_completion=True,
-                  pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
-
 
 def _version(value: bool) -> None:
     if value:
+        import typer
+
         sys.stdout.write(f"h2h {__version__}\n")
         raise typer.Exit(0)
 
 
-@app.callback(invoke_without_command=True)
-def root(
-    ctx: typer.Context,
-    config: Annotated[Optional[str], typer.Option("--config", metavar="PATH",
-                      help="Config file [env H2H_CONFIG; default $H2H_HOME/config.toml].")] = None,
-    db: Annotated[Optional[str], typer.Option("--db", metavar="PATH",
-                  help="Database file [env H2H_DB; default $H2H_HOME/h2h.db].")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail on stderr.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                       help="Print the version and exit.")] = False,
-) -> None:
+OPTIONS = (
+    Option("config", ("--config",), str, "Config file [env H2H_CONFIG; default $H2H_HOME/config.toml].", metavar="PATH"),
+    Option("db", ("--db",), str, "Database file [env H2H_DB; default $H2H_HOME/h2h.db].", metavar="PATH"),
+    Option("json_out", ("--json",), bool, "One JSON document on stdout."),
+    Option("quiet", ("--quiet", "-q"), bool, "Only errors on stderr."),
+    Option("verbose", ("--verbose", "-v"), bool, "More detail on stderr."),
+    Option("version", ("--version",), bool, "Print the version and exit.", callback=_version, eager=True, lean=False),
+)
+
+
+def set_globals(config: str | None = None, db: str | None = None, json_out: bool = False, quiet: bool = False,
+                verbose: bool = False, version: bool = False) -> None:
     rt = runtime.current
     rt.config_path, rt.db_path = config, db
     rt.json = rt.json or json_out
     rt.quiet, rt.verbose = quiet, verbose
-    if ctx.invoked_subcommand is None:
-        from h2h.cli.queue import run_queue
 
-        run_queue(rt)
+
+app: "typer.Typer"  # built on first use (see __getattr__): `h2h queue --jsonl` never imports typer
+
+
+def _build() -> "typer.Typer":
+    if "app" in globals():
+        return globals()["app"]
+    import inspect
+
+    import typer
+
+    from h2h.cli.options import typer_signature
+
+    global app
+    app = typer.Typer(name="h2h", help=HELP, rich_markup_mode=None, add_completion=True,
+                      pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
+    ctx = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+
+    def callback(ctx, **options):  # type: ignore[no-untyped-def]  # typer reads the types from __signature__
+        set_globals(**options)
+        if ctx.invoked_subcommand is None:
+            from h2h.cli.queue import run_queue
+
+            run_queue(runtime.current)
+
+    callback.__signature__ = typer_signature(OPTIONS, first=[ctx])  # type: ignore[attr-defined]
+    app.callback(invoke_without_command=True)(callback)
+    _register()
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _build()
+    raise AttributeError(name)
 
 
 def _register() -> None:
@@ -56,9 +88,6 @@ def _register() -> None:
 
     for module in (queue, demo, setup, io, fetch, conversation, reply, next, stats, person):
         module.register(app)
-
-
-_register()
 
 
 def _is_click_error(exc: BaseException) -> bool:
@@ -77,9 +106,14 @@ def main(argv: list[str] | None = None) -> None:
     rt.extra["argv"] = args
     code: int = ExitCode.OK
     try:
-        command = typer.main.get_command(app)
-        result = command.main(args=args, prog_name="h2h", standalone_mode=False)
-        code = result if isinstance(result, int) else ExitCode.OK
+        from h2h.cli import lean
+
+        if not lean.run(args):
+            import typer
+
+            command = typer.main.get_command(_build())
+            result = command.main(args=args, prog_name="h2h", standalone_mode=False)
+            code = result if isinstance(result, int) else ExitCode.OK
         if code == ExitCode.INTERRUPTED:  # typer turns ^C inside a command into a silent Exit(130)
             raise KeyboardInterrupt
     except H2HError as exc:

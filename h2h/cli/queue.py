@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, Optional
-
-import typer
+from typing import TYPE_CHECKING, Any, Optional
 
 from h2h.cli import render, runtime
+from h2h.cli.options import Option, typer_signature
+
+if TYPE_CHECKING:
+    import typer
 
 SECTION_TITLES = {
     "reply": "Reply to these humans first",
@@ -164,21 +166,28 @@ def _rich(queue: Any, footer: str) -> None:
             con.print(Text(line, style="dim"))
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("queue")
-    def queue_cmd(
-        limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="At most N conversations (0: all). [default: 30]")] = None,
-        show_all: Annotated[bool, typer.Option("--all", "-a", help="Show the noise section too.")] = False,
-        section: Annotated[Optional[str], typer.Option("--section", "-s", help="Only this section: reply, thanks, careful, noise.",
-                                                       autocompletion=_complete_section)] = None,
-        source: Annotated[Optional[str], typer.Option("--source", help="Only conversations from this source.")] = None,
-        json_out: Annotated[bool, typer.Option("--json", help="One JSON document: {data: {items, counts}}.")] = False,
-        jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per conversation per line.")] = False,
-        count: Annotated[bool, typer.Option("--count", help="Print only the number of conversations in the reply section (or --section).")] = False,
-        since: Annotated[Optional[str], typer.Option("--since", metavar="WHEN", help="Only conversations whose latest message is newer than WHEN: a duration (2h, 1d) or a time (2026-11-20T09:00:00Z).")] = None,
-    ) -> None:
-        """The ranked queue: which humans to reply to first, and why."""
-        rt = runtime.current
-        rt.json = rt.json or json_out
-        run_queue(rt, limit=limit, show_all=show_all, section=section, source=source, jsonl=jsonl, count=count,
-                  since=since)
+# `h2h queue`'s options; scripts call it often, so cli/lean.py runs it without typer.
+OPTIONS = (
+    Option("limit", ("--limit", "-n"), int, "At most N conversations (0: all). [default: 30]"),
+    Option("show_all", ("--all", "-a"), bool, "Show the noise section too."),
+    Option("section", ("--section", "-s"), str, "Only this section: reply, thanks, careful, noise.",
+           complete=_complete_section),
+    Option("source", ("--source",), str, "Only conversations from this source."),
+    Option("json_out", ("--json",), bool, "One JSON document: {data: {items, counts}}."),
+    Option("jsonl", ("--jsonl",), bool, "One JSON object per conversation per line."),
+    Option("count", ("--count",), bool, "Print only the number of conversations in the reply section (or --section)."),
+    Option("since", ("--since",), str, "Only conversations whose latest message is newer than WHEN: a duration (2h, 1d) "
+                                       "or a time (2026-11-20T09:00:00Z).", metavar="WHEN"),
+)
+
+
+def queue_command(json_out: bool = False, **options: Any) -> None:
+    """The ranked queue: which humans to reply to first, and why."""
+    rt = runtime.current
+    rt.json = rt.json or json_out
+    run_queue(rt, **options)
+
+
+def register(app: "typer.Typer") -> None:
+    queue_command.__signature__ = typer_signature(OPTIONS)  # type: ignore[attr-defined]
+    app.command("queue")(queue_command)

@@ -5,18 +5,19 @@ and the demo. Idempotent on (source, remote_id): twice is the same as once.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
 from h2h.fetch import parallel
-from h2h.models import Mention, Person, Signals
+from h2h.fetch.assign import Conversations, assign, is_standalone, thread_root
+from h2h.fetch.judge import Recent, rescore, rescore_many
+from h2h.models import Mention, Person
 from h2h.store import Store
 from h2h.store.queries import Encoded, Row, encode
-from h2h.triage import people, score
+from h2h.triage import people
 from h2h.triage.engine import Engine
 
 BATCH = 500
@@ -104,10 +105,11 @@ def ingest(store: Store, mentions: Iterable[Mention], engine: Engine, *, report:
     report = report or IngestReport()
     ensure_fresh(store, engine)
     work = partial(analyze_batch, engine, packed=workers > 0)
+    recent = Recent()
     for analyzed in parallel.ordered_map(work, _batches(mentions, batch_size), workers=workers):
         if analyzed and not isinstance(analyzed[0], Analyzed):
             analyzed = [unpack(t) for t in analyzed]
-        write_batch(store, analyzed, engine, report, after_batch)
+        write_batch(store, analyzed, engine, report, after_batch, recent=recent)
     return report
 
 
@@ -120,10 +122,11 @@ def ingest_analyzed(store: Store, items: Iterable[Analyzed], engine: Engine, *, 
     index page once per transaction rather than once per batch."""
     report = report or IngestReport()
     ensure_fresh(store, engine)
+    recent = Recent()
     for group in _batches(_batches(items, batch_size), per_transaction):
         with store.transaction():
             for batch in group:
-                _write(store, batch, engine, report)
+                _write(store, batch, engine, report, recent=recent)
     return report
 
 
@@ -151,14 +154,19 @@ class _Batch:
 
 
 def write_batch(store: Store, batch: Sequence[Analyzed], engine: Engine, report: IngestReport,
-                after_batch: Callable[[Store, list[Mention]], None] | None = None) -> None:
+                after_batch: Callable[[Store, list[Mention]], None] | None = None, *,
+                recent: Recent | None = None) -> None:
     with store.transaction():
-        _write(store, batch, engine, report, after_batch)
+        _write(store, batch, engine, report, after_batch, recent=recent)
 
 
 def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: IngestReport,
-           after_batch: Callable[[Store, list[Mention]], None] | None = None) -> None:
-    """One batch, inside the caller's transaction."""
+           after_batch: Callable[[Store, list[Mention]], None] | None = None, *,
+           recent: Recent | None = None) -> None:
+    """One batch, inside the caller's transaction. `recent` carries people's latest messages
+    from one batch to the next."""
+    recent = recent or Recent()
+    recent.check(store)
     ordered = sorted(batch, key=lambda a: (a.mention.created_at, a.mention.remote_id))
     version = engine.signals_version
     touched: set[int] = set()
@@ -167,11 +175,13 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
     stamps = {id(a): clock.iso(a.mention.created_at) for a in ordered}
     store.upsert_persons([(a.mention.author, a.mention.platform, stamps[id(a)], a.author_raw) for a in ordered])
     person_ids = store.person_ids((a.mention.author.source, a.mention.author.remote_id) for a in ordered)
+    roles = {id(a): people.role(a.mention.author.handle, a.mention.from_me, engine.me, engine.team) for a in ordered}
     known = _Batch(store, ordered)
+    convs = _conversations(store, known, ordered, roles, person_ids)
     for a in ordered:
         m = a.mention
         report.read += 1
-        role = people.role(m.author.handle, m.from_me, engine.me, engine.team)
+        role = roles[id(a)]
         person_id = person_ids[(m.author.source, m.author.remote_id)]
         existing = known.mention(m.source, m.remote_id)
         if existing is not None:
@@ -186,12 +196,13 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
             else:
                 store.update_mention(existing["id"], m, role=role, signals=a.signals, evidence=a.evidence,
                                      engine=version, raw=a.raw)
+                recent.edited(existing["person_id"], existing["id"], m.text)
                 existing.update(changes)
             report.updated += 1
             if existing["conversation_id"]:
                 touched.add(existing["conversation_id"])
             continue
-        conv, root = _assign(store, known, m, person_id, role, engine, stamps[id(a)])
+        conv, root = assign(convs, known.mention, m, person_id, role, engine.window_s, stamps[id(a)])
         row = {"id": None, "source": m.source, "remote_id": m.remote_id, "platform": m.platform,
                "person_id": person_id, "conversation_id": conv["id"] if conv else None, "role": role,
                "text": m.text, "url": m.url, "created_at": stamps[id(a)],
@@ -203,182 +214,51 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
         report.new += 1
         if conv is not None:
             touched.add(conv["id"])
+    convs.flush()
+    first = store.next_mention_id()
+    for i, row in enumerate(known.rows):
+        row["id"] = first + i  # the ids SQLite would give them, known before they are inserted
     store.insert_mentions(known.rows)
-    _rescore_many(store, sorted(touched), engine)
+    recent.added(known.rows)
+    rescore_many(store, touched, engine, recent=recent)
     report.conversations += len(touched)
     if after_batch is not None:
         after_batch(store, [a.mention for a in batch])
 
 
+def _conversations(store: Store, known: _Batch, ordered: Sequence[Analyzed], roles: dict[int, str],
+                   person_ids: dict[tuple[str, str], int]) -> Conversations:
+    """The batch's conversations, with those its new messages will likely ask for fetched at once.
+    A thread root is guessed before grouping (a reply to a message that joins an earlier post
+    takes that post's root): a wrong guess only costs the query it would have saved."""
+    roots: dict[tuple[str, str], dict[str, str]] = {}
+
+    def mention(source: str, remote_id: str) -> dict[str, Any] | None:
+        return roots.get((source, remote_id)) or known.stored.get((source, remote_id))
+
+    standalone, threads, answered = set(), set(), set()
+    for a in ordered:
+        m = a.mention
+        key = (m.source, m.remote_id)
+        if key in known.stored or key in roots:
+            continue
+        roots[key] = {"thread_root": thread_root(mention, m)}
+        person_id = person_ids[(m.author.source, m.author.remote_id)]
+        alone = is_standalone(m)
+        if roles[id(a)] == "person" and alone:
+            standalone.add((m.source, person_id))
+        if roles[id(a)] == "person" or alone:
+            threads.add((m.source, roots[key]["thread_root"], person_id))
+        elif m.in_reply_to:
+            parent = known.stored.get((m.source, m.in_reply_to))
+            if parent is not None and parent["conversation_id"]:
+                answered.add(parent["conversation_id"])
+    return Conversations(store, standalone, threads, answered)
+
+
 def _same(row: Row, m: Mention, role: str) -> bool:
     return (row["text"] == m.text and row["url"] == m.url and row["lang"] == m.lang and row["role"] == role
             and bool(row["to_me"]) == m.to_me and bool(row["from_me"]) == m.from_me)
-
-
-def _thread_root(known: _Batch, m: Mention) -> str:
-    if m.thread and m.thread != m.remote_id:
-        return m.thread
-    if m.in_reply_to:
-        parent = known.mention(m.source, m.in_reply_to)
-        return parent["thread_root"] if parent else m.in_reply_to
-    return m.remote_id
-
-
-def _assign(store: Store, known: _Batch, m: Mention, person_id: int, role: str,
-            engine: Engine, at: str) -> tuple[Row | None, str]:
-    """The conversation a new message belongs to, and its thread root."""
-    standalone = m.in_reply_to is None and (m.thread is None or m.thread == m.remote_id)
-    root = _thread_root(known, m)
-    if role == "person" and standalone:
-        last = store.latest_standalone(m.source, person_id)
-        if last is not None and _joins(last, m, engine.window_s):
-            return last, last["thread_root"]
-    if role == "person" or standalone:
-        conv = store.find_conversation(m.source, root, person_id)
-        if conv is None:
-            conv = store.create_conversation(source=m.source, platform=m.platform, person_id=person_id,
-                                             person_remote_id=m.author.remote_id, thread_root=root,
-                                             standalone=standalone, first_at=at)
-        return conv, root
-    # Our reply (or a teammate's): it belongs to the conversation it answers.
-    parent = known.mention(m.source, m.in_reply_to) if m.in_reply_to else None
-    if parent is not None and parent["role"] == "person" and parent["conversation_id"]:
-        return store.conversation_by_id(parent["conversation_id"]), root
-    for conv in store.thread_conversations(m.source, root):
-        if conv["first_at"] <= at:
-            return conv, root
-    return None, root
-
-
-def _joins(conv: Row, m: Mention, window_s: float) -> bool:
-    """Consecutive standalone posts of one person, close in time, are one conversation."""
-    if conv["last_reply_at"] and conv["last_reply_at"] >= conv["last_at"]:
-        return False  # we answered; a new post is a new conversation
-    last = clock.from_iso(conv["last_at"])
-    first = clock.from_iso(conv["first_at"])
-    window = timedelta(seconds=window_s)
-    try:
-        return first - window <= m.created_at <= last + window
-    except OverflowError:  # times at the ends of the calendar (year 1 or 9999)
-        return first.timestamp() - window_s <= m.created_at.timestamp() <= last.timestamp() + window_s
-
-
-_parsed: dict[tuple[str | None, str | None], Signals] = {}
-
-
-def _signals(row: Row) -> Signals:
-    # A long conversation is re-judged with every batch that touches it: decode each message once.
-    key = (row["signals"], row["evidence"])
-    found = _parsed.get(key)
-    if found is None:
-        data = json.loads(key[0]) if key[0] else {}
-        evidence = json.loads(key[1]) if key[1] else {}
-        if len(_parsed) >= 20_000:
-            _parsed.clear()
-        found = _parsed[key] = Signals.from_json(data, evidence)
-    return found
-
-
-_fingerprints: dict[int, tuple[Engine, str]] = {}
-
-
-def _fingerprint(engine: Engine) -> str:
-    # A hash of every weight and handle: 3 ms, once per engine rather than once per batch.
-    # Engines are frozen; keeping a reference keeps id() from being reused.
-    hit = _fingerprints.get(id(engine))
-    if hit is None or hit[0] is not engine:
-        if len(_fingerprints) > 16:
-            _fingerprints.clear()
-        hit = _fingerprints[id(engine)] = (engine, engine.fingerprint)
-    return hit[1]
-
-
-class _Context:
-    """What every rescore of one batch shares: read once instead of once per conversation."""
-
-    def __init__(self, store: Store, engine: Engine, convs: Iterable[Row] = ()):
-        self.fingerprint = _fingerprint(engine)
-        convs = list(convs)
-        self.persons = store.persons_by_ids(c["person_id"] for c in convs)
-        self.flags: dict[int, dict[str, Any]] = {}
-
-    def person(self, store: Store, person_id: int) -> Row:
-        row = self.persons.get(person_id)
-        if row is None:
-            row = self.persons[person_id] = store.person(person_id)
-        return row
-
-    def person_flags(self, store: Store, person: Row) -> dict[str, Any]:
-        """The flags of the person's whole group of linked identities (see store/people.py)."""
-        if person["id"] not in self.flags:
-            self.flags[person["id"]] = store.group_flags(person["id"])
-        return self.flags[person["id"]]
-
-
-def _rescore_many(store: Store, conv_ids: Sequence[int], engine: Engine) -> None:
-    # A conversation's row only changes in its own rescore, so reading them all first is exact.
-    convs = store.conversations_by_ids(conv_ids)
-    ctx = _Context(store, engine, convs.values())
-    for conv_id in conv_ids:
-        rescore(store, convs[conv_id], engine, ctx=ctx)
-
-
-def rescore(store: Store, conv: Row, engine: Engine, *, ctx: _Context | None = None) -> None:
-    """Recompute a conversation's state, section, base score and reasons from its messages."""
-    ctx = ctx or _Context(store, engine)
-    messages = store.conversation_facts(conv)
-    mine = [m for m in messages if m["conversation_id"] == conv["id"]]
-    if not mine:
-        return
-    own = all(m["role"] != "person" for m in mine)
-    person_msgs = mine if own else [m for m in mine if m["role"] == "person"]
-    replies = [] if own else [m for m in messages if m["role"] != "person"]
-    last_reply_at = max((r["created_at"] for r in replies), default=None)
-    unanswered = [m for m in person_msgs if last_reply_at is None or m["created_at"] > last_reply_at]
-    basis = unanswered or person_msgs
-    person = ctx.person(store, conv["person_id"])
-    flags = ctx.person_flags(store, person)
-    handle = person["handle"]
-    previous = store.previous_conversations(conv["person_id"], person_msgs[0]["created_at"])
-    facts = score.Facts(
-        signals=[_signals(m) for m in basis],
-        role=person_msgs[0]["role"] if own else "person",
-        to_me=any(m["to_me"] for m in basis), addressees=max(people.addressees(m["text"]) for m in basis),
-        person_bot=None if person["bot"] is None else bool(person["bot"]),
-        bot_hints=people.bot_hints(handle, person["name"]) + people.behaviour_hints(store.person_recent(person["id"])),
-        brand_hints=people.brand_hints(handle, person["name"]),
-        previous_conversations=previous, continues=last_reply_at is not None,
-        vip=any(people.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
-        muted=any(people.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
-        followers=person["followers"],
-        weights=engine.weights,
-    )
-    verdict = score.triage(facts)
-
-    state, mark, until = conv["state"], conv["state_mark"], conv["snooze_until"]
-    newest = person_msgs[-1]["created_at"]
-    if not own:
-        if not unanswered:
-            if state in ("open", "snoozed") and (mark is None or last_reply_at > mark):
-                state, until = "answered", None
-        elif state == "answered":
-            state = "open"
-        elif state in ("done", "snoozed") and mark is not None and newest > mark:
-            state, until = "open", None  # a new message from the person reopens it
-    latest = basis[-1]
-    values = {
-        "first_at": person_msgs[0]["created_at"], "last_at": newest, "last_reply_at": last_reply_at,
-        "waiting_since": basis[0]["created_at"], "latest_mention_id": latest["id"],
-        "unanswered": len(unanswered), "messages": len(person_msgs),
-        "state": state, "active": int(state in ("open", "snoozed")), "snooze_until": until,
-        "section": verdict.section, "base_score": round(verdict.score, 4),
-        "reasons": json.dumps([r.to_json() for r in verdict.reasons], ensure_ascii=False),
-        "lang": _signals(latest).lang or latest["lang"], "engine": ctx.fingerprint,
-    }
-    # Only what changed: an unchanged indexed column then costs no index update.
-    changed = {k: v for k, v in values.items() if conv[k] != v or type(conv[k]) is not type(v)}
-    if changed:
-        store.save_conversation(conv["id"], changed)
 
 
 def _stale(store: Store, version: str, size: int = 1000) -> Iterator[list[tuple[int, str, str | None]]]:
@@ -418,7 +298,7 @@ def ensure_fresh(store: Store, engine: Engine, progress: Callable[[int], None] |
         if not ids:
             break
         with store.transaction():
-            _rescore_many(store, ids, engine)
+            rescore_many(store, ids, engine)
         count += len(ids)
         after = ids[-1]
         if progress:

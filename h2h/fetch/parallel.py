@@ -82,7 +82,7 @@ def ordered_map(work: Callable[[A], B], chunks: Iterable[A], *, workers: int) ->
     pool = _context().Pool(workers, initializer=_init, initargs=(work, os.getpid()))
     try:
         pending: deque[Any] = deque()
-        ahead = workers * 2 + 1
+        ahead = workers + 2  # each worker busy, one result waiting: more only holds memory
         for chunk in itertools.chain((first, second), it):
             pending.append(pool.apply_async(_run, (chunk,)))
             while len(pending) >= ahead:

@@ -12,12 +12,13 @@ import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from h2h import clock
 from h2h.errors import NotFound, UsageError
 from h2h.models import Mention, Person
 from h2h.store import db, migrations
+from h2h.store.batches import RECENT_MESSAGES, BatchQueries
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
 from h2h.textutil import valid_text
@@ -42,14 +43,19 @@ class Encoded(str):
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# json.dumps with options builds an encoder at every call: a third of the cost of a small value.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str).encode
+
+
 def _json(value: Any) -> str | None:
     if value is None or isinstance(value, Encoded):
         return value
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = _ENCODE(value)
     if _SURROGATE.search(text):
         # A lone surrogate (a platform's broken JSON, kept in raw) cannot be stored as
         # UTF-8; escaped as \udxxx it can, and reads back as the same value.
-        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str)
+        return _ENCODE_ASCII(value)
     return text
 
 
@@ -65,7 +71,7 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[start:start + size]
 
 
-class Store(PeopleQueries, StatsQueries, ReplyRecords):
+class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
         self.path = path
@@ -115,6 +121,12 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
     def _q(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         try:
             return self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise db.translate(exc, self.path) from None
+
+    def _many(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise db.translate(exc, self.path) from None
 
@@ -243,7 +255,8 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
     def mention(self, source: str, remote_id: str) -> Row | None:
         return self._q("SELECT * FROM mentions WHERE source = ? AND remote_id = ?", (source, remote_id)).fetchone()
 
-    _MENTION_STATE = "id, source, remote_id, conversation_id, thread_root, role, text, url, lang, to_me, from_me"
+    _MENTION_STATE = ("id, source, remote_id, person_id, conversation_id, thread_root, role, text, url, lang, to_me, "
+                      "from_me")
 
     def mentions_by_key(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         """What ingest needs to know of already stored mentions, as plain (mutable) dicts."""
@@ -260,13 +273,14 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
         return found
 
     def insert_mentions(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Rows as ingest builds them (see fetch/ingest.py), inserted in order."""
+        """Rows as ingest builds them (see fetch/ingest.py), inserted in order; an `id` of None
+        is SQLite's to choose."""
         try:
             self.conn.executemany(
-                """INSERT INTO mentions (source, remote_id, platform, person_id, conversation_id, role, text, url,
+                """INSERT INTO mentions (id, source, remote_id, platform, person_id, conversation_id, role, text, url,
                                          created_at, in_reply_to, thread, thread_root, to_me, from_me, lang, raw,
                                          signals, evidence, engine, ingested_at)
-                   VALUES (:source, :remote_id, :platform, :person_id, :conversation_id, :role, :text, :url,
+                   VALUES (:id, :source, :remote_id, :platform, :person_id, :conversation_id, :role, :text, :url,
                            :created_at, :in_reply_to, :thread, :thread_root, :to_me, :from_me, :lang, :raw,
                            :signals, :evidence, :engine, :ingested_at)""", rows)
         except sqlite3.Error as exc:
@@ -323,9 +337,10 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
                ORDER BY m.created_at, m.id""",
             {"id": conv["id"], "source": conv["source"], "root": conv["thread_root"]}).fetchall()
 
-    def person_recent(self, person_id: int, limit: int = 50) -> list[Row]:
+    def person_recent(self, person_id: int, limit: int = RECENT_MESSAGES) -> list[Row]:
         """A person's latest messages, newest first: what their behaviour is judged on."""
-        return self._q("SELECT created_at, text FROM mentions WHERE person_id = ? ORDER BY created_at DESC LIMIT ?",
+        return self._q("SELECT created_at, text FROM mentions WHERE person_id = ? ORDER BY created_at DESC, id DESC "
+                       "LIMIT ?",
                        (person_id, limit)).fetchall()
 
     def conversation_facts(self, conv: Row) -> list[Row]:
@@ -352,7 +367,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
 
     def latest_standalone(self, source: str, person_id: int) -> Row | None:
         return self._q("""SELECT * FROM conversations WHERE source = ? AND person_id = ? AND standalone = 1
-                          ORDER BY last_at DESC LIMIT 1""", (source, person_id)).fetchone()
+                          ORDER BY last_at DESC, id DESC LIMIT 1""", (source, person_id)).fetchone()
 
     def thread_conversations(self, source: str, thread_root: str) -> list[Row]:
         return self._q("""SELECT c.* FROM conversations c WHERE c.source = ? AND c.thread_root = ?
@@ -457,9 +472,21 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords):
         return {r["id"]: r for r in rows}
 
     def unanswered_mentions(self, conv_id: int, since: str | None) -> list[Row]:
-        return self._q("""SELECT source, remote_id, created_at FROM mentions
-                          WHERE conversation_id = ? AND role = 'person' AND (? IS NULL OR created_at >= ?)
-                          ORDER BY created_at, id""", (conv_id, since, since)).fetchall()
+        """The person's messages of the conversation since `since` (all when None), oldest first."""
+        return self.unanswered_mentions_many([(conv_id, since)])[conv_id]
+
+    def unanswered_mentions_many(self, convs: Sequence[tuple[int, str | None]]) -> dict[int, list[Row]]:
+        """unanswered_mentions() of each (conversation id, since), in one statement per 500."""
+        found: dict[int, list[Row]] = {conv_id: [] for conv_id, _ in convs}
+        for part in _chunks(convs):
+            for row in self._q("""SELECT json_extract(j.value, '$[0]') AS conversation_id, m.source, m.remote_id,
+                                         m.created_at
+                                  FROM json_each(?) j JOIN mentions m ON m.conversation_id = json_extract(j.value, '$[0]')
+                                   AND m.role = 'person' AND (json_extract(j.value, '$[1]') IS NULL
+                                                              OR m.created_at >= json_extract(j.value, '$[1]'))
+                                  ORDER BY j.key, m.created_at, m.id""", (json.dumps(list(part)),)):
+                found[row["conversation_id"]].append(row)
+        return found
 
     def count_active(self, section: str, now: str, source: str | None = None, since: str | None = None) -> int:
         """Open conversations, and snoozed ones whose time has come.

@@ -143,3 +143,71 @@ def test_recompute_after_an_engine_change_same_as_reference(tmp_path: Path, monk
             assert module.ensure_fresh(store, other) > 0
         dbs[name] = dump(path)
     assert dbs["new"] == dbs["ref"]
+
+
+def _decide(store: Store) -> None:
+    """What a user does between two imports: joins identities of one human (some of them
+    busy writers), marks a VIP, closes and snoozes conversations."""
+    conn = store.conn
+    busy = conn.execute("""SELECT p.source, p.remote_id FROM persons p JOIN conversations c ON c.person_id = p.id
+                           GROUP BY p.id ORDER BY count(*) DESC, p.id LIMIT 6""").fetchall()
+    mid = conn.execute("SELECT created_at FROM mentions ORDER BY created_at LIMIT 1 OFFSET "
+                       "(SELECT count(*) / 2 FROM mentions)").fetchone()[0]
+    with store.transaction():
+        store.link_roots(tuple(busy[0]), tuple(busy[1]))
+        store.link_roots(tuple(busy[0]), tuple(busy[2]))
+        store.link_roots(tuple(busy[3]), tuple(busy[4]))
+        store.set_person_flags(busy[3][0], busy[3][1], vip=True, note="met at the fair")
+        ids = [r[0] for r in conn.execute("SELECT id FROM conversations ORDER BY id")]
+        for conv_id in ids[::5]:
+            store.save_conversation(conv_id, {"state": "done", "active": 0, "state_mark": mid, "snooze_until": None})
+        for conv_id in ids[2::7]:
+            store.save_conversation(conv_id, {"state": "snoozed", "active": 1, "state_mark": mid,
+                                              "snooze_until": "2030-01-01T00:00:00Z"})
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_same_database_after_user_decisions_and_linked_people(tmp_path: Path, seed: int) -> None:
+    """Between two imports the user links identities, flags a VIP, closes and snoozes
+    conversations: the second import judges them as the reference does."""
+    items = corpus(1200, seed)
+    first, second = items[: len(items) // 2], items[len(items) // 2:]
+    second += [dataclasses.replace(m, text=m.text + " (edited again)") for m in first[::9]]
+    dbs = {}
+    for name in ("ref", "new"):
+        path = tmp_path / f"{name}.db"
+        with Store.open(path) as store:
+            _flags(store)
+            reference_ingest.ingest(store, first, ENGINE, batch_size=60)
+            _decide(store)
+            if name == "ref":
+                reference_ingest.ingest(store, second, ENGINE, batch_size=60)
+            else:
+                ingest.ingest_analyzed(store, [ingest.analyze(ENGINE, m) for m in second], ENGINE, batch_size=60,
+                                       per_transaction=3)
+        dbs[name] = dump(path)
+    assert dbs["new"] == dbs["ref"]
+    assert any(row for row in dbs["ref"]["person_links"])
+
+
+def test_an_edit_changes_what_behaviour_is_judged_on(tmp_path: Path) -> None:
+    """People's latest messages are kept from batch to batch: an edit arriving in a later
+    batch (here one that makes five identical posts four) must reach them."""
+    def rec(i: int, text: str) -> dict:
+        return {"id": f"p{i}", "source": "masto", "platform": "mastodon", "text": text,
+                "created_at": f"2026-03-0{1 + i // 3}T{10 + i % 3 * 5:02d}:00:00Z",
+                "author": {"id": "b1", "handle": "@offers@shop.example", "name": "Offers"}}
+    first = [parse_record(rec(i, "Check out my great offer today")) for i in range(5)]
+    later = [parse_record(rec(2, "Something else entirely, sorry")),
+             parse_record({"id": "r1", "source": "masto", "platform": "mastodon", "text": "@offers no thanks",
+                           "created_at": "2026-03-03T09:00:00Z", "in_reply_to": "p4", "from_me": True,
+                           "author": {"id": "9", "handle": "@acme@mastodon.social", "name": "Acme"}})]
+    before = _reference(tmp_path / "before.db", first, 5)
+    assert all("same text 5 times" in row[20] for row in before["conversations"])
+    expected = _reference(tmp_path / "ref.db", first + later, 5)
+    answered = [row for row in expected["conversations"] if row[14] == "answered"]  # judged again in batch 2
+    assert answered and not any("same text" in row[20] for row in answered)
+    with Store.open(tmp_path / "new.db") as store:
+        _flags(store)
+        ingest.ingest(store, first + later, ENGINE, batch_size=5)
+    assert dump(tmp_path / "new.db") == expected
