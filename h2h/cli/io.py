@@ -114,7 +114,8 @@ def register(app: typer.Typer) -> None:
                     bot_hints=people.bot_hints(handle, m.author.name) + people.behaviour_hints(recent),
                     brand_hints=people.brand_hints(handle, m.author.name),
                     previous_conversations=previous,
-                    continues=m.in_reply_to is not None or m.thread not in (None, m.remote_id), vip=people.matches(handle, engine.vip),
+                    continues=m.in_reply_to is not None or m.thread not in (None, m.remote_id),
+                    vip=people.matches(handle, engine.vip),
                     muted=people.matches(handle, engine.muted), followers=m.author.followers,
                     weights=engine.weights)
                 verdict = score.triage(facts)

@@ -140,6 +140,10 @@ def main(argv: list[str] | None = None) -> None:
                            "This is a bug in h2h; run again with --verbose and report the traceback.",
                            ExitCode.ERROR)
     finally:
+        if argv is None:
+            # The outcome is decided and reported: a Ctrl-C now would only turn it into a
+            # traceback and a misleading exit status, while closing the database and the log.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         rt.close()
         if "h2h.logs" in sys.modules:  # imported only by commands that log
             logs = sys.modules["h2h.logs"]

@@ -140,27 +140,6 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
                 (key, value))
 
     # --- persons ---------------------------------------------------------------
-    def upsert_person(self, p: Person, platform: str, seen_at: str) -> int:
-        row = self._q(
-            """INSERT INTO persons (source, remote_id, platform, handle, name, url, bot, followers,
-                                    created_at, raw, first_seen, last_seen)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (source, remote_id) DO UPDATE SET
-                 handle = excluded.handle,
-                 name = CASE WHEN excluded.name != '' THEN excluded.name ELSE persons.name END,
-                 url = COALESCE(excluded.url, persons.url),
-                 bot = COALESCE(excluded.bot, persons.bot),
-                 followers = COALESCE(excluded.followers, persons.followers),
-                 created_at = COALESCE(excluded.created_at, persons.created_at),
-                 raw = COALESCE(excluded.raw, persons.raw),
-                 first_seen = MIN(persons.first_seen, excluded.first_seen),
-                 last_seen = MAX(persons.last_seen, excluded.last_seen)
-               RETURNING id""",
-            (p.source, p.remote_id, platform, p.handle, p.name, p.url,
-             None if p.bot is None else int(p.bot), p.followers,
-             clock.iso(p.created_at) if p.created_at else None, _json(p.raw), seen_at, seen_at)).fetchone()
-        return row[0]
-
     _UPSERT_PERSON = """INSERT INTO persons (source, remote_id, platform, handle, name, url, bot, followers,
                                     created_at, raw, first_seen, last_seen)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -175,11 +154,18 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
                  first_seen = MIN(persons.first_seen, excluded.first_seen),
                  last_seen = MAX(persons.last_seen, excluded.last_seen)"""
 
+    @staticmethod
+    def _person_params(p: Person, platform: str, seen_at: str, raw: Any) -> tuple[Any, ...]:
+        return (p.source, p.remote_id, platform, p.handle, p.name, p.url, None if p.bot is None else int(p.bot),
+                p.followers, clock.iso(p.created_at) if p.created_at else None, _json(raw), seen_at, seen_at)
+
+    def upsert_person(self, p: Person, platform: str, seen_at: str) -> int:
+        params = self._person_params(p, platform, seen_at, p.raw)
+        return self._q(self._UPSERT_PERSON + " RETURNING id", params).fetchone()[0]
+
     def upsert_persons(self, items: Sequence[tuple[Person, str, str, Any]]) -> None:
         """(person, platform, seen_at, raw) in order: the same rows, and ids, as one upsert_person each."""
-        params = [(p.source, p.remote_id, platform, p.handle, p.name, p.url, None if p.bot is None else int(p.bot),
-                   p.followers, clock.iso(p.created_at) if p.created_at else None, _json(raw), seen, seen)
-                  for p, platform, seen, raw in items]
+        params = [self._person_params(p, platform, seen, raw) for p, platform, seen, raw in items]
         try:
             self.conn.executemany(self._UPSERT_PERSON, params)
         except sqlite3.Error as exc:
