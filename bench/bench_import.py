@@ -3,8 +3,10 @@
     python bench/bench_import.py --count 1000000
 
 Target (issue 8): >= 10,000 messages/s on 2 cores, peak memory <= 200 MB.
-Prints wall time, throughput, CPU of the writer and of the worker processes, peak
-RSS of the writer and of the largest worker, and the machine's load average.
+Prints wall time, throughput, CPU of the writer and of the worker processes, the
+peak memory of them all together (proportional set size from /proc, sampled every
+100 ms: pages the forked workers share with the writer count once), peak RSS of the
+writer and of the largest worker, and the machine's load average.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def main() -> None:
           f"{args.count / r['wall']:,.0f} messages/s")
     print(f"  CPU: writer {r['cpu']:.1f} s ({r['cpu'] / args.count * 1e6:.0f} us/msg), "
           f"workers {r['cpu_workers']:.1f} s ({r['cpu_workers'] / args.count * 1e6:.0f} us/msg)")
-    print(f"  peak RSS: writer {r['rss_mb']:.0f} MB, largest worker {r['rss_workers_mb']:.0f} MB")
+    print(f"  peak memory, all processes together (PSS): {r['pss_total_mb']:.0f} MB; "
+          f"peak RSS: writer {r['rss_mb']:.0f} MB, largest worker {r['rss_workers_mb']:.0f} MB")
     print(f"  database {size:,.0f} MB; load average before/after: {before}/{common.load()}")
     (home / ".complete").touch()  # bench_queue.py may use this database
 

@@ -42,14 +42,46 @@ def env(home: Path, **extra: str) -> dict[str, str]:
     return e
 
 
+def _pss_kib(pid: int) -> int:
+    """Proportional set size of a process (pages shared with the workers it forked counted
+    once across them), 0 once it is gone or where /proc cannot say."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+    except OSError:
+        return 0
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        return [pid]
+    return [pid] + [p for k in kids for p in _tree(k)]
+
+
+def _sample_memory(pid: int, peak: list[int], stop: "threading.Event") -> None:
+    while not stop.wait(0.1):
+        peak[0] = max(peak[0], sum(_pss_kib(p) for p in _tree(pid)))
+
+
 def measured(args: list[str], home: Path, *, stdin=None, stdout=subprocess.DEVNULL, **extra: str) -> dict:
-    """Run `h2h ARGS` under the wrapper: wall seconds, CPU of h2h and its workers, peak RSS (MB)."""
+    """Run `h2h ARGS` under the wrapper: wall seconds, CPU of h2h and its workers, peak RSS
+    (MB) of each, and the peak of all of them together (PSS, sampled every 100 ms)."""
+    import threading
+
     r, w = os.pipe()
     proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args], env=env(home, H2H_BENCH_FD=str(w), **extra),
                             stdin=stdin,
                             stdout=stdout, stderr=subprocess.PIPE, pass_fds=(w,))
     os.close(w)
+    peak, stop = [0], threading.Event()
+    sampler = threading.Thread(target=_sample_memory, args=(proc.pid, peak, stop), daemon=True)
+    sampler.start()
     _, err = proc.communicate()
+    stop.set()
+    sampler.join()
     data = os.read(r, 4096).decode().split()
     os.close(r)
     if proc.returncode not in (0, 6):
@@ -57,7 +89,7 @@ def measured(args: list[str], home: Path, *, stdin=None, stdout=subprocess.DEVNU
         raise SystemExit(f"h2h {' '.join(args)} failed with {proc.returncode}")
     wall, cpu, cpu_children, rss, rss_children = map(float, data[:5])
     return {"wall": wall, "cpu": cpu, "cpu_workers": cpu_children, "rss_mb": rss / 1024,
-            "rss_workers_mb": rss_children / 1024}
+            "rss_workers_mb": rss_children / 1024, "pss_total_mb": peak[0] / 1024}
 
 
 def wall(cmd: list[str], environ: dict[str, str], runs: int, warmup: int = 2) -> list[float]:

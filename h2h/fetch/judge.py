@@ -90,8 +90,8 @@ class Recent:
     emptied whenever another connection has written (`check`, at each batch). Bounded by
     characters held, least recently used person first out."""
 
-    def __init__(self, max_chars: int = 2_000_000):
-        # person id -> (their latest messages, newest first, as behaviour_hints reads them; hints or None)
+    def __init__(self, max_chars: int = 1_000_000):
+        # person id -> (their latest messages, newest first, each with its time and shape; hints or None)
         self.people: OrderedDict[int, tuple[list[dict[str, Any]], list[str] | None]] = OrderedDict()
         self.chars = 0
         self.max_chars = max_chars
@@ -108,13 +108,14 @@ class Recent:
         ids = list(person_ids)
         missing = [pid for pid in ids if pid not in self.people]
         for pid, rows in store.persons_recent(missing).items():
-            self.people[pid] = ([{"created_at": r["created_at"], "id": r["id"], "text": r["text"]} for r in rows], None)
+            self.people[pid] = ([_held(r) for r in rows], None)
             self.chars += sum(len(r["text"]) for r in rows)
         out = {}
         for pid in ids:
             rows, hints = self.people[pid]
             if hints is None:
-                hints = people.behaviour_hints(rows)
+                hints = people.hints_of([r["when"] for r in rows], [r["shape"] for r in rows],
+                                        [r["text"] for r in rows[:people.LINK_ONLY]])
                 self.people[pid] = (rows, hints)
             self.people.move_to_end(pid)
             out[pid] = hints
@@ -130,7 +131,7 @@ class Recent:
             if held is None:
                 continue
             mine = held[0]
-            mine.append({"created_at": row["created_at"], "id": row["id"], "text": row["text"]})
+            mine.append(_held(row))
             self.chars += len(row["text"])
             mine.sort(key=_newest, reverse=True)
             for gone in mine[RECENT_MESSAGES:]:
@@ -145,8 +146,15 @@ class Recent:
         for row in held[0]:
             if row["id"] == mention_id:
                 self.chars += len(text) - len(row["text"])
-                row["text"] = text
+                row["text"], row["shape"] = text, people.shape(text)
                 self.people[person_id] = (held[0], None)
+
+
+def _held(row: Mapping[str, Any]) -> dict[str, Any]:
+    # Parsed and shaped once: a person's fifty latest messages are re-read at every batch that touches them.
+    text = str(row["text"])
+    return {"created_at": row["created_at"], "id": row["id"], "text": text,
+            "when": people.when(row["created_at"]), "shape": people.shape(text)}
 
 
 def _newest(row: Mapping[str, Any]) -> tuple[str, int]:
@@ -231,7 +239,7 @@ def _name_hints(handle: str, name: str) -> tuple[list[str], list[str]]:
     conversation of the person, so worked out once."""
     found = _named.get((handle, name))
     if found is None:
-        if len(_named) >= 5_000:
+        if len(_named) >= 10_000:
             _named.clear()
         found = _named[(handle, name)] = (people.bot_hints(handle, name), people.brand_hints(handle, name))
     return found

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
+
+from h2h.store.chunks import by_source as _by_source
+from h2h.store.chunks import chunks as _chunks
+from h2h.store.chunks import marks as _marks
 
 Row = sqlite3.Row
 
@@ -20,15 +24,6 @@ RECENT_MESSAGES = 50  # what a person's behaviour is judged on: their latest mes
 # plus what tells which conversation a reply from elsewhere belongs to.
 _FACTS = ("id, conversation_id, role, created_at, to_me, lang, signals, evidence, text, "
           "remote_id, source, thread_root, in_reply_to")
-
-
-def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _marks(part: Sequence[Any]) -> str:
-    return ",".join("?" * len(part))
 
 
 class BatchQueries:
@@ -53,34 +48,26 @@ class BatchQueries:
 
     def latest_standalone_many(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Row | None]:
         """latest_standalone() of each (source, person id)."""
-        by_source: dict[str, list[int]] = {}
-        for source, person_id in set(keys):
-            by_source.setdefault(source, []).append(person_id)
         found: dict[tuple[str, int], Row | None] = {}
-        for source, ids in by_source.items():
-            for part in _chunks(sorted(ids)):
-                found.update(((source, pid), None) for pid in part)
-                for row in self._q("""SELECT c.* FROM json_each(?) j JOIN conversations c ON c.id =
-                                        (SELECT id FROM conversations WHERE source = ? AND person_id = j.value
-                                         AND standalone = 1 ORDER BY last_at DESC, id DESC LIMIT 1)""",
-                                   (json.dumps(list(part)), source)):
-                    found[(source, row["person_id"])] = row
+        for source, part, _ in _by_source(keys):
+            found.update(((source, pid), None) for pid in part)
+            for row in self._q("""SELECT c.* FROM json_each(?) j JOIN conversations c ON c.id =
+                                    (SELECT id FROM conversations WHERE source = ? AND person_id = j.value
+                                     AND standalone = 1 ORDER BY last_at DESC, id DESC LIMIT 1)""",
+                               (json.dumps(list(part)), source)):
+                found[(source, row["person_id"])] = row
         return found
 
     def find_conversations(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Row | None]:
         """find_conversation() of each (source, thread root, person id)."""
         wanted = set(keys)
-        by_source: dict[str, set[str]] = {}
-        for source, root, _ in wanted:
-            by_source.setdefault(source, set()).add(root)
         found: dict[tuple[str, str, int], Row | None] = dict.fromkeys(wanted)
-        for source, roots in by_source.items():
-            for part in _chunks(sorted(roots)):
-                for row in self._q(f"SELECT * FROM conversations WHERE source = ? AND thread_root IN ({_marks(part)})",
-                                   [source, *part]):
-                    key = (source, row["thread_root"], row["person_id"])
-                    if key in found:
-                        found[key] = row
+        for source, part, marks in _by_source((source, root) for source, root, _ in wanted):
+            for row in self._q(f"SELECT * FROM conversations WHERE source = ? AND thread_root IN ({marks})",
+                               [source, *part]):
+                key = (source, row["thread_root"], row["person_id"])
+                if key in found:
+                    found[key] = row
         return found
 
     def insert_conversations(self, convs: Sequence[Mapping[str, Any]]) -> None:
@@ -125,17 +112,13 @@ class BatchQueries:
                 if row["role"] == "person":
                     answered.setdefault((conv["source"], row["remote_id"]), set()).add(conv["id"])
         extra: dict[int, list[Row]] = {}
-        by_source: dict[str, list[str]] = {}
-        for source, remote_id in answered:
-            by_source.setdefault(source, []).append(remote_id)
         roots = {c["id"]: c["thread_root"] for c in convs}
-        for source, targets in by_source.items():
-            for part in _chunks(targets):
-                for row in self._q(f"SELECT {_FACTS} FROM mentions WHERE source = ? AND in_reply_to IN "
-                                   f"({_marks(part)}) AND role != 'person'", [source, *part]):
-                    for conv_id in answered[(source, row["in_reply_to"])]:
-                        if row["thread_root"] == roots[conv_id] and row["conversation_id"] != conv_id:
-                            extra.setdefault(conv_id, []).append(row)
+        for source, part, marks in _by_source(answered):
+            for row in self._q(f"SELECT {_FACTS} FROM mentions WHERE source = ? AND in_reply_to IN "
+                               f"({marks}) AND role != 'person'", [source, *part]):
+                for conv_id in answered[(source, row["in_reply_to"])]:
+                    if row["thread_root"] == roots[conv_id] and row["conversation_id"] != conv_id:
+                        extra.setdefault(conv_id, []).append(row)
         out: dict[int, list[Row]] = {}
         for conv_id, rows in own.items():
             rows = rows + extra.get(conv_id, [])
@@ -170,18 +153,13 @@ class BatchQueries:
 
     def linked_among(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these identities belong to a group of linked identities (as member or root)."""
-        by_source: dict[str, list[str]] = {}
-        for source, remote_id in set(keys):
-            by_source.setdefault(source, []).append(remote_id)
         found: set[tuple[str, str]] = set()
-        for source, ids in by_source.items():
-            for part in _chunks(ids):
-                marks = _marks(part)
-                for row in self._q(f"""SELECT source, remote_id FROM person_links WHERE source = ? AND remote_id IN ({marks})
-                                       UNION SELECT root_source, root_remote_id FROM person_links
-                                       WHERE root_source = ? AND root_remote_id IN ({marks})""",
-                                   [source, *part, source, *part]):
-                    found.add((row[0], row[1]))
+        for source, part, marks in _by_source(keys):
+            for row in self._q(f"""SELECT source, remote_id FROM person_links WHERE source = ? AND remote_id IN ({marks})
+                                   UNION SELECT root_source, root_remote_id FROM person_links
+                                   WHERE root_source = ? AND root_remote_id IN ({marks})""",
+                               [source, *part, source, *part]):
+                found.add((row[0], row[1]))
         return found
 
     def save_conversations(self, changes: Sequence[tuple[int, Mapping[str, Any]]]) -> None:

@@ -19,6 +19,8 @@ from h2h.errors import NotFound, UsageError
 from h2h.models import Mention, Person
 from h2h.store import db, migrations
 from h2h.store.batches import RECENT_MESSAGES, BatchQueries
+from h2h.store.chunks import by_source as _by_source
+from h2h.store.chunks import chunks as _chunks
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
 from h2h.textutil import valid_text
@@ -63,12 +65,6 @@ def encode(value: Any) -> Encoded | None:
     """The stored JSON form of a value, marked so the store does not encode it again."""
     text = _json(value)
     return None if text is None else Encoded(text)
-
-
-def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    # Under SQLite's host-parameter limit, and short enough for the planner to use the index.
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
@@ -173,16 +169,11 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
 
     def person_ids(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """(source, remote_id) -> id, for those that exist."""
-        by_source: dict[str, list[str]] = {}
-        for source, remote_id in set(keys):
-            by_source.setdefault(source, []).append(remote_id)
         found: dict[tuple[str, str], int] = {}
-        for source, ids in by_source.items():
-            for part in _chunks(ids):
-                marks = ",".join("?" * len(part))
-                for remote_id, pid in self._q(f"SELECT remote_id, id FROM persons WHERE source = ? "
-                                              f"AND remote_id IN ({marks})", [source, *part]):
-                    found[(source, remote_id)] = pid
+        for source, part, marks in _by_source(keys):
+            for remote_id, pid in self._q(f"SELECT remote_id, id FROM persons WHERE source = ? "
+                                          f"AND remote_id IN ({marks})", [source, *part]):
+                found[(source, remote_id)] = pid
         return found
 
     def persons_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
@@ -200,16 +191,11 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         return row
 
     def person_flags_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Row]:
-        by_source: dict[str, list[str]] = {}
-        for source, remote_id in set(keys):
-            by_source.setdefault(source, []).append(remote_id)
         found: dict[tuple[str, str], Row] = {}
-        for source, ids in by_source.items():
-            for part in _chunks(ids):
-                marks = ",".join("?" * len(part))
-                for row in self._q(f"SELECT * FROM person_flags WHERE source = ? AND remote_id IN ({marks})",
-                                   [source, *part]):
-                    found[(source, row["remote_id"])] = row
+        for source, part, marks in _by_source(keys):
+            for row in self._q(f"SELECT * FROM person_flags WHERE source = ? AND remote_id IN ({marks})",
+                               [source, *part]):
+                found[(source, row["remote_id"])] = row
         return found
 
     def person_flags(self, source: str, remote_id: str) -> Row | None:
@@ -246,16 +232,11 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
 
     def mentions_by_key(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         """What ingest needs to know of already stored mentions, as plain (mutable) dicts."""
-        by_source: dict[str, list[str]] = {}
-        for source, remote_id in set(keys):
-            by_source.setdefault(source, []).append(remote_id)
         found: dict[tuple[str, str], dict[str, Any]] = {}
-        for source, ids in by_source.items():
-            for part in _chunks(ids):
-                marks = ",".join("?" * len(part))
-                for row in self._q(f"SELECT {self._MENTION_STATE} FROM mentions WHERE source = ? "
-                                   f"AND remote_id IN ({marks})", [source, *part]):
-                    found[(source, row["remote_id"])] = dict(row)
+        for source, part, marks in _by_source(keys):
+            for row in self._q(f"SELECT {self._MENTION_STATE} FROM mentions WHERE source = ? "
+                               f"AND remote_id IN ({marks})", [source, *part]):
+                found[(source, row["remote_id"])] = dict(row)
         return found
 
     def insert_mentions(self, rows: Sequence[Mapping[str, Any]]) -> None:

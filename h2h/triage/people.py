@@ -54,23 +54,33 @@ _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 def behaviour_hints(recent: Sequence[Mapping[str, object]]) -> list[str]:
     """What an account's recent messages (newest first; `created_at` ISO and `text`)
     give away about automation: posting rate, identical texts, links and nothing else."""
+    return hints_of([when(r["created_at"]) for r in recent], [shape(str(r["text"])) for r in recent],
+                    [str(r["text"]) for r in recent[:LINK_ONLY]])
+
+
+def shape(text: str) -> str:
+    """A message with its handles, links and numbers taken out: what repeats when a machine posts."""
+    return _NOISE.sub("", text).lower().split("\n")[0][:60].strip()
+
+
+def hints_of(times: Sequence[datetime], shapes: Sequence[str], latest: Sequence[str]) -> list[str]:
+    """behaviour_hints() from each message's time and shape (newest first) and the latest
+    texts: for a caller that keeps those from one judgement to the next."""
     hints = []
-    times = sorted((_when(r["created_at"]) for r in recent), reverse=True)
+    times = sorted(times, reverse=True)
     if times:
         day = sum(1 for t in times if times[0] - t <= timedelta(days=1))
         if day >= RATE_PER_DAY:
             hints.append(f"{day} posts in a day")
-    shapes = Counter(_NOISE.sub("", str(r["text"])).lower().split("\n")[0][:60].strip() for r in recent)
-    shape, n = max(shapes.items(), key=lambda kv: kv[1], default=("", 0))
-    if n >= REPEATS and len(shape) >= 8:
+    found, n = max(Counter(shapes).items(), key=lambda kv: kv[1], default=("", 0))
+    if n >= REPEATS and len(found) >= 8:
         hints.append(f"posted the same text {n} times")
-    latest = [str(r["text"]) for r in recent[:LINK_ONLY]]
-    if len(latest) >= LINK_ONLY and all(_is_link_only(t) for t in latest):
+    if len(latest) >= LINK_ONLY and all(_is_link_only(t) for t in latest[:LINK_ONLY]):
         hints.append("posts only links")
     return hints
 
 
-def _when(value: object) -> datetime:
+def when(value: object) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
