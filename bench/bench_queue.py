@@ -7,7 +7,9 @@ Targets (issue 8): <= 150 ms, and within 3x of the bare query. The bare query is
 timed two ways: inside a warm process (the SQL alone), and as a whole `python -c`
 process that opens the database and prints the rows as JSON Lines (what a script
 doing it by hand pays); the ratio is taken against the latter, process to process.
-The database is the one bench_import.py leaves (or built here).
+The database is the one bench_import.py leaves (or built here). The rows in common
+are fewer than 50 when the `elsewhere` term (a person waiting in several
+conversations; computed at query time, never by the bare query) moves some in.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def main() -> None:
     ours = [json.loads(line)["id"] for line in out.splitlines()]
     conn = sqlite3.connect(db)
     bare = [r[0] for r in conn.execute(BARE)]
-    same = sorted(ours) == sorted(bare)
+    common_rows = len(set(ours) & set(bare))
     t = time.perf_counter()
     for _ in range(args.runs):
         conn.execute(BARE).fetchall()
@@ -73,8 +75,8 @@ def main() -> None:
     print(f"bare query, whole python process: {common.summary(bare_t)}; {bare_cpu}")
     print(f"bare query, SQL alone in a warm process: {sql_ms:.2f} ms")
     med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-    print(f"ratio h2h / bare process: {med(queue_t) / med(bare_t):.2f}x; same rows: {same} "
-          f"(load average {common.load()})")
+    print(f"ratio h2h / bare process: {med(queue_t) / med(bare_t):.2f}x; rows in common: {common_rows} of "
+          f"{len(bare)} (load average {common.load()})")
 
 
 if __name__ == "__main__":

@@ -51,20 +51,22 @@ def _waiting_s(row: Row, now: datetime) -> float:
     return max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0
 
 
-def _elsewhere(store: Store, now: datetime, conv_ids: Sequence[int]) -> dict[int, list[float]]:
-    """For each conversation asked about, how long the same person's other active ones have waited."""
-    return {conv_id: [max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0 for since in others]
-            for conv_id, others in store.waiting_elsewhere(conv_ids).items()}
+def _elsewhere(store: Store, now: datetime, conv_ids: Sequence[int]) -> dict[int, tuple[int, float]]:
+    """For each conversation asked about whose person waits in others too: how many, and
+    how long the longest-waiting of them has waited."""
+    return {conv_id: (n, max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0)
+            for conv_id, (n, since) in store.waiting_elsewhere(conv_ids).items()}
 
 
-def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, list[float]], engine: Engine) -> list[Reason]:
+def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, tuple[int, float]], engine: Engine) -> list[Reason]:
     """The reasons that depend on the moment (stored verdicts cannot hold them): how long the
     person has waited, and whether they wait in other conversations too."""
     out = []
     wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
     if wait.points:
         out.append(wait)
-    also = elsewhere_reason(waited, elsewhere.get(row["id"], ()), engine.weights.get("elsewhere", 0.0))
+    others, longest = elsewhere.get(row["id"], (0, 0.0))
+    also = elsewhere_reason(waited, others, longest, engine.weights.get("elsewhere", 0.0))
     if also is not None:
         out.append(also)
     return out
@@ -84,7 +86,7 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
     w_wait = max(0.0, engine.weights.get("waiting", 0.0))
     w_else = max(0.0, engine.weights.get("elsewhere", 0.0))
     ranked: list[tuple[str, Row, float, float]] = []
-    elsewhere: dict[int, list[float]] = {}
+    elsewhere: dict[int, tuple[int, float]] = {}
     remaining = limit if limit else None
     for section in shown:
         if remaining is not None and remaining <= 0:
@@ -122,7 +124,7 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
 
 
 def _group_by_person(ranked: list[tuple[str, Row, float, float]], unanswered: dict[int, list[Row]],
-                     engine: Engine, elsewhere: dict[int, list[float]]) -> list[QueueItem]:
+                     engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> list[QueueItem]:
     """Within a section, a person's other conversations (on every platform linked to them)
     follow their best-ranked one."""
     order: list[tuple[str, Row, float, float]] = []
@@ -146,7 +148,7 @@ def _person(row: Row) -> Person:
 
 
 def _item(rank: int, section: str, row: Row, total: float, waited: float, unanswered: list[Row],
-          engine: Engine, elsewhere: dict[int, list[float]]) -> QueueItem:
+          engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> QueueItem:
     reasons = _reasons(row) + _clock_reasons(row, waited, elsewhere, engine)
     reasons.sort(key=lambda r: -abs(r.points))
     mentions = tuple({"source": m["source"], "id": m["remote_id"], "created_at": m["created_at"]}

@@ -6,6 +6,10 @@ import os
 import sys
 from pathlib import Path
 
+# What h2h ships beside its code: weights, lexicons, the demo (a plain folder in every
+# install; importlib.resources would cost every command 4 ms of imports for zip support).
+DATA = Path(__file__).resolve().parent / "data"
+
 
 def home() -> Path:
     explicit = os.environ.get("H2H_HOME")

@@ -192,6 +192,10 @@ MIGRATIONS: list[Migration] = [
     # small partial index finds them without reading every conversation.
     ("0006_snoozed_index", ["CREATE INDEX conversations_snoozed ON conversations (active, section, snooze_until) "
                             "WHERE state = 'snoozed'"]),
+    # Whether a person also waits elsewhere, read from the index alone: a prolific
+    # account has thousands of active conversations, too many to visit row by row.
+    ("0007_waiting_index", ["CREATE INDEX conversations_waiting ON conversations "
+                            "(person_id, active, section, waiting_since, last_at) WHERE active = 1"]),
 ]
 
 

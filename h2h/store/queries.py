@@ -21,6 +21,7 @@ from h2h.store import db, migrations
 from h2h.store.batches import RECENT_MESSAGES, BatchQueries
 from h2h.store.chunks import by_source as _by_source
 from h2h.store.chunks import chunks as _chunks
+from h2h.store.chunks import marks as _marks
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
 from h2h.textutil import valid_text
@@ -406,21 +407,34 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         sql += " ORDER BY c.base_score DESC"
         yield from self._q(sql, params)
 
-    def waiting_elsewhere(self, conv_ids: Sequence[int]) -> dict[int, list[str]]:
-        """For each given conversation, since when the same person (every identity linked to
-        them) waits in their other active conversations outside `noise`. One indexed query per
-        conversation asked about: the queue asks only about the few it may show."""
-        out: dict[int, list[str]] = {}
-        for conv_id in conv_ids:
-            row = self._q("SELECT person_id FROM conversations WHERE id = ?", (conv_id,)).fetchone()
-            if row is None:
+    _WAITING = """SELECT count(*), min(COALESCE(waiting_since, last_at)) FROM conversations
+                  WHERE person_id = ? AND active = 1 AND section != 'noise'"""
+    _EARLIEST_OTHER = """SELECT min(COALESCE(waiting_since, last_at)) FROM conversations
+                         WHERE person_id = ? AND active = 1 AND section != 'noise' AND id != ?"""
+
+    def waiting_elsewhere(self, conv_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
+        """For each given conversation whose person (every identity linked to them) also waits
+        in other active conversations outside `noise`: how many, and since when the
+        longest-waiting of them waits. Counted in the conversations_waiting index alone."""
+        convs: dict[int, Row] = {}
+        for part in _chunks(list(conv_ids)):
+            for row in self._q(f"""SELECT id, person_id, active = 1 AND section != 'noise' AS counted,
+                                          COALESCE(waiting_since, last_at) AS since
+                                   FROM conversations WHERE id IN ({_marks(part)})""", list(part)):
+                convs[row["id"]] = row
+        groups = {pid: self.person_group_ids(pid) for pid in {c["person_id"] for c in convs.values()}}
+        waiting = {m: self._q(self._WAITING, (m,)).fetchone() for m in {m for g in groups.values() for m in g}}
+        out: dict[int, tuple[int, str | None]] = {}
+        for conv_id, conv in convs.items():
+            members = groups[conv["person_id"]]
+            n = sum(waiting[m][0] for m in members) - conv["counted"]
+            if n <= 0:
                 continue
-            since = [r[0] for r in self._q(
-                f"""SELECT COALESCE(o.waiting_since, o.last_at) FROM conversations o
-                    WHERE o.person_id IN ({GROUP_IDS}) AND o.id != :conv AND o.active = 1 AND o.section != 'noise'""",
-                {"pid": row["person_id"], "conv": conv_id})]
-            if since:
-                out[conv_id] = since
+            earliest = min((waiting[m][1] for m in members if waiting[m][1] is not None), default=None)
+            if conv["counted"] and conv["since"] == earliest:  # its own time: the earliest of the others
+                found = [self._q(self._EARLIEST_OTHER, (m, conv_id)).fetchone()[0] for m in members]
+                earliest = min((f for f in found if f is not None), default=None)
+            out[conv_id] = (n, earliest)
         return out
 
     def queue_details(self, conv_ids: Sequence[int]) -> dict[int, Row]:

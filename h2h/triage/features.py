@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
-from importlib.resources import files
 from typing import Mapping
 
+from h2h.paths import DATA
 from h2h.triage.text import char_grams, clean_count, fold_clean, tokens, word_features
 
 
@@ -29,7 +29,7 @@ class Features:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Mapping[str, tuple[str, ...]]:
-    raw = files("h2h").joinpath("data/lexicon.tsv").read_text(encoding="utf-8")
+    raw = DATA.joinpath("lexicon.tsv").read_text(encoding="utf-8")
     table: dict[str, tuple[str, ...]] = {}
     for line in raw.split("\n"):
         if line and not line.startswith("#"):

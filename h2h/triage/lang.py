@@ -13,9 +13,9 @@ and lingua).
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.resources import files
 from typing import Sequence
 
+from h2h.paths import DATA
 from h2h.triage.text import clean
 
 _SCALE = 100          # log-probabilities to fixed point, 0.01 nat
@@ -26,7 +26,7 @@ _MIN_GRAMS = 2        # fewer trigrams than this say nothing about the language
 
 @lru_cache(maxsize=1)
 def _lines() -> dict[str, str]:
-    raw = files("h2h").joinpath("data/lang.tsv").read_text(encoding="utf-8")
+    raw = DATA.joinpath("lang.tsv").read_text(encoding="utf-8")
     return {line[:line.index("\t")]: line for line in raw.split("\n") if line and not line.startswith("#")}
 
 

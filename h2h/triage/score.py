@@ -169,13 +169,11 @@ def waiting_reason(waiting_s: float, sla_s: float, weight: float) -> Reason:
     return Reason("waiting", f"waiting {human_duration(waiting_s)}{late}", points)
 
 
-def elsewhere_reason(own_waiting_s: float, others_waiting_s: Sequence[float], weight: float) -> Reason | None:
-    """The person also waits for an answer in other conversations (how long each has waited):
-    someone who wrote again elsewhere while still unanswered is chasing us."""
-    if not others_waiting_s or not weight:
+def elsewhere_reason(own_waiting_s: float, n: int, longest: float, weight: float) -> Reason | None:
+    """The person also waits for an answer in `n` other conversations (the longest for
+    `longest` seconds): someone who wrote again elsewhere while still unanswered is chasing us."""
+    if n <= 0 or not weight:
         return None
-    n = len(others_waiting_s)
-    longest = max(others_waiting_s)
     if n > 1:
         label = f"also waiting in {n} other conversations"
     elif longest > own_waiting_s:

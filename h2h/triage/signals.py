@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 import struct
 from functools import lru_cache
-from importlib.resources import files
 from typing import Mapping, Sequence
 
+from h2h.paths import DATA
 from h2h.models import SIGNAL_NAMES, Signals
 from h2h.triage import features, lang as langid
 from h2h.triage.text import MAX_CHARS
@@ -82,7 +82,7 @@ def _pack(milli: Sequence[int]) -> int:
 
 @lru_cache(maxsize=1)
 def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[str, tuple[str, tuple[float, ...]]]]:
-    raw = files("h2h").joinpath("data/signals.tsv").read_text(encoding="utf-8")
+    raw = DATA.joinpath("signals.tsv").read_text(encoding="utf-8")
     words: dict[str, int] = {}
     # Words that can be evidence: themselves and the positive parts of their weights, as floats.
     readable: dict[str, tuple[str, tuple[float, ...]]] = {}
@@ -225,7 +225,7 @@ def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
 def version() -> str:
     """The code's ENGINE and the shipped data's version (first line of signals.tsv,
     written by scripts/train_signals.py): stored with each message's signals."""
-    with files("h2h").joinpath("data/signals.tsv").open("r", encoding="utf-8") as f:
+    with DATA.joinpath("signals.tsv").open("r", encoding="utf-8") as f:
         first = f.readline()
     data = first.split(":", 1)[1].strip() if first.startswith("# version:") else "unversioned"
     return f"{ENGINE}/{data}"

@@ -195,3 +195,38 @@ def test_elsewhere_weight_zero_adds_nothing() -> None:
                engine)
         items = inbox.build_queue(store, engine, limit=None).items
     assert all("elsewhere" not in {r.code for r in i.reasons} for i in items)
+
+
+def test_elsewhere_counts_the_others_and_the_longest_of_them() -> None:
+    # Three unanswered conversations, 4 days, 2 days and 3 hours old: each sees the other two,
+    # and the oldest one sees the longest of the *others* (2 days), not its own wait.
+    engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
+    with Store.open(":memory:") as store:
+        ingest(store, [_msg("@kevin@x.example", 1, "@acme is the export broken?", 96),
+                       _msg("@kevin@x.example", 2, "@acme where is my invoice?", 48),
+                       _msg("@kevin@x.example", 3, "@acme hello??", 3)], engine)
+        items = sorted(inbox.build_queue(store, engine, limit=None).items, key=lambda i: -i.waiting_s)
+        labels = [next(r.label for r in i.reasons if r.code == "elsewhere") for i in items]
+        assert labels == ["also waiting in 2 other conversations"] * 3
+        convs = store.waiting_elsewhere([store.conversation(i.id)["id"] for i in items])
+        sinces = [store.conversation(i.id)["waiting_since"] for i in items]
+        assert list(convs.values()) == [(2, sinces[1]), (2, sinces[0]), (2, sinces[0])]
+        # Done with one: the others count one fewer, and the done one is asked about still.
+        inbox.set_state(store, engine, items[0].id, "done")
+        convs = store.waiting_elsewhere([store.conversation(i.id)["id"] for i in items])
+        assert list(convs.values()) == [(2, sinces[1]), (1, sinces[2]), (1, sinces[1])]
+
+
+def test_elsewhere_follows_linked_identities() -> None:
+    from h2h import persons
+
+    engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
+    with Store.open(":memory:") as store:
+        ingest(store, [_msg("@kevin@x.example", 1, "@acme is the export broken?", 30),
+                       _msg("@kev@y.example", 1, "@acme anyone there?", 2)], engine)
+        assert all("elsewhere" not in {r.code for r in i.reasons}
+                   for i in inbox.build_queue(store, engine, limit=None).items)
+        persons.link(store, engine, "@kevin@x.example", "@kev@y.example")
+        items = inbox.build_queue(store, engine, limit=None).items
+        assert len(items) == 2
+        assert all("elsewhere" in {r.code for r in i.reasons} for i in items)
