@@ -144,8 +144,8 @@ def extract(text: str) -> Features:
         else:
             tagged.pop("<imp>")
         marks = [m for m in marks if m != "<imp>"] + ["<imp>"] * len(starts)
-    if ("<pos>" in tagged or "<mpos>" in tagged) and ("<neg>" in tagged or "<mneg>" in tagged):
-        marks.append("<pos+neg>")   # "thanks for losing my bag", "late but the crew were lovely"
+    if ("<pos>" in tagged or "<mpos>" in tagged) and ("<neg>" in tagged or "<mneg>" in tagged or "<cmp>" in tagged):
+        marks.append("<pos+neg>")   # "thanks for losing my bag", "merci pour la panne", "late but a lovely crew"
     if "<bad>" in tagged or "<prof2>" in tagged:
         for i, t in enumerate(toks):
             if i and ("<bad>" in lex.get(t, ()) or "<prof2>" in lex.get(t, ())) and _AIMED.intersection(toks[max(0, i - 3):i]):
