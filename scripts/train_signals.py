@@ -217,7 +217,7 @@ def rows(eval_dir: Path) -> list[tuple[str, str, str, dict[str, int]]]:
             for line in path.read_text(encoding="utf-8").split("\n"):
                 if line.startswith("# signals:"):
                     # Rows that teach only these signals: everyday dialogue says what a question or a
-                    # request is, but its small talk would teach complaint and tone a world of no brands.
+                    # request is, but its small talk, with no brand in it, would mislead complaint and tone.
                     only = set(line.split(":", 1)[1].split())
                 if not line or line.startswith("#"):
                     continue
@@ -295,7 +295,7 @@ CHAR_SHARE: dict[str, float] = {"question": 0.5, "complaint": 0.5, "negative": 0
 OPENING_SHARE: dict[str, float] = {"complaint": 0.6, "negative": 0.6, "positive": 0.6, "toxic": 0.6}
 
 
-def _char_scaler(names, share: float, opening: float = 1.0):  # type: ignore[no-untyped-def]
+def _prior_scaler(names, share: float, opening: float = 1.0):  # type: ignore[no-untyped-def]
     """A diagonal matrix that multiplies the character n-gram columns by `share` (and the
     sentence openings, "^why not", by `opening`)."""
     import numpy as np
@@ -322,7 +322,7 @@ def train(eval_dir: Path, folds: int = 5) -> None:
         y = np.array([data[i][3][signal] for i in idx])
         w = np.array([GROUP_WEIGHT[data[i][0]] for i in idx])
         c = C_BY_SIGNAL.get(signal, 0.5)
-        scaler = _char_scaler(names, CHAR_SHARE.get(signal, 1.0), OPENING_SHARE.get(signal, 1.0))
+        scaler = _prior_scaler(names, CHAR_SHARE.get(signal, 1.0), OPENING_SHARE.get(signal, 1.0))
         Xs = (X @ scaler).tocsr()
         # Out-of-fold predictions, 3 times over with different folds: the honest (and
         # steadier) figure for rows we train on.
@@ -356,8 +356,9 @@ def _milli(w: float) -> int:
 
 def _write(names, weights, bias, n_rows: int, keep: float = 0.05) -> None:  # type: ignore[no-untyped-def]
     lines = ["# Weights of h2h's per-message signal models: one logistic regression per signal",
-             "# over word and word-pair features, lexicon tags and character 4-grams (\\x00-prefixed",
-             "# here as '~'). Columns: feature, then one weight per signal, in thousandths, in this order:",
+             "# over word and word-pair features, sentence openings ('^'-prefixed), lexicon tags and",
+             "# character 4-grams (\\x00-prefixed, here as '~'). Columns: feature, then one weight per",
+             "# signal, in thousandths, in this order:",
              "# " + " ".join(SIGNAL_NAMES),
              f"# Trained by scripts/train_signals.py on {n_rows} labeled messages, all redistributable:",
              "#  messages written for h2h (MIT); our labels (MIT) for ibm_cdp texts",
