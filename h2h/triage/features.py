@@ -44,9 +44,13 @@ def reload() -> None:
 
 _GREETINGS = frozenset(("hi", "hey", "hello", "ok", "okay", "so", "and", "oh", "well", "yes", "no", "bonjour",
                         "salut", "coucou", "bonsoir", "alors", "et", "bon", "oui", "non", ",", "!"))
+# A sentence's opening words, after a greeting or a filler: "Why not...", "Can I...", "Let's...",
+# "Don't worry": the first word decides whether a verb gives an order, the first two (three
+# with a contraction: "don't worry") how a sentence acts, which its words alone do not say.
 _SENTENCE_START = re.compile(
     r"(?:^\s*|[.!?;:]\s+)(?:(?:hi|hey|hello|ok|okay|so|and|but|oh|well|yes|no|please|now|then|bonjour|salut|alors|"
-    r"et|mais|bon|oui|non|ok|donc)\b[ ,]*)*([a-z]+'?)")
+    r"et|mais|bon|oui|non|ok|donc)\b[ ,]*)*([a-z]+'?)(?: ?([a-z]+'?))?(?: ([a-z]+'?))?")
+_TAILS = frozenset(("t", "s", "ll", "re", "ve", "d", "m"))   # "don't", "let's": still the first word
 _ASK_FIRST = frozenset((
     "does", "do", "did", "is", "are", "was", "were", "can", "could", "will", "would", "should", "shall", "has",
     "have", "may", "might", "am", "any", "anyone", "anybody", "est", "peut", "peux", "pouvez", "sais", "savez",
@@ -124,15 +128,24 @@ def extract(text: str) -> Features:
     first = next((t for t in toks if t not in _GREETINGS), "")
     if first in _ASK_FIRST or "<q>" in lex.get(first, ()):
         marks.append("<ask1>")      # "does it...", "est-ce...", "pourquoi...": asks, even without '?'
+    openings = _SENTENCE_START.findall(folded)
+    for w1, w2, w3 in openings:
+        if w2 in _TAILS:
+            w1, w2 = w1 + w2, w3
+        marks.append("^" + w1)
+        if w2:
+            marks.append("^" + w1 + " " + w2)
     if "<imp>" in tagged:
         # A verb gives an order only at the start of a sentence ("Take a seat", "OK, but don't
         # tell anyone", "Envoyez-moi"), after a greeting or a filler word.
-        starts = [w for w in _SENTENCE_START.findall(folded) if "<imp>" in lex.get(w, ())]
+        starts = [o[0] for o in openings if "<imp>" in lex.get(o[0], ())]
         if starts:
             tagged["<imp>"] = starts
         else:
             tagged.pop("<imp>")
         marks = [m for m in marks if m != "<imp>"] + ["<imp>"] * len(starts)
+    if ("<pos>" in tagged or "<mpos>" in tagged) and ("<neg>" in tagged or "<mneg>" in tagged or "<cmp>" in tagged):
+        marks.append("<pos+neg>")   # "thanks for losing my bag", "merci pour la panne", "late but a lovely crew"
     if "<bad>" in tagged or "<prof2>" in tagged:
         for i, t in enumerate(toks):
             if i and ("<bad>" in lex.get(t, ()) or "<prof2>" in lex.get(t, ())) and _AIMED.intersection(toks[max(0, i - 3):i]):

@@ -100,7 +100,9 @@ def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[st
             bias = tuple(v / _SCALE for v in milli)
         else:
             words[name] = _pack(milli)
-            if max(milli) >= least and (name[0] == "<" or _telling(name)):
+            # A sentence's opening ("^why not") is never shown: the same words are features of
+            # their own, and a person reads "'why not'", not where it stood.
+            if max(milli) >= least and name[0] != "^" and (name[0] == "<" or _telling(name)):
                 readable[name] = (name, tuple(max(0, v) / _SCALE for v in milli))
     return words, chars, bias, readable
 
@@ -200,24 +202,30 @@ def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
     if not per_word:
         return {}
     # A word names a signal only if it says more about it than half of what it says about any
-    # other: "who" asks, it does not complain, even if it often comes with complaints.
-    telling = [(k, row, max(row) * EVIDENCE_SHARE) for k, row in per_word.items()]
+    # other: "who" asks, it does not complain, even if it often comes with complaints. One pass
+    # over the words sorts them into the signals they may name.
+    named: dict[int, list[tuple[str, float]]] = {}
+    for k, row in per_word.items():
+        least = max(row) * EVIDENCE_SHARE
+        for i in fired:
+            w = row[i]
+            if w >= EVIDENCE_MIN and w >= least:
+                named.setdefault(i, []).append((k, w))
     evidence: dict[str, tuple[str, ...]] = {}
-    for i in fired:
-        weight = {k: row[i] for k, row, least in telling if row[i] >= EVIDENCE_MIN and row[i] >= least}
-        if not weight:
+    for i, weight in named.items():
+        if len(weight) == 1:
+            evidence[SIGNAL_NAMES[i]] = (_display(weight[0][0]),)
             continue
         # Words before punctuation; a pair that contains a word already shown says it twice.
-        ranked = sorted(weight, key=lambda k: (not k[0].isalnum(), -weight[k], k))
+        weight.sort(key=lambda kw: (not kw[0][0].isalnum(), -kw[1], kw[0]))
         shown: list[str] = []
-        for word in ranked:
+        for word, _ in weight:
             if any(word in s or s in word for s in shown):
                 continue
             shown.append(word)
             if len(shown) == 2:
                 break
-        if shown:
-            evidence[SIGNAL_NAMES[i]] = tuple(_display(w) for w in shown)
+        evidence[SIGNAL_NAMES[i]] = tuple(_display(w) for w in shown)
     return evidence
 
 

@@ -24,12 +24,17 @@ FIRES = [
     ("request", "fr", "pouvez-vous me renvoyer la facture svp"),
     ("request", "fr", "aidez moi svp je n'arrive plus a me connecter"),
     ("request", "fr", "merci de me rappeler au plus vite"),
+    ("request", "en", "how about we push the demo to monday?"),      # a suggestion asked as a question
+    ("request", "en", "could I swap my seat for an aisle one?"),     # permission asked for a service
+    ("request", "fr", "tu pourrais jeter un oeil a mon abonnement ?"),
+    ("request", "fr", "ca vous dirait de me rembourser le mois ?"),
     ("complaint", "en", "the app keeps crashing since the last update"),
     ("complaint", "en", "my order never arrived and support is not answering"),
     ("complaint", "en", "still no refund after 2 weeks"),
     ("complaint", "fr", "l'appli plante des que je l'ouvre"),
     ("complaint", "fr", "toujours pas de connexion depuis hier soir"),
     ("complaint", "fr", "ca marche plus depuis la mise a jour"),
+    ("complaint", "fr", "merci pour les 3 jours sans internet, vraiment top"),   # thanks that complain
     ("negative", "en", "so disappointed, this used to be a great app"),
     ("negative", "en", "worst support experience I have ever had"),
     ("negative", "fr", "franchement decu, c'est nul"),
@@ -42,6 +47,8 @@ FIRES = [
     ("toxic", "en", "what a bunch of morons"),
     ("toxic", "fr", "bande de connards"),
     ("toxic", "fr", "t'es vraiment un abruti"),
+    ("toxic", "en", "the senator is a spineless grifter"),
+    ("toxic", "fr", "ce ministre est un guignol"),
     ("spam", "en", "get 5000 followers fast, dm us for prices"),
     ("spam", "en", "free crypto airdrop, claim now"),
     ("spam", "fr", "gagnez de l'argent facilement, lien en bio"),
@@ -60,6 +67,8 @@ FIRES = [
 QUIET = [
     ("question", "en", "I'll send the logs tomorrow"),
     ("question", "fr", "je vous envoie les logs demain"),
+    ("request", "en", "don't worry, it works now"),      # an order in form only
+    ("request", "fr", "ne vous inquietez pas, tout marche"),
     ("complaint", "en", "thanks, that fixed it"),
     ("complaint", "fr", "merci, ca marche maintenant"),
     ("toxic", "en", "how do I export my notes?"),
@@ -184,3 +193,37 @@ def test_the_length_scale_shrinks_with_length_and_matches_training() -> None:
     scales = [signals.length_scale(n) for n in (1, 10, 25, 100, 1000)]
     assert scales == sorted(scales, reverse=True) and scales[2] == 1.0
     assert all(s * signals._UNIT == int(s * signals._UNIT) for s in scales)   # whole 16ths: exact in integers
+
+
+@pytest.mark.parametrize(("text", "opening"), [
+    ("OK. Why not try it?", "^why not"),
+    ("Don't worry.", "^don't worry"),
+    ("hi, can I get a copy?", "^can i"),
+    ("bon, vous pouvez m'aider ?", "^vous pouvez"),
+    ("merci. on se rappelle demain ?", "^on se"),
+])
+def test_each_sentence_opening_is_a_feature(text: str, opening: str) -> None:
+    # How a sentence starts says how it acts ("why not" suggests, "don't worry" reassures),
+    # after greetings and fillers ("ok", "bon").
+    from h2h.triage import features
+
+    words = features.extract(text).words
+    assert opening in words and opening.split(" ")[0] in words, words
+
+
+@pytest.mark.parametrize("text", ["Why not try the new sync? Let's see.", "Can I get a refund? Don't wait.",
+                                  "vous pouvez m'aider ? merci d'avance", "Pourquoi pas demain ? On verra."])
+def test_an_opening_is_never_shown_as_evidence(text: str) -> None:
+    evidence = signals.analyze(text).evidence
+    assert not any(word.startswith("^") for words in evidence.values() for word in words), evidence
+
+
+@pytest.mark.parametrize(("mixed", "plain"), [
+    ("thanks for losing my bag", "thanks, works great"),
+    ("merci pour la panne", "merci, c'est parfait"),
+])
+def test_praise_beside_a_problem_is_marked(mixed: str, plain: str) -> None:
+    from h2h.triage import features
+
+    assert "<pos+neg>" in features.extract(mixed).words
+    assert "<pos+neg>" not in features.extract(plain).words
