@@ -47,7 +47,7 @@ mais donc a au aux en dans sur pour par avec ce c' cet cette ces je j' moi me m'
 ils elles leur leurs son sa ses mon ma mes ton ta tes qui que qu' quoi ne n' pas plus y se s' est sont
 ca si tout tous toute bien fait faire ai as avez avons suis es etre avoir ete get got one all any some out up
 about after before now them what' it' that' there' i'm im i've ive
-hey hi hello says said say like left chaque peut bonjour salut
+hey hi hello says said say like left chaque peut bonjour salut us him ours yours mine lui eux only every same
 """.split())
 
 # Rules: words and phrases whose meaning does not depend on context, as floors under
