@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from h2h.triage import score, signals
+from h2h.triage import score, version
 from h2h.triage.people import handle_set
 from h2h.triage.weights import DEFAULT_WEIGHTS
 
@@ -36,7 +36,7 @@ class Engine:
     @property
     def signals_version(self) -> str:
         """Stored with each message: its signals are stale when this changes."""
-        return f"{signals.version()}:{','.join(self.languages)}"
+        return f"{version.version()}:{','.join(self.languages)}"
 
     @property
     def fingerprint(self) -> str:
@@ -45,4 +45,6 @@ class Engine:
             "muted": sorted(self.muted), "window": self.window_s}, self.signals_version)
 
     def analyze(self, text: str, lang: str | None = None):  # type: ignore[no-untyped-def]
+        from h2h.triage import signals  # the models: only for commands that score text
+
         return signals.analyze(text, languages=self.languages, lang=lang)

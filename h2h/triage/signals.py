@@ -25,7 +25,6 @@ from h2h.models import SIGNAL_NAMES, Signals
 from h2h.triage import features, lang as langid
 from h2h.triage.text import MAX_CHARS
 
-ENGINE = "linear-6"
 
 EVIDENCE_MIN = 0.4      # a word must add at least this much (log-odds) to be named as evidence
 EVIDENCE_FROM = 0.2     # signals below this probability name no evidence
@@ -227,13 +226,3 @@ def _evidence(values: list[float], hits: list[tuple[str, tuple[float, ...]]],
                 break
         evidence[SIGNAL_NAMES[i]] = tuple(_display(w) for w in shown)
     return evidence
-
-
-@lru_cache(maxsize=1)
-def version() -> str:
-    """The code's ENGINE and the shipped data's version (first line of signals.tsv,
-    written by scripts/train_signals.py): stored with each message's signals."""
-    with DATA.joinpath("signals.tsv").open("r", encoding="utf-8") as f:
-        first = f.readline()
-    data = first.split(":", 1)[1].strip() if first.startswith("# version:") else "unversioned"
-    return f"{ENGINE}/{data}"

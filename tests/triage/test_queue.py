@@ -130,21 +130,21 @@ def test_a_teammates_reply_answers_the_conversation_too() -> None:
 
 def test_new_weights_or_data_recompute_stored_signals(monkeypatch: pytest.MonkeyPatch) -> None:
     from h2h.fetch.ingest import ensure_fresh
-    from h2h.triage import signals
+    from h2h.triage import version
 
     engine = Engine()
     with Store.open(":memory:") as store:
         ingest(store, [_post(0, "how do I export?", "@kim@x.example")], engine)
         assert ensure_fresh(store, engine) == 0
         before = engine.signals_version
-        monkeypatch.setattr(signals, "ENGINE", signals.ENGINE + "-next")
-        signals.version.cache_clear()
+        monkeypatch.setattr(version, "ENGINE", version.ENGINE + "-next")
+        version.version.cache_clear()
         try:
             assert Engine().signals_version != before
             assert ensure_fresh(store, Engine()) == 1
         finally:
             monkeypatch.undo()
-            signals.version.cache_clear()
+            version.version.cache_clear()
 
 
 def _msg(handle: str, i: int, text: str, hours_ago: float, *, from_me: bool = False, reply_to: str | None = None,
