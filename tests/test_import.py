@@ -56,6 +56,25 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_is_kept(
     assert len(run(capsys, "queue", "--jsonl").lines()) == 2
 
 
+def test_comment_lines_are_skipped_and_one_bad_line_is_singular(
+        home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = (json.dumps({"_comment": "exported from the support inbox", "_by": "ops"}) + "\n"
+            + jsonl(record("1", "first?")) + json.dumps({"_comment": "x", "id": "2"}) + "\n")
+    result = run(capsys, "import", "-", stdin=data)
+    assert result.code == 6  # an object with a key of its own is a message, here a bad one
+    assert "line 1" not in result.err and "line 3: missing required keys" in result.err
+    assert "1 new" in result.err and "1 bad line skipped" in result.err
+    assert len(run(capsys, "queue", "--jsonl").lines()) == 1
+
+
+def test_the_bundled_demo_file_imports_cleanly(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from h2h.paths import DATA
+
+    result = run(capsys, "import", str(DATA / "demo.jsonl"), "--json")
+    assert result.code == 0, result.err
+    assert "bad" not in result.err
+
+
 def test_only_bad_lines_is_an_error(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "import", "-", "--json", stdin="nope\n")
     assert result.code == 1

@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
             render.write_json(report.to_json())
         else:
             render.say(f"imported {report.read} messages: {report.new} new, {report.updated} updated, "
-                       f"{report.unchanged} unchanged; {len(report.bad)} bad lines skipped", quiet=rt.quiet)
+                       f"{report.unchanged} unchanged; {len(report.bad)} bad line{'s' if len(report.bad) != 1 else ''} skipped", quiet=rt.quiet)
         if report.bad:
             if report.read == 0:
                 raise InputError(f"no line could be imported ({len(report.bad)} bad)")

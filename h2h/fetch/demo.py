@@ -14,7 +14,7 @@ from h2h import clock
 from h2h.errors import StoreError
 from h2h.fetch.ingest import IngestReport, ingest
 from h2h.models import Mention
-from h2h.sources.jsonl import parse_record
+from h2h.sources.jsonl import is_comment, parse_record
 from h2h.sources.memory import MemorySource
 from h2h.store import Store
 from h2h.triage.engine import Engine
@@ -46,9 +46,8 @@ def demo_mentions() -> list[Mention]:
         if not line.strip():
             continue
         obj = json.loads(line)
-        if "_comment" in obj and "id" not in obj:
-            continue  # the file's header
-        mentions.append(parse_record(obj))
+        if not is_comment(obj):  # the file's header is one
+            mentions.append(parse_record(obj))
     newest = max(m.created_at for m in mentions)
     shift = (clock.now() - timedelta(minutes=5)) - newest
     return [replace(m, created_at=m.created_at + shift) for m in mentions]

@@ -33,8 +33,13 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Mention | BadLine]]:
             yield number, item
 
 
+def is_comment(obj: object) -> bool:
+    return isinstance(obj, dict) and bool(obj) and all(isinstance(k, str) and k.startswith("_") for k in obj)
+
+
 def parse_line(number: int, raw: bytes) -> Mention | BadLine | None:
-    """One line of the import format: a mention, a bad line, or None for a blank line."""
+    """One line of the import format: a mention, a bad line, or None for a blank line or
+    a comment (an object whose keys all begin with `_`, such as a file's header)."""
     if not raw.strip():
         return None
     try:
@@ -48,6 +53,8 @@ def parse_line(number: int, raw: bytes) -> Mention | BadLine | None:
         return BadLine(number, "JSON nested too deeply")
     except json.JSONDecodeError as exc:
         return BadLine(number, f"not JSON: {exc.msg} at column {exc.colno}")
+    if is_comment(obj):
+        return None
     try:
         # Nesting can only be as deep as the line has brackets: most lines need no walk.
         shallow = text.count("{") + text.count("[") <= MAX_DEPTH
