@@ -113,7 +113,15 @@ def test_a_token_in_a_readable_file_draws_a_warning(home: Path, capsys: pytest.C
 def test_init_writes_the_example_once(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = run(capsys, "init")
     path = home / "config.toml"
-    assert first.code == 0 and path.read_bytes() == (ROOT / "config.example.toml").read_bytes()
+    example = (ROOT / "config.example.toml").read_bytes()
+    written = path.read_bytes()
+    assert first.code == 0 and written.split(b"# --- Sources:")[0] == example.split(b"# --- Sources:")[0]
+    # The example sources come commented out: uncommenting gives the example back.
+    assert b"\n[sources." not in written and b"\n# [sources.masto]" in written
+    assert written.replace(b"\n# ", b"\n").replace(b"# --- S", b"--- S") == \
+        example.replace(b"\n# ", b"\n").replace(b"# --- S", b"--- S")
+    assert "No sources configured" in run(capsys, "sources").err + run(capsys, "sources").out
+    assert run(capsys, "fetch").code == 3
     assert (path.stat().st_mode & 0o777) == 0o600
     path.write_text("# mine\n")
     second = run(capsys, "init")

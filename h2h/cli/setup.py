@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         if path.exists():
             raise H2HError(f"{path} already exists; it was not touched",
                            hint="Edit it, or pass --config with another path.", code="exists")
-        example = files("h2h").joinpath("data/config.example.toml").read_bytes()
+        example = starting_config(files("h2h").joinpath("data/config.example.toml").read_bytes())
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -39,5 +39,19 @@ def register(app: typer.Typer) -> None:
         if rt.json:
             render.write_json({"path": str(path)})
         else:
-            render.say(f"wrote {path}\nnext: edit [me] and add your [sources.NAME] tables, then run `h2h fetch`",
-                       quiet=rt.quiet)
+            render.say(f"wrote {path}\nnext: edit [me], uncomment the [sources.NAME] tables you use (or add "
+                       "your own), then run `h2h sources check` and `h2h fetch`", quiet=rt.quiet)
+
+
+SOURCES_MARK = b"# --- Sources:"
+
+
+def starting_config(example: bytes) -> bytes:
+    """The example config with its example sources commented out: a fresh config fetches
+    nothing until its owner says from where (the examples point at other people's accounts)."""
+    head, mark, tail = example.partition(SOURCES_MARK)
+    if not mark:
+        return example
+    lines = (mark + tail).split(b"\n")
+    return head + b"\n".join(line if not line.strip() or line.startswith(b"#") else b"# " + line
+                              for line in lines)
