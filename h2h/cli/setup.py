@@ -14,8 +14,6 @@ def register(app: typer.Typer) -> None:
     @app.command("init")
     def init_cmd(json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
         """Write a config from config.example.toml (never overwrites)."""
-        from importlib.resources import files
-
         from h2h import paths
         from h2h.errors import H2HError
 
@@ -25,7 +23,7 @@ def register(app: typer.Typer) -> None:
         if path.exists():
             raise H2HError(f"{path} already exists; it was not touched",
                            hint="Edit it, or pass --config with another path.", code="exists")
-        example = starting_config(files("h2h").joinpath("data/config.example.toml").read_bytes())
+        example = starting_config(paths.DATA.joinpath("config.example.toml").read_bytes())
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

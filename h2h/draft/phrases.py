@@ -11,7 +11,6 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -100,7 +99,7 @@ def _sources() -> dict[str, tuple[str, bytes]]:
 def _sources_in(user_dir: str) -> dict[str, tuple[str, bytes]]:
     """lang -> (where, bytes); a user file replaces the shipped one of the same language."""
     found: dict[str, tuple[str, bytes]] = {}
-    shipped = files("h2h").joinpath("data/drafts")
+    shipped = paths.DATA / "drafts"
     for entry in shipped.iterdir():
         if entry.name.endswith(".toml"):
             found[entry.name[:-5]] = (f"h2h/data/drafts/{entry.name}", entry.read_bytes())

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import timedelta
-from importlib.resources import files
 from pathlib import Path
 
 from h2h import clock
 from h2h.errors import StoreError
 from h2h.fetch.ingest import IngestReport, ingest
 from h2h.models import Mention
+from h2h.paths import DATA
 from h2h.sources.jsonl import is_comment, parse_record
 from h2h.sources.memory import MemorySource
 from h2h.store import Store
@@ -21,7 +21,7 @@ from h2h.triage.engine import Engine
 
 
 def demo_config_text() -> str:
-    return files("h2h").joinpath("data/demo.toml").read_text(encoding="utf-8")
+    return DATA.joinpath("demo.toml").read_text(encoding="utf-8")
 
 
 def keep_in(folder: str, config_text: str) -> Path:
@@ -40,7 +40,7 @@ def keep_in(folder: str, config_text: str) -> Path:
 
 
 def demo_mentions() -> list[Mention]:
-    raw = files("h2h").joinpath("data/demo.jsonl").read_bytes()
+    raw = DATA.joinpath("demo.jsonl").read_bytes()
     mentions = []
     for line in raw.split(b"\n"):
         if not line.strip():

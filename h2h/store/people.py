@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any, Sequence
 
 from h2h import clock
+from h2h.store.chunks import marks as _marks
 
 Row = sqlite3.Row
 
@@ -91,13 +92,13 @@ class PeopleQueries:
                 "note": "; ".join(notes) or None, "handles": [r["handle"] for r in rows]}
 
     def group_conversations(self, person_ids: Sequence[int]) -> list[Row]:
-        marks = ",".join("?" * len(person_ids))
+        marks = _marks(person_ids)
         return self._q(f"""SELECT c.*, p.handle, p.name FROM conversations c JOIN persons p ON p.id = c.person_id
                            WHERE c.person_id IN ({marks}) ORDER BY c.first_at, c.id""", list(person_ids)).fetchall()
 
     def group_messages(self, person_ids: Sequence[int], limit: int) -> list[Row]:
         """The group's own messages and our replies to them, newest first."""
-        marks = ",".join("?" * len(person_ids))
+        marks = _marks(person_ids)
         return self._q(
             f"""SELECT m.*, p.handle, c.key AS conversation FROM mentions m
                 JOIN persons p ON p.id = m.person_id

@@ -68,6 +68,16 @@ def encode(value: Any) -> Encoded | None:
     return None if text is None else Encoded(text)
 
 
+def _narrowed(source: str | None, since: str | None) -> tuple[str, list[Any]]:
+    """The queue's filters (`--source`, `--since`) as SQL on conversations `c`, and their values."""
+    sql, params = "", []
+    if source:
+        sql, params = sql + " AND c.source = ?", params + [source]
+    if since:
+        sql, params = sql + " AND c.last_at > ?", params + [since]
+    return sql, params
+
+
 class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
@@ -180,8 +190,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
     def persons_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
         found: dict[int, Row] = {}
         for part in _chunks(sorted(set(ids))):
-            marks = ",".join("?" * len(part))
-            for row in self._q(f"SELECT * FROM persons WHERE id IN ({marks})", list(part)):
+            for row in self._q(f"SELECT * FROM persons WHERE id IN ({_marks(part)})", list(part)):
                 found[row["id"]] = row
         return found
 
@@ -358,8 +367,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
     def conversations_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
         found: dict[int, Row] = {}
         for part in _chunks(sorted(set(ids))):
-            marks = ",".join("?" * len(part))
-            for row in self._q(f"SELECT * FROM conversations WHERE id IN ({marks})", list(part)):
+            for row in self._q(f"SELECT * FROM conversations WHERE id IN ({_marks(part)})", list(part)):
                 found[row["id"]] = row
         return found
 
@@ -397,15 +405,8 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         sql = """SELECT c.id, c.key, c.base_score, c.state, c.snooze_until, c.waiting_since, c.last_at,
                         c.person_id, c.source
                  FROM conversations c WHERE c.active = 1 AND c.section = ?"""
-        params: list[Any] = [section]
-        if source:
-            sql += " AND c.source = ?"
-            params.append(source)
-        if since:
-            sql += " AND c.last_at > ?"
-            params.append(since)
-        sql += " ORDER BY c.base_score DESC"
-        yield from self._q(sql, params)
+        extra, params = _narrowed(source, since)
+        yield from self._q(sql + extra + " ORDER BY c.base_score DESC", [section, *params])
 
     _WAITING = """SELECT count(*), min(COALESCE(waiting_since, last_at)) FROM conversations
                   WHERE person_id = ? AND active = 1 AND section != 'noise'"""
@@ -440,7 +441,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
     def queue_details(self, conv_ids: Sequence[int]) -> dict[int, Row]:
         if not conv_ids:
             return {}
-        marks = ",".join("?" * len(conv_ids))
+        marks = _marks(conv_ids)
         rows = self._q(
             f"""SELECT c.*, p.handle, p.name, p.url AS person_url, p.remote_id AS person_remote_id,
                        p.platform AS person_platform, m.text, m.url AS mention_url, m.remote_id AS mention_remote_id,
@@ -476,16 +477,10 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         those still snoozed (a small partial index): with a million conversations, reading
         each row to look at its state took seconds."""
         if source or since:
-            sql = """SELECT count(*) FROM conversations WHERE active = 1 AND section = ?
-                     AND (state = 'open' OR snooze_until <= ?)"""
-            params: list[Any] = [section, now]
-            if source:
-                sql += " AND source = ?"
-                params.append(source)
-            if since:
-                sql += " AND last_at > ?"
-                params.append(since)
-            return self._q(sql, params).fetchone()[0]
+            sql = """SELECT count(*) FROM conversations c WHERE c.active = 1 AND c.section = ?
+                     AND (c.state = 'open' OR c.snooze_until <= ?)"""
+            extra, params = _narrowed(source, since)
+            return self._q(sql + extra, [section, now, *params]).fetchone()[0]
         return self._q(
             """SELECT (SELECT count(*) FROM conversations WHERE active = 1 AND section = :section)
                     - (SELECT count(*) FROM conversations WHERE state = 'snoozed' AND section = :section
