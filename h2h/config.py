@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple
 
 from h2h import paths
 from h2h.clock import parse_duration
@@ -24,8 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-@dataclass(frozen=True)
-class MeConfig:
+class MeConfig(NamedTuple):  # not a dataclass: see h2h/models.py
     name: str = ""
     signature: str = ""
     handles: tuple[str, ...] = ()
@@ -34,39 +33,35 @@ class MeConfig:
     languages: tuple[str, ...] = ("en", "fr")
 
 
-@dataclass(frozen=True)
-class TriageConfig:
+class TriageConfig(NamedTuple):
     sla_s: float = 4 * 3600.0
     group_window_s: float = 6 * 3600.0
     vip: tuple[str, ...] = ()
     muted: tuple[str, ...] = ()
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: Mapping[str, float] = MappingProxyType(DEFAULT_WEIGHTS)
 
 
-@dataclass(frozen=True)
-class DraftConfig:
+class DraftConfig(NamedTuple):
     backend: str = "template"
     url: str | None = None
     model: str | None = None
     api_key_env: str | None = None
     timeout_s: float = 30.0
-    snippets: Mapping[str, str] = field(default_factory=dict)
+    snippets: Mapping[str, str] = MappingProxyType({})
     style: str = ""             # house style, for the language model
 
 
-@dataclass(frozen=True)
-class SourceConfig:
+class SourceConfig(NamedTuple):
     name: str
     type: str
     table: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Config:
-    me: MeConfig = field(default_factory=MeConfig)
-    triage: TriageConfig = field(default_factory=TriageConfig)
-    draft: DraftConfig = field(default_factory=DraftConfig)
-    sources: Mapping[str, SourceConfig] = field(default_factory=dict)
+class Config(NamedTuple):
+    me: MeConfig = MeConfig()
+    triage: TriageConfig = TriageConfig()
+    draft: DraftConfig = DraftConfig()
+    sources: Mapping[str, SourceConfig] = MappingProxyType({})
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 

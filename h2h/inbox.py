@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import heapq
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from h2h import clock
 from h2h.errors import UsageError
@@ -16,7 +15,7 @@ from h2h.models import SECTIONS, Person, QueueItem, Reason
 from h2h.store import Store
 from h2h.store.queries import Row
 from h2h.triage.engine import Engine
-from h2h.triage.score import elsewhere_reason, waiting_reason
+from h2h.triage.score import ELSEWHERE_MOST, elsewhere_reason, waiting_reason
 
 DEFAULT_LIMIT = 30
 
@@ -35,8 +34,7 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
     judge(store, conv, engine)
 
 
-@dataclass(frozen=True)
-class Queue:
+class Queue(NamedTuple):
     items: tuple[QueueItem, ...]
     counts: dict[str, int]          # active conversations per section (noise included)
     sections: tuple[str, ...]       # the sections shown
@@ -53,9 +51,9 @@ def _waiting_s(row: Row, now: datetime) -> float:
 
 def _elsewhere(store: Store, now: datetime, conv_ids: Sequence[int]) -> dict[int, tuple[int, float]]:
     """For each conversation asked about whose person waits in others too: how many, and
-    how long the longest-waiting of them has waited."""
+    when just one, how long it has waited."""
     return {conv_id: (n, max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0)
-            for conv_id, (n, since) in store.waiting_elsewhere(conv_ids).items()}
+            for conv_id, (n, since) in store.waiting_elsewhere(conv_ids, ELSEWHERE_MOST).items()}
 
 
 def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, tuple[int, float]], engine: Engine) -> list[Reason]:

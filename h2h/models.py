@@ -2,13 +2,30 @@
 
 Identity is `(source, remote_id)` everywhere. `raw` keeps the platform's own
 JSON so nothing a source sent is lost; it never takes part in equality.
+
+Records are NamedTuples, not dataclasses: every command imports this module, and
+the dataclasses module with 19 classes cost about 20 ms of each start-up (and a
+frozen dataclass is three times slower to create, a million times per import).
+Change a record with `record._replace(...)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default no instance can change
+
+def _eq(a: tuple[Any, ...], b: object) -> bool:
+    """Equal records of one type, whatever their last field (`raw` or `evidence`) holds."""
+    return type(a) is type(b) and a[:-1] == b[:-1]  # type: ignore[index]
+
+
+def _repr(record: Any) -> str:
+    shown = ", ".join(f"{k}={v!r}" for k, v in zip(record._fields[:-1], record))
+    return f"{type(record).__name__}({shown})"
+
 
 SIGNAL_NAMES = ("question", "request", "complaint", "negative", "positive",
                 "toxic", "spam", "bot", "urgent")
@@ -16,8 +33,7 @@ SECTIONS = ("reply", "thanks", "careful", "noise")
 STATES = ("open", "answered", "done", "snoozed", "ignored")
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(NamedTuple):
     source: str
     remote_id: str
     handle: str
@@ -26,15 +42,26 @@ class Person:
     bot: bool | None = None
     followers: int | None = None
     created_at: datetime | None = None
-    raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    raw: Mapping[str, Any] | None = None   # last, and left out of equality (_without_raw)
 
     @property
     def display(self) -> str:
         return self.name or self.handle
 
+    def __eq__(self, other: object) -> bool:
+        return _eq(self, other)
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+    def __ne__(self, other: object) -> bool:
+        return not _eq(self, other)
+
+    def __hash__(self) -> int:
+        return hash(self[:-1])
+
+    def __repr__(self) -> str:
+        return _repr(self)
+
+
+class Mention(NamedTuple):
     source: str
     platform: str
     remote_id: str
@@ -47,11 +74,22 @@ class Mention:
     to_me: bool = True
     from_me: bool = False
     lang: str | None = None
-    raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    raw: Mapping[str, Any] | None = None   # last, and left out of equality
+
+    def __eq__(self, other: object) -> bool:
+        return _eq(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not _eq(self, other)
+
+    def __hash__(self) -> int:
+        return hash(self[:-1])
+
+    def __repr__(self) -> str:
+        return _repr(self)
 
 
-@dataclass(frozen=True, slots=True)
-class Thread:
+class Thread(NamedTuple):
     """A conversation as the platform shows it, oldest first, our messages included."""
 
     source: str
@@ -59,8 +97,7 @@ class Thread:
     mentions: tuple[Mention, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Signals:
+class Signals(NamedTuple):
     """Per-message evidence, each 0..1; `evidence` names what moved each one."""
 
     question: float = 0.0
@@ -73,7 +110,16 @@ class Signals:
     bot: float = 0.0
     urgent: float = 0.0
     lang: str | None = None
-    evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    evidence: Mapping[str, tuple[str, ...]] = EMPTY   # last, and left out of equality
+
+    def __eq__(self, other: object) -> bool:
+        return _eq(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not _eq(self, other)
+
+    def __hash__(self) -> int:
+        return hash(self[:-1])
 
     def values(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in SIGNAL_NAMES}
@@ -90,8 +136,7 @@ class Signals:
         return cls(**values, lang=data.get("lang"), evidence=ev)
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     code: str
     label: str
     points: float
@@ -100,8 +145,7 @@ class Reason:
         return {"code": self.code, "label": self.label, "points": round(self.points, 2)}
 
 
-@dataclass(frozen=True, slots=True)
-class Triage:
+class Triage(NamedTuple):
     """A conversation's time-independent verdict: section, base score and its reasons."""
 
     section: str
@@ -109,8 +153,7 @@ class Triage:
     reasons: tuple[Reason, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class QueueItem:
+class QueueItem(NamedTuple):
     rank: int
     id: str
     section: str
@@ -150,8 +193,7 @@ class QueueItem:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class LintFinding:
+class LintFinding(NamedTuple):
     code: str
     message: str
     span: tuple[int, int] | None = None
@@ -161,8 +203,7 @@ class LintFinding:
                 "span": list(self.span) if self.span else None}
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
+class Draft(NamedTuple):
     conversation: str
     text: str
     backend: str                # "template", "openai", "snippet" or "edited"
@@ -182,13 +223,13 @@ class Draft:
     created_at: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = self._asdict()
+        data["variants"] = list(self.variants)
         data["lint"] = [f.to_json() for f in self.lint]
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class SentReply:
+class SentReply(NamedTuple):
     source: str
     remote_id: str | None
     url: str | None

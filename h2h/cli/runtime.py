@@ -4,23 +4,22 @@ store opened on first use (a command that needs none of them opens none).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from h2h.cli import render
 
 
-@dataclass
 class Runtime:
-    config_path: str | None = None
-    db_path: str | None = None
-    json: bool = False
-    quiet: bool = False
-    verbose: bool = False
-    _config: Any = None
-    _store: Any = None
-    _engine: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    """Set by the global options; not a dataclass, which would cost start-up (see h2h/models.py)."""
+
+    def __init__(self, config_path: str | None = None, db_path: str | None = None, json: bool = False,
+                 quiet: bool = False, verbose: bool = False):
+        self.config_path, self.db_path = config_path, db_path
+        self.json, self.quiet, self.verbose = json, quiet, verbose
+        self._config: Any = None
+        self._store: Any = None
+        self._engine: Any = None
+        self.extra: dict[str, Any] = {}
 
     def config(self):  # type: ignore[no-untyped-def]
         if self._config is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from h2h import clock
@@ -203,7 +203,7 @@ def save(store: Any, draft: Draft) -> Draft:
         draft_id = store.add_draft(conversation=draft.conversation, text=draft.text, backend=draft.backend,
                                    lang=draft.lang, intent=draft.intent, lint=[f.to_json() for f in draft.lint],
                                    edited=draft.edited, variants=draft.variants, note=draft.note, created_at=now)
-    return replace(draft, id=draft_id, created_at=now)
+    return draft._replace(id=draft_id, created_at=now)
 
 
 def drafter_for(config: Any) -> Drafter:
@@ -256,7 +256,7 @@ def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool
 def from_row(ctx: Context, row: Any) -> Draft:
     draft = make(ctx, row["text"], backend=row["backend"], variants=tuple(json.loads(row["variants"] or "[]")),
                  note=row["note"] or "", edited=bool(row["edited"]))
-    return replace(draft, id=row["id"], created_at=row["created_at"], intent=row["intent"] or draft.intent,
+    return draft._replace(id=row["id"], created_at=row["created_at"], intent=row["intent"] or draft.intent,
                    lang=row["lang"] or draft.lang)
 
 

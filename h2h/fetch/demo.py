@@ -5,7 +5,6 @@ ingested like any other, with times moved so the newest is five minutes old.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,7 +49,7 @@ def demo_mentions() -> list[Mention]:
             mentions.append(parse_record(obj))
     newest = max(m.created_at for m in mentions)
     shift = (clock.now() - timedelta(minutes=5)) - newest
-    return [replace(m, created_at=m.created_at + shift) for m in mentions]
+    return [m._replace(created_at=m.created_at + shift) for m in mentions]
 
 
 def load(store: Store, engine: Engine) -> IngestReport:

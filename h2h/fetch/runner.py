@@ -29,7 +29,7 @@ import copy
 import queue
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
@@ -239,7 +239,7 @@ class _Worker(threading.Thread):
                 mentions = list(page.mentions)
                 wanted = [m for m in mentions if self._wants_thread(m)]
                 roots, extra, checked = self._threads(wanted)
-                mentions = [replace(m, thread=roots[m.remote_id]) if m.remote_id in roots else m for m in mentions]
+                mentions = [m._replace(thread=roots[m.remote_id]) if m.remote_id in roots else m for m in mentions]
                 self._put(("page", self.source.name, mentions, extra, page.cursor, checked))
             if self.recheck:
                 _, extra, checked = self._threads(self.recheck)

@@ -452,9 +452,7 @@ def _status_of(raw: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _with_thread(m: Mention, root: str) -> Mention:
-    from dataclasses import replace
-
-    return replace(m, thread=root)
+    return m._replace(thread=root)
 
 
 def _duration(value: Any, key: str, problems: list[tuple[str, str]]) -> float:

@@ -5,7 +5,6 @@ and replies that are posted once per idempotency key.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, ClassVar, Iterable, Iterator, Mapping
 
 from h2h import clock
@@ -40,7 +39,7 @@ class MemorySource:
     def add(self, mentions: Iterable[Mention]) -> None:
         """New mentions arrive on the platform, in time order after the ones already there."""
         for m in mentions:
-            self._mentions.append(replace(m, source=self.name))
+            self._mentions.append(m._replace(source=self.name))
 
     def whoami(self) -> Person:
         self._maybe_fail()

@@ -12,19 +12,22 @@ import sqlite3
 from typing import Any, Sequence
 
 from h2h import clock
+from h2h.store.chunks import chunks as _chunks
 from h2h.store.chunks import marks as _marks
 
 Row = sqlite3.Row
 
-# The ids of every identity in the group of person :pid (itself included).
-GROUP_IDS = """
-    WITH r AS (SELECT COALESCE(l.root_source, p.source) AS s, COALESCE(l.root_remote_id, p.remote_id) AS rid
+# For each asked person (`pid`), the id of every identity in their group, their own included.
+_GROUPS = """
+    WITH r AS (SELECT p.id AS pid, COALESCE(l.root_source, p.source) AS s, COALESCE(l.root_remote_id, p.remote_id) AS rid
                FROM persons p LEFT JOIN person_links l ON l.source = p.source AND l.remote_id = p.remote_id
-               WHERE p.id = :pid)
-    SELECT p.id FROM persons p JOIN r ON p.source = r.s AND p.remote_id = r.rid
+               WHERE p.id {asked})
+    SELECT {columns} FROM persons p JOIN r ON p.source = r.s AND p.remote_id = r.rid
     UNION
-    SELECT p.id FROM person_links l JOIN r ON l.root_source = r.s AND l.root_remote_id = r.rid
+    SELECT {columns} FROM person_links l JOIN r ON l.root_source = r.s AND l.root_remote_id = r.rid
                 JOIN persons p ON p.source = l.source AND p.remote_id = l.remote_id"""
+# The ids of every identity in the group of person :pid (itself included).
+GROUP_IDS = _GROUPS.format(asked="= :pid", columns="p.id")
 
 
 class PeopleQueries:
@@ -47,6 +50,14 @@ class PeopleQueries:
 
     def person_group_ids(self, person_id: int) -> list[int]:
         return sorted(r[0] for r in self._q(GROUP_IDS, {"pid": person_id}))
+
+    def person_group_ids_many(self, person_ids: Sequence[int]) -> dict[int, list[int]]:
+        """person_group_ids() of each, in one statement per 500."""
+        found: dict[int, list[int]] = {pid: [] for pid in person_ids}
+        for part in _chunks(list(found)):
+            for pid, member in self._q(_GROUPS.format(asked=f"IN ({_marks(part)})", columns="r.pid, p.id"), part):
+                found[pid].append(member)
+        return {pid: sorted(members) for pid, members in found.items()}
 
     def person_group(self, person_id: int) -> list[Row]:
         return self._q(f"SELECT * FROM persons WHERE id IN ({GROUP_IDS}) ORDER BY first_seen, id",

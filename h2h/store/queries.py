@@ -408,34 +408,37 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         extra, params = _narrowed(source, since)
         yield from self._q(sql + extra + " ORDER BY c.base_score DESC", [section, *params])
 
-    _WAITING = """SELECT count(*), min(COALESCE(waiting_since, last_at)) FROM conversations
-                  WHERE person_id = ? AND active = 1 AND section != 'noise'"""
+    # The index walk per identity stops after `most` + 2 rows: enough to tell "more than
+    # `most`" apart, and a bot with thousands of open conversations costs no more than anyone.
+    _WAITING = """SELECT j.value, (SELECT count(*) FROM (SELECT 1 FROM conversations
+                                                       WHERE person_id = j.value AND active = 1
+                                                         AND section != 'noise' LIMIT ?))
+                  FROM json_each(?) j"""
     _EARLIEST_OTHER = """SELECT min(COALESCE(waiting_since, last_at)) FROM conversations
-                         WHERE person_id = ? AND active = 1 AND section != 'noise' AND id != ?"""
+                         WHERE person_id IN ({}) AND active = 1 AND section != 'noise' AND id != ?"""
 
-    def waiting_elsewhere(self, conv_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
+    def waiting_elsewhere(self, conv_ids: Sequence[int], most: int = 100) -> dict[int, tuple[int, str | None]]:
         """For each given conversation whose person (every identity linked to them) also waits
-        in other active conversations outside `noise`: how many, and since when the
-        longest-waiting of them waits. Counted in the conversations_waiting index alone."""
+        in other active conversations outside `noise`: how many (exact up to `most`, and
+        `most` + 1 for more), and when there is exactly one, since when it waits. Counted in
+        the conversations_waiting index alone."""
         convs: dict[int, Row] = {}
         for part in _chunks(list(conv_ids)):
-            for row in self._q(f"""SELECT id, person_id, active = 1 AND section != 'noise' AS counted,
-                                          COALESCE(waiting_since, last_at) AS since
+            for row in self._q(f"""SELECT id, person_id, active = 1 AND section != 'noise' AS counted
                                    FROM conversations WHERE id IN ({_marks(part)})""", list(part)):
                 convs[row["id"]] = row
-        groups = {pid: self.person_group_ids(pid) for pid in {c["person_id"] for c in convs.values()}}
-        waiting = {m: self._q(self._WAITING, (m,)).fetchone() for m in {m for g in groups.values() for m in g}}
+        groups = self.person_group_ids_many(sorted({c["person_id"] for c in convs.values()}))
+        waiting = dict(self._q(self._WAITING, (most + 2, json.dumps(sorted({m for g in groups.values() for m in g})))))
         out: dict[int, tuple[int, str | None]] = {}
         for conv_id, conv in convs.items():
             members = groups[conv["person_id"]]
-            n = sum(waiting[m][0] for m in members) - conv["counted"]
+            n = sum(waiting[m] for m in members) - conv["counted"]
             if n <= 0:
                 continue
-            earliest = min((waiting[m][1] for m in members if waiting[m][1] is not None), default=None)
-            if conv["counted"] and conv["since"] == earliest:  # its own time: the earliest of the others
-                found = [self._q(self._EARLIEST_OTHER, (m, conv_id)).fetchone()[0] for m in members]
-                earliest = min((f for f in found if f is not None), default=None)
-            out[conv_id] = (n, earliest)
+            since = None
+            if n == 1:  # which one is worth saying: the person waits longer there, or wrote there since
+                since = self._q(self._EARLIEST_OTHER.format(_marks(members)), [*members, conv_id]).fetchone()[0]
+            out[conv_id] = (min(n, most + 1), since)
         return out
 
     def queue_details(self, conv_ids: Sequence[int]) -> dict[int, Row]:

@@ -7,7 +7,6 @@ store recompute lazily.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Mapping
 
 from h2h.triage import score, version
@@ -15,16 +14,22 @@ from h2h.triage.people import handle_set
 from h2h.triage.weights import DEFAULT_WEIGHTS
 
 
-@dataclass(frozen=True)
 class Engine:
-    me: frozenset[str] = frozenset()
-    team: frozenset[str] = frozenset()
-    vip: frozenset[str] = frozenset()
-    muted: frozenset[str] = frozenset()
-    languages: tuple[str, ...] = ("en", "fr")
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    sla_s: float = 4 * 3600.0
-    window_s: float = 6 * 3600.0
+    """A plain class rather than a dataclass (see h2h/models.py); never changed once made."""
+
+    __slots__ = ("me", "team", "vip", "muted", "languages", "weights", "sla_s", "window_s")
+
+    def __init__(self, *, me: frozenset[str] = frozenset(), team: frozenset[str] = frozenset(),
+                 vip: frozenset[str] = frozenset(), muted: frozenset[str] = frozenset(),
+                 languages: tuple[str, ...] = ("en", "fr"), weights: Mapping[str, float] | None = None,
+                 sla_s: float = 4 * 3600.0, window_s: float = 6 * 3600.0):
+        self.me, self.team, self.vip, self.muted = me, team, vip, muted
+        self.languages = languages
+        self.weights: Mapping[str, float] = dict(DEFAULT_WEIGHTS if weights is None else weights)
+        self.sla_s, self.window_s = sla_s, window_s
+
+    def __repr__(self) -> str:
+        return f"Engine(languages={self.languages!r}, sla_s={self.sla_s!r}, window_s={self.window_s!r})"
 
     @classmethod
     def from_config(cls, config) -> "Engine":  # type: ignore[no-untyped-def]

@@ -9,11 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 from h2h.clock import human_duration
-from h2h.models import Reason, Signals, Triage
+from h2h.models import EMPTY, Reason, Signals, Triage
 
 ENGINE = "score-3"
 THRESHOLD = 0.5     # a signal at or above this decides a section
@@ -22,8 +21,7 @@ CROWD = 4           # a message naming this many accounts is a group discussion
 CALM = 0.3          # praise goes to `thanks` only if nothing else in it (a question...) reaches this
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What the engine knows about one conversation, all plain data."""
 
     signals: Sequence[Signals]          # the person's unanswered messages (all of them if none is)
@@ -39,7 +37,7 @@ class Facts:
     vip: bool = False
     muted: bool = False
     followers: int | None = None
-    weights: Mapping[str, float] = field(default_factory=dict)
+    weights: Mapping[str, float] = EMPTY
 
 
 def _quote(evidence: Mapping[str, Sequence[str]], name: str) -> str:
@@ -169,12 +167,17 @@ def waiting_reason(waiting_s: float, sla_s: float, weight: float) -> Reason:
     return Reason("waiting", f"waiting {human_duration(waiting_s)}{late}", points)
 
 
+ELSEWHERE_MOST = 100  # other conversations counted exactly; beyond, "more than"
+
+
 def elsewhere_reason(own_waiting_s: float, n: int, longest: float, weight: float) -> Reason | None:
-    """The person also waits for an answer in `n` other conversations (the longest for
+    """The person also waits for an answer in `n` other conversations (when one, for
     `longest` seconds): someone who wrote again elsewhere while still unanswered is chasing us."""
     if n <= 0 or not weight:
         return None
-    if n > 1:
+    if n > ELSEWHERE_MOST:
+        label = f"also waiting in more than {ELSEWHERE_MOST} other conversations"
+    elif n > 1:
         label = f"also waiting in {n} other conversations"
     elif longest > own_waiting_s:
         label = f"also waiting {human_duration(longest)} in another conversation"

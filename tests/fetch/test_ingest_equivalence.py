@@ -4,7 +4,6 @@ ids, same verdicts, whatever the order, duplicates and updates in the input."""
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import random
 import sqlite3
@@ -46,7 +45,7 @@ def corpus(n: int, seed: int):
     for m in rng.sample(mentions, n // 15):
         out.insert(rng.randrange(len(out)), m)  # exact duplicate
     for m in rng.sample(mentions, n // 15):
-        edited = dataclasses.replace(m, text=m.text + " (edited)", to_me=not m.to_me)
+        edited = m._replace(text=m.text + " (edited)", to_me=not m.to_me)
         out.insert(rng.randrange(len(out)), edited)
     return out
 
@@ -133,7 +132,7 @@ def test_recompute_after_an_engine_change_same_as_reference(tmp_path: Path, monk
     done in worker processes, it must give the reference's database."""
     monkeypatch.setenv("H2H_WORKERS", workers)
     items = corpus(2500, 8)
-    other = dataclasses.replace(ENGINE, languages=("fr", "en", "de"), weights={**ENGINE.weights, "question": 7.0})
+    other = Engine(me=ENGINE.me, team=ENGINE.team, vip=ENGINE.vip, languages=("fr", "en", "de"), weights={**ENGINE.weights, "question": 7.0})
     dbs = {}
     for name, module in (("ref", reference_ingest), ("new", ingest)):
         path = tmp_path / f"{name}.db"
@@ -172,7 +171,7 @@ def test_same_database_after_user_decisions_and_linked_people(tmp_path: Path, se
     conversations: the second import judges them as the reference does."""
     items = corpus(1200, seed)
     first, second = items[: len(items) // 2], items[len(items) // 2:]
-    second += [dataclasses.replace(m, text=m.text + " (edited again)") for m in first[::9]]
+    second += [m._replace(text=m.text + " (edited again)") for m in first[::9]]
     dbs = {}
     for name in ("ref", "new"):
         path = tmp_path / f"{name}.db"

@@ -4,7 +4,6 @@ transaction, failures reported while the others finish, threads read."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -268,7 +267,7 @@ def test_a_second_run_can_wait_for_the_first(tmp_path: Path) -> None:
 
 
 def test_reply_thread_fill_keeps_mentions_intact(store: Store) -> None:
-    src = MemorySource("a", [replace(m, in_reply_to="zz") for m in mentions(2, "a")])
+    src = MemorySource("a", [m._replace(in_reply_to="zz") for m in mentions(2, "a")])
     runner.fetch(store, Engine(), [src])
     assert len(stored(store, "a")) == 2
 

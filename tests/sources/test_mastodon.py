@@ -191,8 +191,7 @@ def test_needs_thread_only_for_replies_or_answered_posts(masto: RecordedMastodon
     mention = all_mentions(src)[0]
     assert mention.raw["status"]["replies_count"] == 0 and mention.in_reply_to is None
     assert not src.needs_thread(mention)
-    from dataclasses import replace
-    assert src.needs_thread(replace(mention, in_reply_to="1"))
+    assert src.needs_thread(mention._replace(in_reply_to="1"))
 
 
 # --- search ----------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
 from typing import Any, Callable
 
 import pytest
@@ -185,7 +184,7 @@ def test_thread_walks_replies_listings_and_empty_strings(httpserver: HTTPServer,
         lambda r: replay("reddit", "comment_context_thread"))
     src = make_source(httpserver)
     mention = next(m for m in everything(src).values())
-    thread = src.fetch_thread(replace(mention, remote_id="t1_d81vwef", thread="t3_54hhwl"))
+    thread = src.fetch_thread(mention._replace(remote_id="t1_d81vwef", thread="t3_54hhwl"))
     assert [m.remote_id for m in thread.mentions] == ["t3_54hhwl", "t1_d81vwef", "t1_d81w4vt"]
     assert thread.root == "t3_54hhwl"
     assert thread.mentions[2].in_reply_to == "t1_d81vwef" and thread.mentions[2].author.handle == "OkRedditBot"

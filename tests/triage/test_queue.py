@@ -13,6 +13,7 @@ from h2h.fetch import demo
 from h2h.fetch.ingest import ingest
 from h2h.models import Mention, Person
 from h2h.store import Store
+from h2h.triage import score
 from h2h.triage.engine import Engine
 from h2h.triage.weights import DEFAULT_WEIGHTS
 
@@ -197,9 +198,9 @@ def test_elsewhere_weight_zero_adds_nothing() -> None:
     assert all("elsewhere" not in {r.code for r in i.reasons} for i in items)
 
 
-def test_elsewhere_counts_the_others_and_the_longest_of_them() -> None:
-    # Three unanswered conversations, 4 days, 2 days and 3 hours old: each sees the other two,
-    # and the oldest one sees the longest of the *others* (2 days), not its own wait.
+def test_elsewhere_counts_the_others_and_when_one_its_wait() -> None:
+    # Three unanswered conversations, 4 days, 2 days and 3 hours old: each sees the other two.
+    # With one done, each of the two left sees the other's time, not its own.
     engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
     with Store.open(":memory:") as store:
         ingest(store, [_msg("@kevin@x.example", 1, "@acme is the export broken?", 96),
@@ -210,11 +211,31 @@ def test_elsewhere_counts_the_others_and_the_longest_of_them() -> None:
         assert labels == ["also waiting in 2 other conversations"] * 3
         convs = store.waiting_elsewhere([store.conversation(i.id)["id"] for i in items])
         sinces = [store.conversation(i.id)["waiting_since"] for i in items]
-        assert list(convs.values()) == [(2, sinces[1]), (2, sinces[0]), (2, sinces[0])]
+        assert list(convs.values()) == [(2, None)] * 3
         # Done with one: the others count one fewer, and the done one is asked about still.
         inbox.set_state(store, engine, items[0].id, "done")
         convs = store.waiting_elsewhere([store.conversation(i.id)["id"] for i in items])
-        assert list(convs.values()) == [(2, sinces[1]), (1, sinces[2]), (1, sinces[1])]
+        assert list(convs.values()) == [(2, None), (1, sinces[2]), (1, sinces[1])]
+
+
+def test_elsewhere_stops_counting_past_the_most_it_names() -> None:
+    # A bot with thousands of open conversations costs the queue no more than a person with a few.
+    engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
+    with Store.open(":memory:") as store:
+        texts = ["@acme is the export broken?", "@acme where is my invoice?", "@acme hello??",
+                 "@acme can I change my plan?", "@acme why was I charged twice?", "@acme is there an API for exports?",
+                 "@acme how do I reset my password?"]
+        ingest(store, [_msg("@many@x.example", i, text, 7 * 24 * i) for i, text in enumerate(texts, start=1)], engine)
+        ids = [r["id"] for r in store.conn.execute("SELECT id FROM conversations ORDER BY id")]
+        assert len(ids) == 7
+        assert set(store.waiting_elsewhere(ids, most=10).values()) == {(6, None)}
+        assert set(store.waiting_elsewhere(ids, most=6).values()) == {(6, None)}
+        assert set(store.waiting_elsewhere(ids, most=5).values()) == {(6, None)}  # more than 5
+        assert set(store.waiting_elsewhere(ids, most=2).values()) == {(3, None)}  # more than 2
+    assert score.elsewhere_reason(0.0, score.ELSEWHERE_MOST + 1, 0.0, 3.0).label == \
+        f"also waiting in more than {score.ELSEWHERE_MOST} other conversations"
+    assert score.elsewhere_reason(0.0, score.ELSEWHERE_MOST, 0.0, 3.0).label == \
+        f"also waiting in {score.ELSEWHERE_MOST} other conversations"
 
 
 def test_elsewhere_follows_linked_identities() -> None:
@@ -230,3 +251,6 @@ def test_elsewhere_follows_linked_identities() -> None:
         items = inbox.build_queue(store, engine, limit=None).items
         assert len(items) == 2
         assert all("elsewhere" in {r.code for r in i.reasons} for i in items)
+        pids = [r[0] for r in store.conn.execute("SELECT id FROM persons ORDER BY id")]
+        assert store.person_group_ids_many(pids) == {pid: store.person_group_ids(pid) for pid in pids}
+        assert all(len(members) == 2 for members in store.person_group_ids_many(pids).values())
