@@ -4,8 +4,7 @@ h2h never writes the config (except `h2h init`, which copies the example and
 never overwrites). Without a config file h2h still runs: no sources, defaults.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here, not postponed: see h2h/models.py.
 import os
 import stat
 import sys

@@ -2,8 +2,7 @@
 conversation in full, and the user's decisions on conversations.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here, not postponed: see h2h/models.py.
 import heapq
 import json
 from datetime import datetime

@@ -6,16 +6,17 @@ JSON so nothing a source sent is lost; it never takes part in equality.
 Records are NamedTuples, not dataclasses: every command imports this module, and
 the dataclasses module with 19 classes cost about 20 ms of each start-up (and a
 frozen dataclass is three times slower to create, a million times per import).
-Change a record with `record._replace(...)`.
+Change a record with `record._replace(...)`. Annotations here are evaluated (no
+`from __future__ import annotations`): NamedTuple compiles each one given as a
+string, which doubled this module's import time.
 """
-
-from __future__ import annotations
 
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Mapping, NamedTuple
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default no instance can change
+
 
 def _eq(a: tuple[Any, ...], b: object) -> bool:
     """Equal records of one type, whatever their last field (`raw` or `evidence`) holds."""

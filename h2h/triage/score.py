@@ -4,8 +4,7 @@ Pure: plain facts in, a `Triage` out. The waiting-time term is the only part
 that depends on the clock; it is added at query time by `waiting_reason`.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated here, not postponed: see h2h/models.py.
 import hashlib
 import json
 import math
