@@ -39,6 +39,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", "-n", type=int, default=1_000_000)
     ap.add_argument("--defer-indexes", action="store_true")
+    ap.add_argument("--cache-mib", type=int, default=None, help="SQLite page cache (default: h2h's)")
     args = ap.parse_args()
     from h2h.store import Store
 
@@ -48,6 +49,9 @@ def main() -> None:
     home.mkdir(parents=True)
     store = Store.open(home / "h2h.db")
     conn = store.conn
+    if args.cache_mib:
+        conn.execute(f"PRAGMA cache_size = -{args.cache_mib * 1024}")
+    cache_mib = -conn.execute("PRAGMA cache_size").fetchone()[0] // 1024
     cols = {t: [r[1] for r in source.execute(f"PRAGMA table_info({t})")] for t in ("persons", "conversations", "mentions")}
     sql = {t: _insert(t, c) for t, c in cols.items()}
     deferred = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -100,7 +104,7 @@ def main() -> None:
         cpu += time.process_time() - c
         print(f"{len(deferred)} indexes built at the end in {time.perf_counter() - t:.1f} s")
     how = "other indexes built at the end" if args.defer_indexes else "every index kept"
-    print(f"SQLite alone ({how}), {written:,} analyzed mentions ({len(persons_seen):,} persons, {len(convs_seen):,} "
+    print(f"SQLite alone ({how}, {cache_mib} MB page cache), {written:,} analyzed mentions ({len(persons_seen):,} persons, {len(convs_seen):,} "
           f"conversations) in h2h's schema: {wall:.1f} s wall, {cpu:.1f} s CPU; "
           f"{wall / written * 1e6:.0f} us wall and {cpu / written * 1e6:.0f} us CPU a mention; "
           f"at most {written / wall:,.0f} mentions/s (load average {common.load()})")
