@@ -48,11 +48,11 @@ def _waiting_s(row: Row, now: datetime) -> float:
     return max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0
 
 
-def _elsewhere(store: Store, now: datetime, conv_ids: Sequence[int]) -> dict[int, tuple[int, float]]:
+def _elsewhere(store: Store, now: datetime, convs: Sequence[Row]) -> dict[int, tuple[int, float]]:
     """For each conversation asked about whose person waits in others too: how many, and
     when just one, how long it has waited."""
     return {conv_id: (n, max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0)
-            for conv_id, (n, since) in store.waiting_elsewhere(conv_ids, ELSEWHERE_MOST).items()}
+            for conv_id, (n, since) in store.waiting_elsewhere(convs, ELSEWHERE_MOST).items()}
 
 
 def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, tuple[int, float]], engine: Engine) -> list[Reason]:
@@ -105,7 +105,7 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
                 heapq.heappush(lower, low)
             elif low > lower[0]:
                 heapq.heapreplace(lower, low)
-        elsewhere.update(_elsewhere(store, now, [row["id"] for row, _, _ in candidates]) if w_else else {})
+        elsewhere.update(_elsewhere(store, now, [row for row, _, _ in candidates]) if w_else else {})
         scored = sorted(((row["base_score"] + sum(r.points for r in _clock_reasons(row, waited, elsewhere, engine)),
                           waited, -row["id"], row) for row, waited, _ in candidates),
                         key=lambda e: e[:3], reverse=True)
@@ -175,9 +175,9 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
     waited = _waiting_s(conv, now) if conv["active"] else 0.0
     reasons = _reasons(conv)
     if conv["active"]:
-        reasons += _clock_reasons(conv, waited, _elsewhere(store, now, [conv["id"]]), engine)
+        reasons += _clock_reasons(conv, waited, _elsewhere(store, now, [conv]), engine)
     messages = store.conversation_messages(conv)
-    from h2h.triage.people import matches
+    from h2h.triage.handles import matches
 
     return {
         "id": conv["key"],

@@ -16,7 +16,7 @@ from h2h.stats import first_response_s, quantile
 from h2h.store import Store
 from h2h.store.queries import Row
 from h2h.triage.engine import Engine
-from h2h.triage.people import matches
+from h2h.triage.handles import matches
 
 RECENT = 20
 

@@ -78,7 +78,7 @@ def register(app: typer.Typer) -> None:
         from h2h.errors import ExitCode, InputError
         from h2h.models import Mention
         from h2h.sources.jsonl import read_lines
-        from h2h.triage import people, score
+        from h2h.triage import handles, people, score
 
         rt = runtime.current
         engine = rt.engine()
@@ -108,15 +108,15 @@ def register(app: typer.Typer) -> None:
                 recent.insert(0, {"created_at": clock.iso(m.created_at), "text": m.text})
                 del recent[50:]
                 facts = score.Facts(
-                    signals=[sig], role=people.role(handle, m.from_me, engine.me, engine.team), to_me=m.to_me,
+                    signals=[sig], role=handles.role(handle, m.from_me, engine.me, engine.team), to_me=m.to_me,
                     addressees=people.addressees(m.text),
                     person_bot=m.author.bot,
                     bot_hints=people.bot_hints(handle, m.author.name) + people.behaviour_hints(recent),
                     brand_hints=people.brand_hints(handle, m.author.name),
                     previous_conversations=previous,
                     continues=m.in_reply_to is not None or m.thread not in (None, m.remote_id),
-                    vip=people.matches(handle, engine.vip),
-                    muted=people.matches(handle, engine.muted), followers=m.author.followers,
+                    vip=handles.matches(handle, engine.vip),
+                    muted=handles.matches(handle, engine.muted), followers=m.author.followers,
                     weights=engine.weights)
                 verdict = score.triage(facts)
                 reasons = list(verdict.reasons)

@@ -10,9 +10,9 @@ two people in a row never get the same sentence.
 
 from __future__ import annotations
 
-import hashlib
 from typing import ClassVar, Sequence
 
+from h2h.digest import sha1
 from h2h.draft import phrases
 from h2h.draft.base import Body, DraftRequest
 from h2h.draft.phrases import Line
@@ -22,7 +22,7 @@ NO_WELCOME = frozenset({"praise", "hostile"})
 
 
 def _rotation(lines: Sequence[Line], seed: str) -> list[Line]:
-    start = int(hashlib.sha1(seed.encode("utf-8", "replace")).hexdigest(), 16) % len(lines)
+    start = int(sha1(seed.encode("utf-8", "replace")).hexdigest(), 16) % len(lines)
     return list(lines[start:]) + list(lines[:start])
 
 

@@ -14,7 +14,7 @@ from h2h.models import Signals
 from h2h.store import Store
 from h2h.store.batches import RECENT_MESSAGES
 from h2h.store.queries import Row
-from h2h.triage import people, score
+from h2h.triage import handles, people, score
 from h2h.triage.engine import Engine
 
 _REASONS = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), its encoder built once
@@ -259,8 +259,8 @@ def _values(plan: _Plan, person: Row, flags: dict[str, Any], behaviour: list[str
         bot_hints=bot + behaviour,
         brand_hints=brand,
         previous_conversations=previous, continues=last_reply_at is not None,
-        vip=any(people.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
-        muted=any(people.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
+        vip=any(handles.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
+        muted=any(handles.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
         followers=person["followers"],
         weights=engine.weights,
     )

@@ -39,7 +39,7 @@ from h2h.fetch.ingest import IngestReport, ingest
 from h2h.models import Mention, Person
 from h2h.redact import redact
 from h2h.store import Store
-from h2h.triage import people
+from h2h.triage import handles
 from h2h.triage.engine import Engine
 
 THREADS_PER_RUN = 50          # thread reads for new mentions, per source and run
@@ -294,7 +294,7 @@ class _Worker(threading.Thread):
 
     def _ours(self, m: Mention) -> bool:
         handle = m.author.handle
-        return m.from_me or people.matches(handle, self.engine.me) or people.matches(handle, self.engine.team)
+        return m.from_me or handles.matches(handle, self.engine.me) or handles.matches(handle, self.engine.team)
 
 
 def _write_page(store: Store, engine: Engine, result: SourceResult, mentions: list[Mention],

@@ -139,7 +139,6 @@ class BlueskySource:
               keep: Any) -> list[tuple[dict, float]]:
         """Page backwards from the newest item until the floor; return the new items (not yet
         delivered), each with its sort time in Unix seconds."""
-        since = mark.since()
         found: dict[str, tuple[dict, float]] = {}
         api_cursor: str | None = None
         for _ in range(MAX_CALLS):

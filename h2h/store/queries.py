@@ -6,7 +6,6 @@ second backend only has to return the same names.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sqlite3
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from h2h import clock
+from h2h.digest import sha1
 from h2h.errors import NotFound, UsageError
 from h2h.models import Mention, Person
 from h2h.store import db, migrations
@@ -24,7 +24,6 @@ from h2h.store.chunks import chunks as _chunks
 from h2h.store.chunks import marks as _marks
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
-from h2h.textutil import valid_text
 from h2h.store.replies import ReplyRecords
 
 Row = sqlite3.Row
@@ -34,7 +33,7 @@ _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 def conversation_key(source: str, thread_root: str, person_remote_id: str, length: int = 8) -> str:
     """A short id that is the same in every database for the same conversation."""
-    digest = hashlib.sha1(f"{source}\0{thread_root}\0{person_remote_id}".encode("utf-8", "replace")).digest()
+    digest = sha1(f"{source}\0{thread_root}\0{person_remote_id}".encode("utf-8", "replace")).digest()
     bits = int.from_bytes(digest, "big")
     return "".join(_B32[(bits >> (155 - 5 * i)) & 31] for i in range(length))
 
@@ -403,7 +402,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
     def queue_scan(self, section: str, *, source: str | None = None, since: str | None = None) -> Iterator[Row]:
         """Active conversations of a section, best base score first (the index order)."""
         sql = """SELECT c.id, c.key, c.base_score, c.state, c.snooze_until, c.waiting_since, c.last_at,
-                        c.person_id, c.source
+                        c.person_id, c.source, c.active, c.section
                  FROM conversations c WHERE c.active = 1 AND c.section = ?"""
         extra, params = _narrowed(source, since)
         yield from self._q(sql + extra + " ORDER BY c.base_score DESC", [section, *params])
@@ -417,22 +416,17 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
     _EARLIEST_OTHER = """SELECT min(COALESCE(waiting_since, last_at)) FROM conversations
                          WHERE person_id IN ({}) AND active = 1 AND section != 'noise' AND id != ?"""
 
-    def waiting_elsewhere(self, conv_ids: Sequence[int], most: int = 100) -> dict[int, tuple[int, str | None]]:
-        """For each given conversation whose person (every identity linked to them) also waits
-        in other active conversations outside `noise`: how many (exact up to `most`, and
-        `most` + 1 for more), and when there is exactly one, since when it waits. Counted in
-        the conversations_waiting index alone."""
-        convs: dict[int, Row] = {}
-        for part in _chunks(list(conv_ids)):
-            for row in self._q(f"""SELECT id, person_id, active = 1 AND section != 'noise' AS counted
-                                   FROM conversations WHERE id IN ({_marks(part)})""", list(part)):
-                convs[row["id"]] = row
-        groups = self.person_group_ids_many(sorted({c["person_id"] for c in convs.values()}))
+    def waiting_elsewhere(self, convs: Sequence[Mapping[str, Any]], most: int = 100) -> dict[int, tuple[int, str | None]]:
+        """For each given conversation (a row with its id, person_id, active and section) whose
+        person (every identity linked to them) also waits in other active conversations outside
+        `noise`: how many (exact up to `most`, and `most` + 1 for more), and when there is
+        exactly one, since when it waits. Counted in the conversations_waiting index alone."""
+        groups = self.person_group_ids_many(sorted({c["person_id"] for c in convs}))
         waiting = dict(self._q(self._WAITING, (most + 2, json.dumps(sorted({m for g in groups.values() for m in g})))))
         out: dict[int, tuple[int, str | None]] = {}
-        for conv_id, conv in convs.items():
-            members = groups[conv["person_id"]]
-            n = sum(waiting[m] for m in members) - conv["counted"]
+        for conv in convs:
+            conv_id, members = conv["id"], groups[conv["person_id"]]
+            n = sum(waiting[m] for m in members) - (conv["active"] == 1 and conv["section"] != "noise")
             if n <= 0:
                 continue
             since = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from h2h.triage import score, version
-from h2h.triage.people import handle_set
+from h2h.triage.handles import handle_set
 from h2h.triage.weights import DEFAULT_WEIGHTS
 
 

@@ -8,32 +8,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 _BOT_HANDLE = re.compile(r"(\[bot\]$|[-_.]bot$|^bot[-_.]|bot$|^no-?reply|^notifications?$|^alerts?$)", re.I)
-
-
-def norm_handle(handle: str) -> str:
-    """'@Alice@Example.Social' -> 'alice@example.social'; 'Octocat' -> 'octocat'."""
-    return handle.strip().lstrip("@").lower()
-
-
-def handle_set(handles: Iterable[str]) -> frozenset[str]:
-    return frozenset(norm_handle(h) for h in handles if h.strip())
-
-
-def matches(handle: str, handles: frozenset[str]) -> bool:
-    # Exact on the normalized form: adapters give full handles (@user@instance), and a
-    # looser match would take a stranger on another instance for one of us.
-    return norm_handle(handle) in handles
-
-
-def role(handle: str, from_me: bool, me: frozenset[str], team: frozenset[str]) -> str:
-    if from_me or (me and matches(handle, me)):
-        return "me"
-    if team and matches(handle, team):
-        return "team"
-    return "person"
 
 
 # Behaviour no person shows: thresholds high enough that an impatient human who writes

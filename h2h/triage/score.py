@@ -5,12 +5,12 @@ that depends on the clock; it is added at query time by `waiting_reason`.
 """
 
 # Annotations are evaluated here, not postponed: see h2h/models.py.
-import hashlib
 import json
 import math
 from typing import Mapping, NamedTuple, Sequence
 
 from h2h.clock import human_duration
+from h2h.digest import sha1
 from h2h.models import EMPTY, Reason, Signals, Triage
 
 ENGINE = "score-3"
@@ -189,4 +189,4 @@ def fingerprint(weights: Mapping[str, float], extra: Mapping[str, object], signa
     """Changes whenever stored verdicts would change: engine versions, weights, VIPs, handles..."""
     blob = json.dumps({"engine": ENGINE, "signals": signals_engine, "w": dict(sorted(weights.items())),
                        "x": extra}, sort_keys=True, default=str)
-    return ENGINE + ":" + hashlib.sha1(blob.encode()).hexdigest()[:12]
+    return ENGINE + ":" + sha1(blob.encode()).hexdigest()[:12]

@@ -15,7 +15,7 @@ from h2h import clock
 from h2h.models import Mention, Signals
 from h2h.store import Store
 from h2h.store.queries import Row
-from h2h.triage import people, score
+from h2h.triage import handles, people, score
 from h2h.triage.engine import Engine
 
 BATCH = 500
@@ -68,7 +68,7 @@ def ingest_batch(store: Store, batch: Sequence[Mention], engine: Engine, report:
         now = clock.iso(clock.now())
         for m, sig in prepared:
             report.read += 1
-            role = people.role(m.author.handle, m.from_me, engine.me, engine.team)
+            role = handles.role(m.author.handle, m.from_me, engine.me, engine.team)
             person_id = store.upsert_person(m.author, m.platform, clock.iso(m.created_at))
             existing = store.mention(m.source, m.remote_id)
             sig_json, ev_json = sig.to_json(), {k: list(v) for k, v in sig.evidence.items()}
@@ -175,8 +175,8 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
         bot_hints=people.bot_hints(handle, person["name"]) + people.behaviour_hints(store.person_recent(person["id"])),
         brand_hints=people.brand_hints(handle, person["name"]),
         previous_conversations=previous, continues=last_reply_at is not None,
-        vip=any(people.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
-        muted=any(people.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
+        vip=any(handles.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
+        muted=any(handles.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
         followers=person["followers"],
         weights=engine.weights,
     )

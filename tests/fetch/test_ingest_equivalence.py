@@ -15,7 +15,7 @@ from h2h.fetch import bulk, ingest
 from h2h.sources.jsonl import parse_record
 from h2h.store import Store
 from h2h.triage.engine import Engine
-from h2h.triage.people import handle_set
+from h2h.triage.handles import handle_set
 from tests.fetch import reference_ingest
 
 ROOT = Path(__file__).resolve().parents[2]

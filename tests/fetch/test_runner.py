@@ -20,7 +20,7 @@ from h2h.sources.http import RateBudget, RATE_HEADERS
 from h2h.sources.memory import MemorySource
 from h2h.store import Store
 from h2h.triage.engine import Engine
-from h2h.triage.people import handle_set
+from h2h.triage.handles import handle_set
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from h2h.triage import people
+from h2h.triage import handles, people
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
@@ -26,9 +26,9 @@ def recent(texts: list[str], every: timedelta = timedelta(hours=3)) -> list[dict
     ("@whoever", True, "me"),
 ])
 def test_role(handle: str, from_me: bool, role: str) -> None:
-    me = people.handle_set(["@acme@mastodon.social", "acme.bsky.social"])
-    team = people.handle_set(["@jo@mastodon.social"])
-    assert people.role(handle, from_me, me, team) == role
+    me = handles.handle_set(["@acme@mastodon.social", "acme.bsky.social"])
+    team = handles.handle_set(["@jo@mastodon.social"])
+    assert handles.role(handle, from_me, me, team) == role
 
 
 @pytest.mark.parametrize(("texts", "every", "hint"), [

@@ -209,12 +209,12 @@ def test_elsewhere_counts_the_others_and_when_one_its_wait() -> None:
         items = sorted(inbox.build_queue(store, engine, limit=None).items, key=lambda i: -i.waiting_s)
         labels = [next(r.label for r in i.reasons if r.code == "elsewhere") for i in items]
         assert labels == ["also waiting in 2 other conversations"] * 3
-        convs = store.waiting_elsewhere([store.conversation(i.id)["id"] for i in items])
+        convs = store.waiting_elsewhere([store.conversation(i.id) for i in items])
         sinces = [store.conversation(i.id)["waiting_since"] for i in items]
         assert list(convs.values()) == [(2, None)] * 3
         # Done with one: the others count one fewer, and the done one is asked about still.
         inbox.set_state(store, engine, items[0].id, "done")
-        convs = store.waiting_elsewhere([store.conversation(i.id)["id"] for i in items])
+        convs = store.waiting_elsewhere([store.conversation(i.id) for i in items])
         assert list(convs.values()) == [(2, None), (1, sinces[2]), (1, sinces[1])]
 
 
@@ -226,7 +226,7 @@ def test_elsewhere_stops_counting_past_the_most_it_names() -> None:
                  "@acme can I change my plan?", "@acme why was I charged twice?", "@acme is there an API for exports?",
                  "@acme how do I reset my password?"]
         ingest(store, [_msg("@many@x.example", i, text, 7 * 24 * i) for i, text in enumerate(texts, start=1)], engine)
-        ids = [r["id"] for r in store.conn.execute("SELECT id FROM conversations ORDER BY id")]
+        ids = store.conn.execute("SELECT * FROM conversations ORDER BY id").fetchall()
         assert len(ids) == 7
         assert set(store.waiting_elsewhere(ids, most=10).values()) == {(6, None)}
         assert set(store.waiting_elsewhere(ids, most=6).values()) == {(6, None)}
@@ -247,10 +247,11 @@ def test_elsewhere_follows_linked_identities() -> None:
                        _msg("@kev@y.example", 1, "@acme anyone there?", 2)], engine)
         assert all("elsewhere" not in {r.code for r in i.reasons}
                    for i in inbox.build_queue(store, engine, limit=None).items)
+        pids = [r[0] for r in store.conn.execute("SELECT id FROM persons ORDER BY id")]
+        assert store.person_group_ids_many(pids) == {pid: [pid] for pid in pids}
         persons.link(store, engine, "@kevin@x.example", "@kev@y.example")
         items = inbox.build_queue(store, engine, limit=None).items
         assert len(items) == 2
         assert all("elsewhere" in {r.code for r in i.reasons} for i in items)
-        pids = [r[0] for r in store.conn.execute("SELECT id FROM persons ORDER BY id")]
         assert store.person_group_ids_many(pids) == {pid: store.person_group_ids(pid) for pid in pids}
         assert all(len(members) == 2 for members in store.person_group_ids_many(pids).values())
