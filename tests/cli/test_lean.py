@@ -126,11 +126,20 @@ def test_same_output_and_exit_code(loaded: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_lean_path_never_imports_typer(loaded: Path) -> None:
-    # Nor dataclasses (and inspect), which cost the queue about 20 ms of start-up.
+    # Nor dataclasses (and inspect), about 20 ms of start-up, nor OpenSSL's hashes, 3 ms.
     code = ("import sys\nfrom h2h.cli.main import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "print('typer' in sys.modules or 'dataclasses' in sys.modules, file=sys.stderr)")
+            "print(any(m in sys.modules for m in ('typer', 'dataclasses', '_hashlib')), file=sys.stderr)")
     for argv, typer_loaded in ((["queue", "--jsonl", "--limit", "50"], "False"), (["--json", "queue", "--count"], "False"),
                                (["queue", "--help"], "True")):
         done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
         assert done.stderr.strip().splitlines()[-1] == typer_loaded, argv
+
+
+def test_digest_is_hashlibs_sha1() -> None:
+    import hashlib
+
+    from h2h.digest import sha1
+
+    for data in (b"", b"abc", "conversation\0root\0\u00e9".encode(), bytes(range(256)) * 40):
+        assert sha1(data).hexdigest() == hashlib.sha1(data).hexdigest()
