@@ -19,7 +19,6 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default no instance can cha
 
 
 def _eq(a: tuple[Any, ...], b: object) -> bool:
-    """Equal records of one type, whatever their last field (`raw` or `evidence`) holds."""
     return type(a) is type(b) and a[:-1] == b[:-1]  # type: ignore[index]
 
 
@@ -28,12 +27,28 @@ def _repr(record: Any) -> str:
     return f"{type(record).__name__}({shown})"
 
 
+def _last_aside(*, shown: bool) -> Any:
+    """Equality and hash that leave out a record's last field (`raw`, `evidence`), and its
+    repr too unless `shown`: what a dataclass field with compare=False (repr=False) did."""
+
+    def apply(cls: Any) -> Any:
+        cls.__eq__ = _eq
+        cls.__ne__ = lambda a, b: not _eq(a, b)
+        cls.__hash__ = lambda a: hash(a[:-1])
+        if not shown:
+            cls.__repr__ = _repr
+        return cls
+
+    return apply
+
+
 SIGNAL_NAMES = ("question", "request", "complaint", "negative", "positive",
                 "toxic", "spam", "bot", "urgent")
 SECTIONS = ("reply", "thanks", "careful", "noise")
 STATES = ("open", "answered", "done", "snoozed", "ignored")
 
 
+@_last_aside(shown=False)
 class Person(NamedTuple):
     source: str
     remote_id: str
@@ -43,25 +58,14 @@ class Person(NamedTuple):
     bot: bool | None = None
     followers: int | None = None
     created_at: datetime | None = None
-    raw: Mapping[str, Any] | None = None   # last, and left out of equality (_without_raw)
+    raw: Mapping[str, Any] | None = None   # last: left out of equality (_last_aside)
 
     @property
     def display(self) -> str:
         return self.name or self.handle
 
-    def __eq__(self, other: object) -> bool:
-        return _eq(self, other)
 
-    def __ne__(self, other: object) -> bool:
-        return not _eq(self, other)
-
-    def __hash__(self) -> int:
-        return hash(self[:-1])
-
-    def __repr__(self) -> str:
-        return _repr(self)
-
-
+@_last_aside(shown=False)
 class Mention(NamedTuple):
     source: str
     platform: str
@@ -75,19 +79,7 @@ class Mention(NamedTuple):
     to_me: bool = True
     from_me: bool = False
     lang: str | None = None
-    raw: Mapping[str, Any] | None = None   # last, and left out of equality
-
-    def __eq__(self, other: object) -> bool:
-        return _eq(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not _eq(self, other)
-
-    def __hash__(self) -> int:
-        return hash(self[:-1])
-
-    def __repr__(self) -> str:
-        return _repr(self)
+    raw: Mapping[str, Any] | None = None   # last: left out of equality
 
 
 class Thread(NamedTuple):
@@ -98,6 +90,7 @@ class Thread(NamedTuple):
     mentions: tuple[Mention, ...]
 
 
+@_last_aside(shown=True)
 class Signals(NamedTuple):
     """Per-message evidence, each 0..1; `evidence` names what moved each one."""
 
@@ -111,16 +104,7 @@ class Signals(NamedTuple):
     bot: float = 0.0
     urgent: float = 0.0
     lang: str | None = None
-    evidence: Mapping[str, tuple[str, ...]] = EMPTY   # last, and left out of equality
-
-    def __eq__(self, other: object) -> bool:
-        return _eq(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not _eq(self, other)
-
-    def __hash__(self) -> int:
-        return hash(self[:-1])
+    evidence: Mapping[str, tuple[str, ...]] = EMPTY   # last: left out of equality
 
     def values(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in SIGNAL_NAMES}
