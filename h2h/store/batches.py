@@ -20,7 +20,7 @@ Row = sqlite3.Row
 
 RECENT_MESSAGES = 50  # what a person's behaviour is judged on: their latest messages
 
-# What re-judging reads of a conversation's messages (see Store.conversation_facts),
+# What re-judging reads of a conversation's messages (the rows of Store.conversation_messages),
 # plus what tells which conversation a reply from elsewhere belongs to.
 _FACTS = ("id, conversation_id, role, created_at, to_me, lang, signals, evidence, text, "
           "remote_id, source, thread_root, in_reply_to")
@@ -97,15 +97,16 @@ class BatchQueries:
 
     # --- re-judging -----------------------------------------------------------------
     def conversations_facts(self, convs: Sequence[Row]) -> dict[int, list[Row]]:
-        """conversation_facts() of each conversation: its messages, and replies elsewhere in
-        its thread to its person's messages; oldest first (created_at, then id)."""
+        """The rows conversation_messages() gives for each conversation, with fewer columns: its
+        messages, and replies elsewhere in its thread to its person's messages; oldest first
+        (created_at, then id)."""
         ids = [c["id"] for c in convs]
         own: dict[int, list[Row]] = {i: [] for i in ids}
         for part in _chunks(ids):
             for row in self._q(f"SELECT {_FACTS} FROM mentions WHERE conversation_id IN ({_marks(part)})", list(part)):
                 own[row["conversation_id"]].append(row)
         # Replies filed elsewhere (another conversation, or none) that answer one of the person's
-        # messages; the reply's thread must be the conversation's, as in conversation_facts().
+        # messages; the reply's thread must be the conversation's, as in conversation_messages().
         answered: dict[tuple[str, str], set[int]] = {}
         for conv in convs:
             for row in own[conv["id"]]:

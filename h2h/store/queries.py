@@ -171,11 +171,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
 
     def upsert_persons(self, items: Sequence[tuple[Person, str, str, Any]]) -> None:
         """(person, platform, seen_at, raw) in order: the same rows, and ids, as one upsert_person each."""
-        params = [self._person_params(p, platform, seen, raw) for p, platform, seen, raw in items]
-        try:
-            self.conn.executemany(self._UPSERT_PERSON, params)
-        except sqlite3.Error as exc:
-            raise db.translate(exc, self.path) from None
+        self._many(self._UPSERT_PERSON, [self._person_params(p, platform, seen, raw) for p, platform, seen, raw in items])
 
     def person_ids(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """(source, remote_id) -> id, for those that exist."""
@@ -186,12 +182,15 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
                 found[(source, remote_id)] = pid
         return found
 
-    def persons_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
+    def _by_ids(self, table: str, ids: Iterable[int]) -> dict[int, Row]:
         found: dict[int, Row] = {}
         for part in _chunks(sorted(set(ids))):
-            for row in self._q(f"SELECT * FROM persons WHERE id IN ({_marks(part)})", list(part)):
+            for row in self._q(f"SELECT * FROM {table} WHERE id IN ({_marks(part)})", list(part)):
                 found[row["id"]] = row
         return found
+
+    def persons_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
+        return self._by_ids("persons", ids)
 
     def person(self, person_id: int) -> Row:
         row = self._q("SELECT * FROM persons WHERE id = ?", (person_id,)).fetchone()
@@ -206,10 +205,6 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
                                [source, *part]):
                 found[(source, row["remote_id"])] = row
         return found
-
-    def person_flags(self, source: str, remote_id: str) -> Row | None:
-        return self._q("SELECT * FROM person_flags WHERE source = ? AND remote_id = ?",
-                       (source, remote_id)).fetchone()
 
     def set_person_flags(self, source: str, remote_id: str, *, vip: bool | None = None,
                          muted: bool | None = None, note: str | None = None) -> None:
@@ -251,16 +246,12 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
     def insert_mentions(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rows as ingest builds them (see fetch/ingest.py), inserted in order; an `id` of None
         is SQLite's to choose."""
-        try:
-            self.conn.executemany(
-                """INSERT INTO mentions (id, source, remote_id, platform, person_id, conversation_id, role, text, url,
-                                         created_at, in_reply_to, thread, thread_root, to_me, from_me, lang, raw,
-                                         signals, evidence, engine, ingested_at)
-                   VALUES (:id, :source, :remote_id, :platform, :person_id, :conversation_id, :role, :text, :url,
-                           :created_at, :in_reply_to, :thread, :thread_root, :to_me, :from_me, :lang, :raw,
-                           :signals, :evidence, :engine, :ingested_at)""", rows)
-        except sqlite3.Error as exc:
-            raise db.translate(exc, self.path) from None
+        self._many("""INSERT INTO mentions (id, source, remote_id, platform, person_id, conversation_id, role, text,
+                                            url, created_at, in_reply_to, thread, thread_root, to_me, from_me, lang,
+                                            raw, signals, evidence, engine, ingested_at)
+                      VALUES (:id, :source, :remote_id, :platform, :person_id, :conversation_id, :role, :text, :url,
+                              :created_at, :in_reply_to, :thread, :thread_root, :to_me, :from_me, :lang, :raw,
+                              :signals, :evidence, :engine, :ingested_at)""", rows)
 
     def insert_mention(self, m: Mention, *, person_id: int, conversation_id: int | None, role: str,
                        thread_root: str, signals: Mapping[str, Any], evidence: Mapping[str, Any],
@@ -296,11 +287,8 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
 
     def set_mentions_signals(self, rows: Sequence[tuple[Any, Any, str, int]]) -> None:
         """(signals, evidence, engine, mention id), already encoded or not."""
-        try:
-            self.conn.executemany("UPDATE mentions SET signals = ?, evidence = ?, engine = ? WHERE id = ?",
-                                  [(_json(s), _json(e), engine, i) for s, e, engine, i in rows])
-        except sqlite3.Error as exc:
-            raise db.translate(exc, self.path) from None
+        self._many("UPDATE mentions SET signals = ?, evidence = ?, engine = ? WHERE id = ?",
+                   [(_json(s), _json(e), engine, i) for s, e, engine, i in rows])
 
     def conversation_messages(self, conv: Row) -> list[Row]:
         """The person's messages and our replies to them, oldest first."""
@@ -318,19 +306,6 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         return self._q("SELECT created_at, text FROM mentions WHERE person_id = ? ORDER BY created_at DESC, id DESC "
                        "LIMIT ?",
                        (person_id, limit)).fetchall()
-
-    def conversation_facts(self, conv: Row) -> list[Row]:
-        """What re-judging a conversation reads of conversation_messages(): the same rows, fewer columns."""
-        return self._q(
-            """SELECT m.id, m.conversation_id, m.role, m.created_at, m.to_me, m.lang, m.signals, m.evidence,
-                      m.text
-               FROM mentions m
-               WHERE m.conversation_id = :id
-                  OR (m.source = :source AND m.thread_root = :root AND m.role != 'person'
-                      AND m.in_reply_to IN (SELECT remote_id FROM mentions
-                                            WHERE conversation_id = :id AND role = 'person'))
-               ORDER BY m.created_at, m.id""",
-            {"id": conv["id"], "source": conv["source"], "root": conv["thread_root"]}).fetchall()
 
     def person_mentions(self, person_id: int, limit: int = 50) -> list[Row]:
         return self._q("SELECT * FROM mentions WHERE person_id = ? ORDER BY created_at DESC LIMIT ?",
@@ -364,11 +339,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
             length += 2  # vanishingly rare; a longer key stays stable for this conversation
 
     def conversations_by_ids(self, ids: Iterable[int]) -> dict[int, Row]:
-        found: dict[int, Row] = {}
-        for part in _chunks(sorted(set(ids))):
-            for row in self._q(f"SELECT * FROM conversations WHERE id IN ({_marks(part)})", list(part)):
-                found[row["id"]] = row
-        return found
+        return self._by_ids("conversations", ids)
 
     def conversation_by_id(self, conv_id: int) -> Row:
         return self._q("SELECT * FROM conversations WHERE id = ?", (conv_id,)).fetchone()

@@ -7,11 +7,11 @@ purpose, change it here in the same commit.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
+from h2h.fetch.ingest import IngestReport  # the counts' container, not logic under test
 from h2h.models import Mention, Signals
 from h2h.store import Store
 from h2h.store.queries import Row
@@ -19,21 +19,6 @@ from h2h.triage import handles, people, score
 from h2h.triage.engine import Engine
 
 BATCH = 500
-
-
-@dataclass
-class IngestReport:
-    read: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    conversations: int = 0
-    bad: list[tuple[int, str]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, object]:
-        return {"read": self.read, "new": self.new, "updated": self.updated, "unchanged": self.unchanged,
-                "conversations": self.conversations,
-                "bad": [{"line": line, "message": msg} for line, msg in self.bad]}
 
 
 def _batches(items: Iterable[Mention], size: int) -> Iterator[list[Mention]]:
