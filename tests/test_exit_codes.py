@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from h2h import errors, inbox
+from h2h import errors
+from h2h.app import inbox
 from h2h.errors import ExitCode
 from tests.helpers import run
 

@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
     @app.command("show")
     def show_cmd(ident: ID, json_out: JSON = False) -> None:
         """The conversation in order, the person, and every reason with its points."""
-        from h2h import inbox
+        from h2h.app import inbox
 
         rt = runtime.current
         rt.json = rt.json or json_out
@@ -110,7 +110,7 @@ def register(app: typer.Typer) -> None:
             _show_plain(view)
 
     def _change(action: str, ident: str, json_out: bool, until: Any = None) -> None:
-        from h2h import inbox
+        from h2h.app import inbox
         from h2h.cli.logcmd import start
 
         rt = runtime.current

@@ -42,9 +42,9 @@ def register(app: typer.Typer) -> None:
         """Ingest mentions as JSON Lines (idempotent: twice is the same as once)."""
         from h2h.cli.logcmd import start
         from h2h.errors import ExitCode, InputError
-        from h2h.fetch import parallel
-        from h2h.fetch.bulk import ingest_lines
-        from h2h.fetch.ingest import IngestReport
+        from h2h.ingest import parallel
+        from h2h.ingest.bulk import ingest_lines
+        from h2h.ingest.ingest import IngestReport
 
         rt = runtime.current
         rt.json = rt.json or json_out

@@ -1,4 +1,4 @@
-"""Starting the log for a command that changes something (see h2h/logs.py)."""
+"""Starting the log for a command that changes something (see h2h/cli/logs.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from h2h.cli import runtime
 
 def start(command: str) -> logging.Logger:
     """The `h2h` logger, attached to the log file; logs the command and the names of its options."""
-    from h2h import logs
+    from h2h.cli import logs
 
     rt = runtime.current
     argv = rt.extra.get("argv") or []

@@ -145,8 +145,8 @@ def main(argv: list[str] | None = None) -> None:
             # traceback and a misleading exit status, while closing the database and the log.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         rt.close()
-        if "h2h.logs" in sys.modules:  # imported only by commands that log
-            logs = sys.modules["h2h.logs"]
+        if "h2h.cli.logs" in sys.modules:  # imported only by commands that log
+            logs = sys.modules["h2h.cli.logs"]
             logs.finish(int(code), rt.extra.get("error"))
             logs.close()
     sys.exit(int(code))

@@ -1,6 +1,6 @@
 """`h2h next`: the top conversation, one key, the next conversation.
 
-The decisions live in h2h/session.py; this module draws the card and reads keys:
+The decisions live in h2h/app/session.py; this module draws the card and reads keys:
 one keypress at a time on a terminal (cbreak mode, restored whatever happens),
 one command per line when standard input is a pipe, so scripts and tests can
 drive it (`printf 'd\\nn\\nq\\n' | h2h next`).
@@ -145,14 +145,14 @@ def card_lines(card: Any, sla_s: float) -> list[tuple[str, str]]:
         lines += [(line, "") for line in buffer.getvalue().splitlines()]
         lines += [(inert(line), "yellow") for line in finding_lines(card.plan.draft)]
     lines.append(("", ""))
-    from h2h.session import LEGEND
+    from h2h.app.session import LEGEND
 
     lines += [(line, "dim") for line in LEGEND]
     return lines
 
 
 class Screen:
-    """The UI of h2h.session: draws cards, reads keys and answers."""
+    """The UI of h2h.app.session: draws cards, reads keys and answers."""
 
     def __init__(self, *, jsonl: bool, quiet: bool, sla_s: float):
         self.jsonl, self.quiet, self.sla_s = jsonl, quiet, sla_s
@@ -218,7 +218,7 @@ class Screen:
         render.say(f"! {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
 
     def help(self) -> None:
-        from h2h.session import KEYS
+        from h2h.app.session import KEYS
 
         self._write([("Keys (or, from a pipe, one per line; the words work too):", "bold")]
                     + [(f"  {key}  {word:<8} {what}", "") for key, word, what in KEYS])
@@ -254,7 +254,7 @@ def register(app: typer.Typer) -> None:
 
         \b
           printf 'd\\nn\\nq\\n' | h2h next"""
-        from h2h import session
+        from h2h.app import session
         from h2h.cli.logcmd import start
         from h2h.errors import UsageError
 

@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note shown with them in `show` and here ('' clears it).")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
     ) -> None:
-        from h2h import persons
+        from h2h.app import people as persons
         from h2h.errors import UsageError
 
         rt = runtime.current

@@ -34,7 +34,7 @@ def _check_section(section: Optional[str]) -> None:
 def run_queue(rt: runtime.Runtime, *, limit: int | None = None, show_all: bool = False, section: str | None = None,
               source: str | None = None, jsonl: bool = False, count: bool = False, footer: str = "",
               since: str | None = None) -> None:
-    from h2h import inbox
+    from h2h.app import inbox
 
     _check_section(section)
     after = runtime.when(since, "--since")

@@ -15,9 +15,10 @@ SPARK_DAYS = 60  # the widest sparkline, in characters
 def compute(rt: runtime.Runtime, since: Optional[str], until: Optional[str], top: int) -> dict[str, Any]:
     from datetime import timedelta
 
-    from h2h import clock, stats
+    from h2h import clock
+    from h2h.app import stats
     from h2h.errors import UsageError
-    from h2h.fetch.ingest import ensure_fresh
+    from h2h.ingest.ingest import ensure_fresh
 
     now = clock.now()
     end = runtime.when(until, "--until") or now
@@ -140,12 +141,12 @@ def register(app: typer.Typer) -> None:
 
             raise UsageError("--top must be 0 or more")
         if png:
-            from h2h import plot
+            from h2h.cli import plot
 
             plot.available()  # before any work: say what to install, print nothing else
         doc = compute(rt, since, until, top)
         if png:
-            from h2h import plot
+            from h2h.cli import plot
 
             written = plot.write_png(doc, png)
             if not rt.json:

@@ -125,7 +125,7 @@ def context(store: Any, config: Any, engine: Any, ident: str, *, another: bool =
             history: bool = False) -> Context:
     """Everything a drafter needs for conversation `ident`. `history` also reads the texts of
     the person's earlier conversations (for a language model; templates do not need them)."""
-    from h2h import inbox
+    from h2h.app import inbox
 
     view = inbox.conversation(store, engine, ident)
     theirs = unanswered(view)

@@ -1,1 +1,1 @@
-"""Pull new mentions from sources and ingest them: signals, conversations, scores."""
+"""Pull new mentions from sources: the runner, the lock, the demo's in-memory fetch."""

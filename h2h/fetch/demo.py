@@ -10,7 +10,7 @@ from pathlib import Path
 
 from h2h import clock
 from h2h.errors import StoreError
-from h2h.fetch.ingest import IngestReport, ingest
+from h2h.ingest.ingest import IngestReport, ingest
 from h2h.models import Mention
 from h2h.paths import DATA
 from h2h.sources.jsonl import is_comment, parse_record

@@ -35,7 +35,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from h2h import clock
 from h2h.errors import ConfigError, H2HError, NotFound, NotSupported, PartialFailure, UsageError
-from h2h.fetch.ingest import IngestReport, ingest
+from h2h.ingest.ingest import IngestReport, ingest
 from h2h.models import Mention, Person
 from h2h.redact import redact
 from h2h.store import Store

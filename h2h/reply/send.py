@@ -228,7 +228,7 @@ def complete(store: Any, config: Any, engine: Any, p: Plan, *, status: str, remo
              url: str | None, sent_at: datetime) -> Outcome:
     """Record the result, store our reply as a message of the conversation and mark it answered,
     all in one transaction. Safe to run again (a retry after a crash in here)."""
-    from h2h.fetch.ingest import ingest
+    from h2h.ingest.ingest import ingest
 
     conv = store.conversation(p.conversation)
     since = conv["waiting_since"]

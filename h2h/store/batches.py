@@ -1,6 +1,6 @@
 """The statements of ingest's batches: grouping a batch's messages into
-conversations (fetch/assign.py) and re-judging many conversations at once
-(fetch/judge.py), a handful of statements per batch instead of a handful per message.
+conversations (ingest/assign.py) and re-judging many conversations at once
+(ingest/judge.py), a handful of statements per batch instead of a handful per message.
 
 Each answers exactly what the one-row query beside it in queries.py or people.py
 answers, rows in the same order.

@@ -244,7 +244,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         return found
 
     def insert_mentions(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Rows as ingest builds them (see fetch/ingest.py), inserted in order; an `id` of None
+        """Rows as ingest builds them (see ingest/ingest.py), inserted in order; an `id` of None
         is SQLite's to choose."""
         self._many("""INSERT INTO mentions (id, source, remote_id, platform, person_id, conversation_id, role, text,
                                             url, created_at, in_reply_to, thread, thread_root, to_me, from_me, lang,

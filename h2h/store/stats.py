@@ -1,4 +1,4 @@
-"""The rows `h2h stats` is computed from (the figures themselves: h2h/stats.py)."""
+"""The rows `h2h stats` is computed from (the figures themselves: h2h/app/stats.py)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from h2h import config as config_mod
-from h2h.fetch.ingest import ingest
+from h2h.ingest.ingest import ingest
 from h2h.models import Mention, Person
 from h2h.store import Store
 from h2h.triage.engine import Engine

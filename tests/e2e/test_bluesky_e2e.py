@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from h2h import errors
-from h2h.fetch.ingest import ingest
+from h2h.ingest.ingest import ingest
 from h2h.models import Mention
 from h2h.sources import atproto
 from h2h.sources.bluesky import BlueskySource

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from h2h.cli import io as cli_io
-from h2h.fetch import bulk, ingest
+from h2h.ingest import bulk, ingest
 from h2h.store import db as dbmod
 from h2h.store.queries import Store
 from tests.clirun import run
@@ -205,7 +205,7 @@ def test_bad_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_interrupt_inside_a_command_is_reported(home: Path, small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """typer turns ^C inside a command into a silent exit 130: h2h must still say so."""
-    from h2h import inbox
+    from h2h.app import inbox
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from h2h import inbox
+from h2h.app import inbox
 from h2h.store import Store
 from tests.draft.world import CONFIG, World
 

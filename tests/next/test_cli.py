@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from h2h import logs
+from h2h.cli import logs
 from tests.helpers import Result, jsonl, record, run
 from tests.next.conftest import WITH_SOURCE, Home, add_message, seed
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from h2h import clock, inbox, session
+from h2h import clock
+from h2h.app import inbox, session
 from h2h.errors import H2HError
 from h2h.reply import send
-from h2h.session import Session, Tally, command, safe_url
+from h2h.app.session import Session, Tally, command, safe_url
 from h2h.sources.memory import MemorySource
 from tests.draft.world import World
 from tests.next.conftest import WITH_SOURCE
@@ -293,7 +294,7 @@ def test_mute_asks_first(w: World) -> None:
     s, ui = play(w, "mq", confirms=[True])
     assert w.store.conversation(top)["section"] == "noise" and s.tally.muted == 1
     assert ui.ids[1] != top
-    from h2h import persons
+    from h2h.app import people as persons
 
     assert persons.view(w.store, w.engine, top)["muted"] is True
 

@@ -13,7 +13,7 @@ from tests.helpers import Result
 
 
 def h2h(*args: str) -> Result:
-    from h2h import logs
+    from h2h.cli import logs
 
     out, err = io.StringIO(), io.StringIO()
     code = 0

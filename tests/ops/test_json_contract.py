@@ -228,7 +228,8 @@ def test_every_error_code_is_documented() -> None:
     assert sorted(set(documented) - in_source) == [], "docs/json.md lists error codes h2h no longer has"
     import inspect
 
-    from h2h import errors, plot
+    from h2h import errors
+    from h2h.cli import plot
 
     for module in (errors, plot):
         for _, cls in inspect.getmembers(module, inspect.isclass):

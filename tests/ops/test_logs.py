@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from h2h import logs, redact
+from h2h import redact
+from h2h.cli import logs
 from tests.ops.clirun import h2h, record, write_jsonl
 
 
@@ -105,7 +106,7 @@ def test_an_unwritable_log_folder_does_not_stop_the_command(home: Path, tmp_path
 
 def test_help_does_not_load_logging() -> None:
     code = ("import sys\nfrom h2h.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('h2h.logs', 'logging.handlers', 'h2h.stats', 'h2h.persons') if m in sys.modules))")
+            "print(sorted(m for m in ('h2h.cli.logs', 'logging.handlers', 'h2h.app.stats', 'h2h.app.people') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from h2h import stats
+from h2h.app import stats
 from h2h.store import Store, conversation_key
 from tests.ops.clirun import CONFIG, h2h, record, write_config, write_jsonl
 

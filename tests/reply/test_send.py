@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from h2h import clock, inbox
+from h2h import clock
+from h2h.app import inbox
 from h2h.draft import compose, limits
 from h2h.errors import NotSupported, RemoteError, UsageError
 from h2h.models import Mention, SentReply

@@ -79,7 +79,7 @@ def test_canary_never_written(home: Path, tmp_path: Path, planted: Path) -> None
 
 def test_canary_in_an_unexpected_error_with_traceback(home: Path, planted: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from h2h import inbox
+    from h2h.app import inbox
 
     def boom(*a, **k):
         raise RuntimeError(f"adapter said: Authorization: Bearer {CANARY}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pytest_httpserver import HTTPServer
 
-from h2h.fetch.ingest import ingest
-from h2h.inbox import build_queue
+from h2h.ingest.ingest import ingest
+from h2h.app.inbox import build_queue
 from h2h.store import Store
 from h2h.triage.engine import Engine
 from tests.sources.test_discourse import Forum

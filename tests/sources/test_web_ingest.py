@@ -10,8 +10,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from h2h.config import Config
-from h2h.fetch.ingest import ingest
-from h2h.inbox import build_queue
+from h2h.ingest.ingest import ingest
+from h2h.app.inbox import build_queue
 from h2h.store import Store
 from h2h.triage.engine import Engine
 from tests.sources import test_hackernews, test_reddit, test_rss, test_stackexchange

@@ -73,8 +73,8 @@ def test_waiting_longer_never_costs_points(a: float, b: float, sla: float, weigh
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_the_queue_never_ranks_a_conversation_lower_for_waiting_longer(h1: int, h2: int, text: str) -> None:
     """Two people write the same thing; the one who has waited longer is never ranked below."""
-    from h2h import inbox
-    from h2h.fetch.ingest import ingest
+    from h2h.app import inbox
+    from h2h.ingest.ingest import ingest
     from h2h.models import Mention, Person
     from h2h.store import Store
 

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from h2h import clock, config, inbox
+from h2h import clock, config
+from h2h.app import inbox
 from h2h.errors import ConfigError
 from h2h.fetch import demo
-from h2h.fetch.ingest import ingest
+from h2h.ingest.ingest import ingest
 from h2h.models import Mention, Person
 from h2h.store import Store
 from h2h.triage import score
@@ -130,7 +131,7 @@ def test_a_teammates_reply_answers_the_conversation_too() -> None:
 
 
 def test_new_weights_or_data_recompute_stored_signals(monkeypatch: pytest.MonkeyPatch) -> None:
-    from h2h.fetch.ingest import ensure_fresh
+    from h2h.ingest.ingest import ensure_fresh
     from h2h.triage import version
 
     engine = Engine()
@@ -239,7 +240,7 @@ def test_elsewhere_stops_counting_past_the_most_it_names() -> None:
 
 
 def test_elsewhere_follows_linked_identities() -> None:
-    from h2h import persons
+    from h2h.app import people as persons
 
     engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
     with Store.open(":memory:") as store:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from h2h.errors import NotFound, UsageError
-from h2h.fetch.ingest import ensure_fresh, rescore
-from h2h.stats import first_response_s, quantile
+from h2h.ingest.ingest import ensure_fresh, rescore
+from h2h.app.stats import first_response_s, quantile
 from h2h.store import Store
 from h2h.store.queries import Row
 from h2h.triage.engine import Engine

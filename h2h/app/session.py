@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 from urllib.parse import urlsplit
 
-from h2h import clock, inbox
+from h2h import clock
+from h2h.app import inbox
 from h2h.draft import compose
 from h2h.errors import DatabaseLocked, H2HError, StoreError, UsageError
 from h2h.models import SECTIONS
 from h2h.reply import send
-from h2h.stats import quantile
+from h2h.app.stats import quantile
 
 # (key, word, what it does): the help screen, and the words a script may write instead.
 KEYS: tuple[tuple[str, str, str], ...] = (
@@ -255,7 +256,7 @@ class Session:
         return NEXT
 
     def mute(self, card: Card, ui: UI) -> str:
-        from h2h import persons
+        from h2h.app import people as persons
 
         person = card.view["person"]
         handle = person["handle"]

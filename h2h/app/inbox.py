@@ -22,13 +22,13 @@ DEFAULT_LIMIT = 30
 def ensure_fresh(store: Store, engine: Engine) -> None:
     # The ingest machinery is imported only when stored verdicts are stale: not on every `h2h`.
     if store.get_meta("engine") != engine.fingerprint:
-        from h2h.fetch.ingest import ensure_fresh as recompute
+        from h2h.ingest.ingest import ensure_fresh as recompute
 
         recompute(store, engine)
 
 
 def rescore(store: Store, conv: Row, engine: Engine) -> None:
-    from h2h.fetch.ingest import rescore as judge
+    from h2h.ingest.ingest import rescore as judge
 
     judge(store, conv, engine)
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from h2h.fetch import bulk, ingest
+from h2h.ingest import bulk, ingest
 from h2h.sources.jsonl import parse_record
 from h2h.store import Store
 from h2h.triage.engine import Engine
 from h2h.triage.handles import handle_set
-from tests.fetch import reference_ingest
+from tests.ingest import reference_ingest
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from functools import partial
 from typing import IO, Any, Callable, Iterator, Sequence
 
-from h2h.fetch import parallel
-from h2h.fetch.ingest import BATCH, Analyzed, IngestReport, analyze, ingest_analyzed, pack, unpack
+from h2h.ingest import parallel
+from h2h.ingest.ingest import BATCH, Analyzed, IngestReport, analyze, ingest_analyzed, pack, unpack
 from h2h.store import Store
 from h2h.triage.engine import Engine
 

@@ -1,4 +1,4 @@
-"""The test oracle for h2h/fetch/ingest.py: ingest as first written, one query at a
+"""The test oracle for h2h/ingest/ingest.py: ingest as first written, one query at a
 time, kept verbatim. test_ingest_equivalence.py checks that the batched, parallel
 ingest leaves exactly the same database as this. If ingest's behaviour changes on
 purpose, change it here in the same commit.
@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
-from h2h.fetch.ingest import IngestReport  # the counts' container, not logic under test
+from h2h.ingest.ingest import IngestReport  # the counts' container, not logic under test
 from h2h.models import Mention, Signals
 from h2h.store import Store
 from h2h.store.queries import Row

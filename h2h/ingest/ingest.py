@@ -11,9 +11,9 @@ from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
-from h2h.fetch import parallel
-from h2h.fetch.assign import Conversations, assign, is_standalone, thread_root
-from h2h.fetch.judge import Recent, rescore, rescore_many
+from h2h.ingest import parallel
+from h2h.ingest.assign import Conversations, assign, is_standalone, thread_root
+from h2h.ingest.judge import Recent, rescore, rescore_many
 from h2h.models import Mention, Person
 from h2h.store import Store
 from h2h.store.queries import Encoded, Row, encode

@@ -1,0 +1,1 @@
+"""Mentions in, conversations out: signals, grouping, judging, in batches."""
