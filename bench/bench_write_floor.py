@@ -41,13 +41,13 @@ def main() -> None:
     ap.add_argument("--defer-indexes", action="store_true")
     ap.add_argument("--cache-mib", type=int, default=None, help="SQLite page cache (default: h2h's)")
     args = ap.parse_args()
-    from h2h.store import Store
+    from h2h.store.sqlite import SQLiteStore
 
     source = sqlite3.connect(common.database(args.count) / "h2h.db")
     home = common.CACHE / f"floor-{args.count}"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    store = Store.open(home / "h2h.db")
+    store = SQLiteStore.open(home / "h2h.db")
     conn = store.conn
     if args.cache_mib:
         conn.execute(f"PRAGMA cache_size = -{args.cache_mib * 1024}")

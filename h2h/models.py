@@ -11,9 +11,10 @@ Change a record with `record._replace(...)`. Annotations here are evaluated (no
 string, which doubled this module's import time.
 """
 
+from collections import _tuplegetter  # type: ignore[attr-defined]  # namedtuple's C field accessor
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default no instance can change
 
@@ -221,3 +222,372 @@ class SentReply(NamedTuple):
     sent_at: datetime
     in_reply_to: str
     key: str
+
+
+# --- what the store gives back ------------------------------------------------------
+#
+# Stored records are built from rows by the store (h2h/store/sqlite/rows.py), millions
+# of times, with `tuple.__new__`: the fields are the columns selected, in order. Times are
+# ISO 8601 text and JSON columns stay JSON text, exactly as stored; booleans are 0 or 1.
+#
+# They are tuples as NamedTuples are, and the type checker sees NamedTuples, but their
+# classes are built by `_StoredMeta`: typing.NamedTuple compiles a constructor for each
+# class, 100 us apiece, and twenty of them added 2-5 ms to every command's start-up.
+# Built here: 15 us each. Made in code (tests, a conversation ingest creates), a
+# record's constructor takes fields by position or name, with the defaults declared.
+
+
+class _StoredMeta(type):
+    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> "_StoredMeta":
+        if bases == (tuple,):  # the base itself
+            return super().__new__(mcls, name, bases, ns)
+        fields = tuple(ns.get("__annotations__", {}))
+        ns["_field_defaults"] = {f: ns.pop(f) for f in fields if f in ns}
+        ns["_fields"] = ns["__match_args__"] = fields
+        ns["__slots__"] = ()
+        for i, f in enumerate(fields):
+            ns[f] = _tuplegetter(i, f"{name}.{f}")
+        return super().__new__(mcls, name, bases, ns)
+
+
+class _StoredBase(tuple[Any, ...], metaclass=_StoredMeta):
+    __slots__ = ()
+    _fields: tuple[str, ...]
+    _field_defaults: dict[str, Any]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != len(cls._fields):
+            args = cls._complete(args, kwargs)
+        return tuple.__new__(cls, args)
+
+    @classmethod
+    def _complete(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        if len(args) > len(cls._fields):
+            raise TypeError(f"{cls.__name__}() takes {len(cls._fields)} fields, {len(args)} given")
+        values = list(args)
+        for f in cls._fields[len(args):]:
+            if f in kwargs:
+                values.append(kwargs.pop(f))
+            elif f in cls._field_defaults:
+                values.append(cls._field_defaults[f])
+            else:
+                raise TypeError(f"{cls.__name__}() missing field {f!r}")
+        if kwargs:
+            raise TypeError(f"{cls.__name__}() got unexpected fields {sorted(kwargs)}")
+        return tuple(values)
+
+    @classmethod
+    def _make(cls, values: Iterable[Any]) -> Any:
+        return tuple.__new__(cls, values)
+
+    def _replace(self, **changes: Any) -> Any:
+        values = tuple(changes.pop(f, v) for f, v in zip(self._fields, self))
+        if changes:
+            raise ValueError(f"{type(self).__name__} has no fields {sorted(changes)}")
+        return tuple.__new__(type(self), values)
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(zip(self._fields, self))
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"{type(self).__name__}({shown})"
+
+
+if TYPE_CHECKING:
+    from typing import NamedTuple as Stored
+else:
+    Stored = _StoredBase
+
+
+class Identity(Stored):
+    """One account on one platform, as stored (a human may have several: `h2h person link`)."""
+
+    id: int
+    source: str
+    remote_id: str
+    platform: str
+    handle: str
+    name: str
+    url: str | None
+    bot: int | None
+    followers: int | None
+    created_at: str | None
+    raw: str | None
+    first_seen: str
+    last_seen: str
+
+
+class Conversation(Stored):
+    """A person's conversation in one thread: its messages' times and the verdict on them."""
+
+    id: int
+    key: str
+    source: str
+    platform: str
+    person_id: int
+    thread_root: str
+    standalone: int
+    first_at: str
+    last_at: str
+    last_reply_at: str | None = None
+    waiting_since: str | None = None
+    latest_mention_id: int | None = None
+    unanswered: int = 0
+    messages: int = 0
+    state: str = "open"
+    active: int = 1
+    state_mark: str | None = None
+    snooze_until: str | None = None
+    section: str = "reply"
+    base_score: float = 0.0
+    reasons: str = "[]"
+    lang: str | None = None
+    engine: str | None = None
+
+
+class QueueCandidate(Stored):
+    """What ranking the queue reads of each active conversation, walking its index."""
+
+    id: int
+    key: str
+    base_score: float
+    state: str
+    snooze_until: str | None
+    waiting_since: str | None
+    last_at: str
+    person_id: int
+    source: str
+    active: int
+    section: str
+
+
+class QueueRow(Stored):
+    """A ranked conversation with what the queue shows of its person and latest message."""
+
+    conversation: Conversation
+    person: Person
+    person_key: str      # the same for every identity linked to one human
+    text: str | None
+    url: str | None
+
+
+class Unanswered(Stored):
+    """A person's message that no answer has followed yet."""
+
+    source: str
+    remote_id: str
+    created_at: str
+
+
+class StoredMention(Stored):
+    """A message as stored: the mention, who wrote it, where it was filed, its signals."""
+
+    id: int
+    source: str
+    remote_id: str
+    platform: str
+    person_id: int
+    conversation_id: int | None
+    role: str            # "person", "me" or "team"
+    text: str
+    url: str | None
+    created_at: str
+    in_reply_to: str | None
+    thread: str | None
+    thread_root: str
+    to_me: int
+    from_me: int
+    lang: str | None
+    raw: str | None
+    signals: str | None
+    evidence: str | None
+    engine: str | None
+    ingested_at: str
+
+
+class MentionState(Stored):
+    """What ingest compares and groups a stored message by."""
+
+    id: int
+    source: str
+    remote_id: str
+    person_id: int
+    conversation_id: int | None
+    thread_root: str
+    role: str
+    text: str
+    url: str | None
+    lang: str | None
+    to_me: int
+    from_me: int
+
+
+class ThreadMessage(Stored):
+    """A stored message with its author and conversation, as views show it."""
+
+    id: int
+    source: str
+    remote_id: str
+    platform: str
+    person_id: int
+    conversation_id: int | None
+    role: str
+    text: str
+    url: str | None
+    created_at: str
+    in_reply_to: str | None
+    thread: str | None
+    thread_root: str
+    to_me: int
+    from_me: int
+    lang: str | None
+    signals: str | None
+    evidence: str | None
+    handle: str
+    name: str
+    bot: int | None
+    conversation: str | None     # its conversation's key
+
+
+class MessageFacts(Stored):
+    """What judging a conversation reads of each of its messages."""
+
+    id: int
+    conversation_id: int | None
+    role: str
+    created_at: str
+    to_me: int
+    lang: str | None
+    signals: str | None
+    evidence: str | None
+    text: str
+    remote_id: str
+    source: str
+    thread_root: str
+    in_reply_to: str | None
+
+
+class RecentMessage(Stored):
+    """One of a person's latest messages: what their behaviour is judged on."""
+
+    person_id: int
+    id: int
+    created_at: str
+    text: str
+
+
+class Flags(Stored):
+    """The user's marks on a person (a whole linked group when `handles` names its identities)."""
+
+    vip: bool
+    muted: bool
+    note: str | None
+    handles: tuple[str, ...] = ()
+
+
+class Action(Stored):
+    """A decision of the user's on a conversation."""
+
+    id: int
+    conversation: str
+    action: str
+    at: str
+    until: str | None
+    detail: str | None
+
+
+class StoredDraft(Stored):
+    id: int
+    conversation: str
+    text: str
+    backend: str
+    lang: str | None
+    intent: str | None
+    lint: str
+    edited: int
+    created_at: str
+    variants: str
+    note: str | None
+
+
+class Reply(Stored):
+    """A reply sent, or being sent, through h2h; `key` makes sending it idempotent."""
+
+    id: int
+    conversation: str
+    source: str
+    platform: str | None
+    in_reply_to: str
+    target: str | None
+    key: str
+    text: str
+    status: str          # "pending", "sent", "failed" or "manual"
+    remote_id: str | None
+    url: str | None
+    error: str | None
+    draft_id: int | None
+    attempts: int
+    created_at: str
+    sent_at: str | None
+    response_s: float | None
+    updated_at: str | None
+
+
+class SourceStatus(Stored):
+    """What a source's last fetches did."""
+
+    source: str
+    type: str
+    account: str | None
+    last_attempt_at: str | None
+    last_success_at: str | None
+    last_duration_s: float | None
+    last_fetched: int
+    last_new: int
+    failures: int
+    last_error_code: str | None
+    last_error: str | None
+    last_error_hint: str | None
+    last_error_at: str | None
+    rate_limit: str | None
+    rate_seen_at: str | None
+
+
+class StatsConversation(Stored):
+    """A conversation a person began, with the first answers it got (`h2h stats`)."""
+
+    id: int
+    key: str
+    source: str
+    platform: str
+    section: str
+    state: str
+    first_at: str
+    handle: str
+    name: str
+    first_reply_at: str | None
+    first_sent_at: str | None
+
+
+class BacklogEntry(Stored):
+    key: str
+    source: str
+    platform: str
+    section: str
+    waiting_since: str | None
+    last_at: str
+    handle: str
+    name: str
+
+
+class DailyCount(Stored):
+    """Messages of one UTC day, source and role."""
+
+    day: str
+    source: str
+    role: str
+    n: int

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from h2h.errors import DatabaseLocked, SchemaTooNew, StoreError
-from h2h.store import Store, conversation_key
-from h2h.store import db as dbmod
-from h2h.store import migrations
+from h2h.store import conversation_key
+from h2h.store.sqlite import SQLiteStore, migrations
+from h2h.store.sqlite import db as dbmod
 from tests.helpers import jsonl, record, run
 
 
 def test_a_blank_database_gets_the_whole_schema(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "h2h.db"
-    store = Store.open(path)
+    store = SQLiteStore.open(path)
     try:
         names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"persons", "mentions", "conversations", "actions", "drafts", "replies", "cursors",
@@ -57,7 +57,7 @@ def test_an_upgrade_keeps_user_data_and_backs_up_first(tmp_path: Path, capsys: p
 
 def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "h2h.db"
-    Store.open(path).close()
+    SQLiteStore.open(path).close()
     bad = ("0998_broken", ["CREATE TABLE half_done (x)", "THIS IS NOT SQL"])
     conn = dbmod.connect(path)
     with pytest.raises(StoreError):
@@ -70,11 +70,11 @@ def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
 
 def test_a_database_from_a_newer_h2h_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "h2h.db"
-    Store.open(path).close()
+    SQLiteStore.open(path).close()
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO _h2h_migrations VALUES ('9999_future', '2030-01-01T00:00:00Z')")
     with pytest.raises(SchemaTooNew):
-        Store.open(path)
+        SQLiteStore.open(path)
     result = run(capsys, "--db", str(path), "queue")
     assert result.code == 1 and "newer h2h" in result.err and "upgrade" in result.err
 
@@ -82,7 +82,7 @@ def test_a_database_from_a_newer_h2h_is_refused(tmp_path: Path, capsys: pytest.C
 def test_a_locked_database_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "h2h.db"
-    Store.open(path).close()
+    SQLiteStore.open(path).close()
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 100)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
@@ -91,7 +91,7 @@ def test_a_locked_database_says_so(tmp_path: Path, capsys: pytest.CaptureFixture
         assert result.code == 1
         assert "database is locked" in result.err and "Another h2h process" in result.err
         with pytest.raises(DatabaseLocked):
-            store = Store(dbmod.connect(path), path)
+            store = SQLiteStore(dbmod.connect(path), path)
             with store.transaction():
                 pass
     finally:

@@ -6,20 +6,21 @@ conversation in full, and the user's decisions on conversations.
 import heapq
 import json
 from datetime import datetime
-from typing import Any, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from h2h import clock
 from h2h.errors import UsageError
-from h2h.models import SECTIONS, Person, QueueItem, Reason
-from h2h.store import Store
-from h2h.store.queries import Row
+from h2h.models import SECTIONS, Conversation, QueueCandidate, QueueItem, QueueRow, Reason, Unanswered
 from h2h.triage.engine import Engine
 from h2h.triage.score import ELSEWHERE_MOST, elsewhere_reason, waiting_reason
+
+if TYPE_CHECKING:
+    from h2h.store import Store
 
 DEFAULT_LIMIT = 30
 
 
-def ensure_fresh(store: Store, engine: Engine) -> None:
+def ensure_fresh(store: "Store", engine: Engine) -> None:
     # The ingest machinery is imported only when stored verdicts are stale: not on every `h2h`.
     if store.get_meta("engine") != engine.fingerprint:
         from h2h.ingest.ingest import ensure_fresh as recompute
@@ -27,8 +28,8 @@ def ensure_fresh(store: Store, engine: Engine) -> None:
         recompute(store, engine)
 
 
-def rescore(store: Store, conv: Row, engine: Engine) -> None:
-    from h2h.ingest.ingest import rescore as judge
+def rescore(store: "Store", conv: Conversation, engine: Engine) -> None:
+    from h2h.ingest.judge import rescore as judge
 
     judge(store, conv, engine)
 
@@ -39,37 +40,39 @@ class Queue(NamedTuple):
     sections: tuple[str, ...]       # the sections shown
 
 
-def _reasons(row: Row) -> list[Reason]:
-    return [Reason(r["code"], r["label"], float(r["points"])) for r in json.loads(row["reasons"] or "[]")]
+def _reasons(conv: Conversation) -> list[Reason]:
+    return [Reason(r["code"], r["label"], float(r["points"])) for r in json.loads(conv.reasons or "[]")]
 
 
-def _waiting_s(row: Row, now: datetime) -> float:
-    since = row["waiting_since"] or row["last_at"]
+def _waiting_s(conv: Conversation | QueueCandidate, now: datetime) -> float:
+    since = conv.waiting_since or conv.last_at
     return max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0
 
 
-def _elsewhere(store: Store, now: datetime, convs: Sequence[Row]) -> dict[int, tuple[int, float]]:
+def _elsewhere(store: "Store", now: datetime,
+               convs: Sequence[Conversation | QueueCandidate]) -> dict[int, tuple[int, float]]:
     """For each conversation asked about whose person waits in others too: how many, and
     when just one, how long it has waited."""
     return {conv_id: (n, max(0.0, (now - clock.from_iso(since)).total_seconds()) if since else 0.0)
             for conv_id, (n, since) in store.waiting_elsewhere(convs, ELSEWHERE_MOST).items()}
 
 
-def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, tuple[int, float]], engine: Engine) -> list[Reason]:
+def _clock_reasons(conv_id: int, waited: float, elsewhere: dict[int, tuple[int, float]],
+                   engine: Engine) -> list[Reason]:
     """The reasons that depend on the moment (stored verdicts cannot hold them): how long the
     person has waited, and whether they wait in other conversations too."""
     out = []
     wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
     if wait.points:
         out.append(wait)
-    others, longest = elsewhere.get(row["id"], (0, 0.0))
+    others, longest = elsewhere.get(conv_id, (0, 0.0))
     also = elsewhere_reason(waited, others, longest, engine.weights.get("elsewhere", 0.0))
     if also is not None:
         out.append(also)
     return out
 
 
-def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
+def build_queue(store: "Store", engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
                 limit: int | None = DEFAULT_LIMIT, show_all: bool = False, since: datetime | None = None,
                 with_counts: bool = True) -> Queue:
     """`with_counts=False` leaves `counts` empty: counting a section reads all of its
@@ -82,7 +85,7 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
     counts = {s: store.count_active(s, now_iso, source, since_iso) for s in SECTIONS} if with_counts else {}
     w_wait = max(0.0, engine.weights.get("waiting", 0.0))
     w_else = max(0.0, engine.weights.get("elsewhere", 0.0))
-    ranked: list[tuple[str, Row, float, float]] = []
+    ranked: list[tuple[str, QueueCandidate, float, float]] = []
     elsewhere: dict[int, tuple[int, float]] = {}
     remaining = limit if limit else None
     for section in shown:
@@ -91,11 +94,11 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
         # Walk the index by base score. The clock's terms only add points, at most w_wait + w_else:
         # once a row cannot reach the k-th best lower bound (base + waiting), none further down can.
         lower: list[float] = []
-        candidates: list[tuple[Row, float, float]] = []
+        candidates: list[tuple[QueueCandidate, float, float]] = []
         for row in store.queue_scan(section, source=source, since=since_iso):
-            if row["state"] == "snoozed" and (row["snooze_until"] or "") > now_iso:
+            if row.state == "snoozed" and (row.snooze_until or "") > now_iso:
                 continue
-            base = row["base_score"]
+            base = row.base_score
             if remaining is not None and len(lower) >= remaining and base + w_wait + w_else < lower[0]:
                 break
             waited = _waiting_s(row, now)
@@ -106,25 +109,25 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
             elif low > lower[0]:
                 heapq.heapreplace(lower, low)
         elsewhere.update(_elsewhere(store, now, [row for row, _, _ in candidates]) if w_else else {})
-        scored = sorted(((row["base_score"] + sum(r.points for r in _clock_reasons(row, waited, elsewhere, engine)),
-                          waited, -row["id"], row) for row, waited, _ in candidates),
+        scored = sorted(((row.base_score + sum(r.points for r in _clock_reasons(row.id, waited, elsewhere, engine)),
+                          waited, -row.id, row) for row, waited, _ in candidates),
                         key=lambda e: e[:3], reverse=True)
         best = scored[:remaining] if remaining is not None else scored
         ranked.extend((section, e[3], e[0], e[1]) for e in best)
         if remaining is not None:
             remaining -= len(best)
-    details = store.queue_details([r["id"] for _, r, _, _ in ranked])
-    unanswered = store.unanswered_mentions_many([(r["id"], r["waiting_since"]) for _, r, _, _ in ranked])
-    items = _group_by_person([(s, details[r["id"]], total, waited) for s, r, total, waited in ranked], unanswered,
+    details = store.queue_details([r.id for _, r, _, _ in ranked])
+    unanswered = store.unanswered_mentions_many([(r.id, r.waiting_since) for _, r, _, _ in ranked])
+    items = _group_by_person([(s, details[r.id], total, waited) for s, r, total, waited in ranked], unanswered,
                              engine, elsewhere)
     return Queue(items=tuple(items), counts=counts, sections=shown)
 
 
-def _group_by_person(ranked: list[tuple[str, Row, float, float]], unanswered: dict[int, list[Row]],
+def _group_by_person(ranked: list[tuple[str, QueueRow, float, float]], unanswered: dict[int, list[Unanswered]],
                      engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> list[QueueItem]:
     """Within a section, a person's other conversations (on every platform linked to them)
     follow their best-ranked one."""
-    order: list[tuple[str, Row, float, float]] = []
+    order: list[tuple[str, QueueRow, float, float]] = []
     placed: set[int] = set()
     for i, entry in enumerate(ranked):
         if i in placed:
@@ -132,31 +135,26 @@ def _group_by_person(ranked: list[tuple[str, Row, float, float]], unanswered: di
         order.append(entry)
         placed.add(i)
         for j in range(i + 1, len(ranked)):
-            if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_key"] == entry[1]["person_key"]:
+            if j not in placed and ranked[j][0] == entry[0] and ranked[j][1].person_key == entry[1].person_key:
                 order.append(ranked[j])
                 placed.add(j)
-    return [_item(rank, section, row, total, waited, unanswered[row["id"]], engine, elsewhere)
+    return [_item(rank, section, row, total, waited, unanswered[row.conversation.id], engine, elsewhere)
             for rank, (section, row, total, waited) in enumerate(order, start=1)]
 
 
-def _person(row: Row) -> Person:
-    return Person(source=row["source"], remote_id=row["person_remote_id"], handle=row["handle"],
-                  name=row["name"], url=row["person_url"])
-
-
-def _item(rank: int, section: str, row: Row, total: float, waited: float, unanswered: list[Row],
+def _item(rank: int, section: str, row: QueueRow, total: float, waited: float, unanswered: list[Unanswered],
           engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> QueueItem:
-    reasons = _reasons(row) + _clock_reasons(row, waited, elsewhere, engine)
+    conv = row.conversation
+    reasons = _reasons(conv) + _clock_reasons(conv.id, waited, elsewhere, engine)
     reasons.sort(key=lambda r: -abs(r.points))
-    mentions = tuple({"source": m["source"], "id": m["remote_id"], "created_at": m["created_at"]}
-                     for m in unanswered)
-    return QueueItem(rank=rank, id=row["key"], section=section, score=total, reasons=tuple(reasons),
-                     person=_person(row), source=row["source"], platform=row["platform"], waiting_s=waited,
-                     lang=row["lang"], url=row["mention_url"], text=row["text"] or "", mentions=mentions,
-                     state=row["state"], messages=row["unanswered"] or row["messages"], person_key=row["person_key"])
+    mentions = tuple({"source": m.source, "id": m.remote_id, "created_at": m.created_at} for m in unanswered)
+    return QueueItem(rank=rank, id=conv.key, section=section, score=total, reasons=tuple(reasons),
+                     person=row.person, source=conv.source, platform=conv.platform, waiting_s=waited,
+                     lang=conv.lang, url=row.url, text=row.text or "", mentions=mentions,
+                     state=conv.state, messages=conv.unanswered or conv.messages, person_key=row.person_key)
 
 
-def count(store: Store, engine: Engine, section: str = "reply", source: str | None = None,
+def count(store: "Store", engine: Engine, section: str = "reply", source: str | None = None,
           since: datetime | None = None) -> int:
     ensure_fresh(store, engine)
     return store.count_active(section, clock.iso(clock.now()), source, clock.iso(since) if since else None)
@@ -164,50 +162,50 @@ def count(store: Store, engine: Engine, section: str = "reply", source: str | No
 
 # --- one conversation ------------------------------------------------------------
 
-def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
+def conversation(store: "Store", engine: Engine, ident: str) -> dict[str, Any]:
     """Everything `h2h show` prints, as plain data (also its --json document)."""
     ensure_fresh(store, engine)
     conv = store.conversation(ident)
     now = clock.now()
-    person = store.person(conv["person_id"])
-    flags = store.group_flags(conv["person_id"])
-    history = store.person_conversations(conv["person_id"])
-    waited = _waiting_s(conv, now) if conv["active"] else 0.0
+    person = store.person(conv.person_id)
+    flags = store.group_flags(conv.person_id)
+    history = store.person_conversations(conv.person_id)
+    waited = _waiting_s(conv, now) if conv.active else 0.0
     reasons = _reasons(conv)
-    if conv["active"]:
-        reasons += _clock_reasons(conv, waited, _elsewhere(store, now, [conv]), engine)
+    if conv.active:
+        reasons += _clock_reasons(conv.id, waited, _elsewhere(store, now, [conv]), engine)
     messages = store.conversation_messages(conv)
     from h2h.triage.handles import matches
 
     return {
-        "id": conv["key"],
-        "section": conv["section"],
-        "state": conv["state"],
-        "snooze_until": conv["snooze_until"],
+        "id": conv.key,
+        "section": conv.section,
+        "state": conv.state,
+        "snooze_until": conv.snooze_until,
         "score": round(sum(r.points for r in reasons), 2),
         "reasons": [r.to_json() for r in reasons],
-        "source": conv["source"],
-        "platform": conv["platform"],
-        "lang": conv["lang"],
+        "source": conv.source,
+        "platform": conv.platform,
+        "lang": conv.lang,
         "waiting_s": int(waited),
         "person": {
-            "handle": person["handle"], "name": person["name"], "platform": person["platform"],
-            "url": person["url"], "bot": None if person["bot"] is None else bool(person["bot"]),
-            "followers": person["followers"], "first_seen": person["first_seen"],
+            "handle": person.handle, "name": person.name, "platform": person.platform,
+            "url": person.url, "bot": None if person.bot is None else bool(person.bot),
+            "followers": person.followers, "first_seen": person.first_seen,
             "conversations": len(history),
-            "vip": flags["vip"] or any(matches(h, engine.vip) for h in flags["handles"]),
-            "muted": flags["muted"] or any(matches(h, engine.muted) for h in flags["handles"]),
-            "note": flags["note"] if flags else None,
+            "vip": flags.vip or any(matches(h, engine.vip) for h in flags.handles),
+            "muted": flags.muted or any(matches(h, engine.muted) for h in flags.handles),
+            "note": flags.note,
         },
         "messages": [{
-            "id": m["remote_id"], "source": m["source"], "created_at": m["created_at"], "role": m["role"],
-            "author": {"handle": m["handle"], "name": m["name"]}, "text": m["text"], "url": m["url"],
-            "in_reply_to": m["in_reply_to"],
+            "id": m.remote_id, "source": m.source, "created_at": m.created_at, "role": m.role,
+            "author": {"handle": m.handle, "name": m.name}, "text": m.text, "url": m.url,
+            "in_reply_to": m.in_reply_to,
         } for m in messages],
-        "history": [{"id": h["key"], "first_at": h["first_at"], "state": h["state"], "section": h["section"],
-                     "source": h["source"]}
-                    for h in history if h["id"] != conv["id"]],
-        "actions": [{"action": a["action"], "at": a["at"], "until": a["until"]} for a in store.actions(conv["key"])],
+        "history": [{"id": h.key, "first_at": h.first_at, "state": h.state, "section": h.section,
+                     "source": h.source}
+                    for h in history if h.id != conv.id],
+        "actions": [{"action": a.action, "at": a.at, "until": a.until} for a in store.actions(conv.key)],
     }
 
 
@@ -216,7 +214,7 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
 ACTIONS = {"done": "done", "snooze": "snoozed", "ignore": "ignored", "reopen": "open"}
 
 
-def set_state(store: Store, engine: Engine, ident: str, action: str, *, until: datetime | None = None) -> dict[str, Any]:
+def set_state(store: "Store", engine: Engine, ident: str, action: str, *, until: datetime | None = None) -> dict[str, Any]:
     if action not in ACTIONS:
         raise UsageError(f"unknown action {action!r}")
     now = clock.iso(clock.now())
@@ -226,12 +224,12 @@ def set_state(store: Store, engine: Engine, ident: str, action: str, *, until: d
         until_iso = clock.iso(until) if until else None
         if action == "snooze" and until is None:
             raise UsageError("snooze needs a duration, such as 2h or 1d")
-        store.save_conversation(conv["id"], {
+        store.save_conversation(conv.id, {
             "state": state, "active": int(state in ("open", "snoozed")), "state_mark": now,
             "snooze_until": until_iso if action == "snooze" else None})
-        store.record_action(conv["key"], action, now, until_iso)
+        store.record_action(conv.key, action, now, until_iso)
         if action == "reopen":
-            rescore(store, store.conversation_by_id(conv["id"]), engine)
-        after = store.conversation_by_id(conv["id"])
-    return {"id": after["key"], "state": after["state"], "snooze_until": after["snooze_until"],
-            "previous_state": conv["state"]}
+            rescore(store, store.conversation_by_id(conv.id), engine)
+        after = store.conversation_by_id(conv.id)
+    return {"id": after.key, "state": after.state, "snooze_until": after.snooze_until,
+            "previous_state": conv.state}

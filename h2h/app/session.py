@@ -14,16 +14,21 @@ here does exactly what the command does, and a reply is recorded before it is se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
 from urllib.parse import urlsplit
 
 from h2h import clock
 from h2h.app import inbox
+from h2h.app.stats import quantile
 from h2h.draft import compose
 from h2h.errors import DatabaseLocked, H2HError, StoreError, UsageError
 from h2h.models import SECTIONS
 from h2h.reply import send
-from h2h.app.stats import quantile
+
+if TYPE_CHECKING:
+    from h2h.config import Config
+    from h2h.store import Store
+    from h2h.triage.engine import Engine
 
 # (key, word, what it does): the help screen, and the words a script may write instead.
 KEYS: tuple[tuple[str, str, str], ...] = (
@@ -122,7 +127,7 @@ def _open_in_browser(url: str) -> bool:
 
 
 class Session:
-    def __init__(self, store: Any, config: Any, engine: Any, *, section: str = "reply", source: str | None = None,
+    def __init__(self, store: Store, config: Config, engine: Engine, *, section: str = "reply", source: str | None = None,
                  opener: Callable[[str], bool] | None = None, log: Any = None):
         if section not in SECTIONS:
             raise UsageError(f"unknown section {section!r}; choose one of {', '.join(SECTIONS)}")

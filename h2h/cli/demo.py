@@ -24,16 +24,16 @@ def register(app: typer.Typer) -> None:
         from h2h import config
         from h2h.cli.queue import run_queue
         from h2h.fetch import demo
-        from h2h.store import Store
+        from h2h.store import open_store
 
         rt = runtime.current
         rt.json = rt.json or json_out
         text = demo.demo_config_text()
         rt.use_config(config.parse(text))
         if into:
-            rt.use_store(Store.open(demo.keep_in(into, text)))
+            rt.use_store(open_store(demo.keep_in(into, text)))
         else:
-            rt.use_store(Store.open(":memory:"))
+            rt.use_store(open_store(":memory:"))
         report = demo.load(rt.store(), rt.engine())
         if not (rt.json or jsonl):
             render.say(f"Demo: {report.read} fictional mentions from 6 sources, no network.", quiet=rt.quiet)

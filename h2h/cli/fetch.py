@@ -78,10 +78,9 @@ def register(app: typer.Typer) -> None:
         Sources are fetched side by side; each page is saved with the point to resume from, so an
         interrupted fetch loses nothing. Silent when not on a terminal unless something fails.
         Exit 6 when some sources failed; when all failed, their own code (3 config, 4 auth, 5 remote)."""
+        from h2h.cli.logcmd import start
         from h2h.errors import ExitCode, Interrupted, PartialFailure
         from h2h.fetch import runner
-
-        from h2h.cli.logcmd import start
 
         rt = runtime.current
         rt.json = rt.json or json_out
@@ -184,15 +183,15 @@ def _source_rows(rt: runtime.Runtime) -> list[dict[str, Any]]:
         st = statuses.get(name)
         row: dict[str, Any] = {
             "name": name, "type": sc.type, "url": sc.table.get("url"),
-            "account": st["account"] if st else None,
-            "last_fetch": st["last_attempt_at"] if st else None,
-            "last_success": st["last_success_at"] if st else None,
-            "last_duration_s": st["last_duration_s"] if st else None,
-            "last_fetched": st["last_fetched"] if st else 0, "last_new": st["last_new"] if st else 0,
-            "failures": st["failures"] if st else 0,
-            "last_error": ({"code": st["last_error_code"], "message": st["last_error"], "hint": st["last_error_hint"],
-                            "at": st["last_error_at"]} if st and st["last_error"] else None),
-            "rate_limit": json.loads(st["rate_limit"]) if st and st["rate_limit"] else None,
+            "account": st.account if st else None,
+            "last_fetch": st.last_attempt_at if st else None,
+            "last_success": st.last_success_at if st else None,
+            "last_duration_s": st.last_duration_s if st else None,
+            "last_fetched": st.last_fetched if st else 0, "last_new": st.last_new if st else 0,
+            "failures": st.failures if st else 0,
+            "last_error": ({"code": st.last_error_code, "message": st.last_error, "hint": st.last_error_hint,
+                            "at": st.last_error_at} if st and st.last_error else None),
+            "rate_limit": json.loads(st.rate_limit) if st and st.rate_limit else None,
             "counts": counts.get(name, {"mentions": 0, "conversations": 0, "open": 0}),
             "has_cursor": store.get_cursor(name) is not None,
         }

@@ -4,9 +4,14 @@ store opened on first use (a command that needs none of them opens none).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from h2h.cli import render
+
+if TYPE_CHECKING:
+    from h2h.config import Config
+    from h2h.store import Store
+    from h2h.triage.engine import Engine
 
 
 class Runtime:
@@ -16,12 +21,12 @@ class Runtime:
                  quiet: bool = False, verbose: bool = False):
         self.config_path, self.db_path = config_path, db_path
         self.json, self.quiet, self.verbose = json, quiet, verbose
-        self._config: Any = None
-        self._store: Any = None
-        self._engine: Any = None
+        self._config: Config | None = None
+        self._store: Store | None = None
+        self._engine: Engine | None = None
         self.extra: dict[str, Any] = {}
 
-    def config(self):  # type: ignore[no-untyped-def]
+    def config(self) -> Config:
         if self._config is None:
             from h2h import config
 
@@ -30,25 +35,25 @@ class Runtime:
                 render.say(f"h2h: warning: {warning}", quiet=self.quiet)
         return self._config
 
-    def engine(self):  # type: ignore[no-untyped-def]
+    def engine(self) -> Engine:
         if self._engine is None:
             from h2h.triage.engine import Engine
 
             self._engine = Engine.from_config(self.config())
         return self._engine
 
-    def store(self):  # type: ignore[no-untyped-def]
+    def store(self) -> Store:
         if self._store is None:
             from h2h import paths
-            from h2h.store import Store
+            from h2h.store import open_store
 
-            self._store = Store.open(self.db_path if self.db_path == ":memory:" else paths.db_path(self.db_path))
+            self._store = open_store(self.db_path if self.db_path == ":memory:" else paths.db_path(self.db_path))
         return self._store
 
-    def use_store(self, store: Any) -> None:
+    def use_store(self, store: Store) -> None:
         self._store = store
 
-    def use_config(self, config: Any) -> None:
+    def use_config(self, config: Config) -> None:
         self._config = config
         self._engine = None
 

@@ -18,18 +18,23 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from h2h import clock
-from h2h.draft import lint as tone
 from h2h.draft import limits, phrases
-from h2h.draft.base import DraftRequest, Drafter, Message
+from h2h.draft import lint as tone
+from h2h.draft.base import Drafter, DraftRequest, Message
 from h2h.draft.mention import has_mention, mention_for
 from h2h.draft.topic import topic_of
 from h2h.errors import H2HError, UsageError
-from h2h.models import Draft, LintFinding
+from h2h.models import Draft, LintFinding, StoredDraft
 from h2h.textutil import first_name as _first_name
 from h2h.textutil import inert
+
+if TYPE_CHECKING:
+    from h2h.config import Config
+    from h2h.store import Store
+    from h2h.triage.engine import Engine
 
 STRONG = 0.5      # a signal this strong decides the intent
 WEAK = 0.2        # below this a signal says nothing
@@ -90,16 +95,16 @@ def first_name_for(name: str, handle: str) -> str:
     return local
 
 
-def signature_for(config: Any) -> str:
+def signature_for(config: Config) -> str:
     return config.me.signature or (f"— {config.me.name}" if config.me.name else "")
 
 
-def limit_for_source(store: Any, config: Any, source: str, platform: str) -> limits.Limit:
+def limit_for_source(store: Store, config: Config, source: str, platform: str) -> limits.Limit:
     table = config.sources[source].table if source in config.sources else None
     return limits.limit_for(platform, table=table, learned=limits.remembered(store, source))
 
 
-def _language(view: Mapping[str, Any], config: Any) -> str:
+def _language(view: Mapping[str, Any], config: Config) -> str:
     lang = (view.get("lang") or "").lower()
     if lang:
         return lang
@@ -112,16 +117,16 @@ def _messages(view_messages: Any) -> tuple[Message, ...]:
                  for m in view_messages)
 
 
-def _history(store: Any, view: Mapping[str, Any]) -> tuple[Message, ...]:
+def _history(store: Store, view: Mapping[str, Any]) -> tuple[Message, ...]:
     out: list[Message] = []
     for item in view["history"][-3:]:
         conv = store.conversation(item["id"])
-        out.extend(Message(role=m["role"], author=m["handle"], text=m["text"], created_at=m["created_at"])
+        out.extend(Message(role=m.role, author=m.handle, text=m.text, created_at=m.created_at)
                    for m in store.conversation_messages(conv))
     return tuple(out)
 
 
-def context(store: Any, config: Any, engine: Any, ident: str, *, another: bool = False,
+def context(store: Store, config: Config, engine: Engine, ident: str, *, another: bool = False,
             history: bool = False) -> Context:
     """Everything a drafter needs for conversation `ident`. `history` also reads the texts of
     the person's earlier conversations (for a language model; templates do not need them)."""
@@ -148,7 +153,7 @@ def context(store: Any, config: Any, engine: Any, ident: str, *, another: bool =
     if another:
         mine = store.latest_draft(view["id"])
         if mine is not None:
-            avoid |= set(json.loads(mine["variants"] or "[]"))
+            avoid |= set(json.loads(mine.variants or "[]"))
     opener = "returning" if view["history"] else "first_contact"
     request = DraftRequest(
         conversation=view["id"], source=view["source"], platform=view["platform"], lang=lang, intent=intent,
@@ -197,7 +202,7 @@ def make(ctx: Context, text: str, *, backend: str, variants: tuple[str, ...] = (
                  variants=variants, edited=edited)
 
 
-def save(store: Any, draft: Draft) -> Draft:
+def save(store: Store, draft: Draft) -> Draft:
     now = clock.iso(clock.now())
     with store.transaction():
         draft_id = store.add_draft(conversation=draft.conversation, text=draft.text, backend=draft.backend,
@@ -206,7 +211,7 @@ def save(store: Any, draft: Draft) -> Draft:
     return draft._replace(id=draft_id, created_at=now)
 
 
-def drafter_for(config: Any) -> Drafter:
+def drafter_for(config: Config) -> Drafter:
     if config.draft.backend == "openai":
         from h2h.draft.llm import OpenAIDrafter
 
@@ -224,7 +229,7 @@ def snippet_values(request: DraftRequest) -> dict[str, str]:
 
 # --- the functions commands call ---------------------------------------------------------
 
-def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool = False,
+def new_draft(store: Store, config: Config, engine: Engine, ident: str, *, another: bool = False,
               snippet: str | None = None, drafter: Drafter | None = None) -> Draft:
     """Compose, lint and store a new draft for conversation `ident`."""
     from h2h.draft.templates import TemplateDrafter
@@ -253,21 +258,21 @@ def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool
                             note=note))
 
 
-def from_row(ctx: Context, row: Any) -> Draft:
-    draft = make(ctx, row["text"], backend=row["backend"], variants=tuple(json.loads(row["variants"] or "[]")),
-                 note=row["note"] or "", edited=bool(row["edited"]))
-    return draft._replace(id=row["id"], created_at=row["created_at"], intent=row["intent"] or draft.intent,
-                   lang=row["lang"] or draft.lang)
+def from_stored(ctx: Context, stored: StoredDraft) -> Draft:
+    draft = make(ctx, stored.text, backend=stored.backend, variants=tuple(json.loads(stored.variants or "[]")),
+                 note=stored.note or "", edited=bool(stored.edited))
+    return draft._replace(id=stored.id, created_at=stored.created_at, intent=stored.intent or draft.intent,
+                          lang=stored.lang or draft.lang)
 
 
-def current(store: Any, config: Any, engine: Any, ident: str) -> Draft | None:
+def current(store: Store, config: Config, engine: Engine, ident: str) -> Draft | None:
     """The latest stored draft of the conversation, linted again (the limit may have changed)."""
     ctx = context(store, config, engine, ident)
     row = store.latest_draft(ctx.view["id"])
-    return from_row(ctx, row) if row is not None else None
+    return from_stored(ctx, row) if row is not None else None
 
 
-def save_text(store: Any, config: Any, engine: Any, ident: str, text: str, *, backend: str = "edited") -> Draft:
+def save_text(store: Store, config: Config, engine: Engine, ident: str, text: str, *, backend: str = "edited") -> Draft:
     """Store `text` as the conversation's draft, exactly as given (only trailing blanks trimmed)."""
     text = _tidy(text)
     if not text:
@@ -276,7 +281,7 @@ def save_text(store: Any, config: Any, engine: Any, ident: str, text: str, *, ba
     return save(store, make(ctx, text, backend=backend, edited=True))
 
 
-def edit(store: Any, config: Any, engine: Any, ident: str, *,
+def edit(store: Store, config: Config, engine: Engine, ident: str, *,
          editor: Callable[[str], str] | None = None) -> tuple[Draft, bool]:
     """Open the editor on the current draft (a new one if there is none); returns the draft
     and whether it changed. An unchanged text stores nothing."""

@@ -21,9 +21,12 @@ source's config table; the limit the source adapter itself reported (its
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from h2h import length
+
+if TYPE_CHECKING:
+    from h2h.store import Store
 
 GRAPHEMES = "graphemes"
 MASTODON = "mastodon"
@@ -145,7 +148,7 @@ def reported_limit(source: Any) -> int | None:
     return None
 
 
-def remembered(store: Any, source_name: str) -> int | None:
+def remembered(store: Store, source_name: str) -> int | None:
     value = store.get_meta(META_KEY + source_name)
     try:
         return int(value) if value else None
@@ -153,7 +156,7 @@ def remembered(store: Any, source_name: str) -> int | None:
         return None
 
 
-def remember(store: Any, source_name: str, source: Any) -> int | None:
+def remember(store: Store, source_name: str, source: Any) -> int | None:
     """Keep what the adapter reported, so that drafting (offline) respects it next time."""
     value = reported_limit(source)
     if value is not None and value != remembered(store, source_name):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from h2h import clock
 from h2h.errors import StoreError
@@ -15,8 +16,10 @@ from h2h.models import Mention
 from h2h.paths import DATA
 from h2h.sources.jsonl import is_comment, parse_record
 from h2h.sources.memory import MemorySource
-from h2h.store import Store
 from h2h.triage.engine import Engine
+
+if TYPE_CHECKING:
+    from h2h.store import Store
 
 
 def demo_config_text() -> str:

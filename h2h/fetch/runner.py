@@ -25,22 +25,24 @@ What the runner asks of a source, beyond the Source protocol (all optional):
 from __future__ import annotations
 
 import copy
-
 import queue
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 
 from h2h import clock
 from h2h.errors import ConfigError, H2HError, NotFound, NotSupported, PartialFailure, UsageError
 from h2h.ingest.ingest import IngestReport, ingest
-from h2h.models import Mention, Person
+from h2h.models import Mention
 from h2h.redact import redact
-from h2h.store import Store
 from h2h.triage import handles
 from h2h.triage.engine import Engine
+
+if TYPE_CHECKING:
+    from h2h.config import Config, SourceConfig
+    from h2h.store import Store
 
 THREADS_PER_RUN = 50          # thread reads for new mentions, per source and run
 RECHECK_PER_RUN = 10          # open conversations re-read per source and run
@@ -131,7 +133,7 @@ class FetchReport:
 
 # --- building sources ----------------------------------------------------------------
 
-def select(config: Any, names: Sequence[str]) -> list[Any]:
+def select(config: Config, names: Sequence[str]) -> list[SourceConfig]:
     """The `[sources.NAME]` tables to fetch: all of them, or the ones named."""
     if not config.sources:
         raise ConfigError("no sources are configured, so there is nothing to fetch",
@@ -179,7 +181,7 @@ def fetch(store: Store, engine: Engine, sources: Sequence[Any], *, progress: Pro
         result.cursor_after = result.cursor_before
         results[source.name] = result
         report.sources.append(result)
-        recheck = [mention_from_row(r) for r in store.threads_to_recheck(source.name, before, recheck_per_run)]
+        recheck = store.threads_to_recheck(source.name, before, recheck_per_run)
         worker = _Worker(source, result.cursor_before, recheck, engine, inbox, stop, threads_per_run)
         workers[source.name] = worker
         if progress:
@@ -364,23 +366,7 @@ def _budget_left(budget: Any) -> bool:
     return budget.remaining > max(2.0, budget.limit * RESERVE)
 
 
-def mention_from_row(row: Any) -> Mention:
-    """A stored message as the `Mention` its source gave (for fetch_thread, send_reply): a row from
-    `Store.threads_to_recheck` or `Store.mention_for_source` (mention columns plus person_*)."""
-    import json
-
-    author = Person(source=row["source"], remote_id=row["person_remote_id"], handle=row["person_handle"],
-                    name=row["person_name"] or "", url=row["person_url"],
-                    bot=None if row["person_bot"] is None else bool(row["person_bot"]),
-                    followers=row["person_followers"])
-    return Mention(source=row["source"], platform=row["platform"], remote_id=row["remote_id"], author=author,
-                   text=row["text"], created_at=clock.from_iso(row["created_at"]), url=row["url"],
-                   in_reply_to=row["in_reply_to"], thread=row["thread"], to_me=bool(row["to_me"]),
-                   from_me=bool(row["from_me"]), lang=row["lang"],
-                   raw=json.loads(row["raw"]) if row["raw"] else None)
-
-
-def run(config: Any, store: Store, engine: Engine, names: Sequence[str] = (), *, progress: Progress | None = None,
+def run(config: Config, store: Store, engine: Engine, names: Sequence[str] = (), *, progress: Progress | None = None,
         wait: bool = False) -> FetchReport:
     """`h2h fetch`: the sources named (or all), under the fetch lock."""
     from h2h.fetch.lock import FetchLock

@@ -9,14 +9,14 @@ every lookup answers exactly what the database would at that point of the batch.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from h2h import clock
-from h2h.models import Mention
-from h2h.store import Store
-from h2h.store.queries import Row
+from h2h.models import Conversation, Mention
 
-Conv = Row | dict[str, Any]
+if TYPE_CHECKING:
+    from h2h.store import Store
+
 Lookup = Callable[[str, str], "dict[str, Any] | None"]  # (source, remote_id) -> a mention as stored or added
 
 
@@ -41,45 +41,45 @@ class Conversations:
     def __init__(self, store: Store, standalone: Iterable[tuple[str, int]],
                  threads: Iterable[tuple[str, str, int]], ids: Iterable[int] = ()):
         self.store = store
-        self.latest: dict[tuple[str, int], Conv | None] = store.latest_standalone_many(standalone)
-        self.by_thread: dict[tuple[str, str, int], Conv | None] = store.find_conversations(threads)
-        self.by_id: dict[int, Conv] = dict(store.conversations_by_ids(ids))
-        self.pending: list[dict[str, Any]] = []
+        self.latest: dict[tuple[str, int], Conversation | None] = store.latest_standalone_many(standalone)
+        self.by_thread: dict[tuple[str, str, int], Conversation | None] = store.find_conversations(threads)
+        self.by_id: dict[int, Conversation] = store.conversations_by_ids(ids)
+        self.pending: list[tuple[Conversation, str]] = []
         self.next_id = store.next_conversation_id()
 
-    def latest_standalone(self, source: str, person_id: int) -> Conv | None:
+    def latest_standalone(self, source: str, person_id: int) -> Conversation | None:
         key = (source, person_id)
         if key not in self.latest:
             self.latest[key] = self.store.latest_standalone(source, person_id)
         return self.latest[key]
 
-    def find(self, source: str, root: str, person_id: int) -> Conv | None:
+    def find(self, source: str, root: str, person_id: int) -> Conversation | None:
         key = (source, root, person_id)
         if key not in self.by_thread:
             self.by_thread[key] = self.store.find_conversation(source, root, person_id)
         return self.by_thread[key]
 
-    def get(self, conv_id: int) -> Conv:
+    def get(self, conv_id: int) -> Conversation:
         return self.by_id.get(conv_id) or self.store.conversation_by_id(conv_id)
 
     def create(self, *, source: str, platform: str, person_id: int, person_remote_id: str, thread_root: str,
-               standalone: bool, first_at: str) -> Conv:
-        """A new conversation, as the database would return it (written by flush())."""
+               standalone: bool, first_at: str) -> Conversation:
+        """A new conversation, as the database would return it (written by flush(), which
+        gives it its key)."""
         if standalone:
             last = self.latest_standalone(source, person_id)  # before this one exists
-        conv = {"id": self.next_id, "source": source, "platform": platform, "person_id": person_id,
-                "person_remote_id": person_remote_id, "thread_root": thread_root, "standalone": int(standalone),
-                "first_at": first_at, "last_at": first_at, "last_reply_at": None}
+        conv = Conversation(id=self.next_id, key="", source=source, platform=platform, person_id=person_id,
+                            thread_root=thread_root, standalone=int(standalone), first_at=first_at, last_at=first_at)
         self.next_id += 1
-        self.pending.append(conv)
-        self.by_id[conv["id"]] = conv
+        self.pending.append((conv, person_remote_id))
+        self.by_id[conv.id] = conv
         self.by_thread[(source, thread_root, person_id)] = conv
         # The latest standalone one is the last by (last_at, id), and this id is the largest.
-        if standalone and (last is None or first_at >= last["last_at"]):
+        if standalone and (last is None or first_at >= last.last_at):
             self.latest[(source, person_id)] = conv
         return conv
 
-    def in_thread(self, source: str, root: str) -> list[Row]:
+    def in_thread(self, source: str, root: str) -> list[Conversation]:
         self.flush()
         return self.store.thread_conversations(source, root)
 
@@ -91,14 +91,14 @@ class Conversations:
 
 
 def assign(convs: Conversations, mention: Lookup, m: Mention, person_id: int, role: str, window_s: float,
-           at: str) -> tuple[Conv | None, str]:
+           at: str) -> tuple[Conversation | None, str]:
     """The conversation a new message belongs to, and its thread root."""
     standalone = is_standalone(m)
     root = thread_root(mention, m)
     if role == "person" and standalone:
         last = convs.latest_standalone(m.source, person_id)
         if last is not None and _joins(last, m, window_s):
-            return last, last["thread_root"]
+            return last, last.thread_root
     if role == "person" or standalone:
         conv = convs.find(m.source, root, person_id)
         if conv is None:
@@ -111,17 +111,17 @@ def assign(convs: Conversations, mention: Lookup, m: Mention, person_id: int, ro
     if parent is not None and parent["role"] == "person" and parent["conversation_id"]:
         return convs.get(parent["conversation_id"]), root
     for conv in convs.in_thread(m.source, root):
-        if conv["first_at"] <= at:
+        if conv.first_at <= at:
             return conv, root
     return None, root
 
 
-def _joins(conv: Conv, m: Mention, window_s: float) -> bool:
+def _joins(conv: Conversation, m: Mention, window_s: float) -> bool:
     """Consecutive standalone posts of one person, close in time, are one conversation."""
-    if conv["last_reply_at"] and conv["last_reply_at"] >= conv["last_at"]:
+    if conv.last_reply_at and conv.last_reply_at >= conv.last_at:
         return False  # we answered; a new post is a new conversation
-    last = clock.from_iso(conv["last_at"])
-    first = clock.from_iso(conv["first_at"])
+    last = clock.from_iso(conv.last_at)
+    first = clock.from_iso(conv.first_at)
     window = timedelta(seconds=window_s)
     try:
         return first - window <= m.created_at <= last + window

@@ -6,12 +6,14 @@ make of the good lines. Bad lines are reported with their number and skipped.
 from __future__ import annotations
 
 from functools import partial
-from typing import IO, Any, Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from h2h.ingest import parallel
 from h2h.ingest.ingest import BATCH, Analyzed, IngestReport, analyze, ingest_analyzed, pack, unpack
-from h2h.store import Store
 from h2h.triage.engine import Engine
+
+if TYPE_CHECKING:
+    from h2h.store import Store
 
 # A bulk import waits this long for another writer (the default is a few seconds, for
 # interactive commands); two imports at once then both finish.

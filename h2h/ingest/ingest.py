@@ -8,17 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
 from h2h.ingest import parallel
 from h2h.ingest.assign import Conversations, assign, is_standalone, thread_root
-from h2h.ingest.judge import Recent, rescore, rescore_many
+from h2h.ingest.judge import Recent, rescore_many
 from h2h.models import Mention, Person
-from h2h.store import Store
-from h2h.store.queries import Encoded, Row, encode
+from h2h.store.common import Encoded, encode
 from h2h.triage import handles
 from h2h.triage.engine import Engine
+
+if TYPE_CHECKING:
+    from h2h.store import Store
 
 BATCH = 500
 
@@ -144,7 +146,8 @@ class _Batch:
     def __init__(self, store: Store, ordered: Sequence[Analyzed]):
         keys = [(a.mention.source, a.mention.remote_id) for a in ordered]
         keys += [(a.mention.source, a.mention.in_reply_to) for a in ordered if a.mention.in_reply_to]
-        self.stored = store.mentions_by_key(keys)
+        # Plain dicts: the batch updates them as it edits messages.
+        self.stored = {key: m._asdict() for key, m in store.mentions_by_key(keys).items()}
         self.added: dict[tuple[str, str], dict[str, Any]] = {}
         self.rows: list[dict[str, Any]] = []
 
@@ -204,7 +207,7 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
             continue
         conv, root = assign(convs, known.mention, m, person_id, role, engine.window_s, stamps[id(a)])
         row = {"id": None, "source": m.source, "remote_id": m.remote_id, "platform": m.platform,
-               "person_id": person_id, "conversation_id": conv["id"] if conv else None, "role": role,
+               "person_id": person_id, "conversation_id": conv.id if conv else None, "role": role,
                "text": m.text, "url": m.url, "created_at": stamps[id(a)],
                "in_reply_to": m.in_reply_to, "thread": m.thread, "thread_root": root,
                "to_me": int(m.to_me), "from_me": int(m.from_me), "lang": m.lang, "raw": a.raw,
@@ -213,7 +216,7 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
         known.rows.append(row)
         report.new += 1
         if conv is not None:
-            touched.add(conv["id"])
+            touched.add(conv.id)
     convs.flush()
     first = store.next_mention_id()
     for i, row in enumerate(known.rows):
@@ -256,7 +259,7 @@ def _conversations(store: Store, known: _Batch, ordered: Sequence[Analyzed], rol
     return Conversations(store, standalone, threads, answered)
 
 
-def _same(row: Row, m: Mention, role: str) -> bool:
+def _same(row: dict[str, Any], m: Mention, role: str) -> bool:
     return (row["text"] == m.text and row["url"] == m.url and row["lang"] == m.lang and row["role"] == role
             and bool(row["to_me"]) == m.to_me and bool(row["from_me"]) == m.from_me)
 
@@ -267,8 +270,8 @@ def _stale(store: Store, version: str, size: int = 1000) -> Iterator[list[tuple[
         rows = store.mentions_needing_signals(version, size, after)
         if not rows:
             return
-        after = rows[-1]["id"]
-        yield [(r["id"], r["text"], r["lang"]) for r in rows]
+        after = rows[-1][0]
+        yield rows
 
 
 def _analyze_rows(engine: Engine, rows: Sequence[tuple[int, str, str | None]]) -> list[tuple[int, str, str]]:

@@ -1,6 +1,6 @@
 """Re-judging conversations: state, times, section, base score and reasons, from
 their messages as stored. Many at once, with a handful of queries for all of them
-(store/judging.py); exactly what judging them one after the other, in id order,
+(store/sqlite/mentions.py); exactly what judging them one after the other, in id order,
 would leave.
 """
 
@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from h2h.models import Signals
-from h2h.store import Store
-from h2h.store.batches import RECENT_MESSAGES
-from h2h.store.queries import Row
+from h2h.models import Conversation, Flags, Identity, MessageFacts, RecentMessage, Signals
+from h2h.store.common import RECENT_MESSAGES
 from h2h.triage import handles, people, score
 from h2h.triage.engine import Engine
+
+if TYPE_CHECKING:
+    from h2h.store import Store
 
 _REASONS = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), its encoder built once
 _parsed: dict[tuple[str | None, str | None], Signals] = {}
 
 
-def _signals(row: Row) -> Signals:
+def _signals(row: MessageFacts) -> Signals:
     # A long conversation is re-judged with every batch that touches it: decode each message once.
-    key = (row["signals"], row["evidence"])
+    key = (row.signals, row.evidence)
     found = _parsed.get(key)
     if found is None:
         data = json.loads(key[0]) if key[0] else {}
@@ -48,22 +49,22 @@ def fingerprint(engine: Engine) -> str:
     return hit[1]
 
 
-def rescore(store: Store, conv: Row, engine: Engine) -> None:
+def rescore(store: Store, conv: Conversation, engine: Engine) -> None:
     """Recompute one conversation's state, section, base score and reasons from its messages."""
-    rescore_many(store, [conv["id"]], engine, convs={conv["id"]: conv})
+    rescore_many(store, [conv.id], engine, convs={conv.id: conv})
 
 
 class _Groups:
     """Who each person is across platforms, and their flags: most people are linked to no
     one, and their group is themselves; the rare linked ones are asked one by one."""
 
-    def __init__(self, store: Store, persons: dict[int, Row]):
+    def __init__(self, store: Store, persons: dict[int, Identity]):
         self.store = store
         self.persons = persons
-        linked = store.linked_among((p["source"], p["remote_id"]) for p in persons.values())
-        self.linked = {pid for pid, p in persons.items() if (p["source"], p["remote_id"]) in linked}
+        linked = store.linked_among((p.source, p.remote_id) for p in persons.values())
+        self.linked = {pid for pid, p in persons.items() if (p.source, p.remote_id) in linked}
         alone = [p for pid, p in persons.items() if pid not in self.linked]
-        self.flags = store.person_flags_many((p["source"], p["remote_id"]) for p in alone)
+        self.flags = store.person_flags_many((p.source, p.remote_id) for p in alone)
         self.members: dict[int, list[int]] = {}
 
     def ids(self, person_id: int) -> list[int]:
@@ -73,14 +74,15 @@ class _Groups:
             self.members[person_id] = self.store.person_group_ids(person_id)
         return self.members[person_id]
 
-    def flags_of(self, person_id: int) -> dict[str, Any]:
+    def flags_of(self, person_id: int) -> Flags:
         """group_flags() of the person."""
         if person_id in self.linked:
             return self.store.group_flags(person_id)
         p = self.persons[person_id]
-        f = self.flags.get((p["source"], p["remote_id"]))
-        return {"vip": bool(f and f["vip"]), "muted": bool(f and f["muted"]),
-                "note": (f["note"] or None) if f else None, "handles": [p["handle"]]}
+        f = self.flags.get((p.source, p.remote_id))
+        if f is None:
+            return Flags(False, False, None, (p.handle,))
+        return Flags(f.vip, f.muted, f.note or None, (p.handle,))
 
 
 class Recent:
@@ -107,9 +109,9 @@ class Recent:
     def hints(self, store: Store, person_ids: Iterable[int]) -> dict[int, list[str]]:
         ids = list(person_ids)
         missing = [pid for pid in ids if pid not in self.people]
-        for pid, rows in store.persons_recent(missing).items():
-            self.people[pid] = ([_held(r) for r in rows], None)
-            self.chars += sum(len(r["text"]) for r in rows)
+        for pid, latest in store.persons_recent(missing).items():
+            self.people[pid] = ([_held(r) for r in latest], None)
+            self.chars += sum(len(r.text) for r in latest)
         out = {}
         for pid in ids:
             rows, hints = self.people[pid]
@@ -150,11 +152,14 @@ class Recent:
                 self.people[person_id] = (held[0], None)
 
 
-def _held(row: Mapping[str, Any]) -> dict[str, Any]:
+def _held(row: RecentMessage | Mapping[str, Any]) -> dict[str, Any]:
     # Parsed and shaped once: a person's fifty latest messages are re-read at every batch that touches them.
-    text = str(row["text"])
-    return {"created_at": row["created_at"], "id": row["id"], "text": text,
-            "when": people.when(row["created_at"]), "shape": people.shape(text)}
+    if isinstance(row, RecentMessage):
+        created_at, mention_id, text = row.created_at, row.id, row.text
+    else:  # a row ingest just inserted
+        created_at, mention_id, text = row["created_at"], row["id"], str(row["text"])
+    return {"created_at": created_at, "id": mention_id, "text": text,
+            "when": people.when(created_at), "shape": people.shape(text)}
 
 
 def _newest(row: Mapping[str, Any]) -> tuple[str, int]:
@@ -166,20 +171,20 @@ class _Plan:
 
     __slots__ = ("conv", "messages", "own", "person_msgs", "unanswered", "basis", "last_reply_at")
 
-    def __init__(self, conv: Row, messages: list[Row]):
-        mine = [m for m in messages if m["conversation_id"] == conv["id"]]
+    def __init__(self, conv: Conversation, messages: list[MessageFacts]):
+        mine = [m for m in messages if m.conversation_id == conv.id]
         self.conv, self.messages = conv, mine
-        self.own = all(m["role"] != "person" for m in mine)
-        self.person_msgs = mine if self.own else [m for m in mine if m["role"] == "person"]
-        replies = [] if self.own else [m for m in messages if m["role"] != "person"]
-        self.last_reply_at = max((r["created_at"] for r in replies), default=None)
+        self.own = all(m.role != "person" for m in mine)
+        self.person_msgs = mine if self.own else [m for m in mine if m.role == "person"]
+        replies = [] if self.own else [m for m in messages if m.role != "person"]
+        self.last_reply_at = max((r.created_at for r in replies), default=None)
         self.unanswered = [m for m in self.person_msgs
-                           if self.last_reply_at is None or m["created_at"] > self.last_reply_at]
+                           if self.last_reply_at is None or m.created_at > self.last_reply_at]
         self.basis = self.unanswered or self.person_msgs
 
 
 def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
-                 convs: dict[int, Row] | None = None, recent: Recent | None = None) -> None:
+                 convs: dict[int, Conversation] | None = None, recent: Recent | None = None) -> None:
     """Re-judge these conversations, as rescore() one after the other in id order would.
 
     One judgement reads another's result in one place only: the count of a person's
@@ -190,10 +195,10 @@ def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
         convs = store.conversations_by_ids(ids)
     rows = [convs[i] for i in ids if i in convs]
     facts = store.conversations_facts(rows)
-    plans = [p for p in (_Plan(c, facts[c["id"]]) for c in rows) if p.messages]
+    plans = [p for p in (_Plan(c, facts[c.id]) for c in rows) if p.messages]
     if not plans:
         return
-    persons = store.persons_by_ids(p.conv["person_id"] for p in plans)
+    persons = store.persons_by_ids(p.conv.person_id for p in plans)
     groups = _Groups(store, persons)
     behaviour = (recent or Recent()).hints(store, persons)
     previous = _previous(store, plans, groups)
@@ -202,32 +207,32 @@ def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
     moved: list[tuple[list[int], str, str]] = []  # (group, old first_at, new first_at) of those judged so far
     for plan, count in zip(plans, previous):
         conv = plan.conv
-        before = plan.person_msgs[0]["created_at"]
-        group = groups.ids(conv["person_id"])
+        before = plan.person_msgs[0].created_at
+        group = groups.ids(conv.person_id)
         for members, old, new in moved:
-            if conv["person_id"] in members:
+            if conv.person_id in members:
                 count += (new < before) - (old < before)
-        values = _values(plan, persons[conv["person_id"]], groups.flags_of(conv["person_id"]),
-                         behaviour[conv["person_id"]], count, engine, fp)
-        if values["first_at"] != conv["first_at"]:
-            moved.append((group, conv["first_at"], values["first_at"]))
+        values = _values(plan, persons[conv.person_id], groups.flags_of(conv.person_id),
+                         behaviour[conv.person_id], count, engine, fp)
+        if values["first_at"] != conv.first_at:
+            moved.append((group, conv.first_at, values["first_at"]))
         # Only what changed: an unchanged indexed column then costs no index update.
-        changed = {k: v for k, v in values.items() if conv[k] != v or type(conv[k]) is not type(v)}
+        changed = {k: v for k, v in values.items() if (old := getattr(conv, k)) != v or type(old) is not type(v)}
         if changed:
-            changes.append((conv["id"], changed))
+            changes.append((conv.id, changed))
     store.save_conversations(changes)
 
 
 def _previous(store: Store, plans: Sequence[_Plan], groups: _Groups) -> list[int]:
     """Each conversation's person's conversations begun before its first message, as stored now."""
-    alone = [(i, (p.conv["person_id"], p.person_msgs[0]["created_at"])) for i, p in enumerate(plans)
-             if p.conv["person_id"] not in groups.linked]
+    alone = [(i, (p.conv.person_id, p.person_msgs[0].created_at)) for i, p in enumerate(plans)
+             if p.conv.person_id not in groups.linked]
     counts = [0] * len(plans)
     for (i, _), n in zip(alone, store.conversations_before([q for _, q in alone])):
         counts[i] = n
     for i, p in enumerate(plans):
-        if p.conv["person_id"] in groups.linked:
-            counts[i] = store.previous_conversations(p.conv["person_id"], p.person_msgs[0]["created_at"])
+        if p.conv.person_id in groups.linked:
+            counts[i] = store.previous_conversations(p.conv.person_id, p.person_msgs[0].created_at)
     return counts
 
 
@@ -245,32 +250,32 @@ def _name_hints(handle: str, name: str) -> tuple[list[str], list[str]]:
     return found
 
 
-def _values(plan: _Plan, person: Row, flags: dict[str, Any], behaviour: list[str], previous: int,
+def _values(plan: _Plan, person: Identity, flags: Flags, behaviour: list[str], previous: int,
             engine: Engine, fp: str) -> dict[str, Any]:
     conv, own, person_msgs, unanswered, basis = plan.conv, plan.own, plan.person_msgs, plan.unanswered, plan.basis
     last_reply_at = plan.last_reply_at
-    handle = person["handle"]
-    bot, brand = _name_hints(handle, person["name"])
+    handle = person.handle
+    bot, brand = _name_hints(handle, person.name)
     facts = score.Facts(
         signals=[_signals(m) for m in basis],
-        role=person_msgs[0]["role"] if own else "person",
-        to_me=any(m["to_me"] for m in basis), addressees=max(people.addressees(m["text"]) for m in basis),
-        person_bot=None if person["bot"] is None else bool(person["bot"]),
+        role=person_msgs[0].role if own else "person",
+        to_me=any(m.to_me for m in basis), addressees=max(people.addressees(m.text) for m in basis),
+        person_bot=None if person.bot is None else bool(person.bot),
         bot_hints=bot + behaviour,
         brand_hints=brand,
         previous_conversations=previous, continues=last_reply_at is not None,
-        vip=any(handles.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
-        muted=any(handles.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
-        followers=person["followers"],
+        vip=any(handles.matches(h, engine.vip) for h in flags.handles) or flags.vip,
+        muted=any(handles.matches(h, engine.muted) for h in flags.handles) or flags.muted,
+        followers=person.followers,
         weights=engine.weights,
     )
     verdict = score.triage(facts)
 
-    state, mark, until = conv["state"], conv["state_mark"], conv["snooze_until"]
-    newest = person_msgs[-1]["created_at"]
+    state, mark, until = conv.state, conv.state_mark, conv.snooze_until
+    newest = person_msgs[-1].created_at
     if not own:
         if not unanswered:
-            if state in ("open", "snoozed") and (mark is None or last_reply_at > mark):
+            if state in ("open", "snoozed") and (mark is None or (last_reply_at or "") > mark):
                 state, until = "answered", None
         elif state == "answered":
             state = "open"
@@ -278,11 +283,11 @@ def _values(plan: _Plan, person: Row, flags: dict[str, Any], behaviour: list[str
             state, until = "open", None  # a new message from the person reopens it
     latest = basis[-1]
     return {
-        "first_at": person_msgs[0]["created_at"], "last_at": newest, "last_reply_at": last_reply_at,
-        "waiting_since": basis[0]["created_at"], "latest_mention_id": latest["id"],
+        "first_at": person_msgs[0].created_at, "last_at": newest, "last_reply_at": last_reply_at,
+        "waiting_since": basis[0].created_at, "latest_mention_id": latest.id,
         "unanswered": len(unanswered), "messages": len(person_msgs),
         "state": state, "active": int(state in ("open", "snoozed")), "snooze_until": until,
         "section": verdict.section, "base_score": round(verdict.score, 4),
         "reasons": _REASONS([r.to_json() for r in verdict.reasons]),
-        "lang": _signals(latest).lang or latest["lang"], "engine": fp,
+        "lang": _signals(latest).lang or latest.lang, "engine": fp,
     }

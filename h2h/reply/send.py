@@ -17,19 +17,22 @@ recorded as sent is never posted again.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from h2h import clock
-from h2h.draft import compose
+from h2h.draft import compose, limits
 from h2h.draft import lint as tone
-from h2h.draft import limits
 from h2h.errors import H2HError, NotSupported, UsageError
 from h2h.models import Draft, Mention, Person, SentReply
 from h2h.redact import redact
+
+if TYPE_CHECKING:
+    from h2h.config import Config
+    from h2h.store import Store
+    from h2h.triage.engine import Engine
 
 
 def idempotency_key(conversation: str, in_reply_to: str, text: str) -> str:
@@ -82,7 +85,7 @@ class Outcome:
 
 # --- planning -------------------------------------------------------------------------
 
-def plan(store: Any, config: Any, engine: Any, ident: str, *, draft: Draft | None = None) -> Plan:
+def plan(store: Store, config: Config, engine: Engine, ident: str, *, draft: Draft | None = None) -> Plan:
     """What `send` would post: the current draft (a fresh one if there is none, or if the
     person wrote again since an unedited draft), to their latest message."""
     ctx = compose.context(store, config, engine, ident)
@@ -91,7 +94,7 @@ def plan(store: Any, config: Any, engine: Any, ident: str, *, draft: Draft | Non
                          hint="`h2h show ID` shows the conversation.")
     latest_at = ctx.in_reply_to["created_at"]
     if draft is None:
-        draft = compose.from_row(ctx, row) if (row := store.latest_draft(ctx.view["id"])) is not None else None
+        draft = compose.from_stored(ctx, row) if (row := store.latest_draft(ctx.view["id"])) is not None else None
     if draft is None or (not draft.edited and (draft.created_at or "") < latest_at):
         draft = compose.new_draft(store, config, engine, ident)
     stale = (draft.created_at or "") < latest_at
@@ -101,7 +104,7 @@ def plan(store: Any, config: Any, engine: Any, ident: str, *, draft: Draft | Non
     return Plan(conversation=ctx.view["id"], source=ctx.view["source"], platform=ctx.view["platform"],
                 target=person["handle"], name=person["name"] or "", in_reply_to=ctx.in_reply_to["id"],
                 reply_url=ctx.in_reply_to.get("url"), text=draft.text, key=key, draft=draft,
-                previous=previous["status"] if previous is not None else None, stale=stale)
+                previous=previous.status if previous is not None else None, stale=stale)
 
 
 def check(p: Plan) -> None:
@@ -118,24 +121,15 @@ def check(p: Plan) -> None:
 
 # --- sending ----------------------------------------------------------------------------
 
-def _mention(store: Any, source: str, remote_id: str) -> Mention:
+def _mention(store: Store, source: str, remote_id: str) -> Mention:
     """The stored message as the adapter gave it (raw included: adapters need their ids)."""
-    row = store.mention(source, remote_id)
-    if row is None:
+    found = store.platform_mention(source, remote_id)
+    if found is None:
         raise UsageError(f"message {remote_id} of source {source} is not in the database")
-    person = store.person(row["person_id"])
-    return Mention(
-        source=row["source"], platform=row["platform"], remote_id=row["remote_id"],
-        author=Person(source=person["source"], remote_id=person["remote_id"], handle=person["handle"],
-                      name=person["name"], url=person["url"],
-                      bot=None if person["bot"] is None else bool(person["bot"]), followers=person["followers"],
-                      raw=json.loads(person["raw"]) if person["raw"] else None),
-        text=row["text"], created_at=clock.from_iso(row["created_at"]), url=row["url"],
-        in_reply_to=row["in_reply_to"], thread=row["thread"], to_me=bool(row["to_me"]),
-        from_me=bool(row["from_me"]), lang=row["lang"], raw=json.loads(row["raw"]) if row["raw"] else None)
+    return found
 
 
-def build_source(config: Any, name: str) -> Any:
+def build_source(config: Config, name: str) -> Any:
     """The configured adapter for `name`; None when the config has no such source (an import,
     the demo): then the reply is posted by hand."""
     if name not in config.sources:
@@ -165,16 +159,16 @@ def find_posted(source: Any, mention: Mention, p: Plan) -> SentReply | None:
     return None
 
 
-def send(store: Any, config: Any, engine: Any, p: Plan, *, source: Any = None) -> Outcome:
+def send(store: Store, config: Config, engine: Engine, p: Plan, *, source: Any = None) -> Outcome:
     """Post the planned reply once. The caller has asked the person (or was told --yes)."""
     done = store.reply_by_key(p.key)
-    if done is not None and done["status"] in ("sent", "manual"):
-        if store.mention(p.source, done["remote_id"] or f"h2h:{p.key}") is None:
+    if done is not None and done.status in ("sent", "manual"):
+        if store.mention(p.source, done.remote_id or f"h2h:{p.key}") is None:
             # Recorded as sent, but the crash came before the conversation was updated: finish that.
-            complete(store, config, engine, p, status=done["status"], remote_id=done["remote_id"], url=done["url"],
-                     sent_at=clock.from_iso(done["sent_at"]) if done["sent_at"] else clock.now())
-        return Outcome("already_sent", p, remote_id=done["remote_id"], url=done["url"], sent_at=done["sent_at"],
-                       response_s=done["response_s"])
+            complete(store, config, engine, p, status=done.status, remote_id=done.remote_id, url=done.url,
+                     sent_at=clock.from_iso(done.sent_at) if done.sent_at else clock.now())
+        return Outcome("already_sent", p, remote_id=done.remote_id, url=done.url, sent_at=done.sent_at,
+                       response_s=done.response_s)
     check(p)
     if source is None:
         source = build_source(config, p.source)
@@ -195,7 +189,7 @@ def send(store: Any, config: Any, engine: Any, p: Plan, *, source: Any = None) -
                                 in_reply_to=p.in_reply_to, target=p.target, text=p.text, draft_id=p.draft.id,
                                 now=now)
     try:
-        sent = find_posted(source, mention, p) if row["attempts"] > 1 else None
+        sent = find_posted(source, mention, p) if row.attempts > 1 else None
         if sent is None:
             sent = source.send_reply(mention, p.text, key=p.key)
     except NotSupported as exc:
@@ -210,12 +204,12 @@ def send(store: Any, config: Any, engine: Any, p: Plan, *, source: Any = None) -
                     sent_at=sent.sent_at)
 
 
-def mark_posted(store: Any, config: Any, engine: Any, p: Plan) -> Outcome:
+def mark_posted(store: Store, config: Config, engine: Engine, p: Plan) -> Outcome:
     """The person posted the reply by hand (a source that cannot post): record it as theirs."""
     done = store.reply_by_key(p.key)
-    if done is not None and done["status"] in ("sent", "manual"):
-        return Outcome("already_sent", p, remote_id=done["remote_id"], url=done["url"], sent_at=done["sent_at"],
-                       response_s=done["response_s"])
+    if done is not None and done.status in ("sent", "manual"):
+        return Outcome("already_sent", p, remote_id=done.remote_id, url=done.url, sent_at=done.sent_at,
+                       response_s=done.response_s)
     now = clock.now()
     with store.transaction():
         store.begin_reply(key=p.key, conversation=p.conversation, source=p.source, platform=p.platform,
@@ -224,36 +218,37 @@ def mark_posted(store: Any, config: Any, engine: Any, p: Plan) -> Outcome:
     return complete(store, config, engine, p, status="manual", remote_id=None, url=None, sent_at=now)
 
 
-def complete(store: Any, config: Any, engine: Any, p: Plan, *, status: str, remote_id: str | None,
+def complete(store: Store, config: Config, engine: Engine, p: Plan, *, status: str, remote_id: str | None,
              url: str | None, sent_at: datetime) -> Outcome:
     """Record the result, store our reply as a message of the conversation and mark it answered,
     all in one transaction. Safe to run again (a retry after a crash in here)."""
     from h2h.ingest.ingest import ingest
 
     conv = store.conversation(p.conversation)
-    since = conv["waiting_since"]
+    since = conv.waiting_since
     response_s = max(0.0, (sent_at - clock.from_iso(since)).total_seconds()) if since else None
     me = Person(source=p.source, remote_id="h2h:me", handle=config.me.name or "me", name=config.me.name)
     ours = Mention(source=p.source, platform=p.platform, remote_id=remote_id or f"h2h:{p.key}", author=me,
-                   text=p.text, created_at=sent_at, url=url, in_reply_to=p.in_reply_to, thread=conv["thread_root"],
+                   text=p.text, created_at=sent_at, url=url, in_reply_to=p.in_reply_to, thread=conv.thread_root,
                    to_me=False, from_me=True, lang=p.draft.lang)
     now = clock.iso(clock.now())
     sent_iso = clock.iso(sent_at)
     recorded: dict[str, Any] = {}
 
-    def record(s: Any, _batch: Any) -> None:
+    def record(s: Store, _batch: list[Mention]) -> None:
         before = s.reply_by_key(p.key)
-        first_time = before is None or before["status"] not in ("sent", "manual")
+        first_time = before is None or before.status not in ("sent", "manual")
         if first_time:
             s.finish_reply(p.key, status=status, remote_id=remote_id, url=url, sent_at=sent_iso,
                            response_s=response_s, now=now)
             s.record_action(p.conversation, "reply", now, detail={"key": p.key, "status": status,
                                                                    "remote_id": remote_id, "response_s": response_s})
         c = s.conversation(p.conversation)
-        if c["state"] in ("open", "snoozed"):
-            s.save_conversation(c["id"], {"state": "answered", "active": 0, "state_mark": now, "snooze_until": None})
+        if c.state in ("open", "snoozed"):
+            s.save_conversation(c.id, {"state": "answered", "active": 0, "state_mark": now, "snooze_until": None})
         after = s.reply_by_key(p.key)
-        recorded.update(response_s=after["response_s"], sent_at=after["sent_at"])
+        assert after is not None  # begun before the network call, in the same database
+        recorded.update(response_s=after.response_s, sent_at=after.sent_at)
 
     ingest(store, [ours], engine, after_batch=record)
     return Outcome(status, p, remote_id=remote_id, url=url, sent_at=recorded.get("sent_at", sent_iso),

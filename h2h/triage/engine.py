@@ -7,11 +7,15 @@ store recompute lazily.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from h2h.triage import score, version
 from h2h.triage.handles import handle_set
 from h2h.triage.weights import DEFAULT_WEIGHTS
+
+if TYPE_CHECKING:
+    from h2h.config import Config
+    from h2h.models import Signals
 
 
 class Engine:
@@ -32,7 +36,7 @@ class Engine:
         return f"Engine(languages={self.languages!r}, sla_s={self.sla_s!r}, window_s={self.window_s!r})"
 
     @classmethod
-    def from_config(cls, config) -> "Engine":  # type: ignore[no-untyped-def]
+    def from_config(cls, config: Config) -> Engine:
         return cls(me=handle_set(config.me.handles), team=handle_set(config.me.team),
                    vip=handle_set(config.triage.vip), muted=handle_set(config.triage.muted),
                    languages=tuple(config.me.languages), weights=dict(config.triage.weights),
@@ -49,7 +53,7 @@ class Engine:
             "me": sorted(self.me), "team": sorted(self.team), "vip": sorted(self.vip),
             "muted": sorted(self.muted), "window": self.window_s}, self.signals_version)
 
-    def analyze(self, text: str, lang: str | None = None):  # type: ignore[no-untyped-def]
+    def analyze(self, text: str, lang: str | None = None) -> Signals:
         from h2h.triage import signals  # the models: only for commands that score text
 
         return signals.analyze(text, languages=self.languages, lang=lang)

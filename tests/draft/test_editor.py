@@ -78,7 +78,7 @@ def test_edit_stores_the_edited_text_linted(monkeypatch: pytest.MonkeyPatch, fak
     assert changed and draft.edited and draft.backend == "edited" and draft.id != first.id
     assert draft.text == edited_text
     assert {"valued_customer", "policy", "no_name"} <= {f.code for f in draft.lint}
-    assert w.store.latest_draft(ident)["text"] == edited_text
+    assert w.store.latest_draft(ident).text == edited_text
     again = compose.current(w.store, w.config, w.engine, ident)
     assert again is not None and again.text == edited_text and again.edited
 
@@ -102,7 +102,7 @@ def test_a_failing_editor_changes_nothing(monkeypatch: pytest.MonkeyPatch, fake_
     with pytest.raises(UsageError) as err:
         compose.edit(w.store, w.config, w.engine, ident)
     assert "status 3" in err.value.message
-    assert w.store.latest_draft(ident)["id"] == current.id
+    assert w.store.latest_draft(ident).id == current.id
 
 
 def test_an_emptied_draft_is_not_stored(monkeypatch: pytest.MonkeyPatch, fake_editor: Path) -> None:
@@ -112,7 +112,7 @@ def test_an_emptied_draft_is_not_stored(monkeypatch: pytest.MonkeyPatch, fake_ed
     monkeypatch.setenv("EDITOR", editor_cmd(fake_editor, "--replace", "  \n\n"))
     with pytest.raises(UsageError):
         compose.edit(w.store, w.config, w.engine, ident)
-    assert w.store.latest_draft(ident)["id"] == current.id
+    assert w.store.latest_draft(ident).id == current.id
 
 
 def test_the_temporary_file_is_removed(monkeypatch: pytest.MonkeyPatch, fake_editor: Path, tmp_path: Path) -> None:

@@ -145,7 +145,7 @@ def test_failures_fall_back_to_templates_saying_so(server: ChatServer, case: str
     assert d.backend == "template" and d.variants
     assert expected in d.note and "template draft instead" in d.note
     assert d.text.startswith("@marie@piaille.fr ") and "Marie" in d.text
-    assert w.store.latest_draft(ident)["note"] == d.note
+    assert w.store.latest_draft(ident).note == d.note
 
 
 def test_an_unreachable_server_falls_back() -> None:

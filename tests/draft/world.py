@@ -11,6 +11,7 @@ from h2h import config as config_mod
 from h2h.ingest.ingest import ingest
 from h2h.models import Mention, Person
 from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from h2h.triage.engine import Engine
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)   # three hours before the frozen H2H_NOW
@@ -33,7 +34,7 @@ class World:
     def __init__(self, config_text: str = CONFIG, store: Store | None = None):
         self.config = config_mod.parse(config_text)
         self.engine = Engine.from_config(self.config)
-        self.store = store or Store.open(":memory:")
+        self.store = store or SQLiteStore.open(":memory:")
         self._ids = itertools.count(1)
 
     def say(self, text: str, *, handle: str = "@marie@piaille.fr", name: str = "Marie Dubois",
@@ -50,7 +51,7 @@ class World:
                     to_me=(not from_me) if to_me is None else to_me, from_me=from_me, raw={"id": remote_id})
         ingest(self.store, [m], self.engine)
         row = self.store.mention(source, remote_id)
-        return self.store.conversation_by_id(row["conversation_id"])["key"] if row["conversation_id"] else ""
+        return self.store.conversation_by_id(row.conversation_id).key if row.conversation_id else ""
 
     def conversation(self, ident: str) -> Any:
         return self.store.conversation(ident)

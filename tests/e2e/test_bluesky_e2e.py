@@ -22,6 +22,7 @@ from h2h.sources import atproto
 from h2h.sources.bluesky import BlueskySource
 from h2h.sources.http import make_session
 from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from h2h.triage.engine import Engine
 from tests.e2e.atproto_network import Missing, Network, check_tools
 from tests.sources.contract import fetch_all
@@ -124,7 +125,7 @@ def test_mention_fetch_ingest_thread_reply(scene: dict[str, Any], tmp_path: Any)
     me = src.whoami()
     assert me.remote_id == alice.did and me.handle == alice.handle
 
-    store = Store.open(tmp_path / "h2h.db")
+    store = SQLiteStore.open(tmp_path / "h2h.db")
     engine = Engine(me=frozenset({alice.handle}))
     cursor = None
 

@@ -173,13 +173,13 @@ def test_the_rate_limit_is_respected_before_the_server_says_429(tmp_path: Path,
         from h2h.config import SourceConfig
         from h2h.fetch import runner
         from h2h.sources import registry
-        from h2h.store import Store
+        from h2h.store.sqlite import SQLiteStore
         from h2h.triage.engine import Engine
 
         source = registry.build(SourceConfig("masto", "mastodon", {
             "type": "mastodon", "url": server.url, "token_env": "H2H_E2E_TOKEN"}))
         source.page_size = 2  # 5 pages + who am I + the instance: more calls than the budget of 5
-        with Store.open(tmp_path / "h2h.db") as store:
+        with SQLiteStore.open(tmp_path / "h2h.db") as store:
             log_before = server.log.read_text().count(" 429")
             report = runner.fetch(store, Engine(), [source])
             assert report.error() is None and report.sources[0].new == 8

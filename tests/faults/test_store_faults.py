@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from h2h.cli import io as cli_io
-from h2h.ingest import bulk, ingest
-from h2h.store import db as dbmod
-from h2h.store.queries import Store
+from h2h.ingest import bulk
+from h2h.store.sqlite import SQLiteStore
+from h2h.store.sqlite import db as dbmod
 from tests.clirun import run
 from tests.faults.helpers import check_consistent, snapshot, synth_lines, write_lines
 
@@ -58,7 +58,7 @@ def test_locked_database(home: Path, small: Path, monkeypatch: pytest.MonkeyPatc
 
 def _fail_on_call(n: int):
     calls = {"n": 0}
-    original = Store.insert_mentions
+    original = SQLiteStore.insert_mentions
 
     def insert(self, rows):
         calls["n"] += 1
@@ -73,7 +73,7 @@ def _fail_on_call(n: int):
 def test_disk_full_injected(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
     src = write_lines(tmp_path / "in.jsonl", synth_lines(5000, seed=4))
     monkeypatch.setenv("H2H_WORKERS", workers)
-    monkeypatch.setattr(Store, "insert_mentions", _fail_on_call(5))
+    monkeypatch.setattr(SQLiteStore, "insert_mentions", _fail_on_call(5))
     monkeypatch.setattr(cli_io, "IMPORT_BATCHES_PER_TRANSACTION", 2)
     r = run("--json", "import", str(src))
     assert r.code == 1

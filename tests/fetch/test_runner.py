@@ -16,9 +16,10 @@ from h2h.fetch import runner
 from h2h.fetch.lock import FetchLock
 from h2h.models import Mention, Person, Thread
 from h2h.sources.base import Page
-from h2h.sources.http import RateBudget, RATE_HEADERS
+from h2h.sources.http import RATE_HEADERS, RateBudget
 from h2h.sources.memory import MemorySource
 from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from h2h.triage.engine import Engine
 from h2h.triage.handles import handle_set
 
@@ -37,7 +38,7 @@ def mentions(n: int, source: str = "a", start: int = 0) -> list[Mention]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "h2h.db")
+    s = SQLiteStore.open(tmp_path / "h2h.db")
     yield s
     s.close()
 
@@ -93,13 +94,13 @@ def test_a_failing_source_is_reported_while_the_other_finishes(store: Store) -> 
     # What the bad source delivered before failing is kept, with the cursor that resumes after it.
     assert len(stored(store, "bad")) == 4 and store.get_cursor("bad") == "4"
     status = store.source_statuses()
-    assert status["bad"]["failures"] == 1 and status["bad"]["last_error_code"] == "remote"
-    assert status["good"]["last_success_at"] and status["good"]["last_error"] is None
+    assert status["bad"].failures == 1 and status["bad"].last_error_code == "remote"
+    assert status["good"].last_success_at and status["good"].last_error is None
     bad.pages = 99
     assert runner.fetch(store, Engine(), [bad]).error() is None
     assert stored(store, "bad") == sorted(f"bad{i}" for i in range(6))
     after = store.source_statuses()["bad"]
-    assert after["failures"] == 0 and after["last_error_code"] == "remote"  # the last error stays visible
+    assert after.failures == 0 and after.last_error_code == "remote"  # the last error stays visible
 
 
 def test_all_failed_gives_their_common_code(store: Store) -> None:
@@ -211,7 +212,7 @@ def test_budget_is_recorded_for_h2h_sources(store: Store) -> None:
                        "X-RateLimit-Reset": "2026-11-20T12:05:00Z"})
     report = runner.fetch(store, Engine(), [src])
     assert report.sources[0].rate_limit == {"limit": 300.0, "remaining": 250.0, "reset_at": "2026-11-20T12:05:00Z"}
-    assert '"remaining":250.0' in store.source_statuses()["a"]["rate_limit"]
+    assert '"remaining":250.0' in store.source_statuses()["a"].rate_limit
 
 
 def test_big_pages_commit_with_their_cursor_in_one_transaction(store: Store) -> None:
@@ -280,15 +281,14 @@ def test_a_stored_mention_rebuilds_for_replies(store: Store, httpserver: Any,
     server = RecordedMastodon(httpserver)
     source = make(server, monkeypatch, notifications="v1")
     runner.fetch(store, Engine(), [source])
-    row = store.mention_for_source("masto", "116275331587890092")
-    assert row is not None
-    mention = runner.mention_from_row(row)
+    mention = store.platform_mention("masto", "116275331587890092")
+    assert mention is not None
     assert mention.author.handle == "@latencyobs@icosahedron.website" and mention.to_me
     assert mention.raw and mention.raw["status"]["visibility"] == "direct"
     sent = source.send_reply(mention, "Thanks!", key="from-the-store")
     assert sent.in_reply_to == "116275331587890092"
     assert server.post_bodies[-1]["visibility"] == "direct"
-    assert store.mention_for_source("masto", "nope") is None
+    assert store.platform_mention("masto", "nope") is None
 
 
 def test_secrets_in_an_adapter_error_never_reach_the_report_or_database(store: Store) -> None:
@@ -304,4 +304,4 @@ def test_secrets_in_an_adapter_error_never_reach_the_report_or_database(store: S
     report = runner.fetch(store, Engine(), [Leaky("leaky")])
     assert "sk-very-secret-token" not in json.dumps(report.to_json())
     row = store.source_statuses()["leaky"]
-    assert "sk-very-secret-token" not in row["last_error"] and "***" in row["last_error"]
+    assert "sk-very-secret-token" not in row.last_error and "***" in row.last_error

@@ -6,13 +6,12 @@ lost (what was imported is stored as sent, and JSON gives it back)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from h2h.sources.jsonl import parse_record
-from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from tests.clirun import run
 from tests.hostile import corpus
 
@@ -38,12 +37,12 @@ def imported(tmp_path_factory: pytest.TempPathFactory):
         mp.setenv("NO_COLOR", "1")
         result = run("--db", str(db), "import", "--json", str(src))
     keys = {}
-    with Store.open(db) as store:
+    with SQLiteStore.open(db) as store:
         for case in OK:
             m = _expected(case)
             row = store.mention(m.source, m.remote_id)
-            conv = store.conversation_by_id(row["conversation_id"]) if row and row["conversation_id"] else None
-            keys[case.name] = (row, conv["key"] if conv else None)
+            conv = store.conversation_by_id(row.conversation_id) if row and row.conversation_id else None
+            keys[case.name] = (row, conv.key if conv else None)
     return {"db": db, "src": src, "result": result, "rows": keys}
 
 
@@ -64,10 +63,10 @@ def test_stored_as_sent(imported, case: corpus.Case) -> None:
     row, key = imported["rows"][case.name]
     m = _expected(case)
     assert row is not None, "lost"
-    assert row["text"] == m.text
+    assert row.text == m.text
     assert key is not None
     if case.name == "big_body":
-        assert len(row["text"]) > corpus.BIG
+        assert len(row.text) > corpus.BIG
 
 
 def _env(monkeypatch: pytest.MonkeyPatch, imported, tty: bool) -> None:

@@ -14,6 +14,7 @@ import pytest
 from h2h.ingest import bulk, ingest
 from h2h.sources.jsonl import parse_record
 from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from h2h.triage.engine import Engine
 from h2h.triage.handles import handle_set
 from tests.ingest import reference_ingest
@@ -66,7 +67,7 @@ def _flags(store: Store) -> None:
 
 
 def _reference(path: Path, items, batch: int) -> dict:
-    with Store.open(path) as store:
+    with SQLiteStore.open(path) as store:
         _flags(store)
         reference_ingest.ingest(store, items, ENGINE, batch_size=batch)
     return dump(path)
@@ -76,7 +77,7 @@ def _reference(path: Path, items, batch: int) -> dict:
 def test_same_database_as_one_query_at_a_time(tmp_path: Path, seed: int, batch: int) -> None:
     items = corpus(900, seed)
     expected = _reference(tmp_path / "ref.db", items, batch)
-    with Store.open(tmp_path / "new.db") as store:
+    with SQLiteStore.open(tmp_path / "new.db") as store:
         _flags(store)
         report = ingest.ingest(store, items, ENGINE, batch_size=batch)
     assert dump(tmp_path / "new.db") == expected
@@ -86,12 +87,12 @@ def test_same_database_as_one_query_at_a_time(tmp_path: Path, seed: int, batch: 
 def test_same_database_with_workers_and_grouped_transactions(tmp_path: Path) -> None:
     items = corpus(700, 4)
     expected = _reference(tmp_path / "ref.db", items, 40)
-    with Store.open(tmp_path / "pool.db") as store:
+    with SQLiteStore.open(tmp_path / "pool.db") as store:
         _flags(store)
         ingest.ingest(store, items, ENGINE, batch_size=40, workers=2)
     assert dump(tmp_path / "pool.db") == expected
     analyzed = [ingest.analyze(ENGINE, m) for m in items]
-    with Store.open(tmp_path / "grouped.db") as store:
+    with SQLiteStore.open(tmp_path / "grouped.db") as store:
         _flags(store)
         ingest.ingest_analyzed(store, analyzed, ENGINE, batch_size=40, per_transaction=6)
     assert dump(tmp_path / "grouped.db") == expected
@@ -106,7 +107,7 @@ def test_import_lines_in_workers_same_as_reference(tmp_path: Path) -> None:
     lines.insert(17, b"{not json")
     lines.insert(300, b"")
     expected = _reference(tmp_path / "ref.db", [parse_record(r) for r in records], 50)
-    with Store.open(tmp_path / "new.db") as store:
+    with SQLiteStore.open(tmp_path / "new.db") as store:
         _flags(store)
         report = bulk.ingest_lines(store, io.BytesIO(b"\n".join(lines) + b"\n"), ENGINE, workers=2,
                                      batch_size=50, per_transaction=4)
@@ -116,7 +117,7 @@ def test_import_lines_in_workers_same_as_reference(tmp_path: Path) -> None:
 
 def test_reimport_changes_nothing(tmp_path: Path) -> None:
     items = corpus(300, 6)
-    with Store.open(tmp_path / "a.db") as store:
+    with SQLiteStore.open(tmp_path / "a.db") as store:
         ingest.ingest(store, items, ENGINE, batch_size=64)
         before = dump(tmp_path / "a.db")
         report = ingest.ingest(store, items, ENGINE, batch_size=64)
@@ -136,7 +137,7 @@ def test_recompute_after_an_engine_change_same_as_reference(tmp_path: Path, monk
     dbs = {}
     for name, module in (("ref", reference_ingest), ("new", ingest)):
         path = tmp_path / f"{name}.db"
-        with Store.open(path) as store:
+        with SQLiteStore.open(path) as store:
             _flags(store)
             reference_ingest.ingest(store, items, ENGINE, batch_size=100)
             assert module.ensure_fresh(store, other) > 0
@@ -175,7 +176,7 @@ def test_same_database_after_user_decisions_and_linked_people(tmp_path: Path, se
     dbs = {}
     for name in ("ref", "new"):
         path = tmp_path / f"{name}.db"
-        with Store.open(path) as store:
+        with SQLiteStore.open(path) as store:
             _flags(store)
             reference_ingest.ingest(store, first, ENGINE, batch_size=60)
             _decide(store)
@@ -206,7 +207,7 @@ def test_an_edit_changes_what_behaviour_is_judged_on(tmp_path: Path) -> None:
     expected = _reference(tmp_path / "ref.db", first + later, 5)
     answered = [row for row in expected["conversations"] if row[14] == "answered"]  # judged again in batch 2
     assert answered and not any("same text" in row[20] for row in answered)
-    with Store.open(tmp_path / "new.db") as store:
+    with SQLiteStore.open(tmp_path / "new.db") as store:
         _flags(store)
         ingest.ingest(store, first + later, ENGINE, batch_size=5)
     assert dump(tmp_path / "new.db") == expected

@@ -11,6 +11,7 @@ import pytest
 
 from h2h.app import inbox
 from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from tests.draft.world import CONFIG, World
 
 # masto can post (the memory adapter); `imported` is not in the config, so a reply there is posted by hand.
@@ -26,19 +27,19 @@ class Home:
     order: list[str]    # the reply section, top first
 
     def store(self) -> Store:
-        return Store.open(self.path / "h2h.db")
+        return SQLiteStore.open(self.path / "h2h.db")
 
     def state(self, ident: str) -> str:
         store = self.store()
         try:
-            return str(store.conversation(ident)["state"])
+            return str(store.conversation(ident).state)
         finally:
             store.close()
 
     def replies(self, ident: str) -> list[str]:
         store = self.store()
         try:
-            return [r["status"] for r in store.replies(ident)]
+            return [r.status for r in store.replies(ident)]
         finally:
             store.close()
 
@@ -46,7 +47,7 @@ class Home:
 def seed(home: Path, config_text: str = WITH_SOURCE) -> Home:
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(config_text, encoding="utf-8")
-    store = Store.open(home / "h2h.db")
+    store = SQLiteStore.open(home / "h2h.db")
     try:
         w = World(config_text, store=store)
         marie = w.say("@acme how do I export a single notebook as PDF?")
@@ -66,7 +67,7 @@ _LATER = itertools.count(100)   # message ids past the seeded m1..m3
 
 def add_message(home: Path, text: str, config_text: str = WITH_SOURCE, **kw: Any) -> str:
     """Another message arrives (ids after the seeded ones); returns its conversation id."""
-    store = Store.open(home / "h2h.db")
+    store = SQLiteStore.open(home / "h2h.db")
     try:
         w = World(config_text, store=store)
         w._ids = _LATER

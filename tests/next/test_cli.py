@@ -105,7 +105,7 @@ def test_e_edits_in_the_editor(capsys: pytest.CaptureFixture[str], world: Home, 
     r = next_(capsys, "e\ny\nq\n")
     assert r.code == 0 and r.out.count(f"{world.bob} ·") == 2 and "Fixed in 4.3.2, Bob." in r.out
     store = world.store()
-    assert [x["text"] for x in store.replies(world.bob)] == ["@bob@example.social Fixed in 4.3.2, Bob.\n— Alex"]
+    assert [x.text for x in store.replies(world.bob)] == ["@bob@example.social Fixed in 4.3.2, Bob.\n— Alex"]
     store.close()
 
 
@@ -120,7 +120,7 @@ def test_t_a_saved_reply(capsys: pytest.CaptureFixture[str], world: Home) -> Non
     assert "  2. export: Hi {first_name}, everything is under Settings > Export. {signature}" in r.err
     assert "Hi Bob, everything is under Settings > Export. — Alex, Acme" in r.out
     store = world.store()
-    assert "Settings > Export" in store.replies(world.bob)[0]["text"]
+    assert "Settings > Export" in store.replies(world.bob)[0].text
     store.close()
 
 
@@ -225,7 +225,7 @@ def test_ctrl_c_exits_130_with_the_summary(capsys: pytest.CaptureFixture[str], w
         else:
             assert world.state(world.order[1]) == "done" and world.state(world.order[2]) == "open"
     store = world.store()
-    assert store.conversation(world.order[2])["snooze_until"] is None
+    assert store.conversation(world.order[2]).snooze_until is None
     store.close()
 
 

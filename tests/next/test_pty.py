@@ -116,7 +116,7 @@ def test_e_edits_in_the_editor(term_home: Home, tmp_path: Path) -> None:
     t.press("q")
     assert t.end() == 0
     store = term_home.store()
-    assert [r["text"] for r in store.replies(term_home.bob)] == ["@bob@example.social Fixed in 4.3.2.\n— Alex"]
+    assert [r.text for r in store.replies(term_home.bob)] == ["@bob@example.social Fixed in 4.3.2.\n— Alex"]
     store.close()
 
 
@@ -185,7 +185,7 @@ def test_m_mutes_after_a_yes(term_home: Home) -> None:
     t.wait("1 muted")
     assert t.end() == 0
     store = term_home.store()
-    assert store.conversation(term_home.bob)["section"] == "noise"
+    assert store.conversation(term_home.bob).section == "noise"
     store.close()
 
 
@@ -267,7 +267,7 @@ def test_ctrl_c_at_the_snooze_question(term_home: Home) -> None:
     t.wait("0 answered, 0 done, 0 snoozed, 0 skipped.")
     assert t.end() == 130
     store = term_home.store()
-    assert store.conversation(term_home.bob)["state"] == "open" and store.conversation(term_home.bob)["snooze_until"] is None
+    assert store.conversation(term_home.bob).state == "open" and store.conversation(term_home.bob).snooze_until is None
     store.close()
 
 

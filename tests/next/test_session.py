@@ -11,9 +11,9 @@ import pytest
 
 from h2h import clock
 from h2h.app import inbox, session
+from h2h.app.session import Session, Tally, command, safe_url
 from h2h.errors import H2HError
 from h2h.reply import send
-from h2h.app.session import Session, Tally, command, safe_url
 from h2h.sources.memory import MemorySource
 from tests.draft.world import World
 from tests.next.conftest import WITH_SOURCE
@@ -95,7 +95,7 @@ def play(w: World, keys: Any, **kw: Any) -> tuple[Session, Script]:
 
 
 def state(w: World, ident: str) -> str:
-    return str(w.store.conversation(ident)["state"])
+    return str(w.store.conversation(ident).state)
 
 
 def test_done_moves_to_the_next_conversation(w: World) -> None:
@@ -129,9 +129,9 @@ def test_the_end_of_the_section(w: World) -> None:
 
 def test_y_sends_once_and_counts_the_wait(w: World) -> None:
     top = w.order[0]
-    assert w.store.conversation(top)["source"] == "masto"
+    assert w.store.conversation(top).source == "masto"
     s, ui = play(w, "yq")
-    assert [r["status"] for r in w.store.replies(top)] == ["sent"]
+    assert [r.status for r in w.store.replies(top)] == ["sent"]
     assert state(w, top) == "answered" and s.tally.answered == 1
     assert s.tally.waits and s.tally.waits[0] > 0
     event = ui.events[0]
@@ -145,7 +145,7 @@ def test_a_reply_the_source_cannot_post_asks_whether_it_was_posted(w: World) -> 
     # carol's conversation is on a source the config does not have: posted by hand.
     s, ui = play(w, ["n", "n", "y"], confirms=[True])
     assert ui.ids[-1] == w.carol and ui.manuals and "not in the config" in ui.manuals[0][1]
-    assert [r["status"] for r in w.store.replies(w.carol)] == ["manual"] and state(w, w.carol) == "answered"
+    assert [r.status for r in w.store.replies(w.carol)] == ["manual"] and state(w, w.carol) == "answered"
     assert s.tally.answered == 1 and ui.events[-1]["status"] == "manual"
 
 
@@ -175,7 +175,7 @@ def test_a_network_failure_is_shown_and_the_conversation_stays(w: World, monkeyp
     top = w.order[0]
     s, ui = play(w, "yq")
     assert ui.problems[0].code == "remote" and ui.ids == [top] and state(w, top) == "open"
-    assert s.tally.answered == 0 and [r["status"] for r in w.store.replies(top)] == ["failed"]
+    assert s.tally.answered == 0 and [r.status for r in w.store.replies(top)] == ["failed"]
 
 
 def test_ctrl_c_after_the_post_never_posts_twice(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,8 +184,8 @@ def test_ctrl_c_after_the_post_never_posts_twice(w: World, monkeypatch: pytest.M
     top = w.order[0]
     conv = w.store.conversation(top)
     platform = MemorySource("masto")
-    row = w.store.unanswered_mentions(conv["id"], conv["waiting_since"])[0]
-    platform.add([send._mention(w.store, "masto", row["remote_id"])])
+    row = w.store.unanswered_mentions_many([(conv.id, conv.waiting_since)])[conv.id][0]
+    platform.add([send._mention(w.store, "masto", row.remote_id)])
     monkeypatch.setattr(send, "build_source", lambda config, name: platform)
     real = MemorySource.send_reply
 
@@ -196,12 +196,12 @@ def test_ctrl_c_after_the_post_never_posts_twice(w: World, monkeypatch: pytest.M
     monkeypatch.setattr(MemorySource, "send_reply", post_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         play(w, "y")
-    assert [r["status"] for r in w.store.replies(top)] == ["pending"] and state(w, top) == "open"
+    assert [r.status for r in w.store.replies(top)] == ["pending"] and state(w, top) == "open"
     assert platform.post_calls == 1
     monkeypatch.setattr(MemorySource, "send_reply", real)
     s, ui = play(w, "yq")
     assert ui.ids[0] == top and platform.post_calls == 1
-    assert [r["status"] for r in w.store.replies(top)] == ["sent"] and state(w, top) == "answered"
+    assert [r.status for r in w.store.replies(top)] == ["sent"] and state(w, top) == "answered"
 
 
 def test_ctrl_c_at_a_prompt_changes_nothing(w: World) -> None:
@@ -266,7 +266,7 @@ def test_snooze_defaults_to_the_sla(w: World) -> None:
     top = w.order[0]
     s, ui = play(w, "sq", answers=[""])
     assert ui.questions[0][1] == "4h"
-    assert w.store.conversation(top)["snooze_until"] == "2026-11-20T16:00:00Z" and s.tally.snoozed == 1
+    assert w.store.conversation(top).snooze_until == "2026-11-20T16:00:00Z" and s.tally.snoozed == 1
     assert ui.events[0]["until"] == "2026-11-20T16:00:00Z"
 
 
@@ -277,7 +277,7 @@ def test_snooze_with_a_duration_or_a_mistake(w: World) -> None:
     _, ui = play(w, "sq", answers=[None])
     assert "Not snoozed." in ui.said and state(w, top) == "open"
     play(w, "sq", answers=["1d"])
-    assert w.store.conversation(top)["snooze_until"] == "2026-11-21T12:00:00Z"
+    assert w.store.conversation(top).snooze_until == "2026-11-21T12:00:00Z"
 
 
 def test_ignore(w: World) -> None:
@@ -288,11 +288,11 @@ def test_ignore(w: World) -> None:
 def test_mute_asks_first(w: World) -> None:
     top = w.order[0]
     _, ui = play(w, "mq", confirms=[False])
-    assert "Not muted." in ui.said and w.store.conversation(top)["section"] == "reply"
+    assert "Not muted." in ui.said and w.store.conversation(top).section == "reply"
     handle = ui.shown[0].view["person"]["handle"]
     assert handle in ui.questions[0][0]
     s, ui = play(w, "mq", confirms=[True])
-    assert w.store.conversation(top)["section"] == "noise" and s.tally.muted == 1
+    assert w.store.conversation(top).section == "noise" and s.tally.muted == 1
     assert ui.ids[1] != top
     from h2h.app import people as persons
 
@@ -362,5 +362,5 @@ def test_a_source_that_says_not_supported_is_posted_by_hand(w: World, monkeypatc
     top = w.order[0]
     s, ui = play(w, "yq", confirms=[True])
     assert ui.manuals and "no API to post" in ui.manuals[0][1]
-    assert [r["status"] for r in w.store.replies(top)] == ["manual"] and state(w, top) == "answered"
+    assert [r.status for r in w.store.replies(top)] == ["manual"] and state(w, top) == "answered"
     assert s.tally.answered == 1 and ui.events[0]["status"] == "manual"

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from h2h.app import stats
-from h2h.store import Store, conversation_key
+from h2h.store import conversation_key
+from h2h.store.sqlite import SQLiteStore
 from tests.ops.clirun import CONFIG, h2h, record, write_config, write_jsonl
 
 US_M = {"id": "us", "handle": "@us@example.social", "name": "Us"}
@@ -67,7 +68,7 @@ def db(home: Path, tmp_path: Path) -> Path:
     write_config(home, CONFIG)
     result = h2h("import", str(write_jsonl(tmp_path / "known.jsonl", RECORDS)))
     assert result.code == 0, result.err
-    with Store.open(home / "h2h.db") as store:
+    with SQLiteStore.open(home / "h2h.db") as store:
         b2 = conversation_key("bsky", "b2", "12")
         b4 = conversation_key("bsky", "b4", "14")
         # A reply sent through h2h (the draft/reply feature records it so), never fetched back.

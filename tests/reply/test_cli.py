@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from h2h.cli.main import main
-from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from tests.draft.world import CONFIG, World
 
 WITH_SOURCE = CONFIG + '\n[sources.masto]\ntype = "memory"\n'
@@ -28,7 +28,7 @@ def h2h(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def conv(home: Path) -> str:
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(WITH_SOURCE, encoding="utf-8")
-    store = Store.open(home / "h2h.db")
+    store = SQLiteStore.open(home / "h2h.db")
     try:
         w = World(WITH_SOURCE, store=store)
         return w.say("@acme how do I export a single notebook as PDF?")
@@ -56,7 +56,7 @@ def test_draft_prints_the_text_on_stdout_and_the_rest_on_stderr(capsys: pytest.C
 def test_lint_findings_are_shown_with_each_code(capsys: pytest.CaptureFixture[str], conv: str, home: Path) -> None:
     from h2h.draft import compose
 
-    store = Store.open(home / "h2h.db")
+    store = SQLiteStore.open(home / "h2h.db")
     w = World(WITH_SOURCE, store=store)
     compose.save_text(store, w.config, w.engine, conv, "@marie@piaille.fr Dear valued customer, per our policy, no.")
     store.close()
@@ -105,8 +105,8 @@ def test_reply_yes_sends_once(capsys: pytest.CaptureFixture[str], conv: str, hom
     assert code == 0 and data["status"] == "already_sent"
     code, out, _ = h2h(capsys, "queue", "--json")
     assert conv not in {item["id"] for item in json.loads(out)["data"]["items"]}
-    store = Store.open(home / "h2h.db")
-    assert [r["status"] for r in store.replies(conv)] == ["sent"]
+    store = SQLiteStore.open(home / "h2h.db")
+    assert [r.status for r in store.replies(conv)] == ["sent"]
     store.close()
 
 
@@ -119,7 +119,7 @@ def test_reply_posted_by_hand(capsys: pytest.CaptureFixture[str], conv: str) -> 
 def test_reply_refuses_a_placeholder(capsys: pytest.CaptureFixture[str], conv: str, home: Path) -> None:
     from h2h.draft import compose
 
-    store = Store.open(home / "h2h.db")
+    store = SQLiteStore.open(home / "h2h.db")
     w = World(WITH_SOURCE, store=store)
     compose.save_text(store, w.config, w.engine, conv, "@marie@piaille.fr Hi {first_name}, thanks")
     store.close()

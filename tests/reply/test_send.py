@@ -65,7 +65,7 @@ def platform_for(world: World, cls: type = MemorySource) -> MemorySource:
     """The platform holds the person's message, as it would."""
     src = cls("masto")
     row = world.store.mention("masto", "m1")
-    src.add([send._mention(world.store, "masto", row["remote_id"])])
+    src.add([send._mention(world.store, "masto", row.remote_id)])
     return src
 
 
@@ -91,20 +91,20 @@ def test_send_posts_once_records_and_answers(world: World) -> None:
     assert out.status == "sent" and src.post_calls == 1
     assert src.sent_texts[p.key] == p.text
     row = world.store.reply_by_key(p.key)
-    assert (row["status"], row["attempts"], row["remote_id"], row["text"]) == ("sent", 1, "r1", p.text)
-    assert row["response_s"] == 3 * 3600 - 60    # their message at 09:01, our reply at 12:00
+    assert (row.status, row.attempts, row.remote_id, row.text) == ("sent", 1, "r1", p.text)
+    assert row.response_s == 3 * 3600 - 60    # their message at 09:01, our reply at 12:00
     conv = world.conversation(ident)
-    assert conv["state"] == "answered" and conv["active"] == 0
+    assert conv.state == "answered" and conv.active == 0
     assert ident not in {i.id for i in inbox.build_queue(world.store, world.engine, limit=None).items}
     messages = world.store.conversation_messages(conv)
-    assert [m["role"] for m in messages] == ["person", "me"] and messages[-1]["text"] == p.text
-    assert [a["action"] for a in world.store.actions(ident)] == ["reply"]
+    assert [m.role for m in messages] == ["person", "me"] and messages[-1].text == p.text
+    assert [a.action for a in world.store.actions(ident)] == ["reply"]
     # Again: nothing is posted twice.
     p2 = send.plan(world.store, world.config, world.engine, ident)
     assert p2.key == p.key and p2.previous == "sent"
     out2 = send.send(world.store, world.config, world.engine, p2, source=src)
     assert out2.status == "already_sent" and src.post_calls == 1
-    assert [a["action"] for a in world.store.actions(ident)] == ["reply"]
+    assert [a.action for a in world.store.actions(ident)] == ["reply"]
 
 
 @pytest.mark.parametrize("platform_cls", [MemorySource, NoKeyPlatform])
@@ -116,16 +116,16 @@ def test_a_crash_between_the_post_and_the_record_never_posts_twice(world: World,
         send.send(world.store, world.config, world.engine, p, source=CrashAfterPost(platform))
     assert platform.post_calls == 1
     row = world.store.reply_by_key(p.key)
-    assert row["status"] == "pending" and row["attempts"] == 1      # recorded before the call
-    assert world.conversation(ident)["state"] == "open"
+    assert row.status == "pending" and row.attempts == 1      # recorded before the call
+    assert world.conversation(ident).state == "open"
     # The retry, in a new process: same plan, same key; the platform or the thread check prevents a second post.
     retry = send.plan(world.store, world.config, world.engine, ident)
     assert retry.key == p.key and retry.previous == "pending"
     out = send.send(world.store, world.config, world.engine, retry, source=platform)
     assert out.status == "sent" and platform.post_calls == 1
     row = world.store.reply_by_key(p.key)
-    assert (row["status"], row["attempts"], row["remote_id"]) == ("sent", 2, "r1")
-    assert world.conversation(ident)["state"] == "answered"
+    assert (row.status, row.attempts, row.remote_id) == ("sent", 2, "r1")
+    assert world.conversation(ident).state == "answered"
 
 
 def test_a_failed_send_is_recorded_and_retried_with_the_same_key(world: World) -> None:
@@ -136,13 +136,13 @@ def test_a_failed_send_is_recorded_and_retried_with_the_same_key(world: World) -
     with pytest.raises(RemoteError):
         send.send(world.store, world.config, world.engine, p, source=platform)
     row = world.store.reply_by_key(p.key)
-    assert row["status"] == "failed" and "503" in row["error"]
-    assert world.conversation(ident)["state"] == "open"
+    assert row.status == "failed" and "503" in row.error
+    assert world.conversation(ident).state == "open"
     platform.failure = None
     out = send.send(world.store, world.config, world.engine, send.plan(world.store, world.config, world.engine, ident),
                     source=platform)
     assert out.status == "sent" and platform.post_calls == 1
-    assert world.store.reply_by_key(p.key)["attempts"] == 2
+    assert world.store.reply_by_key(p.key).attempts == 2
 
 
 def test_recorded_as_sent_but_not_yet_answered_is_finished_without_posting(world: World) -> None:
@@ -156,7 +156,7 @@ def test_recorded_as_sent_but_not_yet_answered_is_finished_without_posting(world
                                  sent_at="2026-11-20T11:00:00Z", response_s=7140.0, now="2026-11-20T11:00:00Z")
     out = send.send(world.store, world.config, world.engine, p, source=platform)
     assert out.status == "already_sent" and platform.post_calls == 0
-    assert world.conversation(ident)["state"] == "answered"
+    assert world.conversation(ident).state == "answered"
 
 
 def test_a_source_that_cannot_post_asks_for_a_manual_reply(world: World) -> None:
@@ -164,12 +164,12 @@ def test_a_source_that_cannot_post_asks_for_a_manual_reply(world: World) -> None
     p = send.plan(world.store, world.config, world.engine, ident)
     out = send.send(world.store, world.config, world.engine, p, source=platform_for(world, ReadOnly))
     assert out.status == "manual_needed" and out.url == "https://mastodon.example/m1" and "Hacker News" in out.reason
-    assert world.conversation(ident)["state"] == "open"
+    assert world.conversation(ident).state == "open"
     done = send.mark_posted(world.store, world.config, world.engine, p)
     assert done.status == "manual"
     row = world.store.reply_by_key(p.key)
-    assert row["status"] == "manual" and row["response_s"] is not None
-    assert world.conversation(ident)["state"] == "answered"
+    assert row.status == "manual" and row.response_s is not None
+    assert world.conversation(ident).state == "answered"
     assert send.mark_posted(world.store, world.config, world.engine, p).status == "already_sent"
 
 
@@ -227,9 +227,9 @@ def test_when_the_person_writes_again_the_conversation_reopens_with_a_new_key(
     platform = platform_for(world)
     first = send.send(world.store, world.config, world.engine, send.plan(world.store, world.config, world.engine, ident),
                       source=platform)
-    assert world.conversation(ident)["state"] == "answered"
+    assert world.conversation(ident).state == "answered"
     world.say("thanks! and the attachments?", in_reply_to=first.remote_id, minutes=200)
-    assert world.conversation(ident)["state"] == "open"
+    assert world.conversation(ident).state == "open"
     monkeypatch.setenv("H2H_NOW", "2026-11-20T13:00:00Z")
     p = send.plan(world.store, world.config, world.engine, ident)
     assert p.in_reply_to == "m2" and p.key != first.plan.key

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pytest_httpserver import HTTPServer
 
-from h2h.ingest.ingest import ingest
 from h2h.app.inbox import build_queue
+from h2h.ingest.ingest import ingest
 from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from h2h.triage.engine import Engine
 from tests.sources.test_discourse import Forum
 from tests.sources.test_lemmy import Instance
@@ -24,7 +25,7 @@ def _fetch_into(store: Store, source, engine: Engine) -> int:
 
 
 def test_fetched_mentions_are_stored_and_queued(httpserver: HTTPServer) -> None:
-    store = Store.open(":memory:")
+    store = SQLiteStore.open(":memory:")
     engine = Engine(me=frozenset({"test_user", "@acme_support@lemmy.example", "tweepydev"}))
     sources = [Forum(httpserver).source(), Instance(httpserver).source(), Bird(httpserver, "/x").source()]
     first = {s.name: _fetch_into(store, s, engine) for s in sources}

@@ -9,10 +9,10 @@ from typing import Any, Callable
 import pytest
 from pytest_httpserver import HTTPServer
 
+from h2h.app.inbox import build_queue
 from h2h.config import Config
 from h2h.ingest.ingest import ingest
-from h2h.app.inbox import build_queue
-from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from h2h.triage.engine import Engine
 from tests.sources import test_hackernews, test_reddit, test_rss, test_stackexchange
 from tests.sources.contract import fetch_all
@@ -49,7 +49,7 @@ def test_fetched_mentions_ingest_and_queue(make: Callable[[HTTPServer], Any], ht
     source = make(httpserver)
     mentions = [m for p in fetch_all(source) for m in p.mentions]
     engine = Engine.from_config(Config())
-    with Store.open(tmp_path / "h2h.db") as store:
+    with SQLiteStore.open(tmp_path / "h2h.db") as store:
         first = ingest(store, mentions, engine)
         assert first.new == len(mentions) and not first.bad
         again = ingest(store, [m for p in fetch_all(source) for m in p.mentions], engine)

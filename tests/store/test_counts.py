@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 
 
 def _plain(store: Store, section: str, now: str, source: str | None = None) -> int:
@@ -20,7 +21,7 @@ def _plain(store: Store, section: str, now: str, source: str | None = None) -> i
 
 def test_counts_match_the_definition() -> None:
     rng = random.Random(3)
-    store = Store.open(":memory:")
+    store = SQLiteStore.open(":memory:")
     with store.transaction():
         store.conn.execute("INSERT INTO persons (source, remote_id, platform, handle, first_seen, last_seen) "
                            "VALUES ('s', 'p', 'x', 'h', 'a', 'a')")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from h2h.store import db, migrations
+from h2h.store.sqlite import db, migrations
 
 
 def test_second_opener_skips_what_the_first_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -76,12 +76,12 @@ def test_the_queue_never_ranks_a_conversation_lower_for_waiting_longer(h1: int, 
     from h2h.app import inbox
     from h2h.ingest.ingest import ingest
     from h2h.models import Mention, Person
-    from h2h.store import Store
+    from h2h.store.sqlite import SQLiteStore
 
     now = clock.now()
     engine = Engine()
     early, late = sorted((h1, h2), reverse=True)
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [Mention(source="s", platform="mastodon", remote_id=f"m{i}",
                                author=Person(source="s", remote_id=f"p{i}", handle=f"@p{i}@x.example"),
                                text=text, created_at=now - timedelta(hours=hours))

@@ -13,7 +13,8 @@ from h2h.errors import ConfigError
 from h2h.fetch import demo
 from h2h.ingest.ingest import ingest
 from h2h.models import Mention, Person
-from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
+from h2h.store.sqlite.people import group_ids_many
 from h2h.triage import score
 from h2h.triage.engine import Engine
 from h2h.triage.weights import DEFAULT_WEIGHTS
@@ -22,7 +23,7 @@ from h2h.triage.weights import DEFAULT_WEIGHTS
 @pytest.fixture(scope="module")
 def demo_queue():  # type: ignore[no-untyped-def]
     engine = Engine.from_config(config.parse(demo.demo_config_text()))
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         demo.load(store, engine)
         q = inbox.build_queue(store, engine, limit=None, show_all=True)
     return {item.person.name: item for item in q.items if item.section != "noise" or True}, q
@@ -75,7 +76,7 @@ def _post(i: int, text: str, handle: str = "@feed@x.example", minutes: int = 30)
 ])
 def test_behaviour_in_the_store_marks_a_bot(texts: list[str], hint: str) -> None:
     engine = Engine()
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [_post(i, t, minutes=600) for i, t in enumerate(texts)], engine)
         q = inbox.build_queue(store, engine, limit=None, show_all=True)
     latest = max(q.items, key=lambda item: item.mentions[-1]["created_at"])
@@ -93,7 +94,7 @@ def test_our_reply_takes_the_conversation_out_until_the_person_writes_again() ->
     again = Mention(source="s", platform="mastodon", remote_id="m2", author=ask.author,
                     text="merci ! et en pdf ?", created_at=ask.created_at + timedelta(minutes=9),
                     in_reply_to="r1", thread=ask.remote_id)
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [ask, ours], engine)
         assert not [i for i in inbox.build_queue(store, engine, limit=None).items if i.person.name != "acme"
                     and i.person.handle == "@marie@x.example"]
@@ -124,7 +125,7 @@ def test_a_teammates_reply_answers_the_conversation_too() -> None:
                     author=Person(source="s", remote_id="jo", handle="@jo@x.example"),
                     text="Settings > Export", created_at=ask.created_at + timedelta(minutes=5),
                     in_reply_to=ask.remote_id, thread=ask.remote_id)
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [ask, reply], engine)
         items = inbox.build_queue(store, engine, limit=None, show_all=True).items
     assert not [i for i in items if i.person.handle == "@kim@x.example"]
@@ -135,7 +136,7 @@ def test_new_weights_or_data_recompute_stored_signals(monkeypatch: pytest.Monkey
     from h2h.triage import version
 
     engine = Engine()
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [_post(0, "how do I export?", "@kim@x.example")], engine)
         assert ensure_fresh(store, engine) == 0
         before = engine.signals_version
@@ -164,7 +165,7 @@ def _msg(handle: str, i: int, text: str, hours_ago: float, *, from_me: bool = Fa
 def test_a_person_waiting_in_two_conversations_counts_in_both(first: str, second: str) -> None:
     # Days apart: two conversations of the same person, both unanswered.
     engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [_msg("@kevin@x.example", 1, first, 96), _msg("@kevin@x.example", 2, second, 3),
                        _msg("@other@x.example", 1, first, 96)], engine)
         items = inbox.build_queue(store, engine, limit=None).items
@@ -192,7 +193,7 @@ def test_a_person_waiting_in_two_conversations_counts_in_both(first: str, second
 
 def test_elsewhere_weight_zero_adds_nothing() -> None:
     engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 0.0})
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [_msg("@kevin@x.example", 1, "@acme hello?", 50), _msg("@kevin@x.example", 2, "@acme hello??", 2)],
                engine)
         items = inbox.build_queue(store, engine, limit=None).items
@@ -203,7 +204,7 @@ def test_elsewhere_counts_the_others_and_when_one_its_wait() -> None:
     # Three unanswered conversations, 4 days, 2 days and 3 hours old: each sees the other two.
     # With one done, each of the two left sees the other's time, not its own.
     engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [_msg("@kevin@x.example", 1, "@acme is the export broken?", 96),
                        _msg("@kevin@x.example", 2, "@acme where is my invoice?", 48),
                        _msg("@kevin@x.example", 3, "@acme hello??", 3)], engine)
@@ -211,7 +212,7 @@ def test_elsewhere_counts_the_others_and_when_one_its_wait() -> None:
         labels = [next(r.label for r in i.reasons if r.code == "elsewhere") for i in items]
         assert labels == ["also waiting in 2 other conversations"] * 3
         convs = store.waiting_elsewhere([store.conversation(i.id) for i in items])
-        sinces = [store.conversation(i.id)["waiting_since"] for i in items]
+        sinces = [store.conversation(i.id).waiting_since for i in items]
         assert list(convs.values()) == [(2, None)] * 3
         # Done with one: the others count one fewer, and the done one is asked about still.
         inbox.set_state(store, engine, items[0].id, "done")
@@ -222,12 +223,12 @@ def test_elsewhere_counts_the_others_and_when_one_its_wait() -> None:
 def test_elsewhere_stops_counting_past_the_most_it_names() -> None:
     # A bot with thousands of open conversations costs the queue no more than a person with a few.
     engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         texts = ["@acme is the export broken?", "@acme where is my invoice?", "@acme hello??",
                  "@acme can I change my plan?", "@acme why was I charged twice?", "@acme is there an API for exports?",
                  "@acme how do I reset my password?"]
         ingest(store, [_msg("@many@x.example", i, text, 7 * 24 * i) for i, text in enumerate(texts, start=1)], engine)
-        ids = store.conn.execute("SELECT * FROM conversations ORDER BY id").fetchall()
+        ids = [store.conversation_by_id(i) for i in store.conversation_ids()]
         assert len(ids) == 7
         assert set(store.waiting_elsewhere(ids, most=10).values()) == {(6, None)}
         assert set(store.waiting_elsewhere(ids, most=6).values()) == {(6, None)}
@@ -243,16 +244,16 @@ def test_elsewhere_follows_linked_identities() -> None:
     from h2h.app import people as persons
 
     engine = Engine(weights={**DEFAULT_WEIGHTS, "elsewhere": 3.0})
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [_msg("@kevin@x.example", 1, "@acme is the export broken?", 30),
                        _msg("@kev@y.example", 1, "@acme anyone there?", 2)], engine)
         assert all("elsewhere" not in {r.code for r in i.reasons}
                    for i in inbox.build_queue(store, engine, limit=None).items)
         pids = [r[0] for r in store.conn.execute("SELECT id FROM persons ORDER BY id")]
-        assert store.person_group_ids_many(pids) == {pid: [pid] for pid in pids}
+        assert group_ids_many(store, pids) == {pid: [pid] for pid in pids}
         persons.link(store, engine, "@kevin@x.example", "@kev@y.example")
         items = inbox.build_queue(store, engine, limit=None).items
         assert len(items) == 2
         assert all("elsewhere" in {r.code for r in i.reasons} for i in items)
-        assert store.person_group_ids_many(pids) == {pid: store.person_group_ids(pid) for pid in pids}
-        assert all(len(members) == 2 for members in store.person_group_ids_many(pids).values())
+        assert group_ids_many(store, pids) == {pid: store.person_group_ids(pid) for pid in pids}
+        assert all(len(members) == 2 for members in group_ids_many(store, pids).values())

@@ -14,8 +14,7 @@ from typing import Callable, Sequence
 
 from h2h import clock
 from h2h.errors import SchemaTooNew, StoreError
-from h2h.store.db import MEMORY, transaction, translate
-from h2h.store.replies import MIGRATION as REPLIES
+from h2h.store.sqlite.db import MEMORY, transaction, translate
 
 Migration = tuple[str, Sequence[str] | Callable[[sqlite3.Connection], None]]
 
@@ -168,6 +167,20 @@ SOURCES = [
         remote_id TEXT NOT NULL,
         checked_at TEXT NOT NULL,
         PRIMARY KEY (source, remote_id))""",
+]
+
+# What a draft was made of (its template lines, why another backend wrote it), and each
+# reply's attempts: the row written before the network call is the one a retry reuses.
+REPLIES = [
+    "ALTER TABLE drafts ADD COLUMN variants TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE drafts ADD COLUMN note TEXT",
+    "ALTER TABLE replies ADD COLUMN draft_id INTEGER",
+    "ALTER TABLE replies ADD COLUMN platform TEXT",
+    "ALTER TABLE replies ADD COLUMN target TEXT",
+    "ALTER TABLE replies ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE replies ADD COLUMN response_s REAL",
+    "ALTER TABLE replies ADD COLUMN updated_at TEXT",
+    "CREATE INDEX replies_status ON replies (status, conversation)",
 ]
 
 # The same human on several platforms: each linked identity points at its group's

@@ -67,7 +67,12 @@ def translate(exc: sqlite3.Error, path: Path | str | None = None) -> StoreError:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection, path: Path | str | None = None) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (KeyboardInterrupt included)."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (KeyboardInterrupt included).
+    Inside another transaction, a savepoint: an error undoes the block's writes alone."""
+    if conn.in_transaction:
+        with _savepoint(conn, path):
+            yield conn
+        return
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
@@ -87,4 +92,26 @@ def transaction(conn: sqlite3.Connection, path: Path | str | None = None) -> Ite
     except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        raise translate(exc, path) from None
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection, path: Path | str | None) -> Iterator[None]:
+    # One name serves every depth: ROLLBACK TO and RELEASE act on the innermost of that name.
+    try:
+        conn.execute("SAVEPOINT h2h")
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
+    try:
+        yield
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK TO h2h")
+            conn.execute("RELEASE h2h")
+        if isinstance(exc, sqlite3.Error):
+            raise translate(exc, path) from None
+        raise
+    try:
+        conn.execute("RELEASE h2h")
+    except sqlite3.Error as exc:
         raise translate(exc, path) from None

@@ -1,0 +1,459 @@
+"""The contract every store passes (h2h/store/protocol.py), whatever its backend.
+
+A test module subclasses `StoreContract` and provides one fixture, `open_store`: a
+function `name -> Store` that opens (creating it, empty, the first time) the store
+called `name`; two calls with one name are two connections to the same data. Each
+test runs on fresh names. tests/store/test_sqlite_contract.py runs it on SQLite.
+
+Only the protocol is used here: no SQL, no backend's own methods.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from h2h.errors import NotFound, StoreError, UsageError
+from h2h.ingest.ingest import ingest
+from h2h.models import Action, Conversation, Flags, Identity, Mention, Person, Reply, StoredMention
+from h2h.store import Store
+from h2h.store.common import Encoded, conversation_key
+from h2h.triage.engine import Engine
+
+OpenStore = Callable[[str], Store]
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def at(minutes: float) -> str:
+    return (T0 + timedelta(minutes=minutes)).strftime(ISO)
+
+
+def person(rid: str, handle: str, source: str = "masto", **kw: Any) -> Person:
+    return Person(source=source, remote_id=rid, handle=handle, **kw)
+
+
+def mention(rid: str, author: Person, text: str, minutes: float, *, source: str = "masto", **kw: Any) -> Mention:
+    return Mention(source=source, platform="mastodon", remote_id=rid, author=author, text=text,
+                   created_at=T0 + timedelta(minutes=minutes), **kw)
+
+
+ANN = person("1", "@ann@example.social", name="Ann", url="https://example.social/@ann", followers=12,
+             raw={"id": "1", "acct": "ann"})
+BOB = person("2", "@bob@example.social", name="Bob")
+ME = person("0", "@us@example.social", name="Us")
+ENGINE = Engine(me=frozenset({"@us@example.social"}))
+
+
+class StoreContract:
+    @pytest.fixture
+    def store(self, open_store: OpenStore) -> Iterator[Store]:
+        s = open_store("main")
+        yield s
+        s.close()
+
+    @staticmethod
+    def conv_of(store: Store, source: str, remote_id: str) -> Conversation:
+        m = store.mention(source, remote_id)
+        assert m is not None and m.conversation_id is not None
+        return store.conversation_by_id(m.conversation_id)
+
+    @staticmethod
+    def thread(store: Store) -> None:
+        """Ann asks, we answer, Ann asks again; Bob asks elsewhere."""
+        ingest(store, [mention("a1", ANN, "How do I export my notes?", 0, raw={"id": "a1"}),
+                       mention("r1", ME, "Settings, then Export.", 30, in_reply_to="a1", from_me=True, to_me=False),
+                       mention("a2", ANN, "And to PDF?", 60, in_reply_to="r1"),
+                       mention("b1", BOB, "Is sync down?", 10)], ENGINE)
+
+    # --- the store ----------------------------------------------------------------
+    def test_meta_and_a_transaction_keep_all_or_nothing(self, store: Store) -> None:
+        assert store.get_meta("x") is None
+        with store.transaction():
+            store.set_meta("x", "1")
+        with pytest.raises(KeyError), store.transaction():
+            store.set_meta("x", "2")
+            store.set_meta("y", "2")
+            raise KeyError("boom")
+        assert (store.get_meta("x"), store.get_meta("y")) == ("1", None)
+
+    def test_a_nested_transaction_is_a_savepoint(self, store: Store) -> None:
+        with store.transaction() as outer:
+            outer.set_meta("a", "1")
+            with store.transaction():
+                store.set_meta("b", "1")
+            with pytest.raises(ValueError), store.transaction():
+                store.set_meta("c", "1")
+                raise ValueError("inner")
+            store.set_meta("d", "1")
+        assert [store.get_meta(k) for k in "abcd"] == ["1", "1", None, "1"]
+        with pytest.raises(ValueError), store.transaction():
+            store.set_meta("e", "1")
+            with store.transaction():
+                store.set_meta("f", "1")
+            raise ValueError("outer")
+        assert (store.get_meta("e"), store.get_meta("f")) == (None, None)
+
+    def test_another_connections_commit_changes_the_data_version(self, open_store: OpenStore) -> None:
+        one, two = open_store("shared"), open_store("shared")
+        try:
+            before = one.data_version()
+            with one.transaction():
+                one.set_meta("k", "mine")
+            assert one.data_version() == before
+            with two.transaction():
+                two.set_meta("k", "theirs")
+            assert one.data_version() != before and one.get_meta("k") == "theirs"
+        finally:
+            one.close()
+            two.close()
+
+    def test_bulk_changes_nothing_it_writes(self, store: Store) -> None:
+        with store.bulk(lock_wait_s=1.0) as s, s.transaction():
+            s.set_meta("bulk", "yes")
+        assert store.get_meta("bulk") == "yes"
+
+    # --- people -------------------------------------------------------------------
+    def test_an_identity_keeps_what_a_later_sighting_lacks(self, store: Store) -> None:
+        with store.transaction():
+            store.upsert_persons([(ANN, "mastodon", at(10), ANN.raw),
+                                  (ANN._replace(name="", url=None, followers=None, handle="@ann2@example.social"),
+                                   "mastodon", at(0), None)])
+        pid = store.person_ids([("masto", "1"), ("masto", "nobody")])
+        assert list(pid) == [("masto", "1")]
+        p = store.person(pid[("masto", "1")])
+        assert isinstance(p, Identity)
+        assert (p.handle, p.name, p.url, p.followers) == ("@ann2@example.social", "Ann", ANN.url, 12)
+        assert (p.first_seen, p.last_seen, p.platform) == (at(0), at(10), "mastodon")
+        assert store.persons_by_ids([p.id, 999]) == {p.id: p}
+        with pytest.raises(NotFound):
+            store.person(999)
+
+    def test_a_handle_finds_its_identities(self, store: Store) -> None:
+        with store.transaction():
+            store.upsert_persons([(ANN, "mastodon", at(0), None),
+                                  (person("x", "@Ann@other.example", source="other"), "mastodon", at(0), None),
+                                  (person("y", "@a_n@example.social"), "mastodon", at(0), None)])
+        assert [p.handle for p in store.persons_by_handle("ann@example.social")] == ["@ann@example.social"]
+        assert [p.source for p in store.persons_by_handle("ann")] == ["masto", "other"]  # any instance
+        assert [p.source for p in store.persons_by_handle("ann", source="other")] == ["other"]
+        assert store.persons_by_handle("a%n") == [] and len(store.persons_by_handle("a_n")) == 1
+
+    def test_linked_identities_are_one_group_with_merged_flags(self, store: Store) -> None:
+        ids = {}
+        with store.transaction():
+            store.upsert_persons([(ANN, "mastodon", at(0), None), (BOB, "mastodon", at(1), None),
+                                  (person("3", "ann.bsky.social", source="bsky"), "bluesky", at(2), None)])
+            ids = store.person_ids([("masto", "1"), ("masto", "2"), ("bsky", "3")])
+            store.set_person_flags("masto", "1", vip=True, note="met at FOSDEM")
+            store.set_person_flags("bsky", "3", note="beta tester")
+            store.set_person_flags("bsky", "3", muted=None)  # None leaves the flags as they are
+        ann, bob, sky = ids[("masto", "1")], ids[("masto", "2")], ids[("bsky", "3")]
+        assert store.linked_among([("masto", "1"), ("bsky", "3")]) == set()
+        assert store.person_flags_many([("masto", "1"), ("masto", "2")]) == {
+            ("masto", "1"): Flags(vip=True, muted=False, note="met at FOSDEM")}
+        with store.transaction():
+            store.link_roots(("masto", "1"), ("bsky", "3"))
+        assert store.person_group_ids(sky) == store.person_group_ids(ann) == sorted([ann, sky])
+        assert [p.id for p in store.person_group(sky)] == [ann, sky]
+        assert store.person_root("bsky", "3") == ("masto", "1") and store.person_root("masto", "2") == ("masto", "2")
+        assert store.linked_among([("masto", "1"), ("bsky", "3"), ("masto", "2")]) == {("masto", "1"), ("bsky", "3")}
+        assert store.group_flags(sky) == Flags(vip=True, muted=False, note="met at FOSDEM; beta tester",
+                                               handles=("@ann@example.social", "ann.bsky.social"))
+        assert store.group_flags(bob) == Flags(vip=False, muted=False, note=None, handles=("@bob@example.social",))
+        with store.transaction():
+            store.unlink_identity("masto", "1")  # the root leaves: its earliest linked member takes over
+        assert store.person_group_ids(ann) == [ann] and store.person_root("bsky", "3") == ("bsky", "3")
+
+    # --- mentions -------------------------------------------------------------------
+    def test_a_stored_message_reads_back_as_stored_and_as_given(self, store: Store) -> None:
+        self.thread(store)
+        m = store.mention("masto", "a1")
+        assert isinstance(m, StoredMention)
+        assert (m.text, m.role, m.created_at, m.to_me, m.from_me, m.thread_root) == \
+            ("How do I export my notes?", "person", at(0), 1, 0, "a1")
+        assert store.mention("masto", "nope") is None
+        given = store.platform_mention("masto", "a1")
+        assert isinstance(given, Mention) and given.raw == {"id": "a1"} and given.author.raw == ANN.raw
+        assert given == mention("a1", ANN, "How do I export my notes?", 0)._replace(
+            author=ANN._replace(url=ANN.url), lang=given.lang)
+        assert store.platform_mention("masto", "nope") is None
+        states = store.mentions_by_key([("masto", "a1"), ("masto", "r1"), ("masto", "zz")])
+        assert set(states) == {("masto", "a1"), ("masto", "r1")}
+        assert states[("masto", "r1")].role == "me" and states[("masto", "r1")].conversation_id == m.conversation_id
+
+    def test_new_messages_take_the_ids_announced(self, store: Store) -> None:
+        self.thread(store)
+        first = store.next_mention_id()
+        pid = store.person_ids([("masto", "1")])[("masto", "1")]
+        row = {"id": first, "source": "masto", "remote_id": "n1", "platform": "mastodon", "person_id": pid,
+               "conversation_id": None, "role": "person", "text": "new", "url": None, "created_at": at(90),
+               "in_reply_to": None, "thread": None, "thread_root": "n1", "to_me": 1, "from_me": 0, "lang": "en",
+               "raw": Encoded('{"k":1}'), "signals": '{"question":0.5}', "evidence": None, "engine": "e1",
+               "ingested_at": at(90)}
+        with store.transaction():
+            store.insert_mentions([row, {**row, "id": None, "remote_id": "n2"}])
+        one, two = store.mention("masto", "n1"), store.mention("masto", "n2")
+        assert one is not None and two is not None
+        assert (one.id, two.id, store.next_mention_id()) == (first, first + 1, first + 2)
+        assert one.raw == '{"k":1}' and one.signals == '{"question":0.5}'
+
+    def test_edits_and_new_signals_are_stored(self, store: Store) -> None:
+        self.thread(store)
+        m = store.mention("masto", "a1")
+        assert m is not None
+        with store.transaction():
+            store.update_mention(m.id, mention("a1", ANN, "How do I export?", 0, url="https://x/a1"), role="person",
+                                 signals={"question": 1.0}, evidence=Encoded("{}"), engine="v2")
+        after = store.mention("masto", "a1")
+        assert after is not None
+        assert (after.text, after.url, after.signals, after.evidence, after.engine, after.id) == \
+            ("How do I export?", "https://x/a1", '{"question":1.0}', "{}", "v2", m.id)
+        stale = store.mentions_needing_signals("v2", limit=2)
+        assert [i for i, _, _ in stale] == sorted(i for i, _, _ in stale) and m.id not in [i for i, _, _ in stale]
+        rest = store.mentions_needing_signals("v2", limit=10, after=stale[-1][0])
+        assert len(stale) + len(rest) == 3 and not {i for i, _, _ in stale} & {i for i, _, _ in rest}
+        with store.transaction():
+            store.set_mentions_signals([(Encoded('{"q":1}'), {"q": ["how"]}, "v2", i) for i, _, _ in stale + rest])
+        assert store.mentions_needing_signals("v2", limit=10) == []
+        b1 = store.mention("masto", "b1")
+        assert b1 is not None and (b1.signals, b1.evidence) == ('{"q":1}', '{"q":["how"]}')
+
+    def test_a_conversation_reads_as_its_thread(self, store: Store) -> None:
+        self.thread(store)
+        conv = self.conv_of(store, "masto", "a1")
+        messages = store.conversation_messages(conv)
+        assert [(m.remote_id, m.role, m.handle, m.conversation) for m in messages] == [
+            ("a1", "person", "@ann@example.social", conv.key), ("r1", "me", "@us@example.social", conv.key),
+            ("a2", "person", "@ann@example.social", conv.key)]
+        facts = store.conversations_facts([conv, self.conv_of(store, "masto", "b1")])
+        assert [f.remote_id for f in facts[conv.id]] == ["a1", "r1", "a2"]
+        assert [f.remote_id for f in facts[self.conv_of(store, "masto", "b1").id]] == ["b1"]
+        waiting = store.unanswered_mentions_many([(conv.id, at(60)), (conv.id + 1000, None)])
+        assert [(u.remote_id, u.created_at) for u in waiting[conv.id]] == [("a2", at(60))]
+        assert waiting[conv.id + 1000] == []
+        ann = store.person_ids([("masto", "1")])[("masto", "1")]
+        recent = store.persons_recent([ann], limit=1)[ann]
+        assert [(r.person_id, r.text) for r in recent] == [(ann, "And to PDF?")]
+        assert [m.remote_id for m in store.group_messages([ann], 10)] == ["a2", "r1", "a1"]
+
+    # --- conversations ------------------------------------------------------------------
+    def test_a_conversation_is_found_by_its_key_or_a_prefix(self, store: Store) -> None:
+        self.thread(store)
+        conv = self.conv_of(store, "masto", "a1")
+        assert conv.key == conversation_key("masto", "a1", "1")
+        assert store.conversation(conv.key) == conv == store.conversation(" " + conv.key[:5].upper())
+        assert store.conversations_by_ids([conv.id, 12345]) == {conv.id: conv}
+        with pytest.raises(NotFound):
+            store.conversation("zzzzzzzz")
+        with pytest.raises(NotFound):
+            store.conversation_by_id(12345)
+        with pytest.raises((NotFound, UsageError)):
+            store.conversation(conv.key[:3])  # too short to be a prefix
+
+    def test_ambiguous_prefixes_name_the_candidates(self, store: Store) -> None:
+        seen: dict[str, str] = {}
+        for i in range(100_000):  # two of Ann's posts whose ids share four characters
+            rid = f"m{i}"
+            prefix = conversation_key("masto", rid, "1")[:4]
+            if prefix in seen:
+                break
+            seen[prefix] = rid
+        ingest(store, [mention(seen[prefix], ANN, "hello?", 0), mention(rid, ANN, "again?", 10_000)], ENGINE)
+        with pytest.raises(UsageError, match="matches several conversations") as err:
+            store.conversation(prefix)
+        assert conversation_key("masto", rid, "1") in str(err.value)
+
+    def test_grouping_lookups_answer_one_by_one_and_in_batches_alike(self, store: Store) -> None:
+        self.thread(store)
+        ann, bob = (store.person_ids([("masto", r)])[("masto", r)] for r in ("1", "2"))
+        conv = store.find_conversation("masto", "a1", ann)
+        assert conv is not None and conv.standalone == 1
+        assert store.find_conversations([("masto", "a1", ann), ("masto", "a1", bob)]) == {
+            ("masto", "a1", ann): conv, ("masto", "a1", bob): None}
+        assert store.latest_standalone("masto", ann) == conv
+        assert store.latest_standalone_many([("masto", ann), ("other", ann)]) == {("masto", ann): conv,
+                                                                                  ("other", ann): None}
+        assert store.thread_conversations("masto", "a1") == [conv]
+        assert store.person_conversations(ann) == [conv] == store.group_conversations([ann])
+        ids = store.conversation_ids()
+        assert ids == sorted(ids) and store.conversation_ids(after=ids[0]) == ids[1:]
+        assert store.conversation_ids(limit=1) == ids[:1]
+
+    def test_new_conversations_get_their_ids_and_keys(self, store: Store) -> None:
+        with store.transaction():
+            store.upsert_persons([(ANN, "mastodon", at(0), None)])
+            ann = store.person_ids([("masto", "1")])[("masto", "1")]
+            first = store.next_conversation_id()
+            new = Conversation(id=first, key="", source="masto", platform="mastodon", person_id=ann,
+                               thread_root="t1", standalone=1, first_at=at(5), last_at=at(5))
+            store.insert_conversations([(new, "1"), (new._replace(id=first + 1, thread_root="t2"), "1")])
+        got = store.conversation_by_id(first)
+        assert got == new._replace(key=conversation_key("masto", "t1", "1"))
+        assert store.conversation_by_id(first + 1).key == conversation_key("masto", "t2", "1")
+        assert store.next_conversation_id() == first + 2
+
+    def test_saved_columns_read_back(self, store: Store) -> None:
+        self.thread(store)
+        conv = self.conv_of(store, "masto", "b1")
+        with store.transaction():
+            store.save_conversation(conv.id, {"state": "snoozed", "snooze_until": at(600), "state_mark": at(20)})
+            store.save_conversations([(conv.id, {"base_score": 42.5}), (conv.id, {"reasons": "[]"})])
+        after = store.conversation_by_id(conv.id)
+        assert (after.state, after.snooze_until, after.state_mark, after.base_score) == \
+            ("snoozed", at(600), at(20), 42.5)
+
+    def test_the_queue_reads_by_score_and_counts_what_is_due(self, store: Store) -> None:
+        self.thread(store)
+        ann_conv, bob_conv = self.conv_of(store, "masto", "a1"), self.conv_of(store, "masto", "b1")
+        with store.transaction():
+            store.save_conversations([(ann_conv.id, {"base_score": 5.0, "section": "reply"}),
+                                      (bob_conv.id, {"base_score": 9.0, "section": "reply"})])
+        scanned = list(store.queue_scan("reply"))
+        assert [c.id for c in scanned] == [bob_conv.id, ann_conv.id]
+        assert [c.id for c in store.queue_scan("reply", since=at(30))] == [ann_conv.id]  # last_at after
+        assert list(store.queue_scan("reply", source="other")) == [] and list(store.queue_scan("noise")) == []
+        rows = store.queue_details([ann_conv.id])
+        row = rows[ann_conv.id]
+        assert (row.conversation.key, row.person.handle, row.person.remote_id, row.person_key, row.text) == \
+            (ann_conv.key, "@ann@example.social", "1", "masto:1", "And to PDF?")
+        assert store.queue_details([]) == {}
+        assert store.count_active("reply", at(0)) == 2
+        with store.transaction():
+            store.save_conversation(bob_conv.id, {"state": "snoozed", "snooze_until": at(600)})
+        assert store.count_active("reply", at(100)) == 1 and store.count_active("reply", at(700)) == 2
+        assert store.count_active("reply", at(700), source="masto", since=at(30)) == 1
+
+    def test_waiting_elsewhere_counts_a_humans_other_conversations(self, store: Store) -> None:
+        ingest(store, [mention("k1", ANN, "is export broken?", 0), mention("k2", ANN, "where is my invoice?", 600),
+                       mention("k3", ANN, "hello??", 1200)], Engine(me=ENGINE.me, window_s=60.0))
+        convs = [store.conversation_by_id(i) for i in store.conversation_ids()]
+        assert len(convs) == 3
+        found = store.waiting_elsewhere(convs)
+        assert {n for n, _ in found.values()} == {2}
+        assert store.waiting_elsewhere(convs, most=1) == {c.id: (2, None) for c in convs}  # more than 1
+        with store.transaction():
+            store.save_conversation(convs[0].id, {"state": "done", "active": 0})
+        found = store.waiting_elsewhere(convs[1:])
+        assert found == {convs[1].id: (1, convs[2].waiting_since or convs[2].last_at),
+                         convs[2].id: (1, convs[1].waiting_since or convs[1].last_at)}
+
+    def test_previous_conversations_span_linked_identities(self, store: Store) -> None:
+        sky = person("3", "ann.bsky.social", source="bsky")
+        ingest(store, [mention("a1", ANN, "hi?", 0), mention("s1", sky, "again?", 100, source="bsky")], ENGINE)
+        ann, sid = store.person_ids([("masto", "1")])[("masto", "1")], store.person_ids([("bsky", "3")])[("bsky", "3")]
+        assert store.previous_conversations(sid, at(200)) == 1
+        assert store.conversations_before([(ann, at(200)), (sid, at(50))]) == [1, 0]
+        with store.transaction():
+            store.link_roots(("masto", "1"), ("bsky", "3"))
+        assert store.previous_conversations(sid, at(200)) == 2
+        assert store.conversations_before([(sid, at(200))]) == [1]  # that identity's own
+
+    def test_actions_are_recorded_in_order(self, store: Store) -> None:
+        with store.transaction():
+            store.record_action("abcd1234", "snooze", at(1), until=at(60), detail={"why": "later"})
+            store.record_action("abcd1234", "done", at(2))
+            store.record_action("other", "done", at(0))
+        acts = store.actions("abcd1234")
+        assert all(isinstance(a, Action) for a in acts)
+        assert [(a.action, a.at, a.until, a.detail) for a in acts] == [
+            ("snooze", at(1), at(60), '{"why":"later"}'), ("done", at(2), None, None)]
+
+    # --- replies and drafts ---------------------------------------------------------------
+    def test_a_reply_is_begun_once_per_key_and_finished(self, store: Store) -> None:
+        args = dict(conversation="abcd1234", source="masto", platform="mastodon", in_reply_to="a1",
+                    target="@ann@example.social", text="Settings, then Export.", draft_id=None)
+        with store.transaction():
+            first = store.begin_reply(key="k1", now=at(0), **args)
+        assert isinstance(first, Reply) and (first.status, first.attempts, first.created_at) == ("pending", 1, at(0))
+        with store.transaction():
+            store.fail_reply("k1", "503", at(1))
+            again = store.begin_reply(key="k1", now=at(2), **args)
+        assert (again.id, again.status, again.attempts, again.error, again.updated_at) == \
+            (first.id, "pending", 2, None, at(2))
+        with store.transaction():
+            store.finish_reply("k1", status="sent", remote_id="r9", url="https://x/r9", sent_at=at(3),
+                               response_s=180.0, now=at(3))
+            store.fail_reply("k1", "too late", at(4))  # a reply sent stays sent
+        done = store.reply_by_key("k1")
+        assert done is not None
+        assert (done.status, done.remote_id, done.url, done.sent_at, done.response_s, done.error) == \
+            ("sent", "r9", "https://x/r9", at(3), 180.0, None)
+        with store.transaction():
+            store.begin_reply(key="k2", now=at(5), **args)
+        assert [r.key for r in store.replies("abcd1234")] == ["k1", "k2"] and store.replies("none") == []
+        assert store.reply_by_key("nope") is None
+
+    def test_drafts_read_back_newest_first(self, store: Store) -> None:
+        with store.transaction():
+            one = store.add_draft(conversation="c1", text="Hi Ann", backend="template", lang="en", intent="question",
+                                  lint=[{"code": "x"}], edited=False, variants=["en:hi.1"], created_at=at(0))
+            two = store.add_draft(conversation="c1", text="Hello Ann", backend="edited", lang="en", intent="question",
+                                  lint=[], edited=True, note="edited", created_at=at(1))
+            store.add_draft(conversation="c2", text="Hi Bob", backend="template", lang="en", intent="",
+                            lint=[], edited=False, variants=["en:hi.2", "en:bye.1"], created_at=at(2))
+        latest = store.latest_draft("c1")
+        assert latest is not None and (latest.id, latest.text, latest.edited, latest.note) == (two, "Hello Ann", 1, "edited")
+        assert one < two and store.latest_draft("none") is None
+        assert store.recent_draft_variants(exclude="c2") == [["en:hi.1"]]
+        assert store.recent_draft_variants(exclude="c1", limit=1) == [["en:hi.2", "en:bye.1"]]
+
+    # --- what fetching has read ----------------------------------------------------------------
+    def test_cursors_and_fetch_outcomes(self, store: Store) -> None:
+        assert store.get_cursor("masto") is None
+        with store.transaction():
+            store.set_cursor("masto", "c1")
+            store.record_fetch("masto", "mastodon", at=at(0), ok=True, duration_s=1.23456, fetched=5, new=2,
+                               rate_limit={"remaining": 10})
+            store.record_fetch("masto", "mastodon", at=at(5), ok=False, duration_s=0.5, fetched=0, new=0,
+                               error=("remote", "502 from the instance", "Try again later."))
+            store.record_account("masto", "mastodon", "@us@example.social")
+        assert store.get_cursor("masto") == "c1"
+        st = store.source_statuses()["masto"]
+        assert (st.last_attempt_at, st.last_success_at, st.failures, st.last_error_code, st.account) == \
+            (at(5), at(0), 1, "remote", "@us@example.social")
+        assert (st.last_duration_s, st.last_error_hint, st.rate_limit) == (0.5, "Try again later.", '{"remaining":10}')
+        with store.transaction():
+            store.record_fetch("masto", "mastodon", at=at(9), ok=True, duration_s=1, fetched=1, new=1)
+            store.set_cursor("masto", None)
+        st = store.source_statuses()["masto"]
+        assert (st.failures, st.last_success_at, st.last_error) == (0, at(9), "502 from the instance")
+        assert store.get_cursor("masto") is None
+
+    def test_threads_not_read_since_come_back_for_a_recheck(self, store: Store) -> None:
+        self.thread(store)
+        due = store.threads_to_recheck("masto", "9999", limit=10)
+        assert [m.remote_id for m in due] == ["a2", "b1"] and all(isinstance(m, Mention) for m in due)
+        assert due[0].author.handle == "@ann@example.social"
+        with store.transaction():
+            store.mark_thread_checked("masto", ["a2"], "9998")
+        assert [m.remote_id for m in store.threads_to_recheck("masto", "9998", limit=10)] == ["b1"]
+        assert len(store.threads_to_recheck("masto", "9999", limit=1)) == 1
+
+    # --- stats --------------------------------------------------------------------------
+    def test_stats_count_first_answers_and_each_day_once(self, store: Store) -> None:
+        self.thread(store)
+        ann_conv = self.conv_of(store, "masto", "a1")
+        with store.transaction():
+            store.begin_reply(key="k", conversation=ann_conv.key, source="masto", platform="mastodon",
+                              in_reply_to="a2", target="x", text="t", draft_id=None, now=at(70))
+            store.finish_reply("k", status="sent", remote_id="not-fetched", url=None, sent_at=at(70),
+                               response_s=600.0, now=at(70))
+        rows = {r.key: r for r in store.stats_conversations(at(-60), at(600))}
+        assert (rows[ann_conv.key].first_reply_at, rows[ann_conv.key].first_sent_at) == (at(30), at(70))
+        assert store.stats_conversations(at(-60), at(600), person_ids=[]) == []
+        assert {b.handle for b in store.stats_backlog(at(100))} == {"@ann@example.social", "@bob@example.social"}
+        daily: dict[tuple[str, str], int] = {}
+        for d in store.stats_daily(at(-60), at(600)):
+            daily[(d.day, d.role)] = daily.get((d.day, d.role), 0) + d.n
+        # Our fetched reply, and the reply sent through h2h that no fetch brought back.
+        assert daily == {("2026-11-20", "person"): 3, ("2026-11-20", "me"): 2}
+        assert store.source_counts() == {"masto": {"mentions": 4, "conversations": 2, "open": 2}}
+
+    def test_a_closed_store_refuses_work_with_a_store_error(self, open_store: OpenStore) -> None:
+        s = open_store("closed")
+        s.close()
+        with pytest.raises(StoreError):
+            s.get_meta("x")
