@@ -8,7 +8,6 @@ A mention's `remote_id` is the post id, its `thread` is `t/<topic id>`.
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from typing import Any, ClassVar, Iterator, Mapping
 from urllib.parse import quote
@@ -23,7 +22,7 @@ from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
 from h2h.sources.listing import Cursor, Listing, walk_all
-from h2h.textutil import strip_html
+from h2h.sources.htmltext import html_to_text, markdown_text
 
 log = logging.getLogger("h2h.sources.discourse")
 
@@ -41,16 +40,6 @@ PERSON_KEYS = ("user_id", "username", "name", "display_username", "avatar_templa
 CHUNK = 20           # post ids per /t/:id/posts.json call, as Discourse's own client asks
 THREAD_AFTER = 100   # posts after the mention loaded by fetch_thread: enough to see who answered
 
-_QUOTE = re.compile(r"<aside\b[^>]*class=\"[^\"]*\b(?:quote|onebox)\b[^>]*>.*?</aside>", re.S | re.I)
-_EMOJI = re.compile(r"<img\b[^>]*class=\"[^\"]*\bemoji\b[^\"]*\"[^>]*>", re.I)
-_ALT = re.compile(r"\balt=\"([^\"]*)\"", re.I)
-
-
-def cooked_text(cooked: str) -> str:
-    """Plain text of a post: quotes of other posts and link previews dropped, emoji kept as :name:."""
-    html = _QUOTE.sub("", cooked or "")
-    html = _EMOJI.sub(lambda m: (_ALT.search(m.group()) or [None, ""])[1], html)
-    return strip_html(html)
 
 
 def _norm(text: str) -> str:
@@ -218,7 +207,7 @@ class DiscourseSource:
         reply_to = post.get("reply_to_user") or {}
         if isinstance(reply_to, dict) and str(reply_to.get("username", "")).lower() == me:
             return True
-        return f"@{me}" in cooked_text(str(post.get("cooked") or post.get("blurb") or "")).lower()
+        return f"@{me}" in html_to_text(str(post.get("cooked") or post.get("blurb") or "")).lower()
 
     def _mention(self, post: Mapping[str, Any], *, to_me: bool, notification: Mapping[str, Any] | None = None,
                  topic: Mapping[str, Any] | None = None, numbers: Mapping[int, int] | None = None) -> Mention:
@@ -236,8 +225,12 @@ class DiscourseSource:
             raw["notification"] = dict(notification)
         if topic:
             raw["topic"] = dict(topic)
-        text = cooked_text(str(post.get("cooked") or "")) if post.get("cooked") else \
-            strip_html(str(post.get("blurb") or (post.get("raw") if isinstance(post.get("raw"), str) else "")))
+        if post.get("cooked"):
+            text = html_to_text(str(post["cooked"]))
+        elif isinstance(post.get("raw"), str) and not post.get("blurb"):
+            text = markdown_text(post["raw"])
+        else:
+            text = html_to_text(str(post.get("blurb") or ""))
         return Mention(source=self.name, platform="discourse", remote_id=str(post["id"]), author=author, text=text,
                        created_at=created, url=f"{self.base}/t/{slug + '/' if slug else ''}{topic_id}/{number}",
                        in_reply_to=str(parent) if parent else None, thread=f"t/{topic_id}", to_me=to_me,
@@ -256,7 +249,7 @@ class DiscourseSource:
         slug = n.get("slug")
         return Mention(source=self.name, platform="discourse",
                        remote_id=str(post_id) if post_id else f"t/{topic_id}/{number}", author=author,
-                       text=strip_html(str(data.get("topic_title") or n.get("fancy_title") or "")), created_at=created,
+                       text=html_to_text(str(data.get("topic_title") or n.get("fancy_title") or "")), created_at=created,
                        url=f"{self.base}/t/{slug + '/' if slug else ''}{topic_id}/{number}", thread=f"t/{topic_id}",
                        to_me=to_me, from_me=author.handle.lower() == self.username.lower(),
                        raw={"notification": dict(n), "post": None})

@@ -30,6 +30,7 @@ from h2h.textutil import valid_text
 from h2h.sources import auth
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources import options
+from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
 from h2h.sources.listing import Cursor, Mark
 
@@ -41,7 +42,6 @@ SEARCH_PAGES = 10         # search returns 1000 results at most (10 pages of 100
 OVERLAP = 600.0           # seconds below the floor each fetch reads again: GitHub lists some items late
 _SUBJECT = re.compile(r"/repos/([^/]+)/([^/]+)/(?:issues|pulls)/(\d+)$")
 _THREAD = re.compile(r"^([^/#\s]+)/([^/#\s]+)#(\d+)$")
-_MARKER = re.compile(r"\s*<!-- h2h:[^>]*-->\s*$")
 
 
 class _GitHubHttp(Http):
@@ -354,8 +354,8 @@ def _marker_key(key: str) -> str:
 
 
 def _clean(body: Any) -> str:
-    """The Markdown as written, minus our own invisible key marker."""
-    return valid_text(_MARKER.sub("", str(body or "")).strip())
+    """The Markdown's text; our own key marker is an HTML comment, which never shows."""
+    return valid_text(markdown_text(str(body or "")))
 
 
 def _mentions(body: str, login: str) -> bool:

@@ -19,7 +19,8 @@ from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
 from h2h.sources.listing import Cursor, Listing, walk_all
-from h2h.textutil import strip_html, valid_text
+from h2h.sources.htmltext import html_to_text
+from h2h.textutil import valid_text
 
 DEFAULT_URL = "https://hn.algolia.com/api/v1"
 SITE = "https://news.ycombinator.com"
@@ -152,7 +153,7 @@ class HackerNewsSource:
             tags = data.get("_tags") or []
             is_story = "comment" not in tags
             body = (data.get("story_text") if is_story else data.get("comment_text")) or ""
-        text = strip_html(str(body))
+        text = html_to_text(str(body))
         if is_story and data.get("title"):
             text = f"{data['title']}\n\n{text}".strip()
         author = data.get("author")

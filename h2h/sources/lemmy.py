@@ -22,6 +22,7 @@ from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import Http
 from h2h.sources.listing import Cursor, Listing, walk_all
 
@@ -32,17 +33,6 @@ THREAD_PAGES = 4           # comments read for a thread: up to 200, oldest first
 AUTH_ERRORS = frozenset({"not_logged_in", "incorrect_login", "incorrect_totp_token", "missing_totp_token",
                          "email_not_verified", "registration_application_is_pending", "site_ban", "deleted",
                          "person_is_banned_from_site", "banned"})
-_QUOTE_LINE = re.compile(r"^\s*>.*$", re.M)
-_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|~~)(.+?)\1")
-
-
-def markdown_text(content: str) -> str:
-    """Plain text of a comment: quoted lines (someone else's words) dropped, links and emphasis unwrapped."""
-    text = _QUOTE_LINE.sub("", content or "")
-    text = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(1) else m.group(2), text)
-    text = _EMPHASIS.sub(r"\2", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _norm(text: str) -> str:

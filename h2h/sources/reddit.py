@@ -22,6 +22,7 @@ from h2h.redact import register
 from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
 from h2h.sources.listing import Cursor, Listing, walk_all
 from h2h.textutil import valid_text
@@ -260,9 +261,9 @@ class RedditSource:
         created, fullname = self._stamp(data)
         is_post = child.get("kind") == "t3" or fullname.startswith("t3_")
         if is_post:
-            text = f"{data.get('title') or ''}\n\n{data.get('selftext') or ''}".strip()
+            text = f"{data.get('title') or ''}\n\n{markdown_text(str(data.get('selftext') or ''))}".strip()
         else:
-            text = str(data.get("body") or "")
+            text = markdown_text(str(data.get("body") or ""))
         author = str(data.get("author") or "[deleted]")
         deleted = author == "[deleted]"
         person = Person(source=self.name, remote_id=f"[deleted]:{fullname}" if deleted else

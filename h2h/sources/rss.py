@@ -29,7 +29,8 @@ from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
 from h2h.sources.listing import dump_json, load_json
-from h2h.textutil import strip_html, valid_text
+from h2h.sources.htmltext import html_to_text
+from h2h.textutil import valid_text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SEEN = 2000
@@ -248,8 +249,8 @@ def _json_feed(data: bytes, url: str, source: str) -> list[dict[str, Any]]:
 
 
 def _plain_text(html: str) -> str:
-    text = strip_html(html)
-    return strip_html(text) if _STILL_HTML.search(text) else text
+    text = html_to_text(html)
+    return html_to_text(text) if _STILL_HTML.search(text) else text
 
 
 def _thread(entries: list[dict[str, Any]]) -> None:

@@ -24,7 +24,8 @@ from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import MAX_POLITE_WAIT, Http
 from h2h.sources.listing import Cursor, Listing, walk_all
-from h2h.textutil import strip_html, valid_text
+from h2h.sources.htmltext import html_to_text
+from h2h.textutil import valid_text
 
 DEFAULT_URL = "https://api.stackexchange.com/2.3"
 # The built-in filter that adds `body` to questions and answers.
@@ -198,7 +199,7 @@ class StackExchangeSource:
             raise self._malformed(f"item without creation_date or {key}") from None
 
     def _person(self, owner: Mapping[str, Any]) -> Person:
-        name = strip_html(str(owner.get("display_name") or "")) or "(unknown)"
+        name = html_to_text(str(owner.get("display_name") or "")) or "(unknown)"
         user_id = owner.get("user_id")
         created = owner.get("creation_date")
         return Person(source=self.name, remote_id=str(user_id) if user_id is not None else f"(gone):{name}",
@@ -208,8 +209,8 @@ class StackExchangeSource:
     def _mention(self, item: Mapping[str, Any], *, question: str | None = None) -> Mention:
         """A question, or (with `question`) one of its answers."""
         created, item_id = self._stamp(item, "answer_id" if question else "question_id")
-        title = strip_html(str(item.get("title") or ""))
-        text = strip_html(str(item.get("body") or ""))
+        title = html_to_text(str(item.get("title") or ""))
+        text = html_to_text(str(item.get("body") or ""))
         owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
         return Mention(source=self.name, platform="stackexchange", remote_id=item_id, author=self._person(owner),
                        text=valid_text(f"{title}\n\n{text}".strip() if not question else text),

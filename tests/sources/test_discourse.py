@@ -12,7 +12,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from h2h import errors
-from h2h.sources.discourse import DiscourseSource, cooked_text
+from h2h.sources.discourse import DiscourseSource
+from h2h.sources.htmltext import html_to_text
 from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.recordings import answer, load, quick_session, replay
@@ -247,12 +248,12 @@ def test_a_refused_post_is_a_source_error(httpserver: HTTPServer, forum: Forum) 
 
 def test_cooked_html_becomes_plain_text() -> None:
     topic = load("discourse", "topic")
-    text = cooked_text(topic["post_stream"]["posts"][0]["cooked"])
+    text = html_to_text(topic["post_stream"]["posts"][0]["cooked"])
     assert text.startswith("Welcome!\n\nTry is a sandbox") and "<" not in text
     quoted = ('<aside class="quote no-group" data-username="bob" data-post="2" data-topic="7"><div class="title">bob:</div>'
               '<blockquote><p>the old words</p></blockquote></aside>\n<p>My answer <img src="/e.png" title=":+1:" '
               'class="emoji" alt=":+1:"> &amp; more</p>')
-    assert cooked_text(quoted) == "My answer :+1: & more"
+    assert html_to_text(quoted) == "My answer :+1: & more"
 
 
 def test_from_config_reads_the_table(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -106,7 +106,8 @@ def test_comment_feeds_keep_their_threading(feeds: Feeds) -> None:
     assert m.remote_id == "tag:blogger.com,1999:blog-893591374313312737.post-4788628857625737701"
     assert m.in_reply_to == post and m.thread == post
     assert m.author.handle == "John" and m.author.url == "http://www.blogger.com/profile/12344017489797258795"
-    assert m.text == "bloffo bliff by te..."  # the title repeats the text's start: said once
+    # The title repeats the text's start: said once; a link keeps where it points.
+    assert m.text == "bloffo bliff by te... (http://example.org/profile/te...)"
     assert m.created_at.isoformat() == "2009-12-09T00:59:02+00:00"
     assert m.url == "http://salmon-test.blogspot.com/2009/10/test-post.html?showComment=1260320342544#c4788628857625737701"
     assert m.raw["feed"].endswith("/c.atom") and m.raw["entry"]["published_parsed"] == "2009-12-09T00:59:02Z"
