@@ -23,7 +23,7 @@ from h2h.sources.atproto import Session
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources import options
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.listing import Cursor, Mark
+from h2h.sources.listing import Cursor, Mark, each
 
 DEFAULT_URL = "https://bsky.social"
 WEB = "https://bsky.app"
@@ -113,9 +113,8 @@ class BlueskySource:
             chunks = [batch[i:i + PAGE] for i in range(0, len(batch), PAGE)] or [[]]
             for n, chunk in enumerate(chunks):
                 self._load_profiles(item["author"].get("did") for item, _ in chunk)
-                mentions = []
+                mentions = each(self.name, [item for item, _ in chunk], lambda item: self._mention(item, to_me=to_me))
                 for item, at in chunk:
-                    mentions.append(self._mention(item, to_me=to_me))
                     mark.deliver(at, item["uri"], str(item.get("cid", "")))
                 if n == len(chunks) - 1:
                     mark.finish()
@@ -240,7 +239,7 @@ class BlueskySource:
                 stack.extend((depth + 1, child) for child in node.get("replies") or [])
         self._load_profiles((p.get("author") or {}).get("did") for _, p in posts.values())
         ordered = sorted(posts.values(), key=lambda dp: (_created(dp[1]), dp[0], dp[1]["uri"]))
-        mentions = [self._mention(p) for _, p in ordered]
+        mentions = each(self.name, [p for _, p in ordered], self._mention)
         return Thread(source=self.name, root=mention.thread or mention.remote_id, mentions=tuple(mentions))
 
     # --- replies ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.listing import Cursor, Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.sources.htmltext import html_to_text, markdown_text
 
 log = logging.getLogger("h2h.sources.discourse")
@@ -161,23 +161,20 @@ class DiscourseSource:
     def _convert(self, listing: str, items: list[Any]) -> list[Mention]:
         if listing == "notifications":
             wanted = [n for n in items if n.get("notification_type") in NOTIFICATION_TYPES and n.get("topic_id")]
-            posts = self._posts({(n["topic_id"], (n.get("data") or {}).get("original_post_id")) for n in wanted})
-            out = []
-            for n in wanted:
+            posts = self._posts({(n["topic_id"], _original_post(n)) for n in wanted})
+
+            def notified(n: Mapping[str, Any]) -> Mention:
                 to_me = NOTIFICATION_TYPES[n["notification_type"]]
-                post = posts.get((n.get("data") or {}).get("original_post_id"))
-                out.append(self._mention(post, to_me=to_me, notification=n) if post
-                           else self._from_notification(n, to_me))
-            return out
-        lacking = {(p["topic_id"], p["id"]) for p in items if not p.get("cooked")}
+                post = posts.get(_original_post(n))
+                return self._mention(post, to_me=to_me, notification=n) if post else self._from_notification(n, to_me)
+            return each(self.name, wanted, notified)
+        lacking = {(p["topic_id"], p["id"]) for p in items if not p.get("cooked") and isinstance(p.get("topic_id"), int)}
         full = self._posts(lacking) if lacking else {}
-        mentions = []
-        for p in items:
-            post = full.get(p["id"], p)
-            topic = p.get("_topic")
-            post = {k: v for k, v in post.items() if k != "_topic"}
-            mentions.append(self._mention(post, to_me=self._addressed_to_me(post), topic=topic))
-        return mentions
+
+        def found(p: Mapping[str, Any]) -> Mention:
+            post = {k: v for k, v in full.get(p["id"], p).items() if k != "_topic"}
+            return self._mention(post, to_me=self._addressed_to_me(post), topic=p.get("_topic"))
+        return each(self.name, items, found)
 
     def _posts(self, wanted: set[tuple[int, Any]]) -> dict[int, dict[str, Any]]:
         """Full posts by id, one call per topic (and per 20 posts)."""
@@ -215,7 +212,7 @@ class DiscourseSource:
             topic_id, number = post["topic_id"], post["post_number"]
             created = _time(post["created_at"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise SourceError(f"{self.name}: a post lacks {exc}; the forum's answer is not one h2h can read") from None
+            raise MalformedItem(f"{self.name}: a post lacks {exc}; the forum's answer is not one h2h can read") from None
         author = self._person(post)
         slug = post.get("topic_slug") or (topic or {}).get("slug")
         reply_to = post.get("reply_to_post_number")
@@ -245,7 +242,7 @@ class DiscourseSource:
         try:
             created = _time(n["created_at"])
         except (KeyError, TypeError, ValueError):
-            raise SourceError(f"{self.name}: a notification lacks its time; the forum's answer is not one h2h can read") from None
+            raise MalformedItem(f"{self.name}: a notification lacks its time; the forum's answer is not one h2h can read") from None
         slug = n.get("slug")
         return Mention(source=self.name, platform="discourse",
                        remote_id=str(post_id) if post_id else f"t/{topic_id}/{number}", author=author,
@@ -269,8 +266,8 @@ class DiscourseSource:
             for start in range(0, len(wanted), CHUNK):
                 posts += self._topic_posts(topic_id, wanted[start:start + CHUNK])
         numbers = {p["post_number"]: p["id"] for p in posts if isinstance(p.get("post_number"), int)}
-        messages = {p["id"]: self._mention(p, to_me=self._addressed_to_me(p), numbers=numbers)
-                    for p in posts if p.get("post_type", REGULAR) not in NOTICES}
+        messages = {m.remote_id: m for m in each(self.name, [p for p in posts if p.get("post_type", REGULAR) not in NOTICES],
+                                                 lambda p: self._mention(p, to_me=self._addressed_to_me(p), numbers=numbers))}
         ordered = sorted(messages.values(), key=lambda m: (m.raw or {})["post"].get("post_number", 0))
         return Thread(source=self.name, root=f"t/{topic_id}", mentions=tuple(ordered))
 
@@ -339,12 +336,17 @@ def _time(value: Any):
     return clock.parse_time(value)
 
 
+def _original_post(n: Mapping[str, Any]) -> Any:
+    data = n.get("data")
+    return data.get("original_post_id") if isinstance(data, dict) else None
+
+
 def _notification_key(n: Mapping[str, Any]) -> tuple[int, int]:
     # Old (bare-array) notifications have no id; their time orders them.
     try:
         at = int(_time(n["created_at"]).timestamp() * 1000)
     except (KeyError, TypeError, ValueError):
-        raise SourceError("a Discourse notification has no readable created_at") from None
+        raise MalformedItem("a Discourse notification has no readable created_at") from None
     return at, int(n.get("id") or 0)
 
 

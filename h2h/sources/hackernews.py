@@ -18,7 +18,7 @@ from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.listing import Cursor, Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.sources.htmltext import html_to_text
 from h2h.textutil import valid_text
 
@@ -74,7 +74,8 @@ class HackerNewsSource:
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
         search = Listing("search", self._search_page, key=lambda hit: self._stamp(hit)[0],
                          ident=lambda hit: self._stamp(hit)[1], start=clock.now().timestamp() - self.lookback_s)
-        yield from walk_all(Cursor.load(cursor, self.name), [search], lambda _, hits: [self._mention(h) for h in hits])
+        yield from walk_all(Cursor.load(cursor, self.name), [search],
+                            lambda _, hits: each(self.name, hits, self._mention))
 
     def _search_page(self, at: Any, since: float) -> tuple[list[Any], Any]:
         """One page of hits inside the window `at` (None: the newest), and the window after it.
@@ -96,12 +97,14 @@ class HackerNewsSource:
         hits = body.get("hits")
         if not isinstance(hits, list):
             raise self._malformed("search answer without a hits list")
-        stamps = [self._stamp(hit) for hit in hits]
         pages = body.get("nbPages")
         if not isinstance(pages, int):
             raise self._malformed("search answer without nbPages")
-        hits = [hit for hit, (t, i) in zip(hits, stamps) if not (t == before and i in skip)]
-        if len(stamps) < self.page_size or page_no + 1 >= pages:
+        full = len(hits) >= self.page_size
+        # A hit without its time or id is left out by the walk (with a warning); it does not move the window.
+        stamps = [s for s in map(_stamp_or_none, hits) if s is not None]
+        hits = [hit for hit in hits if not (before is not None and _stamp_or_none(hit) in {(before, i) for i in skip})]
+        if not full or page_no + 1 >= pages or not stamps:
             return hits, None
         low = min(t for t, _ in stamps)
         if before is not None and low == before:
@@ -124,7 +127,7 @@ class HackerNewsSource:
                 stack.extend(children)
             if node.get("id") is None or node.get("created_at_i") is None:
                 continue
-            items.append(self._mention(node, item=True))
+            items += each(self.name, [node], lambda n: self._mention(n, item=True))
         items.sort(key=lambda m: (m.created_at, m.remote_id))
         return Thread(source=self.name, root=str(root), mentions=tuple(items))
 
@@ -138,10 +141,10 @@ class HackerNewsSource:
     # --- shapes ----------------------------------------------------------------
 
     def _stamp(self, hit: Any) -> tuple[int, str]:
-        try:
-            return int(hit["created_at_i"]), str(hit["objectID"])
-        except (KeyError, TypeError, ValueError):
-            raise self._malformed("a search hit without created_at_i or objectID") from None
+        found = _stamp_or_none(hit)
+        if found is None:
+            raise MalformedItem(f"{self.name}: Algolia sent a search hit without created_at_i or objectID")
+        return found
 
     def _mention(self, data: Mapping[str, Any], *, item: bool = False) -> Mention:
         """A search hit, or a node of the items tree (`item=True`), as a Mention."""
@@ -178,3 +181,10 @@ class HackerNewsSource:
     def _malformed(self, what: str) -> SourceError:
         return SourceError(f"{self.name}: Algolia sent a {what}",
                            hint="The API may have changed; retry later, and report it if it persists.")
+
+
+def _stamp_or_none(hit: Any) -> tuple[int, str] | None:
+    try:
+        return int(hit["created_at_i"]), str(hit["objectID"])
+    except (KeyError, TypeError, ValueError):
+        return None

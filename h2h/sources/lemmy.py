@@ -24,7 +24,7 @@ from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import Http
-from h2h.sources.listing import Cursor, Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 
 log = logging.getLogger("h2h.sources.lemmy")
 
@@ -163,17 +163,16 @@ class LemmySource:
 
     def _convert(self, listing: str, views: list[Any]) -> list[Mention]:
         to_me = listing in ("mentions", "replies")
-        out = []
-        for v in views:
+
+        def one(v: Mapping[str, Any]) -> Mention | None:
             if "comment" in v:
                 if v["comment"].get("deleted") or v["comment"].get("removed"):
-                    continue  # nothing left to answer
-                out.append(self._comment(v, to_me=to_me or None))
-            elif "post" in v:
-                if v["post"].get("deleted") or v["post"].get("removed"):
-                    continue
-                out.append(self._post(v))
-        return out
+                    return None  # nothing left to answer
+                return self._comment(v, to_me=to_me or None)
+            if "post" in v:
+                return None if v["post"].get("deleted") or v["post"].get("removed") else self._post(v)
+            return None
+        return each(self.name, views, one)
 
     def _comment(self, v: Mapping[str, Any], *, to_me: bool | None) -> Mention:
         try:
@@ -181,7 +180,7 @@ class LemmySource:
             created = clock.parse_time(c["published"])
             path = [int(x) for x in str(c["path"]).split(".")[1:]]
         except (KeyError, TypeError, ValueError) as exc:
-            raise SourceError(f"{self.name}: a comment lacks {exc}; the answer is not one h2h can read") from None
+            raise MalformedItem(f"{self.name}: a comment lacks {exc}; the answer is not one h2h can read") from None
         author = self._person(v.get("creator") or {})
         me = self._me
         text = markdown_text(str(c.get("content") or ""))
@@ -203,7 +202,7 @@ class LemmySource:
             p = v["post"]
             created = clock.parse_time(p["published"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise SourceError(f"{self.name}: a post lacks {exc}; the answer is not one h2h can read") from None
+            raise MalformedItem(f"{self.name}: a post lacks {exc}; the answer is not one h2h can read") from None
         author = self._person(v.get("creator") or {})
         me = self._me
         text = "\n\n".join(part for part in (str(p.get("name") or ""), markdown_text(str(p.get("body") or "")),
@@ -223,13 +222,13 @@ class LemmySource:
         self.whoami()
         post_id = _post_id(mention)
         post = self._call("GET", "post", params={"id": post_id}).get("post_view")
-        messages = [self._post(post)] if isinstance(post, dict) else []
+        messages = each(self.name, [post] if isinstance(post, dict) else [], self._post)
         for number in range(1, THREAD_PAGES + 1):
             body = self._call("GET", "comment/list", params={"post_id": post_id, "sort": "Old", "type_": "All",
                                                              "max_depth": 8, "page": number, "limit": LIMIT})
             views, more = self._page(body, "comments", number)
-            messages += [self._comment(v, to_me=None) for v in views
-                         if not (v["comment"].get("deleted") or v["comment"].get("removed"))]
+            messages += each(self.name, views, lambda v: None if v["comment"].get("deleted") or v["comment"].get("removed")
+                             else self._comment(v, to_me=None))
             if more is None:
                 break
         return Thread(source=self.name, root=f"post/{post_id}",

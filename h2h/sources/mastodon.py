@@ -32,6 +32,7 @@ from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.htmltext import html_to_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
+from h2h.sources.listing import MalformedItem, each
 from h2h.textutil import valid_text
 
 PAGE = 40                 # Mastodon's default page for notifications and search (its maximum is 80)
@@ -208,30 +209,29 @@ class MastodonSource:
         if not isinstance(data, list):
             raise SourceError(f"{self.name}: the notifications answer is not a list",
                               hint="The server may not speak the Mastodon API; check the source's url.")
-        out = []
-        for item in data:
+        def one(item: Any) -> tuple[str, Any, Mention | None] | None:
             item = self._dict(item, "notification")
             if item.get("type") != "mention":
-                continue
-            status = item.get("status")
-            mention = self._mention(status, raw=item) if isinstance(status, dict) else None
-            out.append((_sid(item.get("id")), _time(item.get("created_at")), mention))
-        return out
+                return None
+            # A post that cannot be read costs that post; the notification still moves the cursor.
+            posts = each(self.name, [item["status"]] if isinstance(item.get("status"), dict) else [],
+                         lambda status: self._mention(status, raw=item))
+            return _sid(item.get("id")), _time(item.get("created_at")), posts[0] if posts else None
+        return each(self.name, data, one)
 
     def _grouped(self, data: Any) -> list[tuple[str, Any, Mention | None]]:
         data = self._dict(data, "grouped notifications")
         statuses = {str(s.get("id")): s for s in data.get("statuses") or [] if isinstance(s, dict)}
-        out = []
-        for group in data.get("notification_groups") or []:
+        def one(group: Any) -> tuple[str, Any, Mention | None] | None:
             group = self._dict(group, "notification group")
             if group.get("type") != "mention":
-                continue
+                return None
             status = statuses.get(str(group.get("status_id")))
-            raw = {"group": group, "status": status}
-            mention = self._mention(status, raw=raw) if status else None
+            posts = each(self.name, [status] if status else [],
+                         lambda status: self._mention(status, raw={"group": group, "status": status}))
             nid = _sid(group.get("page_max_id") or group.get("most_recent_notification_id"))
-            out.append((nid, _time(group.get("latest_page_notification_at")), mention))
-        return out
+            return nid, _time(group.get("latest_page_notification_at")), posts[0] if posts else None
+        return each(self.name, data.get("notification_groups") or [], one)
 
     def _search_pages(self, state: "_State", word: str, me: Person, seen: set[str]) -> Iterator[Page]:
         """Newest first (search has no oldest-first order); the keyword's cursor moves at the end."""
@@ -246,25 +246,25 @@ class MastodonSource:
                 params["min_id"] = since
             data = self._dict(self.http.get_json("/api/v2/search", params=params), "search result")
             statuses = [s for s in data.get("statuses") or [] if isinstance(s, dict)]
-            fresh = [s for s in statuses if _sid(s.get("id")) not in walked]
+            fresh = [s for s in statuses if s.get("id") and str(s["id"]) not in walked]
             if not fresh:
                 break  # the server ignores offset, or there is nothing more
-            walked.update(_sid(s.get("id")) for s in fresh)
-            mentions = []
-            for s in fresh:
+            walked.update(str(s["id"]) for s in fresh)
+            def one(s: dict[str, Any]) -> Mention | None:
+                nonlocal newest
                 sid = _sid(s.get("id"))
                 if (since and not _after(sid, since)) or s.get("reblog") or sid in seen:
-                    continue
+                    return None
                 if newest is None or _after(sid, newest):
                     newest = sid
                 account = s.get("account") or {}
                 if str(account.get("id")) == me.remote_id or _time(s.get("created_at")) < horizon:
-                    continue
+                    return None
                 m = self._mention(s, raw=s, to_me=self._addresses_me(s, me))
                 seen.add(sid)
-                mentions.append(m)
-            yield Page(tuple(mentions), state.dump())
-            if len(statuses) < self.page_size or all(since and not _after(_sid(s.get("id")), since) for s in fresh):
+                return m
+            yield Page(tuple(each(self.name, fresh, one)), state.dump())
+            if len(statuses) < self.page_size or all(since and not _after(str(s["id"]), since) for s in fresh):
                 break
         if newest is not None:
             state.k[word] = newest
@@ -296,10 +296,8 @@ class MastodonSource:
         ancestors = [s for s in context.get("ancestors") or [] if isinstance(s, dict)]
         descendants = [s for s in context.get("descendants") or [] if isinstance(s, dict)]
         root = _sid(ancestors[0].get("id")) if ancestors else mention.remote_id
-        items = []
-        for s in [*ancestors, status, *descendants]:
-            m = self._mention(s, raw=s, to_me=self._addresses_me(s, me))
-            items.append(_with_thread(m, root))
+        items = each(self.name, [*ancestors, status, *descendants],
+                     lambda s: _with_thread(self._mention(s, raw=s, to_me=self._addresses_me(s, me)), root))
         items.sort(key=lambda m: (m.created_at, _id_key(m.remote_id)))
         return Thread(source=self.name, root=root, mentions=tuple(items))
 
@@ -346,7 +344,7 @@ class MastodonSource:
     def _person(self, account: Mapping[str, Any]) -> Person:
         acct = str(account.get("acct") or account.get("username") or "")
         if not acct:
-            raise SourceError(f"{self.name}: an account without a handle in the answer")
+            raise MalformedItem(f"{self.name}: an account without a handle in the answer")
         handle = "@" + acct if "@" in acct else f"@{acct}@{self.domain}"
         followers = account.get("followers_count")
         created = account.get("created_at")
@@ -359,7 +357,7 @@ class MastodonSource:
     def _mention(self, status: Any, *, raw: Mapping[str, Any], to_me: bool = True) -> Mention:
         status = self._dict(status, "status")
         if not status.get("id") or not isinstance(status.get("account"), dict):
-            raise SourceError(f"{self.name}: a post without an id or an author in the answer")
+            raise MalformedItem(f"{self.name}: a post without an id or an author in the answer")
         author = self._person(status["account"])
         handles = {}
         for m in status.get("mentions") or []:
@@ -386,7 +384,7 @@ class MastodonSource:
 
     def _dict(self, value: Any, what: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise SourceError(f"{self.name}: expected a {what} object in the answer, got {type(value).__name__}",
+            raise MalformedItem(f"{self.name}: expected a {what} object in the answer, got {type(value).__name__}",
                               hint="The server may not speak the Mastodon API; check the source's url.")
         return value
 
@@ -422,7 +420,7 @@ class _State:
 
 def _sid(value: Any) -> str:
     if value is None or isinstance(value, (dict, list, bool)):
-        raise SourceError("an id is missing in the answer")
+        raise MalformedItem("an id is missing in the answer")
     return str(value)
 
 
@@ -439,7 +437,7 @@ def _time(value: Any):  # type: ignore[no-untyped-def]
     try:
         return clock.parse_time(value)
     except (ValueError, TypeError):
-        raise SourceError(f"a time in the answer is not readable: {str(value)[:40]!r}") from None
+        raise MalformedItem(f"a time in the answer is not readable: {str(value)[:40]!r}") from None
 
 
 def _status_of(raw: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Reddit through its OAuth API.
 
-Three streams, each walked newest first down to the last fetch (listing.py):
+Four streams, each walked newest first down to the last fetch (listing.py):
 the inbox's username mentions (`/message/mentions`), replies to our comments
-and posts (`/message/comments`), and an optional keyword search of posts.
+(`/message/comments`), replies to our posts (`/message/selfreply`), and an
+optional keyword search of posts. Reddit's own bots (AutoModerator) are
+flagged as bots.
 Auth is a "script" app (client id and secret, username and password: the
 password grant) or a ready bearer token. A thread is the comment's context
 (`/comments/LINK/_/COMMENT?context=100`); replies go through `/api/comment`.
@@ -24,13 +26,15 @@ from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.listing import Cursor, Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.textutil import valid_text
 
 DEFAULT_URL = "https://oauth.reddit.com"
 AUTH_URL = "https://www.reddit.com"
 SITE = "https://www.reddit.com"
-INBOX = {"mentions": "message/mentions", "comments": "message/comments"}
+INBOX = {"mentions": "message/mentions", "comments": "message/comments", "selfreply": "message/selfreply"}
+# Accounts Reddit itself runs to post on its users' behalf: never a person waiting for us.
+PLATFORM_BOTS = frozenset({"automoderator"})
 _LINK_IN_CONTEXT = re.compile(r"/comments/([a-z0-9]+)/")
 
 
@@ -117,7 +121,8 @@ class RedditSource:
                     for key, path, params in streams]
         # A reply that also mentions us is in both inbox streams: walk_all hands it out once.
         yield from walk_all(Cursor.load(cursor, self.name), listings,
-                            lambda key, children: [self._mention(c, to_me=key != "search") for c in children])
+                            lambda key, children: each(self.name, children,
+                                                       lambda c: self._mention(c, to_me=key != "search")))
 
     def _stream(self, path: str, params: Mapping[str, Any]) -> Callable[[Any, Any], tuple[list[Any], Any]]:
         def fetch(after: Any, since: Any) -> tuple[list[Any], Any]:
@@ -136,7 +141,7 @@ class RedditSource:
             answer = self._call("GET", f"comments/{link}/_/{mention.remote_id[3:]}", params={"context": 100})
         else:
             answer = self._call("GET", f"comments/{link}", params={"limit": 500, "sort": "old"})
-        items = [self._mention(c, to_me=False) for c in self._tree(answer)]
+        items = each(self.name, self._tree(answer), lambda c: self._mention(c, to_me=False))
         items.sort(key=lambda m: (m.created_at, m.remote_id))
         return Thread(source=self.name, root=f"t3_{link}", mentions=tuple(items))
 
@@ -211,7 +216,7 @@ class RedditSource:
         me = (self.username or self._me_handle()).lower()
         wanted = text.strip()
         for child in self._tree(self._call("GET", path, params=params)):
-            data = child["data"]
+            data = child.get("data") or {}
             if (data.get("parent_id") == mention.remote_id and str(data.get("author", "")).lower() == me
                     and str(data.get("body", "")).strip() == wanted):
                 return data
@@ -237,9 +242,8 @@ class RedditSource:
             child = stack.pop()
             if not isinstance(child, dict) or child.get("kind") not in ("t1", "t3"):
                 continue  # "more" stubs: unloaded replies
-            data = self._thing(child)
             out.append(child)
-            replies = data.get("replies")
+            replies = child.get("data", {}).get("replies") if isinstance(child.get("data"), dict) else None
             if isinstance(replies, dict):  # a Listing, or "" when there are none
                 stack.extend(reversed(self._listing(replies)["children"]))
         return out
@@ -247,14 +251,14 @@ class RedditSource:
     def _thing(self, child: Any) -> dict[str, Any]:
         data = child.get("data") if isinstance(child, dict) else None
         if not isinstance(data, dict):
-            raise self._malformed("listing item without data")
+            raise MalformedItem(f"{self.name}: Reddit sent a listing item without data")
         return data
 
     def _stamp(self, data: Mapping[str, Any]) -> tuple[float, str]:
         try:
             return float(data["created_utc"]), str(data["name"])
         except (KeyError, TypeError, ValueError):
-            raise self._malformed("item without created_utc or name") from None
+            raise MalformedItem(f"{self.name}: Reddit sent an item without created_utc or name") from None
 
     def _mention(self, child: Mapping[str, Any], *, to_me: bool) -> Mention:
         data = self._thing(child)
@@ -268,7 +272,8 @@ class RedditSource:
         deleted = author == "[deleted]"
         person = Person(source=self.name, remote_id=f"[deleted]:{fullname}" if deleted else
                         str(data.get("author_fullname") or author), handle=author,
-                        url=None if deleted else f"{SITE}/user/{author}")
+                        url=None if deleted else f"{SITE}/user/{author}",
+                        bot=True if author.lower() in PLATFORM_BOTS else None)
         link = self._link_of(data, fullname)
         url = str(data.get("permalink") or data.get("context") or "").split("?")[0] or None
         me = self.username or (self._me.handle if self._me else None)

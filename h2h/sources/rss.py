@@ -28,7 +28,7 @@ from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.listing import dump_json, load_json
+from h2h.sources.listing import dump_json, each, load_json
 from h2h.sources.htmltext import html_to_text
 from h2h.textutil import valid_text
 
@@ -95,7 +95,7 @@ class FeedSource:
                 if floor is not None and entry["published"] is not None and entry["published"].timestamp() < floor:
                     continue
                 delivered.add(entry["id"])
-                mentions.append(self._mention(entry))
+                mentions += each(self.name, [entry], self._mention)
             state[url] = after
             yield Page(mentions=tuple(mentions), cursor=dump_json({"feeds": state}))
         if failures:
@@ -107,8 +107,7 @@ class FeedSource:
         items = {mention.remote_id: mention}
         if isinstance(feed, str) and feed.startswith(("http://", "https://")):
             entries, _ = self._read(feed, {})
-            for entry in entries:
-                other = self._mention(entry)
+            for other in each(self.name, entries, self._mention):
                 if (other.thread or other.remote_id) == root or other.remote_id == root:
                     items[other.remote_id] = other
         return Thread(source=self.name, root=root, mentions=tuple(sorted(items.values(), key=lambda m: m.created_at)))
@@ -180,7 +179,7 @@ def _parse(data: bytes, content_type: str, url: str, source: str) -> list[dict[s
     parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-type": content_type,
                                                                   "content-location": url})
     problem = parsed.get("bozo_exception")
-    entries = [e for e in (_feed_entry(raw, parsed, url) for raw in parsed.entries) if e is not None]
+    entries = each(source, parsed.entries, lambda raw: _feed_entry(raw, parsed, url))
     if not parsed.version:
         what = "an HTML page" if b"<html" in data[:2048].lower() else "not RSS, Atom or JSON Feed"
         raise SourceError(f"{source}: {url} is {what}" + (f" ({type(problem).__name__})" if problem else ""),
@@ -225,10 +224,10 @@ def _json_feed(data: bytes, url: str, source: str) -> list[dict[str, Any]]:
             or not isinstance(doc.get("items"), list):
         raise SourceError(f"{source}: {url} is JSON but not a JSON Feed (no jsonfeed.org version or items)",
                           hint="Point feeds at an RSS, Atom or JSON Feed URL.")
-    entries = []
-    for item in doc["items"]:
-        if not isinstance(item, dict) or item.get("id") in (None, ""):
-            continue
+
+    def entry(item: Any) -> dict[str, Any] | None:
+        if item.get("id") in (None, ""):
+            return None
         authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else []) \
             or doc.get("authors") or ([doc["author"]] if isinstance(doc.get("author"), dict) else [])
         first = authors[0] if authors and isinstance(authors[0], dict) else {}
@@ -240,12 +239,12 @@ def _json_feed(data: bytes, url: str, source: str) -> list[dict[str, Any]]:
         except (TypeError, ValueError):
             published = None
         lang = str(item.get("language") or doc.get("language") or "")
-        entries.append({"id": str(item["id"]), "link": item.get("url"), "title": str(item.get("title") or ""),
-                        "text": text, "published": published, "author": str(first.get("name") or ""),
-                        "author_id": first.get("url"), "author_url": first.get("url"), "in_reply_to": None,
-                        "thread": None, "lang": lang[:2].lower() if lang[:2].isalpha() else None,
-                        "raw": {"feed": url, "entry": item}})
-    return entries
+        return {"id": str(item["id"]), "link": item.get("url"), "title": str(item.get("title") or ""),
+                "text": text, "published": published, "author": str(first.get("name") or ""),
+                "author_id": first.get("url"), "author_url": first.get("url"), "in_reply_to": None,
+                "thread": None, "lang": lang[:2].lower() if lang[:2].isalpha() else None,
+                "raw": {"feed": url, "entry": item}}
+    return each(source, doc["items"], entry)
 
 
 def _plain_text(html: str) -> str:

@@ -26,7 +26,7 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.listing import Cursor, Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.length import MAX_WEIGHTED, weighted_length
 
 log = logging.getLogger("h2h.sources.x")
@@ -195,7 +195,8 @@ class XSource:
         return body
 
     def _convert(self, listing: str, items: list[Any]) -> list[Mention]:
-        return [self._mention(i["tweet"], i["author"], to_me=True if listing == "mentions" else None) for i in items]
+        return each(self.name, items, lambda i: self._mention(i["tweet"], i["author"],
+                                                             to_me=True if listing == "mentions" else None))
 
     def _mention(self, tweet: Mapping[str, Any], author: Mapping[str, Any] | None, *, to_me: bool | None) -> Mention:
         tweet_id = str(tweet["id"])
@@ -203,7 +204,7 @@ class XSource:
         try:
             created = clock.parse_time(tweet["created_at"]) if tweet.get("created_at") else _snowflake_time(tweet_id)
         except ValueError:
-            raise SourceError(f"{self.name}: post {tweet_id} has an unreadable created_at") from None
+            raise MalformedItem(f"{self.name}: post {tweet_id} has an unreadable created_at") from None
         me = self._me
         if to_me is None:
             mentioned = {str(m.get("username", "")).lower() for m in (tweet.get("entities") or {}).get("mentions") or []}
@@ -232,7 +233,7 @@ class XSource:
             users = {u.get("id"): u for u in (body.get("includes") or {}).get("users") or [] if isinstance(u, dict)}
             for t in body.get("data") or []:
                 found[str(t["id"])] = {"tweet": t, "author": users.get(t.get("author_id"))}
-        posts = [self._mention(i["tweet"], i["author"], to_me=None) for i in found.values()]
+        posts = each(self.name, found.values(), lambda i: self._mention(i["tweet"], i["author"], to_me=None))
         if mention.remote_id not in found:
             posts.append(mention)
         return Thread(source=self.name, root=root, mentions=tuple(sorted(posts, key=lambda m: (m.created_at, int(m.remote_id)))))

@@ -214,3 +214,9 @@ def test_config_needs_a_site_and_something_to_search() -> None:
         StackExchangeSource.from_config("so", {"type": "stackexchange", "tags": ["x"]}, make_session())
     with pytest.raises(errors.ConfigError, match="tags, a query"):
         StackExchangeSource.from_config("so", {"type": "stackexchange", "site": "superuser"}, make_session())
+
+
+def test_the_community_user_is_a_bot() -> None:
+    src = StackExchangeSource("so", None, site="stackoverflow")  # type: ignore[arg-type]
+    assert src._person({"user_id": -1, "display_name": "Community", "user_type": "moderator"}).bot is True
+    assert src._person({"user_id": 22656, "display_name": "Jon Skeet"}).bot is None

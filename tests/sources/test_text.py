@@ -97,7 +97,7 @@ def bluesky(text: str, monkeypatch: pytest.MonkeyPatch) -> Mention:
     return src._mention(item)
 
 
-HN_REAL = body("hackernews", "search_comments_query")["hits"][0]["comment_text"]
+HN_REAL = body("hackernews", "search_by_date_comments_query")["hits"][0]["comment_text"]  # "...years.<p>I&#x27;m..."
 REDDIT_REAL = body("reddit", "message_mentions")["data"]["children"][0]["data"]["body"]
 
 CASES: list[tuple[str, Callable[..., Mention], str, str]] = [
