@@ -199,7 +199,9 @@ def test_json_feed(feeds: Feeds) -> None:
     marie = mentions["https://alerts.example.org/2"]
     assert marie.text == "Est-ce qu'Acme exporte en CSV\xa0?" and marie.lang == "fr"
     assert marie.author.handle == "Marie" and marie.created_at.isoformat() == "2026-11-19T07:00:00+00:00"
-    assert mentions["https://alerts.example.org/1"].author.handle == "Alerts"
+    # The feed's own author ("Alerts") did not write a page on another site: that site did.
+    found = mentions["https://alerts.example.org/1"]
+    assert found.author.handle == "forum.example.org" and found.thread == "page:https://forum.example.org/t/1"
 
 
 def test_json_that_is_not_a_feed_is_reported(feeds: Feeds) -> None:
@@ -264,3 +266,45 @@ def test_config_mistakes(table: dict[str, Any]) -> None:
         config["feeds"] = ["https://example.org/feed"]
     with pytest.raises(errors.ConfigError):
         FeedSource.from_config("alerts", config, make_session())
+
+
+# --- search alerts and aggregators -------------------------------------------------------
+
+def test_a_search_alert_entry_is_by_the_site_it_found(feeds: Feeds) -> None:
+    url = feeds.serve("/alerts.atom", raw("rss", "google_alerts_atom.xml"))
+    mentions = list(mentions_of(make_source([url])).values())
+    assert len(mentions) == 20
+    assert not any(m.author.handle == "Google Alert - Slack" for m in mentions)
+    first = next(m for m in mentions if m.remote_id == "tag:google.com,2013:googlealerts/feed:13685523368333461374")
+    # The alert's link goes through google.com/url; the page it found is the mention's url, its site the author.
+    assert first.url == "https://investorplace.com/2019/07/slack-stock-truly-compelling/"
+    assert first.author.handle == "investorplace.com" and first.author.remote_id == "https://investorplace.com/"
+    assert first.thread == f"page:{first.url}" and first.in_reply_to is None
+    assert first.text.startswith("Slack Stock Has a Compelling Story")
+    assert len({m.thread for m in mentions}) == 20  # every page its own conversation
+    assert all(m.thread != m.remote_id for m in mentions)
+
+
+def test_a_feed_author_is_kept_on_its_own_site_only(feeds: Feeds) -> None:
+    url = feeds.serve("/feed.json", raw("rss", "json_feed_inessential.json"), "application/feed+json")
+    mentions = list(mentions_of(make_source([url])).values())
+    assert mentions and {m.author.handle for m in mentions} == {"Brent Simmons"}  # a blog: the feed's author
+    assert all(m.author.url == "http://inessential.com/" for m in mentions)
+
+
+def test_alerts_become_one_conversation_per_page_and_no_bot(feeds: Feeds, tmp_path: Any) -> None:
+    from h2h.app.inbox import build_queue
+    from h2h.config import Config
+    from h2h.ingest.ingest import ingest
+    from h2h.store import Store
+    from h2h.triage.engine import Engine
+
+    url = feeds.serve("/alerts.atom", raw("rss", "google_alerts_atom.xml"))
+    mentions = [m for p in fetch_all(make_source([url])) for m in p.mentions]
+    engine = Engine.from_config(Config())
+    with Store.open(tmp_path / "h2h.db") as store:
+        ingest(store, mentions, engine)
+        queue = build_queue(store, engine, show_all=True, limit=None)
+        assert len(queue.items) == 20
+        reasons = [r for item in queue.items for r in json.dumps([x.to_json() for x in item.reasons]).split('"')]
+        assert not [r for r in reasons if "posts in a day" in r or "automated" in r]
