@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Iterable, Iterator, Mapping
 
 from h2h import clock, length
 from h2h.textutil import valid_text
-from h2h.errors import ConfigError, InputError, NotFound, RemoteError, SourceError
+from h2h.errors import InputError, NotFound, RemoteError, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import auth
 from h2h.sources.atproto import Session
@@ -25,7 +25,6 @@ from h2h.sources import options
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
 from h2h.sources.listing import Cursor, Mark, each
 
-DEFAULT_URL = "https://bsky.social"
 WEB = "https://bsky.app"
 POST = "app.bsky.feed.post"
 REASONS = ("mention", "reply", "quote")
@@ -59,24 +58,11 @@ class BlueskySource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "BlueskySource":
-        key = f"sources.{name}"
-        problems = []
-        handle = table.get("handle")
-        if not isinstance(handle, str) or not handle.strip():
-            problems.append((f"{key}.handle", "is required: your handle, e.g. \"acme.bsky.social\""))
-        keywords = table.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
-            problems.append((f"{key}.keywords", "must be a list of non-empty strings"))
-        backfill = options.backfill(name, table, problems)
-        url = table.get("url", DEFAULT_URL)
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            problems.append((f"{key}.url", "must be an http(s) URL such as \"https://bsky.social\""))
-        if problems:
-            raise ConfigError(f"{key} has {len(problems)} problem(s):", problems=problems)
+        v = options.parse(cls.type, name, table)
         password = auth.secret(name, table)
-        http = Http(session=session, source=name, base_url=url, budget=RateBudget(RATE_HEADERS["bluesky"]))
-        return cls(name, http, handle.strip().lstrip("@"), password, keywords=[k.strip() for k in keywords],
-                   backfill=backfill)
+        http = Http(session=session, source=name, base_url=v["url"], budget=RateBudget(RATE_HEADERS["bluesky"]))
+        return cls(name, http, v["handle"].lstrip("@"), password, keywords=v["keywords"],
+                   backfill=timedelta(seconds=v["backfill"]))
 
     # --- identity ----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 
 from h2h import clock
-from h2h.errors import ConfigError, NotFound, SourceError
+from h2h.errors import NotFound, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.auth import secret
@@ -79,15 +79,9 @@ class DiscourseSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: requests.Session) -> "DiscourseSource":
-        url = options.url(name, table)
-        username = options.text(name, table, "username")
-        if not username:
-            raise ConfigError(f"sources.{name}.username is required: the account the API key acts as",
-                              hint='e.g. username = "acme_support"')
-        searches = options.strings(name, table, "keywords") + options.strings(name, table, "query")
-        return cls(name, url=url, username=username, api_key=secret(name, table) or "", session=session,
-                   searches=searches, notifications=options.flag(name, table, "notifications", True),
-                   max_pages=options.integer(name, table, "max_pages", 5, low=1, high=100))
+        v = options.parse(cls.type, name, table)
+        return cls(name, url=v["url"], username=v["username"], api_key=secret(name, table) or "", session=session,
+                   searches=v["keywords"] + v["query"], notifications=v["notifications"], max_pages=v["max_pages"])
 
     # --- who we are -----------------------------------------------------------
 

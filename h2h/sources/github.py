@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import requests
 
 from h2h import clock
-from h2h.errors import ConfigError, InputError, NotFound, RateLimited, SourceError
+from h2h.errors import InputError, NotFound, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.textutil import valid_text
 from h2h.sources import auth
@@ -34,7 +34,6 @@ from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
 from h2h.sources.listing import Cursor, MalformedItem, Mark, each
 
-DEFAULT_URL = "https://api.github.com"
 REASONS = ("mention", "comment", "author", "review_requested")
 SUBJECTS = ("Issue", "PullRequest")
 MAX_PAGES = 50            # per listing and fetch: a server that never ends its Link chain stops here
@@ -74,25 +73,15 @@ class GitHubSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "GitHubSource":
-        key = f"sources.{name}"
-        problems = []
-        url = table.get("url", DEFAULT_URL)
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            problems.append((f"{key}.url", "must be an http(s) URL such as \"https://api.github.com\""))
-        query = table.get("query")
-        if query is not None and (not isinstance(query, str) or not query.strip()):
-            problems.append((f"{key}.query", "must be a non-empty search query, e.g. \"acme in:title,body\""))
-        backfill = options.backfill(name, table, problems)
-        if problems:
-            raise ConfigError(f"{key} has {len(problems)} problem(s):", problems=problems)
+        v = options.parse(cls.type, name, table)
         token = auth.secret(name, table)
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
                    "Authorization": f"Bearer {token}"}
-        core = _GitHubHttp(session=session, source=name, base_url=url, headers=dict(headers),
+        core = _GitHubHttp(session=session, source=name, base_url=v["url"], headers=dict(headers),
                            budget=RateBudget(RATE_HEADERS["github"]))
-        search = _GitHubHttp(session=session, source=name, base_url=url, headers=dict(headers),
+        search = _GitHubHttp(session=session, source=name, base_url=v["url"], headers=dict(headers),
                              budget=RateBudget(RATE_HEADERS["github"]))
-        return cls(name, core, search, query=query.strip() if query else None, backfill=backfill)
+        return cls(name, core, search, query=v["query"], backfill=timedelta(seconds=v["backfill"]))
 
     def rate_limits(self) -> dict[str, Any]:
         return {"core": self.core.budget.to_json(), "search": self.search.budget.to_json()}

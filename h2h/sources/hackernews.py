@@ -13,7 +13,7 @@ from datetime import timezone
 from typing import Any, ClassVar, Iterator, Mapping
 
 from h2h import clock
-from h2h.errors import ConfigError, NotSupported, SourceError
+from h2h.errors import NotSupported, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
@@ -22,9 +22,7 @@ from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.sources.htmltext import html_to_text
 from h2h.textutil import valid_text
 
-DEFAULT_URL = "https://hn.algolia.com/api/v1"
 SITE = "https://news.ycombinator.com"
-TAGS = ("story", "comment", "poll", "pollopt", "show_hn", "ask_hn", "front_page")
 
 
 def item_url(item_id: str) -> str:
@@ -47,15 +45,9 @@ class HackerNewsSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "HackerNewsSource":
-        query = options.text(name, table, "query", required=True, example='"acme"')
-        tags = options.strings(name, table, "tags", ("story", "comment"))
-        unknown = [t for t in tags if t not in TAGS]
-        if unknown:
-            raise ConfigError(f"sources.{name}.tags: unknown tag {unknown[0]!r}; use some of {', '.join(TAGS)}")
-        http = Http(session, name, options.url(name, table, DEFAULT_URL))
-        return cls(name, http, query=str(query), tags=tags, username=options.text(name, table, "username"),
-                   page_size=options.integer(name, table, "page_size", 100, low=1, high=1000),
-                   lookback_s=options.lookback(name, table))
+        v = options.parse(cls.type, name, table)
+        return cls(name, Http(session, name, v["url"]), query=v["query"], tags=v["tags"], username=v["username"],
+                   page_size=v["page_size"], lookback_s=v["backfill"])
 
     # --- the protocol --------------------------------------------------------
 

@@ -59,11 +59,10 @@ class LemmySource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: requests.Session) -> "LemmySource":
-        return cls(name, url=options.url(name, table), token=secret(name, table) or "", session=session,
-                   keywords=options.strings(name, table, "keywords") + options.strings(name, table, "query"),
-                   community=options.text(name, table, "community"),
-                   mentions=options.flag(name, table, "mentions", True),
-                   max_pages=options.integer(name, table, "max_pages", 5, low=1, high=100))
+        v = options.parse(cls.type, name, table)
+        return cls(name, url=v["url"], token=secret(name, table) or "", session=session,
+                   keywords=v["keywords"] + v["query"], community=v["community"], mentions=v["mentions"],
+                   max_pages=v["max_pages"])
 
     # --- the API ----------------------------------------------------------------
 

@@ -17,7 +17,6 @@ half-way starts that walk again instead of skipping what it had not reached.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import time
@@ -26,8 +25,9 @@ from typing import Any, ClassVar, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from h2h import clock
-from h2h.errors import AuthError, ConfigError, H2HError, InputError, NotFound, RemoteError, SourceError
+from h2h.errors import AuthError, H2HError, InputError, NotFound, RemoteError, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
+from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.htmltext import html_to_text
@@ -38,8 +38,6 @@ from h2h.textutil import valid_text
 PAGE = 40                 # Mastodon's default page for notifications and search (its maximum is 80)
 MAX_PAGES = 50            # per walk and run; the rest waits for the next run, the cursor says where
 DEFAULT_LIMIT = 500       # characters, unless the instance says otherwise
-DEFAULT_BACKFILL = "7d"  # how far back the very first fetch (and a new keyword) reaches
-KEYS = ("type", "url", "token_env", "token_cmd", "token", "keywords", "backfill", "notifications", "timeout")
 
 
 class MastodonSource:
@@ -61,33 +59,13 @@ class MastodonSource:
     # --- construction ---------------------------------------------------------
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "MastodonSource":
-        key = f"sources.{name}"
-        problems = []
-        for k in table:
-            if k not in KEYS:
-                close = difflib.get_close_matches(k, KEYS, n=1)
-                problems.append((f"{key}.{k}", "unknown key" + (f"; did you mean {close[0]!r}?" if close else "")))
-        url = table.get("url")
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-            problems.append((f"{key}.url", "is required: your instance's address, e.g. \"https://mastodon.social\""))
-        keywords = table.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
-            problems.append((f"{key}.keywords", "must be a list of words, e.g. [\"acme\"]"))
-            keywords = []
-        backfill_s = _duration(table.get("backfill", DEFAULT_BACKFILL), f"{key}.backfill", problems)
-        timeout_s = _duration(table.get("timeout", "30s"), f"{key}.timeout", problems)
-        mode = table.get("notifications", "auto")
-        if mode not in ("auto", "v1", "v2"):
-            problems.append((f"{key}.notifications", "must be \"auto\", \"v1\" or \"v2\""))
-        if problems:
-            raise ConfigError(f"the [{key}] table has {len(problems)} problem{'s' if len(problems) > 1 else ''}:",
-                              problems=problems)
+        v = options.parse(cls.type, name, table)
         token = secret(name, table)
-        http = Http(session=session, source=name, base_url=str(url).rstrip("/"),
-                    budget=RateBudget(RATE_HEADERS["mastodon"]),
+        timeout_s = v["timeout"]
+        http = Http(session=session, source=name, base_url=v["url"], budget=RateBudget(RATE_HEADERS["mastodon"]),
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                     timeout=(min(5.0, timeout_s), timeout_s))
-        return cls(name, http, keywords=[k.strip() for k in keywords], backfill_s=backfill_s, notifications=mode)
+        return cls(name, http, keywords=v["keywords"], backfill_s=v["backfill"], notifications=v["notifications"])
 
     @property
     def budget(self) -> RateBudget:
@@ -128,10 +106,11 @@ class MastodonSource:
 
     @property
     def limit(self) -> int:
-        """Characters a post may hold on this instance (URLs count 23, see `length`)."""
-        statuses = (self.instance().get("configuration") or {}).get("statuses") or {}
-        value = statuses.get("max_characters")
-        return value if isinstance(value, int) and value > 0 else DEFAULT_LIMIT
+        """Characters a post may hold on this instance (URLs count 23, see `length`), as every
+        server family publishes it: `configuration.statuses.max_characters` (Mastodon 3.4+, in v1
+        and v2, Pixelfed, Sharkey, snac), `max_toot_chars` (v1 of Pleroma, Akkoma, GoToSocial,
+        Friendica)."""
+        return _max_characters(self.instance()) or DEFAULT_LIMIT
 
     def length(self, text: str) -> int:
         """Length as Mastodon counts it: a link is 23 characters, a mention counts only its @user."""
@@ -440,6 +419,17 @@ def _time(value: Any):  # type: ignore[no-untyped-def]
         raise MalformedItem(f"a time in the answer is not readable: {str(value)[:40]!r}") from None
 
 
+def _max_characters(instance: Any) -> int | None:
+    if not isinstance(instance, Mapping):
+        return None
+    statuses = (instance.get("configuration") or {}).get("statuses") or {}
+    for value in (statuses.get("max_characters") if isinstance(statuses, Mapping) else None,
+                  instance.get("max_toot_chars")):
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
 def _status_of(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         return {}
@@ -451,16 +441,3 @@ def _status_of(raw: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def _with_thread(m: Mention, root: str) -> Mention:
     return m._replace(thread=root)
-
-
-def _duration(value: Any, key: str, problems: list[tuple[str, str]]) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    try:
-        seconds = clock.parse_duration(str(value)).total_seconds()
-        if seconds > 0:
-            return seconds
-    except ValueError:
-        pass
-    problems.append((key, f"must be a duration such as \"30s\" or \"30d\", not {value!r}"))
-    return 1.0

@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from h2h import __version__, clock
-from h2h.errors import AuthError, ConfigError, RateLimited, SourceError
+from h2h.errors import AuthError, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.redact import register
 from h2h.sources import options
@@ -29,8 +29,6 @@ from h2h.sources.http import RATE_HEADERS, Http, RateBudget
 from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.textutil import valid_text
 
-DEFAULT_URL = "https://oauth.reddit.com"
-AUTH_URL = "https://www.reddit.com"
 SITE = "https://www.reddit.com"
 INBOX = {"mentions": "message/mentions", "comments": "message/comments", "selfreply": "message/selfreply"}
 # Accounts Reddit itself runs to post on its users' behalf: never a person waiting for us.
@@ -63,33 +61,20 @@ class RedditSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "RedditSource":
+        v = options.parse(cls.type, name, table)
         token = secret(name, table, required=False)
-        username = options.text(name, table, "username")
+        username = v["username"]
         kwargs: dict[str, Any] = {}
         if token is None:
-            client_id = options.text(name, table, "client_id")
-            if not client_id or not username:
-                raise ConfigError(f"sources.{name} needs token_env (a bearer token), or a script app's "
-                                  "client_id, client_secret_env, username and password_env",
-                                  hint="Create a \"script\" app at https://www.reddit.com/prefs/apps; the README "
-                                       "shows the table.")
-            client_secret = secret(name, table, prefix="client_secret")
-            kwargs = {"client": (client_id, client_secret), "password": secret(name, table, prefix="password"),
-                      "login": Http(session, name, options.text(name, table, "auth_url", AUTH_URL) or AUTH_URL)}
-        agent = options.text(name, table, "user_agent") or \
-            f"python:h2h:v{__version__} (by /u/{username or 'h2h-user'})"
-        keywords = options.strings(name, table, "keywords")
-        inbox = options.flag(name, table, "inbox", True)
-        if not inbox and not keywords:
-            raise ConfigError(f"sources.{name} listens to nothing: inbox = false and no keywords")
-        http = Http(session, name, options.url(name, table, DEFAULT_URL), budget=RateBudget(RATE_HEADERS["reddit"]),
-                    headers={"User-Agent": agent})
+            kwargs = {"client": (v["client_id"], secret(name, table, prefix="client_secret")),
+                      "password": secret(name, table, prefix="password"), "login": Http(session, name, v["auth_url"])}
+        agent = v["user_agent"] or f"python:h2h:v{__version__} (by /u/{username or 'h2h-user'})"
+        http = Http(session, name, v["url"], budget=RateBudget(RATE_HEADERS["reddit"]), headers={"User-Agent": agent})
         if "login" in kwargs:
             kwargs["login"].headers["User-Agent"] = agent
-        return cls(name, http, token=token, username=username, keywords=keywords,
-                   subreddits=tuple(s.removeprefix("r/") for s in options.strings(name, table, "subreddits")),
-                   inbox=inbox, page_size=options.integer(name, table, "page_size", 100, low=1, high=100),
-                   lookback_s=options.lookback(name, table), **kwargs)
+        return cls(name, http, token=token, username=username, keywords=v["keywords"],
+                   subreddits=tuple(s.removeprefix("r/") for s in v["subreddits"]), inbox=v["inbox"],
+                   page_size=v["page_size"], lookback_s=v["backfill"], **kwargs)
 
     # --- the protocol --------------------------------------------------------
 

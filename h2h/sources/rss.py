@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import feedparser
 
 from h2h import clock
-from h2h.errors import ConfigError, H2HError, NotSupported, SourceError
+from h2h.errors import H2HError, NotSupported, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
@@ -64,15 +64,8 @@ class FeedSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "FeedSource":
-        feeds = options.strings(name, table, "feeds")
-        if not feeds:
-            raise ConfigError(f"sources.{name}.feeds is required: a list of feed URLs",
-                              hint='e.g. feeds = ["https://forum.example.com/c/acme.rss"]')
-        for feed in feeds:
-            if not feed.startswith(("http://", "https://")):
-                raise ConfigError(f"sources.{name}.feeds: {feed!r} is not an http(s) URL")
-        return cls(name, session, tuple(dict.fromkeys(feeds)), to_me=options.flag(name, table, "to_me", False),
-                   handle=options.text(name, table, "handle"), lookback_s=options.lookback(name, table))
+        v = options.parse(cls.type, name, table)
+        return cls(name, session, v["feeds"], to_me=v["to_me"], handle=v["handle"], lookback_s=v["backfill"])
 
     # --- the protocol --------------------------------------------------------
 

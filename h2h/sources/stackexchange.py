@@ -27,7 +27,6 @@ from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.sources.htmltext import html_to_text
 from h2h.textutil import valid_text
 
-DEFAULT_URL = "https://api.stackexchange.com/2.3"
 # The built-in filter that adds `body` to questions and answers.
 FILTER = "withbody"
 MAX_PAGES = 1000
@@ -55,16 +54,9 @@ class StackExchangeSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "StackExchangeSource":
-        site = options.text(name, table, "site", required=True, example='"stackoverflow"')
-        tags = options.strings(name, table, "tags")
-        query = options.text(name, table, "query")
-        if not tags and not query:
-            raise ConfigError(f"sources.{name} needs tags, a query, or both",
-                              hint='e.g. tags = ["acme"] or query = "acme"; tags must all match.')
-        return cls(name, Http(session, name, options.url(name, table, DEFAULT_URL)), site=str(site), tags=tags,
-                   query=query, key=options.text(name, table, "key"), token=secret(name, table, required=False),
-                   page_size=options.integer(name, table, "page_size", 100, low=1, high=100),
-                   lookback_s=options.lookback(name, table))
+        v = options.parse(cls.type, name, table)
+        return cls(name, Http(session, name, v["url"]), site=v["site"], tags=v["tags"], query=v["query"], key=v["key"],
+                   token=secret(name, table, required=False), page_size=v["page_size"], lookback_s=v["backfill"])
 
     # --- the protocol --------------------------------------------------------
 

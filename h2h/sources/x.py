@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Iterator, Mapping
 import requests
 
 from h2h import clock
-from h2h.errors import AuthError, ConfigError, InputError, NotFound, RateLimited, SourceError
+from h2h.errors import AuthError, InputError, NotFound, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.auth import secret
@@ -86,21 +86,15 @@ class XSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: requests.Session) -> "XSource":
-        keywords = options.strings(name, table, "keywords")
-        query = options.text(name, table, "query")
-        if query is None and keywords:
+        v = options.parse(cls.type, name, table)
+        query = v["query"]
+        if query is None and v["keywords"]:
             # Reposts repeat what someone else said; the conversation is with the original.
-            query = "(" + " OR ".join(f'"{k}"' if " " in k or "." in k else k for k in keywords) + ") -is:retweet"
-        user_id, username = options.text(name, table, "user_id"), options.text(name, table, "username")
-        if bool(user_id) != bool(username):
-            raise ConfigError(f"sources.{name}: set both user_id and username, or neither",
-                              hint="With both, h2h skips /2/users/me (which an app-only token cannot call).")
-        return cls(name, token=secret(name, table) or "", session=session,
-                   url=options.url(name, table, "https://api.x.com"), query=query,
-                   mentions=options.flag(name, table, "mentions", True), user_id=user_id,
-                   username=username.lstrip("@") if username else None,
-                   max_pages=options.integer(name, table, "max_pages", 5, low=1, high=100),
-                   max_results=options.integer(name, table, "max_results", 100, low=10, high=100))
+            query = "(" + " OR ".join(f'"{k}"' if " " in k or "." in k else k for k in v["keywords"]) + ") -is:retweet"
+        username = v["username"]
+        return cls(name, token=secret(name, table) or "", session=session, url=v["url"], query=query,
+                   mentions=v["mentions"], user_id=v["user_id"], username=username.lstrip("@") if username else None,
+                   max_pages=v["max_pages"], max_results=v["max_results"])
 
     # --- who we are -----------------------------------------------------------
 

@@ -50,9 +50,13 @@ def _page(items: list[dict[str, Any]], args: Any, key: Callable[[dict[str, Any]]
 
 
 class RecordedMastodon:
-    def __init__(self, httpserver: Any, *, instance: str = "instance_v2_mastodon_social.excerpt"):
+    def __init__(self, httpserver: Any, *, instance: str = "instance_v2_mastodon_social.excerpt",
+                 instance_v1: str | None = None):
+        """`instance` answers /api/v2/instance; with `instance_v1`, that one answers /api/v1/instance
+        (and v2 too unless `instance` is ""; an older server answers v2 with 404)."""
         self.server = httpserver
-        self.instance = load(instance)
+        self.instance = load(instance) if instance else None
+        self.instance_v1 = load(instance_v1) if instance_v1 else None
         self.me = load("verify_credentials_mastodon_mock")
         v1 = load("notifications_mentions_only") + load("notifications_mastodon_social")
         self.v1 = v1
@@ -96,8 +100,10 @@ class RecordedMastodon:
         args = request.args
         if path == "/api/v1/accounts/verify_credentials":
             return self._json(self.me)
-        if path == "/api/v2/instance":
+        if path == "/api/v2/instance" and self.instance is not None:
             return self._json(self.instance)
+        if path == "/api/v1/instance" and self.instance_v1 is not None:
+            return self._json(self.instance_v1)
         if path == "/api/v1/notifications":
             items = [n for n in self.v1 if not args.getlist("types[]") or n["type"] in args.getlist("types[]")]
             return self._json(_page(items, args, lambda n: int(n["id"])))

@@ -356,3 +356,24 @@ def test_markup_never_leaks_tags(pieces: list[str]) -> None:
     text = html_to_text("".join(pieces))
     for tag in ("<p", "<br", "<a ", "</a", "<span", "</span", "<ul", "<li", "<blockquote"):
         assert tag not in text
+
+
+# --- instance limits from every server family (recorded by TootSDK) --------------------------
+
+@pytest.mark.parametrize("v2, v1, limit, domain", [
+    ("", "tootsdk_instancev1_akkoma", 5000, "social.thisworksonmycomputer.local"),    # v1 max_toot_chars only
+    ("", "tootsdk_instancev1_pleroma_iamkonstantin", 5000, "m.iamkonstantin.eu"),
+    ("", "tootsdk_instancev1_pleroma_wienermobile", 5000, "wienermobile.rentals"),
+    ("", "tootsdk_instancev1_friendica_nocontact", 200000, "social.thisworksonmycomputer.local"),
+    ("", "tootsdk_instancev1_pixelfed", 2000, "pixelfed.social"),                     # v1 configuration
+    ("", "tootsdk_instance_sharkey_contact_removed", 3000, "plasmatrap.com"),
+    ("", "tootsdk_instancev1_snac", 100000, "snac.bsd.cafe"),
+    ("tootsdk_instancev2_pleroma", None, 5000, "wienermobile.rentals"),
+    ("tootsdk_instancev2_universeodon", None, 1000, "universeodon.com"),
+])
+def test_every_server_family_says_its_limit(httpserver: Any, monkeypatch: pytest.MonkeyPatch, v2: str, v1: str | None,
+                                            limit: int, domain: str) -> None:
+    server = RecordedMastodon(httpserver, instance=v2, instance_v1=v1)
+    src = make(server, monkeypatch)
+    assert src.limit == limit and src.domain == domain
+    assert src.limit == limit and sum("/instance" in r for r in server.requests) <= 2  # asked once per run

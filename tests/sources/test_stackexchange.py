@@ -212,7 +212,7 @@ def test_send_reply_points_at_the_question(httpserver: HTTPServer, api: StackExc
 def test_config_needs_a_site_and_something_to_search() -> None:
     with pytest.raises(errors.ConfigError, match="sources.so.site"):
         StackExchangeSource.from_config("so", {"type": "stackexchange", "tags": ["x"]}, make_session())
-    with pytest.raises(errors.ConfigError, match="tags, a query"):
+    with pytest.raises(errors.ConfigError, match="tags: is required, or query"):
         StackExchangeSource.from_config("so", {"type": "stackexchange", "site": "superuser"}, make_session())
 
 
