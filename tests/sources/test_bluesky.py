@@ -359,3 +359,48 @@ def test_thread_of_a_deleted_post_is_not_found(platform: Platform, monkeypatch: 
                 created_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
     with pytest.raises(errors.NotFound):
         src.fetch_thread(m)
+
+
+# --- atproto.dart's recording: a busy account's notifications (2023) ----------------------------
+
+class BusyAccount(Platform):
+    def notifications(self, request: Request) -> Response:
+        if self.fail or request.args.get("cursor"):
+            return super().notifications(request)
+        return answer("bluesky", "atprotodart_listNotifications")
+
+
+class TestBlueskyOnAtprotoDartRecordings(SourceContract):
+    failure_kinds = ("auth", "malformed")
+    scenario = "atproto.dart"
+
+    @pytest.fixture
+    def busy(self, httpserver: HTTPServer) -> BusyAccount:
+        p = BusyAccount(httpserver)
+        p.install()
+        return p
+
+    @pytest.fixture
+    def source(self, busy: BusyAccount, monkeypatch: pytest.MonkeyPatch) -> BlueskySource:
+        return make(busy, monkeypatch, backfill="10000d")
+
+    @pytest.fixture
+    def failing_source(self, busy: BusyAccount, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], BlueskySource]:
+        def build(kind: str) -> BlueskySource:
+            atproto.forget_all_in_memory()
+            busy.fail = kind
+            return make(busy, monkeypatch, handle=f"{kind}.bsky.social")
+        return build
+
+    @pytest.fixture
+    def sent_count(self, busy: BusyAccount) -> Callable[[], int]:
+        return lambda: len(busy.records)
+
+
+def test_a_busy_inbox_keeps_replies_quotes_and_mentions(httpserver: HTTPServer,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    busy = BusyAccount(httpserver)
+    busy.install()
+    found = mentions_of(make(busy, monkeypatch, backfill="10000d"))
+    assert len(found) == 17 + 4 + 3 and all(m.to_me for m in found)  # likes, reposts and follows are not messages
+    assert any(m.lang == "ja" or "ありがとう" in m.text for m in found)

@@ -5,6 +5,7 @@ as Reddit does; the comment context gains the replies posted during a test."""
 from __future__ import annotations
 
 import copy
+import re
 import json
 from typing import Any, Callable
 
@@ -352,3 +353,52 @@ def test_with_a_token_our_own_posts_in_search_are_from_me(httpserver: HTTPServer
                       keywords=["praw"])
     posts = everything(src)
     assert [p.remote_id for p in posts.values() if p.from_me] == ["t3_3gpbiu"]
+
+
+# --- go-reddit's recordings: a search on one subreddit, a post with its comments ---------------
+
+class GoReddit(Reddit):
+    """The keyword search over r/golang from go-reddit's test data; replies as PRAW recorded them."""
+
+    def __init__(self, server: HTTPServer):
+        self.server = server
+        self.posted: list[dict[str, Any]] = []
+        self.requests: list[Request] = []
+        self.logins = 0
+        server.expect_request("/auth/api/v1/access_token", method="POST").respond_with_handler(self.login)
+        server.expect_request("/api/v1/me").respond_with_handler(lambda r: replay("reddit", "api_v1_me"))
+        server.expect_request("/r/golang/search").respond_with_handler(self.pager("goreddit_search_posts"))
+        server.expect_request(re.compile(r"/comments/\w+(/_/\w+)?")).respond_with_handler(self.thread)
+        server.expect_request("/api/comment", method="POST").respond_with_handler(self.comment)
+
+    def thread(self, request: Request) -> Response:
+        answer = copy.deepcopy(body("reddit", "goreddit_post_comments"))
+        answer[1]["data"]["children"] += [{"kind": "t1", "data": p} for p in self.posted]
+        return replay("reddit", "goreddit_post_comments", answer)
+
+
+class TestRedditOnGoRedditRecordings(SourceContract):
+    failure_kinds = ("auth", "malformed")
+    scenario = "go-reddit"
+
+    @pytest.fixture
+    def source(self, httpserver: HTTPServer) -> RedditSource:
+        self.platform = GoReddit(httpserver)
+        return make_source(httpserver, inbox=False, keywords=["golang"], subreddits=["golang"], page_size=1)
+
+    @pytest.fixture
+    def failing_source(self, httpserver: HTTPServer) -> Callable[[str], RedditSource]:
+        answers = {"auth": replay("reddit", "error_401_invalid_token"),
+                   "malformed": Response("<html>Our CDN was unable to reach our servers</html>", status=200)}
+
+        def build(kind: str) -> RedditSource:
+            httpserver.clear()
+            httpserver.expect_request("/auth/api/v1/access_token").respond_with_handler(
+                lambda r: replay("reddit", "oauth_access_token"))
+            httpserver.expect_request("/r/golang/search").respond_with_response(answers[kind])
+            return make_source(httpserver, inbox=False, keywords=["golang"], subreddits=["golang"])
+        return build
+
+    @pytest.fixture
+    def sent_count(self) -> Callable[[], int]:
+        return lambda: len(self.platform.posted)
