@@ -308,3 +308,37 @@ def test_alerts_become_one_conversation_per_page_and_no_bot(feeds: Feeds, tmp_pa
         assert len(queue.items) == 20
         reasons = [r for item in queue.items for r in json.dumps([x.to_json() for x in item.reasons]).split('"')]
         assert not [r for r in reasons if "posts in a day" in r or "automated" in r]
+
+
+class TestFeedsFromOtherParsersCorpora(SourceContract):
+    """feedjira's and feed-rs's captures: a search alert, a podcast, two JSON Feeds."""
+
+    failure_kinds = ("not_found", "malformed")
+    supports_send = False
+    scenario = "feedjira, feed-rs"
+
+    @pytest.fixture
+    def source(self, feeds: Feeds) -> FeedSource:
+        return make_source([feeds.serve("/alerts.atom", raw("rss", "google_alerts_atom.xml")),
+                            feeds.serve("/bbc.rss", raw("rss", "bbc_rss2_podcast.xml"), "application/rss+xml"),
+                            feeds.serve("/inessential.json", raw("rss", "json_feed_inessential.json"),
+                                        "application/feed+json"),
+                            feeds.serve("/elastic.json", raw("rss", "json_feed_1_1_elastic.json"),
+                                        "application/feed+json")])
+
+    @pytest.fixture
+    def failing_source(self, httpserver: HTTPServer, feeds: Feeds) -> Callable[[str], FeedSource]:
+        answers = {"not_found": Response("<html>404</html>", status=404, content_type="text/html"),
+                   "malformed": Response(b'{"version": "https://jsonfeed.org/version/1.1", "items": ', status=200,
+                                         content_type="application/feed+json")}
+
+        def make(kind: str) -> FeedSource:
+            httpserver.clear()
+            httpserver.expect_request("/broken").respond_with_response(answers[kind])
+            return make_source([httpserver.url_for("/broken")])
+        return make
+
+    @pytest.fixture
+    def sent_count(self) -> Callable[[], int]:
+        return lambda: 0
+
