@@ -370,31 +370,18 @@ class BusyAccount(Platform):
         return answer("bluesky", "atprotodart_listNotifications")
 
 
-class TestBlueskyOnAtprotoDartRecordings(SourceContract):
-    failure_kinds = ("auth", "malformed")
+class TestBlueskyOnAtprotoDartRecordings(TestBlueskySource):
     scenario = "atproto.dart"
 
     @pytest.fixture
-    def busy(self, httpserver: HTTPServer) -> BusyAccount:
+    def platform(self, httpserver: HTTPServer) -> BusyAccount:
         p = BusyAccount(httpserver)
         p.install()
         return p
 
     @pytest.fixture
-    def source(self, busy: BusyAccount, monkeypatch: pytest.MonkeyPatch) -> BlueskySource:
-        return make(busy, monkeypatch, backfill="10000d")
-
-    @pytest.fixture
-    def failing_source(self, busy: BusyAccount, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], BlueskySource]:
-        def build(kind: str) -> BlueskySource:
-            atproto.forget_all_in_memory()
-            busy.fail = kind
-            return make(busy, monkeypatch, handle=f"{kind}.bsky.social")
-        return build
-
-    @pytest.fixture
-    def sent_count(self, busy: BusyAccount) -> Callable[[], int]:
-        return lambda: len(busy.records)
+    def source(self, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> BlueskySource:
+        return make(platform, monkeypatch, backfill="10000d")
 
 
 def test_a_busy_inbox_keeps_replies_quotes_and_mentions(httpserver: HTTPServer,

@@ -287,30 +287,19 @@ class Github3py(Platform):
         return answer("github", "error_404_not_found")
 
 
-class TestGitHubOnGithub3pyRecordings(SourceContract):
+class TestGitHubOnGithub3pyRecordings(TestGitHubSource):
     failure_kinds = ("auth", "malformed")
     scenario = "github3.py"
 
     @pytest.fixture
-    def hub(self, httpserver: HTTPServer) -> Github3py:
+    def platform(self, httpserver: HTTPServer) -> Github3py:
         p = Github3py(httpserver)
         p.install()
         return p
 
     @pytest.fixture
-    def source(self, hub: Github3py, monkeypatch: pytest.MonkeyPatch) -> GitHubSource:
-        return make(hub, monkeypatch, query="github3 label:Bug", backfill="10000d")
-
-    @pytest.fixture
-    def failing_source(self, hub: Github3py, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], GitHubSource]:
-        def build(kind: str) -> GitHubSource:
-            hub.fail = kind
-            return make(hub, monkeypatch, query="github3 label:Bug")
-        return build
-
-    @pytest.fixture
-    def sent_count(self, hub: Github3py) -> Callable[[], int]:
-        return lambda: len(hub.posted)
+    def source(self, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> GitHubSource:
+        return make(platform, monkeypatch, query="github3 label:Bug", backfill="10000d")
 
 
 def test_watched_repositories_are_not_conversations_with_us(httpserver: HTTPServer,
