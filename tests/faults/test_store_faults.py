@@ -197,7 +197,7 @@ def test_missing_or_unreadable_config(home: Path, tmp_path: Path) -> None:
     assert r.code == 3 and "cannot read" in _error(r)["message"] and _error(r)["hint"]
 
 
-def test_bad_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_clock(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("H2H_NOW", "teatime")
     r = run("--json", "queue")
     assert r.code == 2 and "H2H_NOW" in _error(r)["message"] and _error(r)["hint"]
