@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import jsonl, record, run
 
 
-def test_score_prints_one_object_per_message_and_stores_nothing(home: Path,
+def test_score_prints_one_object_per_message_and_stores_nothing(hermetic: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     data = jsonl(record("1", "How do I export my notes?"),
                  record("2", "You are all idiots", author={"id": "7", "handle": "@troll@x.y"}),
@@ -27,7 +27,7 @@ def test_score_prints_one_object_per_message_and_stores_nothing(home: Path,
                 "lang"} <= set(line["signals"])
     assert [line["section"] for line in lines] == ["reply", "careful", "thanks"]
     assert lines[0]["signals"]["question"] >= 0.5 and lines[2]["signals"]["lang"] == "fr"
-    assert not (home / "h2h.db").exists(), "score stores nothing"
+    assert not (hermetic / "h2h.db").exists(), "score stores nothing"
 
 
 def test_score_reports_bad_lines_and_continues(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,12 +53,12 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
-def test_demo_shows_the_queue_without_config_or_network(home: Path, no_network: None,
+def test_demo_shows_the_queue_without_config_or_network(hermetic: Path, no_network: None,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "demo")
     assert result.code == 0
     assert "Reply to these humans first" in result.out and "throwaway" in result.out
-    assert not home.exists(), "the demo writes nothing to H2H_HOME"
+    assert not hermetic.exists(), "the demo writes nothing to H2H_HOME"
 
 
 def test_demo_data_covers_what_it_promises(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

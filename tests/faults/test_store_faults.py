@@ -151,8 +151,8 @@ def test_damaged_database(home: Path) -> None:
     assert (home / "h2h.db").read_bytes() == b"this is not sqlite" * 100  # left as it was
 
 
-def test_database_path_is_a_folder(home: Path) -> None:
-    (home / "h2h.db").mkdir(parents=True)
+def test_database_path_is_a_folder(hermetic: Path) -> None:
+    (hermetic / "h2h.db").mkdir(parents=True)
     r = run("--json", "queue")
     assert r.code == 1
     assert "cannot open the database" in _error(r)["message"] and "--db" in _error(r)["hint"]
