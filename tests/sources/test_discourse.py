@@ -267,3 +267,20 @@ def test_from_config_reads_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
         DiscourseSource.from_config("forum", {"url": "https://f.example", "token_env": "H2H_DISCOURSE_KEY"}, quick_session())
     with pytest.raises(errors.ConfigError, match="url"):
         DiscourseSource.from_config("forum", {"username": "a", "token_env": "H2H_DISCOURSE_KEY"}, quick_session())
+
+
+def test_a_real_topic_reads_as_a_thread(httpserver: HTTPServer) -> None:
+    """discuss.criticalfallibilism.com's topic 2144 (recorded by discourse-rss-auto-archive-linked-content)."""
+    httpserver.expect_request("/t/2144.json").respond_with_handler(
+        lambda r: replay("discourse", "xertrov_topic_2144_posts"))  # /t/:id.json answers the same post_stream
+    src = DiscourseSource("forum", url=httpserver.url_for("/"), username=ME, api_key=KEY, session=quick_session())
+    posts = load("discourse", "xertrov_topic_2144_posts")["post_stream"]["posts"]
+    first = src._mention(posts[1], to_me=False)
+    thread = src.fetch_thread(first)
+    assert [m.remote_id for m in thread.mentions] == [str(p["id"]) for p in posts]
+    quoting = next(m for m in thread.mentions if m.remote_id == str(posts[1]["id"]))
+    assert '<aside class="quote' in posts[1]["cooked"] and "<" not in quoting.text  # the quote of Elliot left out
+    by_number = {p["post_number"]: str(p["id"]) for p in posts}
+    for m, p in zip(thread.mentions, posts):
+        if p.get("reply_to_post_number"):
+            assert m.in_reply_to == by_number.get(p["reply_to_post_number"])

@@ -311,11 +311,12 @@ def test_alerts_become_one_conversation_per_page_and_no_bot(feeds: Feeds, tmp_pa
 
 
 class TestFeedsFromOtherParsersCorpora(SourceContract):
-    """feedjira's and feed-rs's captures: a search alert, a podcast, two JSON Feeds."""
+    """feedjira's, feed-rs's and a Discourse archiver's captures: a search alert, a podcast, two JSON Feeds,
+    a forum's latest posts."""
 
     failure_kinds = ("not_found", "malformed")
     supports_send = False
-    scenario = "feedjira, feed-rs"
+    scenario = "other projects"
 
     @pytest.fixture
     def source(self, feeds: Feeds) -> FeedSource:
@@ -324,7 +325,8 @@ class TestFeedsFromOtherParsersCorpora(SourceContract):
                             feeds.serve("/inessential.json", raw("rss", "json_feed_inessential.json"),
                                         "application/feed+json"),
                             feeds.serve("/elastic.json", raw("rss", "json_feed_1_1_elastic.json"),
-                                        "application/feed+json")])
+                                        "application/feed+json"),
+                            feeds.serve("/posts.rss", raw("rss", "discourse_latest_posts.xml"), "application/rss+xml")])
 
     @pytest.fixture
     def failing_source(self, httpserver: HTTPServer, feeds: Feeds) -> Callable[[str], FeedSource]:
@@ -342,3 +344,10 @@ class TestFeedsFromOtherParsersCorpora(SourceContract):
     def sent_count(self) -> Callable[[], int]:
         return lambda: 0
 
+
+
+def test_a_forum_feed_names_its_authors(feeds: Feeds) -> None:
+    mentions = list(mentions_of(make_source([feeds.serve("/posts.rss", raw("rss", "discourse_latest_posts.xml"),
+                                                         "application/rss+xml")])).values())
+    assert len(mentions) > 20 and all(m.author.handle.startswith("@") for m in mentions)  # dc:creator, not a site
+    assert not any(m.thread and m.thread.startswith("page:") for m in mentions)
