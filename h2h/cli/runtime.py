@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from h2h.cli import render
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from h2h.config import Config
     from h2h.store import Store
     from h2h.triage.engine import Engine
@@ -42,13 +44,28 @@ class Runtime:
             self._engine = Engine.from_config(self.config())
         return self._engine
 
-    def store(self) -> Store:
+    def store(self, *, create: bool = False) -> Store:
+        """The database. Only the commands that fill it (`fetch`, `import`) create it: any other
+        finding none means H2H_HOME or --db points at the wrong place, or nothing was fetched yet,
+        and an empty database made up on the spot would answer "Everyone has an answer."."""
         if self._store is None:
-            from h2h import paths
             from h2h.store import open_store
 
-            self._store = open_store(self.db_path if self.db_path == ":memory:" else paths.db_path(self.db_path))
+            path = self.database_path()
+            if not create and not isinstance(path, str) and not path.exists():  # str: ":memory:"
+                self.config()  # a broken config is the first thing to tell
+                raise _no_database(path, self.db_path)
+            self._store = open_store(path)
         return self._store
+
+    def database_path(self) -> Path | str:
+        from h2h import paths
+
+        return self.db_path if self.db_path == ":memory:" else paths.db_path(self.db_path)
+
+    def has_database(self) -> bool:
+        path = self.database_path()
+        return self._store is not None or isinstance(path, str) or path.exists()
 
     def use_store(self, store: Store) -> None:
         self._store = store
@@ -61,6 +78,22 @@ class Runtime:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _no_database(path: Any, explicit: str | None) -> Exception:
+    import os
+
+    from h2h.errors import NoDatabase
+
+    if explicit:
+        where = f"--db {explicit}"
+    elif os.environ.get("H2H_DB"):
+        where = f"H2H_DB={os.environ['H2H_DB']}"
+    elif os.environ.get("H2H_HOME"):
+        where = f"H2H_HOME={os.environ['H2H_HOME']}"
+    else:
+        where = "the default H2H_HOME"
+    return NoDatabase(f"no database at {path} ({where}): nothing was fetched or imported there")
 
 
 # The runtime of the command being run: the error boundary reads `json` from it.

@@ -132,6 +132,15 @@ class Conversations(Protocol):
         """Ids in order, after `after`."""
         ...
 
+    def has_source(self, source: str) -> bool:
+        """Whether any conversation comes from this source (an imported file's source is in
+        the database only)."""
+        ...
+
+    def source_names(self) -> list[str]:
+        """The sources conversations come from, sorted."""
+        ...
+
     def find_conversation(self, source: str, thread_root: str, person_id: int) -> Conversation | None: ...
 
     def find_conversations(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Conversation | None]:

@@ -278,6 +278,7 @@ class StoreContract:
                                                                                   ("other", ann): None}
         assert store.thread_conversations("masto", "a1") == [conv]
         assert store.person_conversations(ann) == [conv] == store.group_conversations([ann])
+        assert store.has_source("masto") and not store.has_source("other") and store.source_names() == ["masto"]
         ids = store.conversation_ids()
         assert ids == sorted(ids) and store.conversation_ids(after=ids[0]) == ids[1:]
         assert store.conversation_ids(limit=1) == ids[:1]

@@ -65,6 +65,12 @@ class ConversationQueries(Base):
     def conversation_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
         return [r[0] for r in self._q("SELECT id FROM conversations WHERE id > ? ORDER BY id LIMIT ?", (after, limit))]
 
+    def has_source(self, source: str) -> bool:
+        return self._value("SELECT 1 FROM conversations WHERE source = ? LIMIT 1", (source,)) is not None
+
+    def source_names(self) -> list[str]:
+        return [r[0] for r in self._q("SELECT DISTINCT source FROM conversations ORDER BY source")]
+
     def find_conversation(self, source: str, thread_root: str, person_id: int) -> Conversation | None:
         return self._one(_conv, f"SELECT {_CONV} FROM conversations WHERE source = ? AND thread_root = ? "
                                 f"AND person_id = ?", (source, thread_root, person_id))
