@@ -35,6 +35,7 @@ STRONG = 0.5      # a signal this strong decides the intent
 WEAK = 0.2        # below this a signal says nothing
 TROLL = 0.6       # hostility from which not replying is the advice
 RECENT_DRAFTS = 5
+RECENT_TEXTS = 60   # the drafts whose sentences a new draft avoids repeating a third time
 TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "m", "mme", "mlle", "sir", "dame"})
 # A name starting with one of these is not a first name ("Le Corbeau", "van Dijk"): use it whole.
 PARTICLES = frozenset({"le", "la", "les", "de", "du", "des", "da", "di", "van", "von", "der", "den", "el", "al", "the"})
@@ -48,6 +49,7 @@ class Context:
     request: DraftRequest
     in_reply_to: Mapping[str, Any] | None   # the message to answer (the person's latest unanswered)
     advice: str = ""
+    notes: tuple[str, ...] = ()    # for the person drafting (e.g. the knowledge file is missing)
 
 
 # --- reading the conversation ---------------------------------------------------------
@@ -121,52 +123,171 @@ def _history(store: Any, view: Mapping[str, Any]) -> tuple[Message, ...]:
     return tuple(out)
 
 
-def context(store: Any, config: Any, engine: Any, ident: str, *, another: bool = False,
-            history: bool = False) -> Context:
-    """Everything a drafter needs for conversation `ident`. `history` also reads the texts of
-    the person's earlier conversations (for a language model; templates do not need them)."""
+ASKING = ("question", "problem", "request")
+SOURCES = ("template", "knowledge", "memory", "llm")
+
+
+def _grounding(store: Any, config: Any, text: str, lang: str, conversation: str, source: str | None,
+               intent: str = "question") -> Any:
+    """The knowledge entry or past answer to answer `text` from: the best one above the
+    threshold, or with `source` the closest of that kind whatever its similarity."""
+    from h2h.draft import memory
+
+    if source == "template":
+        return None
+    kinds = {"knowledge": ("knowledge",), "memory": ("answers",)}.get(source or "", ("knowledge", "answers"))
+    found = memory.search(store, config, text, lang, kinds=kinds, exclude_conversation=conversation)
+    usable = [m for m in found if m.kind == "knowledge" or m.lang == lang]   # a past answer is reused as written
+    if source in ("knowledge", "memory"):
+        return usable[0] if usable else None
+    return memory.best(usable, memory.PROBLEM_THRESHOLD if intent == "problem" else memory.THRESHOLD)
+
+
+def _adapted(store: Any, match: Any, lang: str, first_name: str) -> Any:
+    """A past answer adapted to the new person (a knowledge entry comes in the reply's language
+    from the search already)."""
+    from h2h.draft import memory
+
+    if match is None:
+        return None
+    if match.kind == "answer":
+        return match._replace(answer=memory.adapt(match, first_name))
+    return match
+
+
+def _seen(store: Any, conversation: str) -> dict[str, int]:
+    from h2h.draft.templates import sentences
+
+    counts: dict[str, int] = {}
+    for text in store.recent_draft_texts(exclude=conversation, limit=RECENT_TEXTS):
+        for sentence in set(sentences("\n".join(text.split("\n")[:-1]) or text)):  # the signature aside
+            counts[sentence] = counts.get(sentence, 0) + 1
+    return counts
+
+
+def _elsewhere(store: Any, view: Mapping[str, Any]) -> tuple[int, float, list[str]]:
+    """The person's other open conversations: how many messages of theirs wait there, the
+    longest wait, and those that started before this one (then this one chases them)."""
+    first = view["messages"][0]["created_at"] if view["messages"] else ""
+    now = clock.now()
+    messages, longest, earlier = 0, 0.0, []
+    for h in view["history"]:
+        if h["state"] not in ("open", "snoozed") or h["section"] != "reply":
+            continue
+        conv = store.conversation(h["id"])
+        messages += conv["unanswered"] or 0
+        since = conv["waiting_since"] or conv["last_at"]
+        if since:
+            longest = max(longest, (now - clock.from_iso(since)).total_seconds())
+        if h["first_at"] < first:
+            earlier.append(h["id"])
+    return messages, longest, earlier
+
+
+def _unanswered_texts(store: Any, engine: Any, key: str) -> list[str]:
     from h2h.app import inbox
 
+    return [m["text"] for m in unanswered(inbox.conversation(store, engine, key))]
+
+
+def context(store: Any, config: Any, engine: Any, ident: str, *, another: bool = False,
+            history: bool = False, ground: bool = False, source: str | None = None, pick: Any = None) -> Context:
+    """Everything a drafter needs for conversation `ident`. `history` also reads the texts of
+    the person's earlier conversations (for a language model; templates do not need them).
+    `ground` searches our knowledge and past answers for what they asked (a new draft does;
+    re-linting a stored one does not need to); `source` ("template", "knowledge", "memory")
+    chooses what the draft starts from; `pick`, a match from `closest`, imposes it."""
+    from h2h.app import inbox
+    from h2h.draft import knowledge, memory, reading
+    from h2h.draft.base import Part
+
     view = inbox.conversation(store, engine, ident)
+    conv = store.conversation(view["id"])
+    knowledge_note = ""
+    if ground:
+        memory.refresh(store, config)
+        _problems, knowledge_note = knowledge.sync(store, config)
+    else:
+        source = "template"
+    addressed_by = {m["remote_id"]: bool(m["to_me"]) for m in store.conversation_messages(conv)}
     theirs = unanswered(view)
-    merged: dict[str, float] = {}
-    for m in theirs:
-        for name, value in engine.analyze(m["text"], view.get("lang")).values().items():
-            merged[name] = max(merged.get(name, 0.0), value)
-    intent = intent_for(view["section"], merged)
-    person = view["person"]
     lang = _language(view, config)
     language = phrases.load(lang)
-    latest = theirs[-1] if theirs else None
-    topic = None
-    for m in reversed(theirs):
-        topic = topic_of(m["text"], language)
-        if topic:
-            break
+    mine = [m["text"] for m in view["messages"] if m["role"] == "person"]
+    register = reading.register_of(mine, lang)
+    person = view["person"]
+    first = first_name_for(person["name"] or "", person["handle"])
+    merged: dict[str, float] = {}
+    parts: list[Any] = []
+    for m in theirs:
+        signals = engine.analyze(m["text"], view.get("lang")).values()
+        for name, value in signals.items():
+            merged[name] = max(merged.get(name, 0.0), value)
+        intent = reading.intent_of(view["section"], signals, m["text"], addressed=addressed_by.get(m["id"], True))
+        match = _grounding(store, config, m["text"], lang, view["id"], source, intent) if intent in ASKING else None
+        topic = topic_of(m["text"], language, register, questions_only=intent == "question")
+        parts.append(Part(m["text"], intent, topic, match))
+    parts = _what_to_answer(parts)
+    elsewhere, longest, earlier = _elsewhere(store, view)
+    if parts and parts[0].intent in ASKING and parts[0].match is None and (len(theirs) > 1 or earlier):
+        # Their messages together, and those of the conversation this one chases: the same question.
+        together = "\n".join([m["text"] for m in theirs] + [t for key in earlier for t in _unanswered_texts(store,
+                                                                                                         engine, key)])
+        parts[0] = parts[0]._replace(match=_grounding(store, config, together, lang, view["id"], source,
+                                                      parts[0].intent))
+    if pick is not None and parts:
+        parts[0] = parts[0]._replace(match=pick)
+    parts = [p._replace(match=_adapted(store, p.match, lang, first)) for p in parts]
+    intent = intent_for(view["section"], merged) if not parts else \
+        ("hostile" if any(p.intent == "hostile" for p in parts) else parts[0].intent)
+    chaser = intent in ASKING and (reading.chasing(m["text"] for m in theirs) or bool(earlier))
+    avoid: set[str] = set()
     recent = store.recent_draft_variants(exclude=view["id"], limit=RECENT_DRAFTS)
-    avoid = set(recent[0]) if recent else set()
+    if recent:
+        avoid |= set(recent[0])
     if another:
-        mine = store.latest_draft(view["id"])
-        if mine is not None:
-            avoid |= set(json.loads(mine["variants"] or "[]"))
-    opener = "returning" if view["history"] else "first_contact"
+        for ids in store.draft_variants_of(view["id"]):
+            avoid |= set(ids)
+    primary_text = "\n".join(p.text for p in parts[:1]) or "\n".join(m["text"] for m in theirs)
+    matches = tuple(memory.search(store, config, primary_text, lang, exclude_conversation=view["id"])) \
+        if intent in ASKING and source != "template" else ()
     request = DraftRequest(
-        conversation=view["id"], source=view["source"], platform=view["platform"], lang=lang, intent=intent,
-        opener=opener, handle=person["handle"], name=person["name"] or "",
-        first_name=first_name_for(person["name"] or "", person["handle"]), topic=topic,
-        thread=_messages(view["messages"]), history=_history(store, view) if history else (),
-        me=config.me.name, signature=signature_for(config),
+        conversation=view["id"], source=view["source"], platform=view["platform"], lang=lang,
+        intent="chaser" if chaser else intent,
+        opener="returning" if view["history"] or any(m["role"] != "person" for m in view["messages"]) else "first_contact",
+        handle=person["handle"], name=person["name"] or "", first_name=first,
+        topic=parts[0].topic if parts else None, thread=_messages(view["messages"]),
+        history=_history(store, view) if history else (), me=config.me.name, signature=signature_for(config),
         mention=mention_for(view["platform"], person["handle"], person["name"] or ""),
         limit=limit_for_source(store, config, view["source"], view["platform"]),
         style=getattr(config.draft, "style", "") or "", avoid=frozenset(avoid),
-        recent=tuple(i for ids in recent for i in ids), hostility=merged.get("toxic", 0.0))
+        recent=tuple(i for ids in recent for i in ids), hostility=merged.get("toxic", 0.0),
+        vip=bool(person["vip"]), addressed=any(addressed_by.get(m["id"], True) for m in theirs) if theirs else True,
+        register=register, waited_s=max(float(view["waiting_s"]), longest), sla_s=engine.sla_s,
+        wrote=len(theirs) + elsewhere, wrote_elsewhere=elsewhere, chaser=chaser, need=intent if chaser else "",
+        given=reading.given(mine), parts=tuple(parts), matches=matches, seen=_seen(store, view["id"]))
     advice = ""
     if intent == "hostile" and request.hostility >= TROLL:
         advice = ("This reads as an insult, not a problem to solve: often the best answer is none "
                   f"(`h2h ignore {view['id']}`). If you answer, one calm line is enough.")
     elif view["section"] == "noise":
         advice = "This looks automated, like spam, or our own post: it usually needs no reply."
-    return Context(view=view, request=request, in_reply_to=latest, advice=advice)
+    return Context(view=view, request=request, in_reply_to=theirs[-1] if theirs else None, advice=advice,
+                   notes=(knowledge_note,) if knowledge_note else ())
+
+
+def _what_to_answer(parts: list[Any]) -> list[Any]:
+    """The main thing first (the first message that asks something), then at most one other
+    thing they asked that is not the same (another topic, another answer)."""
+    if not parts:
+        return parts
+    asking = [p for p in parts if p.intent in ASKING]
+    if not asking:
+        return [parts[-1]]
+    main, rest = asking[0], asking[1:]
+    others = [p for p in rest if p.topic and (p.match is None or main.match is None or p.match.ref != main.match.ref)
+              and (not main.topic or p.topic.text != main.topic.text)]
+    return [main, *others[:1]]
 
 
 # --- from a body to a draft ------------------------------------------------------------
@@ -203,6 +324,8 @@ def save(store: Any, draft: Draft) -> Draft:
         draft_id = store.add_draft(conversation=draft.conversation, text=draft.text, backend=draft.backend,
                                    lang=draft.lang, intent=draft.intent, lint=[f.to_json() for f in draft.lint],
                                    edited=draft.edited, variants=draft.variants, note=draft.note, created_at=now)
+        if draft.grounding:
+            store.set_draft_grounding(draft_id, draft.grounding)
     return draft._replace(id=draft_id, created_at=now)
 
 
@@ -225,8 +348,11 @@ def snippet_values(request: DraftRequest) -> dict[str, str]:
 # --- the functions commands call ---------------------------------------------------------
 
 def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool = False,
-              snippet: str | None = None, drafter: Drafter | None = None) -> Draft:
-    """Compose, lint and store a new draft for conversation `ident`."""
+              snippet: str | None = None, drafter: Drafter | None = None, source: str | None = None,
+              pick: Any = None) -> Draft:
+    """Compose, lint and store a new draft for conversation `ident`. `source` chooses what it
+    starts from: "template", "knowledge", "memory" or "llm" (default: the best there is);
+    `pick`, one of `closest`'s matches."""
     from h2h.draft.templates import TemplateDrafter
 
     if snippet is not None:
@@ -236,28 +362,104 @@ def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool
         template = snippets.lookup(config.draft.snippets, snippet)
         text = snippets.render(template, snippet_values(ctx.request), name=snippet)
         return save(store, make(ctx, with_mention(ctx.request, text), backend="snippet"))
-    drafter = drafter or drafter_for(config)
-    ctx = context(store, config, engine, ident, another=another, history=drafter.name != TemplateDrafter.name)
-    note = ""
+    if source is not None and source not in SOURCES:
+        raise UsageError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+    if source == "llm" and config.draft.backend != "openai" and drafter is None:
+        raise UsageError("no language model is configured",
+                         hint='Set [draft] backend = "openai" and [draft.llm] url in the config.')
+    if drafter is None:
+        drafter = drafter_for(config) if source in (None, "llm") and pick is None else TemplateDrafter()
+    ctx = context(store, config, engine, ident, another=another, history=drafter.name != TemplateDrafter.name,
+                  ground=True, source=None if source == "llm" else source, pick=pick)
+    notes = list(ctx.notes)
     try:
         body = drafter.compose(ctx.request)
     except H2HError as exc:
         if drafter.name == TemplateDrafter.name:
             raise
-        note = f"{exc.message}; this is the template draft instead"
+        notes.append(f"{exc.message}; this is the template draft instead")
         body = TemplateDrafter().compose(ctx.request)
-    if body.backend == TemplateDrafter.name and ctx.request.lang not in phrases.available():
-        note = (note + "; " if note else "") + (f"h2h has no phrases in {ctx.request.lang!r}, so this draft is in "
-                                                 f"English (add $H2H_HOME/drafts/{ctx.request.lang}.toml)")
-    return save(store, make(ctx, assemble(ctx.request, body.text), backend=body.backend, variants=body.variants,
-                            note=note))
+    if body.backend != "openai" and ctx.request.lang not in phrases.available():
+        notes.append(f"h2h has no phrases in {ctx.request.lang!r}, so this draft is in English "
+                     f"(add $H2H_HOME/drafts/{ctx.request.lang}.toml)")
+    notes[:0] = [_source_note(ctx.request, body, source)]
+    grounding = _grounding_json(body.grounding)
+    draft = make(ctx, assemble(ctx.request, body.text), backend=body.backend, variants=body.variants,
+                 note="; ".join(n for n in notes if n))
+    return save(store, draft._replace(grounding=grounding))
+
+
+def closest(store: Any, config: Any, engine: Any, ident: str, *, limit: int = 5) -> list[Any]:
+    """The knowledge entries and past answers closest to what the conversation asks, best first
+    (what `h2h draft ID --from-memory` lists), whatever their similarity."""
+    return _closest(store, config, engine, ident, limit)[0]
+
+
+def _closest(store: Any, config: Any, engine: Any, ident: str, limit: int) -> tuple[list[Any], str]:
+    from h2h.app import inbox
+    from h2h.draft import knowledge, memory
+
+    view = inbox.conversation(store, engine, ident)
+    memory.refresh(store, config)
+    knowledge.sync(store, config)
+    text = "\n".join(m["text"] for m in unanswered(view))
+    lang = _language(view, config)
+    return memory.search(store, config, text, lang, limit=limit, exclude_conversation=view["id"]), lang
+
+
+def sources(store: Any, config: Any, engine: Any, ident: str) -> list[str]:
+    """The sources a draft of this conversation can start from, in the order `h2h next` offers them."""
+    found, lang = _closest(store, config, engine, ident, 5)
+    out = []
+    if any(m.kind == "knowledge" and m.similarity > 0 for m in found):
+        out.append("knowledge")
+    if any(m.kind == "answer" and m.similarity > 0 and m.lang == lang for m in found):
+        out.append("memory")
+    out.append("template")
+    if config.draft.backend == "openai":
+        out.append("llm")
+    return out
+
+
+def _source_note(request: DraftRequest, body: Any, asked: str | None) -> str:
+    """Where the words come from, said to the person sending them."""
+    from h2h.draft import memory
+
+    if body.backend == "openai":
+        return f"written by the language model {memory.cited(body.grounding)}" if body.grounding else ""
+    if body.grounding is not None:
+        return memory.cited(body.grounding)
+    if asked in ("knowledge", "memory"):
+        return f"nothing in {'the knowledge file' if asked == 'knowledge' else 'our past answers'} is close enough"
+    if request.intent in ASKING + ("chaser",) and asked is None:
+        closest = next(iter(request.matches), None)
+        if closest is not None:
+            return (f"no knowledge entry or past answer matches (closest: \u201c{_short(closest.question)}\u201d, "
+                    f"similarity {closest.similarity:.2f})")
+        return "no knowledge entry or past answer matches"
+    return ""
+
+
+def _short(text: str, width: int = 60) -> str:
+    from h2h.textutil import truncate
+
+    return truncate(" ".join(text.split()), width)
+
+
+def _grounding_json(match: Any) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    data = match.to_json()
+    data.pop("answer", None)
+    return data
 
 
 def from_row(ctx: Context, row: Any) -> Draft:
     draft = make(ctx, row["text"], backend=row["backend"], variants=tuple(json.loads(row["variants"] or "[]")),
                  note=row["note"] or "", edited=bool(row["edited"]))
+    grounding = row["grounding"] if "grounding" in row.keys() else None
     return draft._replace(id=row["id"], created_at=row["created_at"], intent=row["intent"] or draft.intent,
-                   lang=row["lang"] or draft.lang)
+                          lang=row["lang"] or draft.lang, grounding=json.loads(grounding) if grounding else None)
 
 
 def current(store: Any, config: Any, engine: Any, ident: str) -> Draft | None:
