@@ -81,7 +81,8 @@ class OpenAIDrafter:
 
             self._session = make_session(retries=0)  # no retries: a slow model should fall back, not stall
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        payload = {"model": self.model or "default", "messages": messages(request), "temperature": 0.4,
+        prompt = messages(request)
+        payload = {"model": self.model or "default", "messages": prompt, "temperature": 0.4,
                    "max_tokens": max_tokens(request), "stream": False}
         where = redact(self.endpoint)
         try:
@@ -102,7 +103,7 @@ class OpenAIDrafter:
         text = clean(content if isinstance(content, str) else "", request)
         if not text:
             raise RemoteError(f"the language model at {where} answered with an empty reply")
-        invented = ungrounded(text, request)
+        invented = ungrounded(text, request, "\n".join(m["content"] for m in prompt))
         if invented:
             raise RemoteError(f"the language model's draft {invented}")
         return Body(text=text, backend=self.name, grounding=request.grounding)
@@ -224,14 +225,11 @@ def _normal_fact(fact: str) -> str:
     return re.sub(r"[\s.,;:!?)\]]+$", "", fact.lower()).replace(" ", "").replace(",", ".")
 
 
-def ungrounded(text: str, request: DraftRequest) -> str:
+def ungrounded(text: str, request: DraftRequest, prompt: str) -> str:
     """Why the draft cannot be used because it states what it was not given, or "" when it
-    can: every number, price, link and address must come from the conversation, the
-    person's history or what we know; a yes/no answer must agree with the matched entry."""
-    given = "\n".join([m.text for m in (*request.thread, *request.history)]
-                      + [f"{m.question}\n{m.answer}\n{m.link or ''}" for m in request.matches[:MAX_MATCHES]]
-                      + [request.signature, request.me, request.first_name, request.name, *_who(request)])
-    known = {_normal_fact(f) for f in _FACT.findall(given)}
+    can: every number, price, link and address must be in the prompt (the conversation,
+    the person's history, what we know); a yes/no answer must agree with the matched entry."""
+    known = {_normal_fact(f) for f in _FACT.findall(prompt + "\n" + request.signature)}
     for fact in _FACT.findall(text):
         if _normal_fact(fact) not in known:
             return f"states \u201c{fact.strip()}\u201d, which nothing it was given says"

@@ -25,7 +25,7 @@ else:  # pragma: no cover
 INTENTS = ("question", "problem", "request", "praise", "hostile", "default")
 OPTIONAL_INTENTS = {"chaser": "question"}     # an older file without it uses the other's lines
 OPENERS = ("first_contact", "returning")
-OPTIONAL_OPENERS = ("vip", "unaddressed", "late", "late_again", "late_first")
+OPTIONAL_OPENERS = ("vip", "unaddressed", "late", "late_again", "late_first", "late_short")
 SLOTS = ("topic", "noun", "plain", "next", "answer", "cite", "ask_version_device", "ask_version", "ask_device",
          "passed", "calm_topic", "calm")
 REGISTERS = ("polite", "familiar")

@@ -64,6 +64,7 @@ class Piece(NamedTuple):
     text: str
     keep: int            # the higher, the later it goes when the reply must be shorter
     answer: str = ""     # the known answer inside `text`, which may be shortened
+    short: str = ""      # what it becomes rather than go (a short apology for the wait)
 
 
 # --- words for durations and counts ------------------------------------------------------
@@ -137,7 +138,10 @@ class _Writer:
         allowed = [line for line in order if line.id not in self.r.avoid] or order
 
         def render(line: Line) -> str:
-            return line.said(self.r.register).format_map(vals).strip()
+            said = line.said(self.r.register)
+            text = said.format_map(vals).strip()
+            # "{waited} is too long": "A day is too long" (a name or an answer keeps its case).
+            return text[:1].upper() + text[1:] if said.startswith("{waited}") else text
 
         def overuse(line: Line) -> int:
             return max((self.seen.get(s, 0) for s in sentences(render(line))), default=0)
@@ -199,10 +203,12 @@ class _Writer:
             return Piece(self.line(openers.get("unaddressed", ()), "opener"), 5)
         if r.late and r.intent not in NO_APOLOGY:
             if (r.chaser or r.wrote_elsewhere) and r.wrote >= 2 and openers.get("late_again"):
-                return Piece(self.line(openers["late_again"], "opener"), 5)
-            if r.opener == "first_contact" and not r.vip and openers.get("late_first"):
-                return Piece(self.line(openers["late_first"], "opener"), 5)
-            return Piece(self.line(openers.get("late", ()), "opener"), 5)
+                lines = openers["late_again"]
+            elif r.opener == "first_contact" and not r.vip and openers.get("late_first"):
+                lines = openers["late_first"]
+            else:
+                lines = openers.get("late", ())
+            return Piece(self.line(lines, "opener"), 5, short=self.line(openers.get("late_short", ()), "short"))
         if r.vip:
             return Piece(self.line(openers.get("vip", ()), "opener"), 3)
         if r.opener == "returning":
@@ -318,7 +324,11 @@ class _Writer:
                 pieces[i] = Piece(longest.text.replace(longest.answer, cut), longest.keep, answer=cut)
                 continue
             if low is not None and low.keep < 8 and len(pieces) > 1:
-                pieces.remove(low)
+                i = pieces.index(low)
+                if low.short and low.short != low.text:   # sorry for the wait, in a few words: it stays
+                    pieces[i] = Piece(low.short, 8)
+                else:
+                    pieces.pop(i)
                 continue
             break   # compose.assemble trims what is left, keeping the mention and the signature
         return pieces

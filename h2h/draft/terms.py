@@ -155,8 +155,8 @@ def names(*phrases: str) -> frozenset[tuple[str, ...]]:
     return frozenset(out)
 
 
-_FR_HINTS = frozenset("le la les des est une pour avec dans sur vous nous je mes mon ma pas que qui quoi comment "
-                      "quand où ça c'est on peut estce".split())
+_FR_HINTS = frozenset(fold(w) for w in "le la les des du est une pour avec dans sur vous nous je mes mon ma pas que qui "
+                      "quoi comment quand où ça c on peut oui non et au aux ce cette sont très".split())
 _EN_HINTS = frozenset("the is are and you your my how what when can does do for with this that it not".split())
 
 
