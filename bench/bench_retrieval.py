@@ -94,6 +94,40 @@ def ref_of(match, ids) -> str:  # type: ignore[no-untyped-def]
     return "answer:" + next((ids[a] for a in match.answered if a in ids), match.ref)
 
 
+def measure(split: str, threshold: float | None = None, misses: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """top1, top3, no_match, counts and ms per question, per language."""
+    from h2h.draft import memory
+
+    threshold = memory.THRESHOLD if threshold is None else threshold
+    store, cfg, ids = world()
+    out = {}
+    for lang in ("en", "fr"):
+        rows = [q for q in questions(lang) if split in ("all", q[2])]
+        top1 = top3 = covered = none_ok = uncovered = 0
+        started = time.perf_counter()
+        for expected, question, _split in rows:
+            found = memory.search(store, cfg, question, lang, limit=3)
+            refs = [ref_of(m, ids) for m in found]
+            above = bool(found) and found[0].similarity >= threshold
+            if expected == "-":
+                uncovered += 1
+                none_ok += not above
+                if above and misses is not None:
+                    misses.append(f"  {lang} false match {refs[0]} ({found[0].similarity:.2f}): {question}")
+                continue
+            covered += 1
+            ok1 = above and refs[0] == expected
+            top1 += ok1
+            top3 += expected in refs
+            if not ok1 and misses is not None:
+                got = ", ".join(f"{r} {m.similarity:.2f}" for r, m in zip(refs, found)) or "nothing"
+                misses.append(f"  {lang} want {expected}, got {got}: {question}")
+        out[lang] = {"covered": covered, "top1": top1 / covered, "top3": top3 / covered, "uncovered": uncovered,
+                     "no_match": none_ok / max(1, uncovered),
+                     "ms": (time.perf_counter() - started) * 1000 / max(1, len(rows))}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
@@ -103,37 +137,15 @@ def main() -> None:
     os.environ.setdefault("H2H_HOME", tempfile.mkdtemp(prefix="h2h-bench-retrieval-"))
     from h2h.draft import memory
 
-    threshold = memory.THRESHOLD if args.threshold is None else args.threshold
-    store, cfg, ids = world()
-    print(f"threshold {threshold:.2f}, split {args.split}")
+    misses: list[str] = []
+    figures = measure(args.split, args.threshold, misses)
+    print(f"threshold {memory.THRESHOLD if args.threshold is None else args.threshold:.2f}, split {args.split}")
     print(f"{'lang':4} {'covered':>7} {'top-1':>6} {'top-3':>6} {'uncovered':>9} {'no match':>8}  ms/question")
-    for lang in ("en", "fr"):
-        rows = [q for q in questions(lang) if args.split in ("all", q[2])]
-        top1 = top3 = covered = none_ok = uncovered = 0
-        started = time.perf_counter()
-        misses = []
-        for expected, question, _split in rows:
-            found = memory.search(store, cfg, question, lang, limit=3)
-            refs = [ref_of(m, ids) for m in found]
-            above = bool(found) and found[0].similarity >= threshold
-            if expected == "-":
-                uncovered += 1
-                none_ok += not above
-                if above:
-                    misses.append(f"  {lang} false match {refs[0]} ({found[0].similarity:.2f}): {question}")
-                continue
-            covered += 1
-            ok1 = above and refs[0] == expected
-            top1 += ok1
-            top3 += expected in refs
-            if not ok1:
-                got = ", ".join(f"{r} {m.similarity:.2f}" for r, m in zip(refs, found)) or "nothing"
-                misses.append(f"  {lang} want {expected}, got {got}: {question}")
-        elapsed = (time.perf_counter() - started) * 1000 / max(1, len(rows))
-        print(f"{lang:4} {covered:7d} {top1 / covered:6.2f} {top3 / covered:6.2f} {uncovered:9d} "
-              f"{none_ok / max(1, uncovered):8.2f}  {elapsed:.1f}")
+    for lang, f in figures.items():
+        print(f"{lang:4} {f['covered']:7d} {f['top1']:6.2f} {f['top3']:6.2f} {f['uncovered']:9d} "
+              f"{f['no_match']:8.2f}  {f['ms']:.1f}")
         if args.show_misses:
-            print("\n".join(misses))
+            print("\n".join(m for m in misses if m.startswith(f"  {lang} ")))
 
 
 if __name__ == "__main__":

@@ -62,3 +62,13 @@ def test_another_offers_three_wordings_for_every_conversation(drafted: Any) -> N
     for item, d in pairs[::4]:
         texts = {d.text} | {compose.new_draft(store, cfg, engine, item.id, another=True).text for _ in range(2)}
         assert len(texts) == 3, (item.id, texts)
+
+
+def test_the_readme_table_has_a_row_for_each_demo_conversation(drafted: Any) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### The demo's drafts, before and after", 1)[1].split("\n## ", 1)[0]
+    *_, pairs = drafted
+    for item, _d in pairs:
+        assert f"`{item.id}`" in table, item.id
