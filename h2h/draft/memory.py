@@ -64,10 +64,15 @@ class Match(NamedTuple):
 
 # --- indexing our replies ---------------------------------------------------------------
 
-def refresh(store: Any, config: Any, batch: int = 500) -> int:
-    """Index our messages stored since the last time; returns how many answers were added."""
+def refresh(store: Any, config: Any, batch: int = 200, budget_s: float = 1.0) -> int:
+    """Index our messages stored since the last time, oldest first; returns how many answers
+    were added. A first run over a large history stops after `budget_s` and goes on at the
+    next draft, so no command waits long for it."""
+    import time
+
     stop = product_stop(config)
     added = 0
+    deadline = time.monotonic() + budget_s
     while True:
         after = store.indexed_answers_upto()
         rows = store.our_messages_after(after, batch)
@@ -82,7 +87,7 @@ def refresh(store: Any, config: Any, batch: int = 500) -> int:
                                      terms(values["answer"], values["lang"], stop=stop))
                     added += 1
             store.set_indexed_answers_upto(rows[-1]["id"])
-        if len(rows) < batch:
+        if len(rows) < batch or time.monotonic() > deadline:
             return added
 
 

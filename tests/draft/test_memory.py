@@ -157,3 +157,17 @@ def test_adapt_drops_the_old_mention_greeting_and_sign_off() -> None:
                      "conservés. Bonnes révisions Thibault ! (Jo, équipe Acme)", "fr", person="@thibault@mamot.fr",
                      person_name="Thibault")
     assert memory.adapt(m, "Léa") == "Oui, depuis la 4.3 les tableaux sont conservés. Bonnes révisions Léa !"
+
+
+def test_a_long_history_is_indexed_a_batch_at_a_time_without_losing_any() -> None:
+    w = World()
+    for n in range(5):
+        w.say(f"@acme question number {n} about exporting?", handle=f"@p{n}@example.social", name=f"P{n}")
+    for n in range(5):
+        w.say(f"@p{n} answer number {n}: Settings → Export.", handle="@acme@mastodon.social", name="Acme",
+              from_me=True, in_reply_to=f"m{n + 1}", to_me=False)
+    assert memory.refresh(w.store, w.config, batch=2, budget_s=0.0) == 2     # out of time after one batch
+    assert memory.refresh(w.store, w.config, batch=2, budget_s=0.0) == 2
+    assert memory.refresh(w.store, w.config, batch=2, budget_s=60.0) == 1
+    answers = [r["answer"] for r in w.store._q("SELECT answer FROM answers ORDER BY id")]
+    assert answers == [f"@p{n} answer number {n}: Settings → Export." for n in range(5)]
