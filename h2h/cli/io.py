@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         rt = runtime.current
         rt.json = rt.json or json_out
         log = start("import")
-        store, engine = rt.store(), rt.engine()
+        store, engine = rt.store(create=True), rt.engine()
         report = IngestReport()
 
         def bad(number: int, message: str) -> None:
