@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
     @group.command("add")
     def add_cmd(
         question: Annotated[str, typer.Argument(help="The question or topic, as people ask it.")],
-        answer: Annotated[str, typer.Option("--answer", "-a", help="Our answer ('-': read it from standard input).")],
+        answer: Annotated[str, typer.Option("--answer", help="Our answer ('-': read it from standard input).")],
         link: Annotated[Optional[str], typer.Option("--link", help="A page the draft cites.")] = None,
         lang: Annotated[Optional[str], typer.Option("--lang", help="Its language (default: guessed).")] = None,
         also: Annotated[Optional[str], typer.Option("--also", help="Other ways people ask it, comma-separated.")] = None,

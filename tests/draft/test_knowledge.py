@@ -87,12 +87,18 @@ def test_an_entry_only_in_another_language_gives_its_link(tmp_path: Path) -> Non
     assert "https://acme.example/help/cancel" in d.text and "Settings → Plan" not in d.text
 
 
-def test_a_question_the_knowledge_does_not_cover_gets_no_answer_from_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lang,question,asking", [
+    ("en", "@acme can I record audio inside a note?", "team"),
+    ("fr", "@acme peut-on enregistrer un mémo vocal dans une note ?", "équipe"),
+])
+def test_a_question_the_knowledge_does_not_cover_gets_no_answer_from_it(tmp_path: Path, lang: str, question: str,
+                                                                       asking: str) -> None:
     (tmp_path / "faq.md").write_text(FAQ)
     w = world_with(tmp_path / "faq.md")
-    d = compose.new_draft(w.store, w.config, w.engine, w.say("@acme can I record audio inside a note?"))
+    d = compose.new_draft(w.store, w.config, w.engine, w.say(question, lang=lang))
     assert d.backend == "template" and "acme.example" not in d.text
     assert d.note.startswith("no knowledge entry or past answer matches")
+    assert asking in d.text or "built it" in d.text or "construit" in d.text
 
 
 def test_the_store_follows_the_file(tmp_path: Path) -> None:
