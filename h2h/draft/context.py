@@ -72,7 +72,7 @@ def first_name_for(name: str, handle: str) -> str:
     if len(words) > 1 and words[0].rstrip(".").lower() in TITLES | PARTICLES:
         return inert(name)  # "Dr. Okafor", "Le Corbeau": the whole name
     first = _first_name(name)
-    if first:
+    if first and not (len(words) > 1 and first.islower()):   # "hard takes only" is a motto, not a name
         return first
     local = inert(handle).strip().lstrip("@").split("@")[0]
     if "." in local and not handle.strip().startswith("@"):

@@ -27,7 +27,7 @@ OPTIONAL_INTENTS = {"chaser": "question"}     # an older file without it uses th
 OPENERS = ("first_contact", "returning")
 OPTIONAL_OPENERS = ("vip", "unaddressed", "late", "late_again", "late_first", "late_short")
 SLOTS = ("topic", "noun", "plain", "next", "answer", "cite", "ask_version_device", "ask_version", "ask_device",
-         "passed", "calm_topic", "calm")
+         "passed", "calm_topic", "calm", "offer")
 REGISTERS = ("polite", "familiar")
 READING = ("problem", "chaser", "familiar", "polite", "version", "device", "log", "steps")
 FALLBACK = "en"
@@ -58,6 +58,7 @@ class Intent:
     passed: tuple[Line, ...] = ()        # a problem reported with what we need
     calm_topic: tuple[Line, ...] = ()    # empathy without "sorry", after an apology for the wait
     calm: tuple[Line, ...] = ()
+    offer: tuple[Line, ...] = ()         # a question to others we cannot answer: help offered, no promise
 
 
 @dataclass(frozen=True)

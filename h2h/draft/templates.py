@@ -256,8 +256,8 @@ class _Writer:
         usable = self.usable(part)
         if not self.r.addressed and not usable and name in ("question", "chaser", "request"):
             # A question to others, not to us, that we cannot answer: offer help, promise nothing.
-            name, intent = "default", self.language.intents["default"]
-            return [Piece(self.line(intent.next, "next"), 8)]
+            offer = intent.offer if name == "question" else ()
+            return [Piece(self.line(offer or self.language.intents["default"].next, "next"), 8)]
         if name == "question":
             return self._answer(intent, part) if usable else [Piece(self._reaction(intent, part, "react"), 8)]
         if name == "problem":

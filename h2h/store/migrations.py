@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from h2h import clock
 from h2h.errors import SchemaTooNew, StoreError
 from h2h.store.db import MEMORY, transaction, translate
-from h2h.store.memory import MIGRATION as MEMORY
+from h2h.store.memory import MIGRATION as ANSWER_MEMORY
 from h2h.store.replies import MIGRATION as REPLIES
 
 Migration = tuple[str, Sequence[str] | Callable[[sqlite3.Connection], None]]
@@ -198,7 +198,7 @@ MIGRATIONS: list[Migration] = [
     ("0007_waiting_index", ["CREATE INDEX conversations_waiting ON conversations "
                             "(person_id, active, section, waiting_since, last_at) WHERE active = 1"]),
     # Our past answers and the knowledge file, searched with FTS5 (store/memory.py).
-    ("0008_answer_memory", MEMORY),
+    ("0008_answer_memory", ANSWER_MEMORY),
 ]
 
 

@@ -203,6 +203,15 @@ def test_someone_who_wrote_about_us_not_to_us_hears_from_the_team_without_promis
     assert not re.search(r"sorry|désolé|within|d'ici", text, re.I)
 
 
+@LANGS
+def test_a_question_to_others_we_cannot_answer_gets_an_offer_not_an_invitation_to_ask(lang: str) -> None:
+    texts = {write(lang=lang, addressed=False, parts=(part(lang, topic=False),), conversation=f"c{n}")
+             for n in range(6)}
+    for text in texts:
+        assert re.search(r"developers|développeurs", text) and not re.search(r"within|d'ici", text)
+        assert not re.search(r"if you have a question|si vous avez une question", text, re.I)
+
+
 # --- the platform's limit --------------------------------------------------------------------
 
 @LANGS
@@ -342,6 +351,8 @@ def test_a_returning_person_is_greeted_as_one() -> None:
     ("", "alice.bsky.social", "alice"),
     ("Dr. Okafor", "@sokafor@infosec.exchange", "Dr. Okafor"),
     ("Le Corbeau", "@lecorbeau@mamot.fr", "Le Corbeau"),
+    ("hard takes only", "hxrdtake.bsky.social", "hxrdtake"),    # a motto, not a name
+    ("marie", "@marie@piaille.fr", "marie"),
     ("", "octocat", "octocat"),
 ])
 def test_first_name_else_the_handle(name: str, handle: str, expected: str) -> None:
