@@ -114,10 +114,10 @@ def register(app: typer.Typer) -> None:
         for n, m in enumerate(found, start=1):
             mark = "*" if best is not None and m.ref == best.ref else " "
             where = (f"knowledge \u201c{inert(m.question)}\u201d" if m.kind == "knowledge"
-                     else f"our reply to {inert(m.person)} on {m.created_at[:10]}")
+                     else inert(memory.reply_to(m.person, m.created_at, m.author if m.role == "team" else "")))
             sys.stdout.write(f"{mark}{n}. {m.similarity:.2f}  {where}\n    {truncate(inert(m.answer), 110)}\n")
         if best is not None:
-            render.say(f"Match: a draft would answer from {memory.cited(best)}.", quiet=rt.quiet)
+            render.say(f"Match: a draft would answer {memory.cited(best)}.", quiet=rt.quiet)
         else:
             render.say(f"No match (nothing reaches {memory.THRESHOLD:.2f}): a draft would say it is asking the team."
                        f" Knowledge: {_where(config)}.", quiet=rt.quiet)

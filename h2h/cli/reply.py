@@ -22,8 +22,9 @@ def source_label(draft: Any) -> str:
     if g.get("kind") == "knowledge":
         what = f"knowledge \u201c{g.get('question', '')}\u201d"
     else:
-        when = (g.get("created_at") or "")[:10]
-        what = f"memory, our reply to {g.get('person') or 'them'}{' on ' + when if when else ''}"
+        from h2h.draft.memory import reply_to
+
+        what = f"memory, {reply_to(g.get('person') or '', g.get('created_at') or '')}"
     via = "LLM with " if draft.backend == "openai" else ""
     return f"from: {via}{what} ({g.get('similarity', 0):.2f})"
 
@@ -82,6 +83,7 @@ def preview(plan: Any, out: Any) -> None:
 
 
 def _list_closest(rt: Any, found: list[Any], ident: str) -> None:
+    from h2h.draft import memory
     from h2h.textutil import inert, truncate
 
     if rt.json:
@@ -95,7 +97,7 @@ def _list_closest(rt: Any, found: list[Any], ident: str) -> None:
         if m.kind == "knowledge":
             where = f"knowledge \u201c{inert(m.question)}\u201d ({inert(m.origin.rsplit('/', 1)[-1])})"
         else:
-            where = f"our reply to {inert(m.person)} on {m.created_at[:10]}"
+            where = inert(memory.reply_to(m.person, m.created_at, m.author if m.role == "team" else ""))
         sys.stdout.write(f"{n}. {m.similarity:.2f}  {where}\n   {truncate(inert(m.answer), 110)}\n")
     render.say(f"Start from one with `h2h draft {ident} --from-memory --pick N`.", quiet=rt.quiet)
 

@@ -275,8 +275,13 @@ def cited(match: Match) -> str:
     if match.kind == "knowledge":
         where = match.origin.rsplit("/", 1)[-1]
         return f"from the knowledge entry \u201c{match.question}\u201d ({where}, similarity {match.similarity:.2f})"
+    return f"from {reply_to(match.person, match.created_at, match.author if match.role == 'team' else '')} " \
+        f"(similarity {match.similarity:.2f})"
+
+
+def reply_to(person: str, created_at: str, teammate: str = "") -> str:
+    """"your reply to @ana on 12 Nov", or "@bob's reply to ..." when a teammate wrote it."""
     from h2h import clock
 
-    when = clock.from_iso(match.created_at).strftime("%-d %b") if match.created_at else "earlier"
-    who = "your" if match.role != "team" else f"{match.author}'s"
-    return f"from {who} reply to {match.person} on {when} (similarity {match.similarity:.2f})"
+    when = f"on {clock.from_iso(created_at).strftime('%-d %b')}" if created_at else "earlier"
+    return f"{teammate + chr(39) + 's' if teammate else 'your'} reply to {person or 'them'} {when}"

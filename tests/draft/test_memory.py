@@ -96,6 +96,9 @@ def test_a_new_question_like_one_we_answered_starts_from_that_answer_adapted(lan
     assert re.fullmatch(r"from your reply to @\S+ on 20 Nov \(similarity 0\.\d\d\)", d.note), d.note
     assert d.grounding and d.grounding["kind"] == "answer" and d.grounding["similarity"] >= memory.THRESHOLD
     assert compose.current(w.store, w.config, w.engine, new).grounding == d.grounding   # kept with the draft
+    from h2h.cli.reply import source_label     # the card in `h2h next` and `h2h reply` says the same
+
+    assert re.fullmatch(r"from: memory, your reply to @\S+ on 20 Nov \(0\.\d\d\)", source_label(d)), source_label(d)
 
 
 def test_an_answer_in_another_language_is_not_reused_as_written() -> None:
@@ -142,7 +145,7 @@ def test_from_memory_lists_the_closest_and_pick_starts_from_one(home, capsys: py
                 name="Sam Okafor", minutes=60)
     store.close()
     listed = run(capsys, "draft", new, "--from-memory")
-    assert listed.code == 0 and listed.out.startswith("1. 0.") and "our reply to @priya@hachyderm.io" in listed.out
+    assert listed.code == 0 and listed.out.startswith("1. 0.") and "your reply to @priya@hachyderm.io on " in listed.out
     assert "--pick N" in listed.err
     as_json = run(capsys, "draft", new, "--from-memory", "--json").json()["data"]["matches"]
     assert as_json[0]["kind"] == "answer" and 0 < as_json[0]["similarity"] <= 1
