@@ -127,7 +127,7 @@ def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool
     if body.backend != "openai" and ctx.request.lang not in phrases.available():
         notes.append(f"h2h has no phrases in {ctx.request.lang!r}, so this draft is in English "
                      f"(add $H2H_HOME/drafts/{ctx.request.lang}.toml)")
-    notes[:0] = [_source_note(ctx.request, body, source)]
+    notes[:0] = [_source_note(ctx.request, body, source), _register_note(ctx.request, body)]
     grounding = _grounding_json(body.grounding)
     draft = make(ctx, assemble(ctx.request, body.text), backend=body.backend, variants=body.variants,
                  note="; ".join(n for n in notes if n))
@@ -183,6 +183,20 @@ def _source_note(request: DraftRequest, body: Any, asked: str | None) -> str:
                     f"similarity {closest.similarity:.2f})")
         return "no knowledge entry or past answer matches"
     return ""
+
+
+def _register_note(request: DraftRequest, body: Any) -> str:
+    """Our own lines follow their register; an answer we wrote before is used as written, so
+    when it says "vous" to someone who says "tu", the person sending it hears so."""
+    from h2h.draft import reading
+
+    g = body.grounding
+    if body.backend == "openai" or g is None or request.register != "familiar" or g.lang != request.lang:
+        return ""
+    if not reading.says(g.answer, "polite", request.lang):
+        return ""
+    said = "“vous”" if request.lang == "fr" else "formally"
+    return f"they write casually, and the answer it starts from speaks {said}: adjust it before sending (e)"
 
 
 def _short(text: str, width: int = 60) -> str:

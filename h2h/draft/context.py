@@ -128,7 +128,10 @@ def _grounding(store: Any, config: Any, text: str, lang: str, conversation: str,
     usable = [m for m in found if m.kind == "knowledge" or m.lang == lang]   # a past answer is reused as written
     if source in ("knowledge", "memory"):
         return usable[0] if usable else None
-    return memory.best(usable, memory.PROBLEM_THRESHOLD if intent == "problem" else memory.THRESHOLD)
+    threshold = memory.PROBLEM_THRESHOLD if intent == "problem" else memory.THRESHOLD
+    from h2h.draft import reading
+
+    return memory.best(usable, max(threshold, memory.WISH_THRESHOLD) if reading.says(text, "wish") else threshold)
 
 
 def _adapted(store: Any, match: Any, lang: str, first_name: str) -> Any:

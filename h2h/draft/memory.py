@@ -28,6 +28,9 @@ THRESHOLD = 0.45          # below this, nothing we know answers the question
 # A problem report shares words with how-to entries that do not fix it ("export drops my
 # attachments" and "how to export everything"): answering one from what we know needs more.
 PROBLEM_THRESHOLD = 0.5
+# A wish ("restrict a token to one notebook: is it planned?") shares words with what exists
+# ("API rate limits"): what we know answers it only when it is about that very thing.
+WISH_THRESHOLD = 0.7
 CANDIDATES = 30
 MAX_SENTENCES = 6
 ONE_SENTENCE = 0.9        # a match on one sentence of a longer message counts this much

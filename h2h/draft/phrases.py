@@ -29,7 +29,7 @@ OPTIONAL_OPENERS = ("vip", "unaddressed", "late", "late_again", "late_first", "l
 SLOTS = ("topic", "noun", "plain", "next", "answer", "cite", "ask_version_device", "ask_version", "ask_device",
          "passed", "calm_topic", "calm", "offer")
 REGISTERS = ("polite", "familiar")
-READING = ("problem", "chaser", "familiar", "polite", "version", "device", "log", "steps")
+READING = ("problem", "chaser", "familiar", "polite", "version", "device", "log", "steps", "wish")
 FALLBACK = "en"
 
 

@@ -101,6 +101,35 @@ def test_a_question_the_knowledge_does_not_cover_gets_no_answer_from_it(tmp_path
     assert asking in d.text or "built it" in d.text or "construit" in d.text
 
 
+@pytest.mark.parametrize("question,register_note", [
+    ("@acme salut ! tu sais si on peut imprimer une note ?", True),
+    ("@acme bonjour, savez-vous si on peut imprimer une note ?", False),
+])
+def test_an_answer_that_says_vous_to_someone_who_says_tu_is_pointed_out(tmp_path: Path, question: str,
+                                                                       register_note: bool) -> None:
+    (tmp_path / "faq.md").write_text("# Peut-on imprimer une note ?\nLang: fr\n\n"
+                                     "Oui : ouvrez la note, puis ⋯ → Imprimer ; vous choisissez le format.\n")
+    w = world_with(tmp_path / "faq.md")
+    d = compose.new_draft(w.store, w.config, w.engine, w.say(question, lang="fr"))
+    assert d.source == "knowledge" and "vous choisissez" in d.text
+    assert ("speaks \u201cvous\u201d: adjust it before sending" in d.note) is register_note, d.note
+
+
+@pytest.mark.parametrize("lang,wish,asking", [
+    ("en", "@acme limiting an API token to a single notebook: is it planned?", "team"),
+    ("fr", "@acme API : pouvoir limiter un token à un seul carnet, est-ce prévu ?", "équipe"),
+])
+def test_a_wish_is_not_answered_with_what_merely_shares_its_words(lang: str, wish: str, asking: str) -> None:
+    from h2h import paths
+
+    w = world_with(paths.DATA / "demo" / "knowledge")
+    ident = w.say(wish, lang=lang)
+    near = compose.closest(w.store, w.config, w.engine, ident)[0]
+    assert near.ref == "kb:rate-limits" and memory.THRESHOLD <= near.similarity < memory.WISH_THRESHOLD
+    d = compose.new_draft(w.store, w.config, w.engine, ident)
+    assert d.source == "template" and "acme-notes.example" not in d.text and asking in d.text, d.text
+
+
 def test_the_store_follows_the_file(tmp_path: Path) -> None:
     path = tmp_path / "faq.md"
     path.write_text(FAQ)
