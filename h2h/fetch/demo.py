@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 
 def demo_config_text() -> str:
-    return DATA.joinpath("demo.toml").read_text(encoding="utf-8")
+    text = DATA.joinpath("demo.toml").read_text(encoding="utf-8")
+    # A TOML basic string: backslashes (a Windows path) escaped.
+    return text.replace("{demo_knowledge}", str(DATA / "demo" / "knowledge").replace("\\", "\\\\"))
 
 
 def keep_in(folder: str, config_text: str) -> Path:

@@ -363,7 +363,57 @@ class Stats(Protocol):
         ...
 
 
-class Store(Mentions, Conversations, People, Replies, Drafts, Cursors, Stats, Protocol):
+class Memory(Protocol):
+    """Answer memory and the knowledge file (h2h/draft/memory.py, knowledge.py): documents
+    with their terms, ranked by BM25; documents are dicts, column -> value."""
+
+    def our_messages_after(self, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
+        """Our messages (ours and the team's) after mention `after_id`, oldest first, with the
+        conversation of the message each answers."""
+        ...
+
+    def indexed_answers_upto(self) -> int: ...
+
+    def set_indexed_answers_upto(self, mention_id: int) -> None: ...
+
+    def add_answer(self, values: Mapping[str, Any], question_terms: Sequence[str], answer_terms: Sequence[str]) -> int:
+        """One of our replies and what it answered; again for the same mention replaces it."""
+        ...
+
+    def knowledge_digest(self) -> str | None: ...
+
+    def replace_knowledge(self, entries: Sequence[tuple[Mapping[str, Any], Sequence[str], Sequence[str]]],
+                          digest: str) -> None:
+        """The whole knowledge file at once: (entry, question terms, answer terms) each."""
+        ...
+
+    def knowledge_entries(self) -> list[dict[str, Any]]: ...
+
+    def search(self, kind: str, terms: Sequence[str], *, limit: int = 20, weights: tuple[float, float] = (1.0, 0.3),
+               where: str = "", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The documents of `kind` ("answers" or "knowledge") sharing a term with `terms`, best
+        BM25 first; each row has the document's columns, `rank` (lower is better, as FTS5 has
+        it) and `q_terms`/`a_terms`, its indexed terms."""
+        ...
+
+    def term_counts(self, kind: str, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """How many documents of `kind` there are, and in how many of their questions each term occurs."""
+        ...
+
+    def recent_draft_texts(self, *, exclude: str | None = None, limit: int = 60) -> list[str]:
+        """The latest draft of each of the `limit` conversations drafted most recently, but `exclude`."""
+        ...
+
+    def draft_variants_of(self, conversation: str) -> list[list[str]]:
+        """The template lines of every draft of a conversation, oldest first."""
+        ...
+
+    def set_draft_grounding(self, draft_id: int, grounding: Mapping[str, Any] | None) -> None: ...
+
+    def knowledge_translation(self, entry: str, lang: str) -> dict[str, Any] | None: ...
+
+
+class Store(Mentions, Conversations, People, Replies, Drafts, Cursors, Stats, Memory, Protocol):
     def transaction(self) -> AbstractContextManager[Store]:
         """All of the block's writes, or none; nested, a savepoint."""
         ...

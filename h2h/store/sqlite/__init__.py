@@ -12,6 +12,7 @@ from h2h.store.sqlite import db, migrations
 from h2h.store.sqlite.conversations import ConversationQueries
 from h2h.store.sqlite.cursors import CursorQueries
 from h2h.store.sqlite.drafts import DraftQueries
+from h2h.store.sqlite.memory import MemoryQueries
 from h2h.store.sqlite.mentions import MentionQueries
 from h2h.store.sqlite.people import PeopleQueries
 from h2h.store.sqlite.replies import ReplyQueries
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class SQLiteStore(MentionQueries, ConversationQueries, PeopleQueries, ReplyQueries, DraftQueries, CursorQueries,
-                  StatsQueries):
+                  StatsQueries, MemoryQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
         self.path = path

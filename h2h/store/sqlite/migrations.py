@@ -196,6 +196,45 @@ PEOPLE_LINKS = [
     "CREATE INDEX person_links_root ON person_links (root_source, root_remote_id)",
 ]
 
+# Our past answers and the knowledge file, searched with FTS5 (store/sqlite/memory.py).
+_ANSWERS_FTS = "USING fts5(question, answer, tokenize = 'unicode61 remove_diacritics 2')"
+
+ANSWER_MEMORY = [
+    """CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        mention_id INTEGER NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        conversation TEXT,
+        lang TEXT,
+        role TEXT NOT NULL,
+        author TEXT NOT NULL,
+        person TEXT NOT NULL,
+        person_name TEXT NOT NULL DEFAULT '',
+        answered TEXT NOT NULL DEFAULT '[]',
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        url TEXT,
+        created_at TEXT NOT NULL)""",
+    f"CREATE VIRTUAL TABLE answers_fts {_ANSWERS_FTS}",
+    "CREATE VIRTUAL TABLE answers_vocab USING fts5vocab(answers_fts, 'col')",
+    """CREATE TABLE knowledge (
+        id INTEGER PRIMARY KEY,
+        entry TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        question TEXT NOT NULL,
+        also TEXT NOT NULL DEFAULT '',
+        answer TEXT NOT NULL,
+        link TEXT,
+        origin TEXT NOT NULL,
+        line INTEGER NOT NULL)""",
+    "CREATE INDEX knowledge_entry ON knowledge (entry, lang)",
+    f"CREATE VIRTUAL TABLE knowledge_fts {_ANSWERS_FTS}",
+    "CREATE VIRTUAL TABLE knowledge_vocab USING fts5vocab(knowledge_fts, 'col')",
+    # Which knowledge entry or past answer a draft starts from (JSON), shown again with it.
+    "ALTER TABLE drafts ADD COLUMN grounding TEXT",
+]
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", INITIAL),
     ("0002_sources", SOURCES),
@@ -209,6 +248,8 @@ MIGRATIONS: list[Migration] = [
     # account has thousands of active conversations, too many to visit row by row.
     ("0007_waiting_index", ["CREATE INDEX conversations_waiting ON conversations "
                             "(person_id, active, section, waiting_since, last_at) WHERE active = 1"]),
+    # Our past answers and the knowledge file, searched with FTS5 (store/memory.py).
+    ("0008_answer_memory", ANSWER_MEMORY),
 ]
 
 
