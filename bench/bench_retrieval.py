@@ -60,12 +60,12 @@ def world():  # type: ignore[no-untyped-def]
     from h2h.draft import knowledge, memory
     from h2h.ingest.ingest import ingest
     from h2h.models import Mention, Person
-    from h2h.store import Store
+    from h2h.store import open_store
     from h2h.triage.engine import Engine
 
     cfg = config_mod.parse(CONFIG)
     engine = Engine.from_config(cfg)
-    store = Store.open(":memory:")
+    store = open_store(":memory:")
     t0 = datetime(2026, 10, 1, tzinfo=timezone.utc)
     us = Person(source="masto", remote_id="us", handle="@acme@mastodon.social", name="Acme")
     ids = {}

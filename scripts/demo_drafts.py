@@ -21,11 +21,11 @@ def main() -> None:
     from h2h.app import inbox
     from h2h.draft import compose
     from h2h.fetch import demo
-    from h2h.store import Store
+    from h2h.store import open_store
     from h2h.triage.engine import Engine
 
     cfg = config.parse(demo.demo_config_text())
-    store = Store.open(":memory:")
+    store = open_store(":memory:")
     engine = Engine.from_config(cfg)
     demo.load(store, engine)
     for item in inbox.build_queue(store, engine, limit=None, show_all=True).items:

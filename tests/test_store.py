@@ -115,7 +115,7 @@ def test_conversation_keys_are_stable_and_short() -> None:
 
 def test_an_in_memory_database_is_migrated_without_a_backup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    store = Store.open(":memory:")
+    store = SQLiteStore.open(":memory:")
     store.conn.execute("INSERT INTO meta (key, value) VALUES ('probe', '1')")
     step = ("0999_test_add_column", ["ALTER TABLE conversations ADD COLUMN test_flag INTEGER DEFAULT 7"])
     assert migrations.migrate(store.conn, ":memory:", [*migrations.MIGRATIONS, step]) == ["0999_test_add_column"]

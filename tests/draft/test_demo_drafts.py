@@ -14,14 +14,14 @@ from h2h.app import inbox
 from h2h.draft import compose
 from h2h.draft.templates import sentences
 from h2h.fetch import demo
-from h2h.store import Store
+from h2h.store import open_store
 from h2h.triage.engine import Engine
 
 
 @pytest.fixture(scope="module")
 def drafted() -> tuple[Any, Any, Any, list[Any]]:
     cfg = config.parse(demo.demo_config_text())
-    store = Store.open(":memory:")
+    store = open_store(":memory:")
     engine = Engine.from_config(cfg)
     demo.load(store, engine)
     items = [i for i in inbox.build_queue(store, engine, limit=None, show_all=True).items if i.section != "noise"]

@@ -24,7 +24,7 @@ def asked_and_answered(w: World, question: str, answer: str, *, handle: str, nam
                        author: str = "@acme@mastodon.social") -> str:
     ident = w.say(question, handle=handle, name=name, lang=lang)
     row = w.store.conversation(ident)
-    message = w.store.conversation_messages(row)[-1]["remote_id"]
+    message = w.store.conversation_messages(row)[-1].remote_id
     w.say(answer, handle=author, name="Acme", from_me=author.startswith("@acme"), in_reply_to=message, lang=lang,
           to_me=False)
     return ident
@@ -133,11 +133,11 @@ def test_no_match_is_said(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_from_memory_lists_the_closest_and_pick_starts_from_one(home, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    from h2h.store import Store
+    from h2h.store import open_store
 
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(CONFIG)
-    store = Store.open(home / "h2h.db")
+    store = open_store(home / "h2h.db")
     w = World(CONFIG, store=store)
     asked_and_answered(w, "@acme what are the API rate limits on the Pro plan?", LIMITS_EN,
                        handle="@priya@hachyderm.io", name="Priya Raman", lang="en")

@@ -401,6 +401,66 @@ class StoreContract:
         assert store.recent_draft_variants(exclude="c2") == [["en:hi.1"]]
         assert store.recent_draft_variants(exclude="c1", limit=1) == [["en:hi.2", "en:bye.1"]]
 
+    # --- answer memory and the knowledge file ------------------------------------------------
+    def test_our_answers_are_indexed_and_searched(self, store: Store) -> None:
+        self.thread(store)
+        ours = store.our_messages_after(0)
+        assert [m["remote_id"] for m in ours] == ["r1"]
+        a1 = self.conv_of(store, "masto", "a1")
+        assert (ours[0]["author_handle"], ours[0]["answered_conversation"]) == ("@us@example.social", a1.id)
+        assert store.our_messages_after(ours[0]["id"]) == [] and store.indexed_answers_upto() == 0
+        values = {"mention_id": ours[0]["id"], "source": "masto", "platform": "mastodon", "conversation": a1.key,
+                  "lang": "en", "role": "me", "author": "@us@example.social", "person": "@ann@example.social",
+                  "person_name": "Ann", "answered": ["a1"], "question": "How do I export my notes?",
+                  "answer": "Settings, then Export.", "url": None, "created_at": at(30)}
+        with store.transaction():
+            first = store.add_answer(values, ["export", "notes"], ["settings", "export"])
+            again = store.add_answer({**values, "answer": "Settings > Export."}, ["export", "notes"], ["settings"])
+            store.set_indexed_answers_upto(ours[0]["id"])
+        assert store.indexed_answers_upto() == ours[0]["id"] and isinstance(first, int) and isinstance(again, int)
+        hits = store.search("answers", ["export", "pdf"])
+        assert [(h["answer"], h["answered"], h["q_terms"], h["a_terms"]) for h in hits] == \
+            [("Settings > Export.", '["a1"]', "export notes", "settings")]
+        assert isinstance(hits[0]["rank"], float)
+        assert store.search("answers", ["export"], where="d.conversation IS NOT ?", params=(a1.key,)) == []
+        assert store.search("answers", []) == [] and store.search("answers", ["nothing"]) == []
+        assert store.term_counts("answers", ["export", "pdf"]) == (1, {"export": 1})
+        assert store.term_counts("answers", []) == (1, {})
+
+    def test_the_knowledge_file_is_replaced_whole(self, store: Store) -> None:
+        assert store.knowledge_digest() is None and store.knowledge_entries() == []
+        entry = {"entry": "export", "lang": "en", "question": "How to export?", "also": "", "answer": "Settings.",
+                 "link": None, "origin": "k.md", "line": 1}
+        fr = {**entry, "lang": "fr", "question": "Comment exporter ?", "answer": "Réglages.", "line": 5}
+        with store.transaction():
+            store.replace_knowledge([(entry, ["export"], ["settings"]), (fr, ["exporter"], ["reglages"])], "d1")
+        assert store.knowledge_digest() == "d1" and [e["line"] for e in store.knowledge_entries()] == [1, 5]
+        assert [h["lang"] for h in store.search("knowledge", ["exporter"])] == ["fr"]
+        found = store.knowledge_translation("export", "fr")
+        assert found is not None and found["answer"] == "Réglages." and store.knowledge_translation("export", "de") is None
+        with store.transaction():
+            store.replace_knowledge([], "")
+        assert store.knowledge_entries() == [] and store.search("knowledge", ["export"]) == []
+
+    def test_what_earlier_drafts_said(self, store: Store) -> None:
+        with store.transaction():
+            one = store.add_draft(conversation="c1", text="Hi Ann", backend="template", lang="en", intent="question",
+                                  lint=[], edited=False, variants=["en:hi.1"], created_at=at(0))
+            store.add_draft(conversation="c1", text="Hello Ann", backend="template", lang="en", intent="question",
+                            lint=[], edited=False, variants=["en:hi.2"], created_at=at(1))
+            store.add_draft(conversation="c2", text="Hi Bob", backend="template", lang="en", intent="",
+                            lint=[], edited=False, created_at=at(2))
+            store.set_draft_grounding(one, {"kind": "knowledge", "ref": "kn:export"})
+        assert sorted(store.recent_draft_texts()) == ["Hello Ann", "Hi Bob"], "the latest of each conversation"
+        assert store.recent_draft_texts(exclude="c2", limit=1) == ["Hello Ann"]
+        assert store.draft_variants_of("c1") == [["en:hi.1"], ["en:hi.2"]] and store.draft_variants_of("c2") == []
+        latest = store.latest_draft("c1")
+        assert latest is not None and latest.grounding is None
+        with store.transaction():
+            store.set_draft_grounding(latest.id, {"kind": "memory"})
+        again = store.latest_draft("c1")
+        assert again is not None and again.grounding == '{"kind": "memory"}'
+
     # --- what fetching has read ----------------------------------------------------------------
     def test_cursors_and_fetch_outcomes(self, store: Store) -> None:
         assert store.get_cursor("masto") is None
