@@ -1,5 +1,6 @@
-"""The import rules of DESIGN §1, enforced by walking every module's imports,
-and start-up that imports only what a command needs."""
+"""The import rules ARCHITECTURE.md states, enforced by walking every module's imports
+(those made inside functions and for type checking included), and start-up that imports
+only what a command needs."""
 
 from __future__ import annotations
 
@@ -43,6 +44,50 @@ def _top(names: set[str]) -> set[str]:
 def test_only_its_layer_imports(library: str, allowed: tuple[str, ...]) -> None:
     offenders = [path for path, names in _modules() if library in _top(names) and not path.startswith(allowed)]
     assert offenders == [], f"{library} imported outside {allowed}: {offenders}"
+
+
+# What each stage may import of h2h's other packages (ARCHITECTURE.md, "Layers"); the
+# top-level modules (models, errors, clock, config, ...) are open to all.
+STAGES = ("sources", "fetch", "ingest", "store", "triage", "draft", "reply", "app", "cli")
+MAY_IMPORT: dict[str, set[str]] = {
+    "sources": set(),
+    "store": set(),
+    "triage": set(),
+    "ingest": {"sources", "store", "triage"},
+    "fetch": {"sources", "ingest", "store", "triage"},
+    "draft": {"sources", "store", "triage", "app"},
+    "reply": {"sources", "ingest", "store", "triage", "draft"},
+    "app": {"ingest", "store", "triage", "draft", "reply"},
+    "cli": set(STAGES),
+}
+# Narrower than their package: path -> the stages it alone may use.
+ONLY_HERE = {("draft", "sources"): ("h2h/draft/llm.py",), ("draft", "app"): ("h2h/draft/context.py",)}
+# The top level imports no stage, except config (each source type's schema, the default
+# weights) and `python -m h2h`.
+TOP_MAY_IMPORT = {"h2h/config.py": {"sources", "triage"}, "h2h/__main__.py": {"cli"}}
+
+
+def _stages(names: set[str]) -> set[str]:
+    return {n.split(".")[1] for n in names if n.startswith("h2h.") and n.split(".")[1] in STAGES}
+
+
+def test_each_stage_imports_only_what_it_may() -> None:
+    offenders = []
+    for path, names in _modules():
+        parts = path.split("/")
+        stage = parts[1] if len(parts) > 2 else None
+        used = _stages(names) - {stage}
+        allowed = MAY_IMPORT[stage] if stage else TOP_MAY_IMPORT.get(path, set())
+        for other in sorted(used):
+            where = ONLY_HERE.get((stage or "", other))
+            if other not in allowed or (where is not None and path not in where):
+                offenders.append(f"{path} imports h2h.{other}")
+    assert offenders == []
+
+
+def test_the_rules_cover_every_package() -> None:
+    packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert packages == set(STAGES)
 
 
 def test_triage_is_pure() -> None:
