@@ -131,9 +131,22 @@ class NotSupported(H2HError):
 
 
 class PartialFailure(H2HError):
+    """Some of the work failed, the rest is done (exit 6).
+
+    `said`: the command's output already says what failed (its --json document, its lines
+    on stderr), so the error boundary only logs it and exits 6, adding nothing."""
+
     code = "partial"
     exit_code = ExitCode.PARTIAL
     hint = "Run `h2h sources` to see which sources failed and why."
+
+    def __init__(self, message: str, *, hint: str | None = None, code: str | None = None, said: bool = False):
+        super().__init__(message, hint=hint, code=code)
+        self.said = said
+
+    def already_said(self) -> PartialFailure:
+        """This failure, once the command's output has said what failed."""
+        return PartialFailure(self.message, hint=self.hint, code=self.code, said=True)
 
 
 class Interrupted(H2HError):

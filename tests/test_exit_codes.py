@@ -56,6 +56,27 @@ def test_errors_become_exit_codes_and_json(home: Path, capsys: pytest.CaptureFix
     assert human.code == code and human.out == "" and "h2h: error:" in human.err and "hint:" in human.err
 
 
+def test_a_partial_failure_already_said_adds_nothing_but_its_exit_code(
+        home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise errors.PartialFailure("1 of 2 failed").already_said()
+
+    monkeypatch.setattr(inbox, "build_queue", fail)
+    for argv in (("queue", "--json"), ("queue",)):
+        result = run(capsys, *argv)
+        assert (result.code, result.out, result.err) == (6, "", "")
+
+
+def test_commands_leave_exit_codes_to_the_boundary() -> None:
+    """A command raises an h2h error; only cli/main.py turns it into a status (no
+    `typer.Exit(6)` of a command's own)."""
+    cli = Path(__file__).resolve().parent.parent / "h2h" / "cli"
+    own = [f"{p.name}: {line.strip()}" for p in sorted(cli.glob("*.py"))
+           for line in p.read_text(encoding="utf-8").splitlines()
+           if "Exit(" in line and ("PARTIAL" in line or "Exit(6" in line)]
+    assert own == []
+
+
 def test_internal_errors_show_a_traceback_only_with_verbose(home: Path, capsys: pytest.CaptureFixture[str],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> None:

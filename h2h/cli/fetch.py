@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         interrupted fetch loses nothing. Silent when not on a terminal unless something fails.
         Exit 6 when some sources failed; when all failed, their own code (3 config, 4 auth, 5 remote)."""
         from h2h.cli.logcmd import start
-        from h2h.errors import ExitCode, Interrupted, PartialFailure
+        from h2h.errors import Interrupted, PartialFailure
         from h2h.fetch import runner
 
         rt = runtime.current
@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
         if isinstance(error, PartialFailure):
             _failures(report)
             if rt.json:
-                raise typer.Exit(ExitCode.PARTIAL)
+                raise error.already_said()
         raise error
 
     sources_app = typer.Typer(help="The configured sources: last fetch, counts, errors, rate-limit budget.",
@@ -146,7 +146,7 @@ def register(app: typer.Typer) -> None:
     def check_cmd(names: NAMES = None,
                   json_out: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False) -> None:
         """Test each source's credentials with one cheap authenticated call."""
-        from h2h.errors import ExitCode, PartialFailure
+        from h2h.errors import PartialFailure
         from h2h.fetch import runner
         from h2h.textutil import inert
 
@@ -166,7 +166,7 @@ def register(app: typer.Typer) -> None:
             return
         if isinstance(error, PartialFailure):
             _failures(report)
-            raise typer.Exit(ExitCode.PARTIAL)
+            raise error.already_said()
         raise error
 
     app.add_typer(sources_app, name="sources")

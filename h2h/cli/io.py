@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
                    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
         """Ingest mentions as JSON Lines (idempotent: twice is the same as once)."""
         from h2h.cli.logcmd import start
-        from h2h.errors import ExitCode, InputError
+        from h2h.errors import InputError, PartialFailure
         from h2h.ingest import parallel
         from h2h.ingest.bulk import ingest_lines
         from h2h.ingest.ingest import IngestReport
@@ -68,14 +68,15 @@ def register(app: typer.Typer) -> None:
         if report.bad:
             if report.read == 0:
                 raise InputError(f"no line could be imported ({len(report.bad)} bad)")
-            raise typer.Exit(ExitCode.PARTIAL)
+            raise PartialFailure(f"{len(report.bad)} bad line{'s' if len(report.bad) != 1 else ''} skipped",
+                                 hint=InputError.hint, said=True)
 
     @app.command("score")
     def score_cmd(file: FILE = "-") -> None:
         """Score JSON Lines without storing anything: one JSON object per message
         (id, section, score, signals, reasons)."""
         from h2h import clock
-        from h2h.errors import ExitCode, InputError
+        from h2h.errors import InputError, PartialFailure
         from h2h.models import Mention
         from h2h.sources.jsonl import read_lines
         from h2h.triage import handles, people, score
@@ -132,4 +133,4 @@ def register(app: typer.Typer) -> None:
         if bad:
             if not good:
                 raise InputError(f"no line could be scored ({bad} bad)")
-            raise typer.Exit(ExitCode.PARTIAL)
+            raise PartialFailure(f"{bad} bad line{'s' if bad != 1 else ''} skipped", hint=InputError.hint, said=True)

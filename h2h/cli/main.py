@@ -95,7 +95,7 @@ def _is_click_error(exc: BaseException) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from h2h.errors import ExitCode, H2HError
+    from h2h.errors import ExitCode, H2HError, PartialFailure
 
     if argv is None and hasattr(signal, "SIGPIPE"):
         # A closed pipe (`h2h queue | head`) ends h2h quietly, as it does other Unix tools.
@@ -116,6 +116,14 @@ def main(argv: list[str] | None = None) -> None:
             code = result if isinstance(result, int) else ExitCode.OK
         if code == ExitCode.INTERRUPTED:  # typer turns ^C inside a command into a silent Exit(130)
             raise KeyboardInterrupt
+    except PartialFailure as exc:
+        if exc.said:
+            from h2h.redact import redact
+
+            rt.extra["error"] = (exc.code, redact(exc.message))
+            code = exc.exit_code
+        else:
+            code = _report(exc.code, exc.message, exc.hint, exc.exit_code)
     except H2HError as exc:
         code = _report(exc.code, exc.message, exc.hint, exc.exit_code)
     except KeyboardInterrupt:
