@@ -6,6 +6,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,8 +70,6 @@ def _sample_memory(pid: int, peak: list[int], stop: "threading.Event") -> None:
 def measured(args: list[str], home: Path, *, stdin=None, stdout=subprocess.DEVNULL, **extra: str) -> dict:
     """Run `h2h ARGS` under the wrapper: wall seconds, CPU of h2h and its workers, peak RSS
     (MB) of each, and the peak of all of them together (PSS, sampled every 100 ms)."""
-    import threading
-
     r, w = os.pipe()
     proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args], env=env(home, H2H_BENCH_FD=str(w), **extra),
                             stdin=stdin,

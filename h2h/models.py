@@ -20,7 +20,7 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})  # a default no instance can cha
 
 
 def _eq(a: tuple[Any, ...], b: object) -> bool:
-    return type(a) is type(b) and a[:-1] == b[:-1]  # type: ignore[index]
+    return type(a) is type(b) and a[:-1] == b[:-1]
 
 
 def _repr(record: Any) -> str:

@@ -20,7 +20,6 @@ import re
 import sys
 import tarfile
 from collections import Counter, defaultdict
-from importlib.resources import files as pkg_files
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,6 @@ reads the user's home, config or the real time."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

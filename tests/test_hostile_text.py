@@ -80,7 +80,7 @@ def test_json_keeps_the_text_but_escapes_what_a_terminal_would_obey(
 
 
 def test_inert_removes_every_kind() -> None:
-    for name, text in HOSTILE.items():
+    for text in HOSTILE.values():
         cleaned = inert(text)
         _clean(cleaned)
     assert inert(HOSTILE["csi"]) == "clearred"

@@ -34,7 +34,7 @@ _state: dict[str, object] = {}
 
 
 class RedactingFormatter(logging.Formatter):
-    converter = time.gmtime  # the log speaks UTC, like the database
+    converter = time.gmtime  # type: ignore[assignment]  # the log speaks UTC, like the database
 
     def __init__(self) -> None:
         super().__init__(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
@@ -47,7 +47,7 @@ class RedactingFormatter(logging.Formatter):
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A RotatingFileHandler whose files are never readable by others, even for a moment."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.fchmod(fd, 0o600)  # a file made by an older h2h or by hand
         return os.fdopen(fd, "a", encoding=self.encoding or "utf-8", errors=self.errors)

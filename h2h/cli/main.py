@@ -64,7 +64,7 @@ def _build() -> "typer.Typer":
                       pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
     ctx = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
 
-    def callback(ctx, **options):  # type: ignore[no-untyped-def]  # typer reads the types from __signature__
+    def callback(ctx, **options):  # typer reads the types from __signature__
         set_globals(**options)
         if ctx.invoked_subcommand is None:
             from h2h.cli.queue import run_queue
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
             if name == "Abort":
                 code = _report("aborted", "aborted", "Nothing was changed.", ExitCode.ERROR)
             else:
-                code = _report("usage", exc.format_message(), "Run `h2h --help` or `h2h COMMAND --help`.",
+                code = _report("usage", exc.format_message(), "Run `h2h --help` or `h2h COMMAND --help`.",  # type: ignore[attr-defined]
                                ExitCode.USAGE)
         else:
             if rt.verbose:

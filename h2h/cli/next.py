@@ -37,7 +37,7 @@ def read_key(fd: int, prompt: str = "") -> str:
         import msvcrt
 
         _write_prompt(prompt)
-        ch = msvcrt.getwch()
+        ch = msvcrt.getwch()  # type: ignore[attr-defined, unused-ignore]
         if ch == "\x03":
             raise KeyboardInterrupt from None
         return "q" if ch in ("\x04", "\x1a") else ch

@@ -90,5 +90,5 @@ def typer_signature(options: Sequence[Option], first: Sequence[inspect.Parameter
                             callback=o.callback, is_eager=o.eager)
         kind = bool if o.kind is bool else Optional[o.kind]
         params.append(inspect.Parameter(o.dest, inspect.Parameter.KEYWORD_ONLY, default=o.default,
-                                        annotation=Annotated[kind, info]))  # type: ignore[valid-type]
+                                        annotation=Annotated[kind, info]))
     return inspect.Signature(params)

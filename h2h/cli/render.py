@@ -64,7 +64,7 @@ def no_color() -> bool:
     return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
 
 
-def console(stderr: bool = False):  # type: ignore[no-untyped-def]
+def console(stderr: bool = False):
     """A rich console; imported only when a terminal will be drawn on."""
     from rich.console import Console
 

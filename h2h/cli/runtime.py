@@ -100,7 +100,7 @@ def _no_database(path: Any, explicit: str | None) -> Exception:
 current = Runtime()
 
 
-def when(value: str | None, option: str):  # type: ignore[no-untyped-def]
+def when(value: str | None, option: str):
     """A `--since`/`--until` value: a duration back from now ("2h", "7d") or a time."""
     from h2h import clock
     from h2h.errors import UsageError

@@ -81,7 +81,7 @@ def load(store: Store, engine: Engine) -> IngestReport:
         source = MemorySource(name, sorted(mentions, key=lambda m: m.created_at))
         for page in source.fetch_mentions(store.get_cursor(name)):
             def save_cursor(s: Store, _batch: list[Mention], cursor: str | None = page.cursor) -> None:
-                s.set_cursor(name, cursor)
+                s.set_cursor(name, cursor)  # noqa: B023 - called within this iteration
 
             ingest(store, page.mentions, engine, report=report, after_batch=save_cursor)
     return report

@@ -83,7 +83,7 @@ def ordered_map(work: Callable[[A], B], chunks: Iterable[A], *, workers: int) ->
     try:
         pending: deque[Any] = deque()
         ahead = workers + 2  # each worker busy, one result waiting: more only holds memory
-        for chunk in itertools.chain((first, second), it):
+        for chunk in itertools.chain((first, second), it):  # type: ignore[assignment]
             pending.append(pool.apply_async(_run, (chunk,)))
             while len(pending) >= ahead:
                 yield pending.popleft().get()

@@ -91,7 +91,7 @@ class BlueskySource:
         overlap = OVERLAP.total_seconds()
         streams = [(saved.mark("notifications", start=start, overlap=overlap), self._notifications, True)]
         streams += [(saved.mark(f"search:{kw}", start=start, overlap=overlap),
-                     lambda mark, kw=kw: self._search(kw, mark), False) for kw in self.keywords]
+                     lambda mark, kw=kw: self._search(kw, mark), False) for kw in self.keywords]  # type: ignore[misc]
         # One stream after the other, each read whole before its first page: the API
         # lists newest first, and a page must never be committed before an older one.
         for mark, read, to_me in streams:
@@ -99,7 +99,7 @@ class BlueskySource:
             chunks = [batch[i:i + PAGE] for i in range(0, len(batch), PAGE)] or [[]]
             for n, chunk in enumerate(chunks):
                 self._load_profiles(item["author"].get("did") for item, _ in chunk)
-                mentions = each(self.name, [item for item, _ in chunk], lambda item: self._mention(item, to_me=to_me))
+                mentions = each(self.name, [item for item, _ in chunk], lambda item: self._mention(item, to_me=to_me))  # noqa: B023
                 for item, at in chunk:
                     mark.deliver(at, item["uri"], str(item.get("cid", "")))
                 if n == len(chunks) - 1:
@@ -242,7 +242,7 @@ class BlueskySource:
             raise InputError("the reply is empty", hint="Write something first.")
         parent = self._strong_ref(mention)
         record_reply = ((mention.raw or {}).get("record") or {}).get("reply") or {}
-        root = record_reply.get("root") if _is_ref(record_reply.get("root")) else parent
+        root: Any = record_reply.get("root") if _is_ref(record_reply.get("root")) else parent
         did = self.session.did
         rkey = record_key(key, mention.created_at)
         now = clock.now()
@@ -286,7 +286,7 @@ class BlueskySource:
 
     def _facets(self, text: str, mention: Mention) -> list[dict[str, Any]]:
         """Mention and link facets; offsets count UTF-8 bytes, as the lexicon says."""
-        known = {mention.author.handle.lower(): mention.author.remote_id}
+        known: dict[str, str | None] = {mention.author.handle.lower(): mention.author.remote_id}
         facets = []
         for match in _HANDLE.finditer(text):
             handle = match.group(1).lower()

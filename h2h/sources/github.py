@@ -366,5 +366,5 @@ def _valid_time(value: Any) -> bool:
     return True
 
 
-def _time(value: str) -> datetime:
+def _time(value: Any) -> datetime:
     return clock.parse_time(value)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 # Elements that start and end a paragraph (a blank line around them).
@@ -49,7 +49,7 @@ class _Text(HTMLParser):
         self.handles = handles
         self.markdown = markdown
         self.out: list[str] = []
-        self.link: dict[str, object] | None = None  # the <a> being read: href, classes, text parts
+        self.link: dict[str, Any] | None = None  # the <a> being read: href, classes, text parts
         self.skip = 0  # depth inside an element whose words are someone else's (quotes, previews)
         self.pre = 0   # depth inside <pre>: whitespace as written
 
@@ -120,8 +120,8 @@ class _Text(HTMLParser):
         self._emit(data)
 
     def _at_line_start(self) -> bool:
-        parts = self.link["parts"] if self.link is not None else self.out  # type: ignore[index]
-        last = next((p for p in reversed(parts) if p), "")  # type: ignore[union-attr]
+        parts = self.link["parts"] if self.link is not None else self.out
+        last = next((p for p in reversed(parts) if p), "")
         return not last or last.endswith("\n")
 
     def handle_comment(self, data: str) -> None:
@@ -129,7 +129,7 @@ class _Text(HTMLParser):
 
     def _emit(self, text: str) -> None:
         if self.link is not None:
-            self.link["parts"].append(text)  # type: ignore[union-attr]
+            self.link["parts"].append(text)
         else:
             self.out.append(text)
 
@@ -145,11 +145,11 @@ class _Text(HTMLParser):
         return _tidy("".join(self.out))
 
 
-def _link_text(link: Mapping[str, object], handles: Mapping[str, str]) -> str:
+def _link_text(link: Mapping[str, Any], handles: Mapping[str, str]) -> str:
     href = str(link["href"])
     classes = link["classes"]
-    text = "".join(link["parts"]).strip()  # type: ignore[arg-type]
-    if "mention" in classes and "hashtag" not in classes and text.startswith("@"):  # type: ignore[operator]
+    text = "".join(link["parts"]).strip()
+    if "mention" in classes and "hashtag" not in classes and text.startswith("@"):
         if href in handles:
             return handles[href]
         if "@" not in text[1:]:

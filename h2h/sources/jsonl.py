@@ -118,10 +118,10 @@ def _author(value: Any, source: str) -> Person:
         return Person(source=source, remote_id=ident, handle=ident)
     if not isinstance(value, dict):
         raise InputError("`author` must be an object or a string")
-    ident = value.get("id", value.get("handle"))
-    if ident is None:
+    given = value.get("id", value.get("handle"))
+    if given is None:
         raise InputError("`author` needs an `id` or a `handle`")
-    remote_id = _id(ident, "`author.id`")
+    remote_id = _id(given, "`author.id`")
     handle = _opt_str(value, "handle") or remote_id
     followers = value.get("followers")
     if followers is not None:

@@ -189,7 +189,7 @@ class LemmySource:
         return Mention(source=self.name, platform="lemmy", remote_id=f"comment/{c['id']}", author=author, text=text,
                        created_at=created, url=f"{self.base}/comment/{c['id']}", in_reply_to=parent,
                        thread=f"post/{post['id']}", to_me=bool(to_me),
-                       from_me=bool(me) and author.remote_id == me.remote_id,
+                       from_me=me is not None and author.remote_id == me.remote_id,
                        lang=self._lang(c.get("language_id")), raw=dict(v))
 
     def _names_me(self, content: str) -> bool:
@@ -208,7 +208,7 @@ class LemmySource:
                                              str(p.get("url") or "")) if part)
         return Mention(source=self.name, platform="lemmy", remote_id=f"post/{p['id']}", author=author, text=text,
                        created_at=created, url=f"{self.base}/post/{p['id']}", thread=f"post/{p['id']}",
-                       to_me=False, from_me=bool(me) and author.remote_id == me.remote_id,
+                       to_me=False, from_me=me is not None and author.remote_id == me.remote_id,
                        lang=self._lang(p.get("language_id")), raw=dict(v))
 
     def _lang(self, language_id: Any) -> str | None:

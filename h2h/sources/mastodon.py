@@ -388,7 +388,8 @@ class _State:
         if not isinstance(data, dict):
             return cls()
         n = data.get("n")
-        k = data.get("k") if isinstance(data.get("k"), dict) else {}
+        k = data.get("k")
+        k = k if isinstance(k, dict) else {}
         return cls(str(n) if n is not None else None, {str(a): str(b) for a, b in k.items()})
 
     def dump(self) -> str | None:
@@ -412,7 +413,7 @@ def _after(a: str, b: str) -> bool:
     return _id_key(a) > _id_key(b)
 
 
-def _time(value: Any):  # type: ignore[no-untyped-def]
+def _time(value: Any):
     try:
         return clock.parse_time(value)
     except (ValueError, TypeError):

@@ -77,4 +77,4 @@ def build(source_config: Any, session: Any = None) -> Any:
         from h2h.sources.http import make_session
 
         session = make_session()
-    return cls.from_config(source_config.name, source_config.table, session)
+    return cls.from_config(source_config.name, source_config.table, session)  # type: ignore[attr-defined]

@@ -214,7 +214,7 @@ def _feed_entry(raw: Mapping[str, Any], parsed: Any, url: str) -> dict[str, Any]
     if not (text or title):  # nothing a person wrote: nothing to answer
         return None
     stamp = raw.get("published_parsed") or raw.get("updated_parsed")
-    published = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
+    published = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None  # type: ignore[misc]
     detail = raw.get("author_detail") or {}
     # An Atom feed's author writes the entries that name none (RFC 4287), on the feed's own site.
     inherited = not (detail.get("name") or raw.get("author")) and str(parsed.get("version", "")).startswith("atom")

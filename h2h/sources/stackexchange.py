@@ -205,7 +205,8 @@ class StackExchangeSource:
         created, item_id = self._stamp(item, "answer_id" if question else "question_id")
         title = html_to_text(str(item.get("title") or ""))
         text = html_to_text(str(item.get("body") or ""))
-        owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
+        owner = item.get("owner")
+        owner = owner if isinstance(owner, dict) else {}
         return Mention(source=self.name, platform="stackexchange", remote_id=item_id, author=self._person(owner),
                        text=valid_text(f"{title}\n\n{text}".strip() if not question else text),
                        created_at=clock.parse_time(created), url=item.get("link") or item.get("share_link"),

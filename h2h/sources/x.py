@@ -202,7 +202,7 @@ class XSource:
         me = self._me
         if to_me is None:
             mentioned = {str(m.get("username", "")).lower() for m in (tweet.get("entities") or {}).get("mentions") or []}
-            to_me = bool(me) and (tweet.get("in_reply_to_user_id") == me.remote_id or me.handle.lower() in mentioned)
+            to_me = me is not None and (tweet.get("in_reply_to_user_id") == me.remote_id or me.handle.lower() in mentioned)
         parent = next((r.get("id") for r in tweet.get("referenced_tweets") or []
                        if isinstance(r, dict) and r.get("type") == "replied_to"), None)
         lang = tweet.get("lang")
@@ -211,7 +211,7 @@ class XSource:
                        created_at=created, url=f"https://x.com/{username}/status/{tweet_id}",
                        in_reply_to=str(parent) if parent else None,
                        thread=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
-                       to_me=bool(to_me), from_me=bool(me) and person.remote_id == me.remote_id,
+                       to_me=bool(to_me), from_me=me is not None and person.remote_id == me.remote_id,
                        lang=lang if isinstance(lang, str) and len(lang) == 2 else None,
                        raw={"tweet": dict(tweet), "author": dict(author) if author else None})
 

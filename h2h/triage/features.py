@@ -119,7 +119,7 @@ def extract(text: str) -> Features:
     found = list(map(lex.get, words))
     negated = () if _NEGATORS.isdisjoint(toks) else _negated(toks)
     for i in compress(range(len(found)), found):
-        tags = found[i]
+        tags = found[i] or ()
         if i in negated:
             tags = tuple(_FLIP.get(t, t) for t in tags)
         marks.extend(tags)      # repeated: three angry words weigh more than one

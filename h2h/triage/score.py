@@ -132,7 +132,7 @@ def triage(facts: Facts) -> Triage:
     return Triage(section=section, score=round(sum(r.points for r in reasons), 2), reasons=tuple(reasons))
 
 
-def _section(own: bool, muted: bool, bot: float, v, needs: float) -> str:  # type: ignore[no-untyped-def]
+def _section(own: bool, muted: bool, bot: float, v, needs: float) -> str:  # type: ignore[no-untyped-def, unused-ignore]
     if own or muted or bot >= THRESHOLD:
         return "noise"
     if v("spam") >= THRESHOLD and needs < THRESHOLD:

@@ -161,7 +161,7 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
         word = min(urgent)
         evidence["urgent"] = (word,) + tuple(e for e in evidence.get("urgent", ()) if e != word)[:1]
     detected = lang or langid.detect_cleaned(f.cleaned, languages)
-    return Signals(*values, detected, evidence)   # fields in SIGNAL_NAMES order
+    return Signals(*values, detected, evidence)  # type: ignore[arg-type, call-arg]  # fields in SIGNAL_NAMES order
 
 
 def _telling(word: str) -> bool:

@@ -24,8 +24,8 @@ _TRIPLE = re.compile(r"(.)\1\1")           # cheaper to look for (few messages h
 _TOKEN = re.compile(r"[a-z0-9]+'?|[?!]|:-?[()dp]|<3|[\u2600-\u27bf\U0001f300-\U0001faff]")
 
 
-def _fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
+def _fold_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
     for code in range(0xC0, 0x250):
         ch = chr(code)
         base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))

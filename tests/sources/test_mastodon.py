@@ -414,7 +414,6 @@ def other_server(httpserver: Any, scenario: str) -> RecordedMastodon:
 
 class TestMastodonOtherServers(SourceContract):
     failure_kinds = ("auth", "malformed")
-    scenario = "other servers"
 
     @pytest.fixture(params=["pleroma", "mitra-gotosocial", "docs"])
     def scenario(self, request: pytest.FixtureRequest) -> str:
