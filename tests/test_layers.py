@@ -61,7 +61,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "cli": set(STAGES),
 }
 # Narrower than their package: path -> the stages it alone may use.
-ONLY_HERE = {("draft", "sources"): ("h2h/draft/llm.py",), ("draft", "app"): ("h2h/draft/context.py",)}
+ONLY_HERE = {("draft", "sources"): ("h2h/draft/llm.py",), ("draft", "app"): ("h2h/draft/compose.py", "h2h/draft/context.py")}
 # The top level imports no stage, except config (each source type's schema, the default
 # weights) and `python -m h2h`.
 TOP_MAY_IMPORT = {"h2h/config.py": {"sources", "triage"}, "h2h/__main__.py": {"cli"}}

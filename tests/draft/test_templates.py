@@ -222,7 +222,7 @@ def test_a_long_answer_is_shortened_by_sentences_keeping_the_link(lang: str) -> 
     text = compose.assemble(req, TemplateDrafter().compose(req).text)
     assert limits.PLATFORMS["bluesky"].fits(text)
     assert ANSWER[lang] in text and "https://acme.example/help/export" in text
-    assert text.endswith("\n— Alex, Acme") and not text.rstrip("— Alex, Acme").endswith("…")
+    assert text.endswith("\n— Alex, Acme") and not text.removesuffix("\n— Alex, Acme").endswith("…")
 
 
 def test_words_for_waits_counts_and_promises() -> None:
