@@ -256,7 +256,9 @@ def set_state(store: Store, engine: Engine, ident: str, action: str, *, until: d
         store.save_conversation(conv["id"], {
             "state": state, "active": int(state in ("open", "snoozed")), "state_mark": now,
             "snooze_until": until_iso if action == "snooze" else None})
-        store.record_action(conv["key"], action, now, until_iso)
+        from h2h.app.undo import state_before
+
+        store.record_action(conv["key"], action, now, until_iso, detail={**state_before(conv), "after": state})
         if action == "reopen":
             rescore(store, store.conversation_by_id(conv["id"]), engine)
         after = store.conversation_by_id(conv["id"])

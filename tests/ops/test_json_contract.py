@@ -144,7 +144,7 @@ def data(*args: str) -> Any:
 def test_every_documented_document_is_checked() -> None:
     assert set(DOCS) == {"error", "queue-item", "queue", "count", "show", "draft", "state", "import", "score",
                          "stats", "person", "link", "unlink", "init", "next", "reply", "fetch", "fetch-source",
-                         "sources", "sources-check"}
+                         "sources", "sources-check", "undo", "search"}
 
 
 def test_queue_documents(db: dict[str, str]) -> None:
@@ -306,3 +306,9 @@ def test_fetch_and_sources_documents(home: Path, fake_sources: None) -> None:
     checked = h2h("sources", "check", "--json")
     assert checked.code == int(ExitCode.PARTIAL)
     check("sources-check", checked.json()["data"])
+
+
+def test_search_document(db: dict[str, str]) -> None:
+    doc = data("search", "alice", "--json")
+    assert doc["items"]
+    check("search", doc)
