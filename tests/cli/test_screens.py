@@ -48,3 +48,52 @@ def _first_id(home: Path) -> str:
                          text=True, env={"H2H_HOME": str(home), "H2H_NOW": "2026-11-20T12:00:00Z",
                                          "PATH": "/usr/bin:/bin"}).stdout
     return json.loads(out.splitlines()[0])["id"]
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("screens") / "demo"
+    subprocess.run([sys.executable, "-m", "h2h", "demo", "--into", str(folder), "--jsonl"], check=True,
+                   capture_output=True, env={"H2H_NOW": "2026-11-20T12:00:00Z", "PATH": "/usr/bin:/bin",
+                                             "HOME": str(folder.parent)})
+    return folder
+
+
+def _cells(line: str) -> int:
+    from wcwidth import wcswidth
+
+    return max(0, wcswidth(line))
+
+
+def _handles(home: Path, *args: str) -> set[str]:
+    import json
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "h2h", *args], check=True, capture_output=True, text=True,
+                         env={"H2H_HOME": str(home), "H2H_NOW": "2026-11-20T12:00:00Z", "PATH": "/usr/bin:/bin"}).stdout
+    return {json.loads(line)["person"]["handle"] for line in out.splitlines()}
+
+
+@pytest.mark.parametrize("args", [["queue"], ["queue", "--all", "--limit", "0"], ["queue", "--state", "answered"],
+                                  ["stats"], ["stats", "--since", "90d", "--top", "20"]])
+def test_80_columns_without_wrapping_or_cut_handles(demo_home: Path, args: list[str]) -> None:
+    code, text = run_on_terminal(demo_home, *args)
+    assert code == 0
+    wide = [line for line in text.splitlines() if _cells(line) > 80]
+    assert not wide, f"wider than 80 columns: {wide[:3]}"
+    if args[0] == "queue":
+        handles = _handles(demo_home, *args, "--jsonl")
+    else:
+        import json
+        import subprocess
+
+        doc = json.loads(subprocess.run([sys.executable, "-m", "h2h", *args, "--json"], check=True,
+                                        capture_output=True, text=True,
+                                        env={"H2H_HOME": str(demo_home), "H2H_NOW": "2026-11-20T12:00:00Z",
+                                             "PATH": "/usr/bin:/bin"}).stdout)
+        handles = {w["handle"] for w in doc["data"]["waiting_longest"]}
+    assert handles
+    for handle in handles:
+        assert handle in text, f"{handle} is cut or missing"
