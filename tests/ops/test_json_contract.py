@@ -144,7 +144,7 @@ def data(*args: str) -> Any:
 def test_every_documented_document_is_checked() -> None:
     assert set(DOCS) == {"error", "queue-item", "queue", "count", "show", "draft", "state", "import", "score",
                          "stats", "person", "link", "unlink", "init", "next", "reply", "fetch", "fetch-source",
-                         "sources", "sources-check", "undo", "search"}
+                         "sources", "sources-check", "undo", "search", "draft-history"}
 
 
 def test_queue_documents(db: dict[str, str]) -> None:
@@ -159,6 +159,7 @@ def test_conversation_documents(db: dict[str, str]) -> None:
     check("state", state)
     check("show", data("show", db["alice"], "--json"))
     check("draft", data("draft", db["bob"], "--json"))
+    check("draft-history", data("draft", db["bob"], "--history", "--json"))
 
 
 def test_import_and_score(db: dict[str, str], tmp_path: Path) -> None:
