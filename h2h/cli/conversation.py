@@ -107,7 +107,8 @@ def register(app: typer.Typer) -> None:
         if rt.json:
             render.write_json(view)
         elif render.is_tty():
-            _show_rich(view)
+            with render.paged(rt.pager):
+                _show_rich(view)
         else:
             _show_plain(view)
 

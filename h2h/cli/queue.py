@@ -230,9 +230,10 @@ def _write(queue: Any, filters: dict[str, Any], footer: str) -> None:
         from rich.cells import cell_len
         from rich.text import Text
 
-        con = render.console()
-        for line, style in lines(queue, filters, footer, width=con.width, cells=cell_len):
-            con.print(Text(line, style=style), no_wrap=True, overflow="fold")
+        with render.paged(runtime.current.pager):
+            con = render.console()
+            for line, style in lines(queue, filters, footer, width=con.width, cells=cell_len):
+                con.print(Text(line, style=style), no_wrap=True, overflow="fold")
         return
     sys.stdout.write("".join(line + "\n" for line, _ in lines(queue, filters, footer)))
     sys.stdout.flush()

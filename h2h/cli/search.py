@@ -81,6 +81,7 @@ def register(app: typer.Typer) -> None:
                 item["snippet"] = search.plain(item["snippet"])
             render.write_json(result)
         elif render.is_tty():
-            _rich(result)
+            with render.paged(rt.pager):
+                _rich(result)
         else:
             _plain(result)

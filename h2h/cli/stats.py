@@ -161,8 +161,9 @@ def register(app: typer.Typer) -> None:
             render.write_json(doc)
             return
         if render.is_tty():
-            con = render.console()
-            for line in _lines(doc, max(80, con.width)):
-                con.print(line)
+            with render.paged(rt.pager):
+                con = render.console()
+                for line in _lines(doc, max(80, con.width)):
+                    con.print(line)
         else:
             sys.stdout.write("".join(line.plain.rstrip() + "\n" for line in _lines(doc)))

@@ -97,3 +97,29 @@ def test_80_columns_without_wrapping_or_cut_handles(demo_home: Path, args: list[
     assert handles
     for handle in handles:
         assert handle in text, f"{handle} is cut or missing"
+
+
+def test_long_output_goes_through_the_pager_only_on_a_terminal(demo_home: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    seen = tmp_path / "paged.txt"
+    pager = tmp_path / "pager"
+    pager.write_text(f"#!/bin/sh\necho \"LESS=$LESS\" > {seen}\ncat >> {seen}\n")
+    pager.chmod(0o755)
+    env = {"PAGER": str(pager)}
+    code, text = run_on_terminal(demo_home, "queue", "--limit", "0", env=env)
+    assert code == 0 and seen.exists(), "longer than 24 rows: paged"
+    paged = seen.read_text()
+    assert paged.startswith("LESS=FRX\n") and "Dana Whitfield" in paged and "Dana Whitfield" not in text
+    seen.unlink()
+    code, text = run_on_terminal(demo_home, "--no-pager", "queue", "--limit", "0", env=env)
+    assert code == 0 and not seen.exists() and "Dana Whitfield" in text
+    code, text = run_on_terminal(demo_home, "queue", "--section", "careful", env=env)
+    assert code == 0 and not seen.exists() and "Le Corbeau" in text, "a screenful is printed as it is"
+    code, text = run_on_terminal(demo_home, "show", "kle4", env={**env, "LESS": "R"})
+    if seen.exists():
+        assert seen.read_text().startswith("LESS=R\n"), "the user's LESS is kept"
+    piped = subprocess.run([sys.executable, "-m", "h2h", "queue", "--limit", "0"], capture_output=True, text=True,
+                           env={"H2H_HOME": str(demo_home), "H2H_NOW": "2026-11-20T12:00:00Z",
+                                "PATH": "/usr/bin:/bin", "PAGER": str(pager)})
+    assert "Dana Whitfield" in piped.stdout and not seen.exists(), "never in a pipe"
