@@ -144,7 +144,7 @@ def data(*args: str) -> Any:
 def test_every_documented_document_is_checked() -> None:
     assert set(DOCS) == {"error", "queue-item", "queue", "count", "show", "draft", "state", "import", "score",
                          "stats", "person", "link", "unlink", "init", "next", "reply", "fetch", "fetch-source",
-                         "sources", "sources-check", "undo", "search", "draft-history"}
+                         "sources", "sources-check", "undo", "search", "draft-history", "doctor"}
 
 
 def test_queue_documents(db: dict[str, str]) -> None:
