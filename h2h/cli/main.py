@@ -86,9 +86,10 @@ def __getattr__(name: str) -> Any:
 
 
 def _register() -> None:
-    from h2h.cli import conversation, demo, doctor, fetch, io, next, person, queue, reply, search, setup, stats
+    from h2h.cli import (conversation, demo, doctor, fetch, io, knowledge, next, person, queue, reply, search, setup,
+                         stats)
 
-    for module in (queue, demo, setup, io, fetch, conversation, reply, next, search, stats, person, doctor):
+    for module in (queue, demo, setup, io, fetch, conversation, reply, knowledge, next, search, stats, person, doctor):
         module.register(app)
 
 

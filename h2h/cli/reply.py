@@ -13,9 +13,25 @@ ID = Annotated[str, typer.Argument(metavar="ID", help="A conversation id from th
 JSON = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
 
+def source_label(draft: Any) -> str:
+    """Where a draft's words come from, in a few words: "knowledge: “Does sync work offline?” 0.91"."""
+    g = draft.grounding or {}
+    name = {"openai": "LLM"}.get(draft.backend, draft.backend)
+    if not g:
+        return f"from: {name}"
+    if g.get("kind") == "knowledge":
+        what = f"knowledge \u201c{g.get('question', '')}\u201d"
+    else:
+        from h2h.draft.memory import reply_to
+
+        what = f"memory, {reply_to(g.get('person') or '', g.get('created_at') or '')}"
+    via = "LLM with " if draft.backend == "openai" else ""
+    return f"from: {via}{what} ({g.get('similarity', 0):.2f})"
+
+
 def _summary(draft: Any) -> str:
     limit = f"{draft.length}/{draft.limit}" if draft.limit is not None else f"{draft.length}"
-    bits = [f"{limit} characters" + (" (X-weighted)" if draft.unit == "x" else ""), draft.backend]
+    bits = [f"{limit} characters" + (" (X-weighted)" if draft.unit == "x" else ""), source_label(draft)]
     if draft.intent:
         bits.append(draft.intent + (f", {draft.opener.replace('_', ' ')}" if draft.opener else ""))
     if draft.topic:
@@ -88,6 +104,26 @@ def preview(plan: Any, out: Any) -> None:
     out.flush()
 
 
+def _list_closest(rt: Any, found: list[Any], ident: str) -> None:
+    from h2h.draft import memory
+    from h2h.textutil import inert, truncate
+
+    if rt.json:
+        render.write_json({"matches": [m.to_json() for m in found]})
+        return
+    if not found:
+        render.say("Nothing in the knowledge file or our past answers is close to this conversation.",
+                   quiet=rt.quiet)
+        return
+    for n, m in enumerate(found, start=1):
+        if m.kind == "knowledge":
+            where = f"knowledge \u201c{inert(m.question)}\u201d ({inert(m.origin.rsplit('/', 1)[-1])})"
+        else:
+            where = inert(memory.reply_to(m.person, m.created_at, m.author if m.role == "team" else ""))
+        sys.stdout.write(f"{n}. {m.similarity:.2f}  {where}\n   {truncate(inert(m.answer), 110)}\n")
+    render.say(f"Start from one with `h2h draft {ident} --from-memory --pick N`.", quiet=rt.quiet)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("draft")
     def draft_cmd(
@@ -101,6 +137,12 @@ def register(app: typer.Typer) -> None:
         restore: Annotated[Optional[int], typer.Option("--restore", metavar="DRAFT",
                            help="Make draft number DRAFT (from --history) the current one again.")] = None,
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace a draft edited by hand without asking.")] = False,
+        source: Annotated[Optional[str], typer.Option("--from", metavar="SOURCE",
+                          help="Start from: knowledge, memory (our past answers), template or llm.")] = None,
+        from_memory: Annotated[bool, typer.Option("--from-memory", help="List the closest past answers and knowledge "
+                               "entries; with --pick N, draft from the Nth.")] = False,
+        pick: Annotated[Optional[int], typer.Option("--pick", metavar="N", min=1,
+                        help="With --from-memory: start from the Nth of the list.")] = None,
         json_out: JSON = False,
     ) -> None:
         """Show the conversation's current draft (writing one if there is none), or write another;
@@ -113,9 +155,12 @@ def register(app: typer.Typer) -> None:
         rt = runtime.current
         rt.json = rt.json or json_out
         writes = [name for name, on in (("--new", new), ("--another", another), ("--snippet", snippet is not None),
+                                        ("--from", source is not None), ("--from-memory", from_memory),
                                         ("--restore", restore is not None), ("--history", history)) if on]
         if len(writes) > 1:
             raise UsageError(f"{' and '.join(writes)} cannot be used together")
+        if pick is not None and not from_memory:
+            raise UsageError("--pick goes with --from-memory", hint=f"h2h draft {ident} --from-memory --pick 1")
         store, engine, config = rt.store(), rt.engine(), rt.config()
         if history:
             listing = drafts.history(store, config, engine, ident)
@@ -124,11 +169,22 @@ def register(app: typer.Typer) -> None:
             else:
                 _history(listing)
             return
+        if from_memory and pick is None:
+            _list_closest(rt, compose.closest(store, config, engine, ident), ident)
+            return
+        chosen = None
+        if pick is not None:
+            found = compose.closest(store, config, engine, ident)
+            if pick > len(found):
+                raise UsageError(f"there {'is' if len(found) == 1 else 'are'} {len(found)} past answer"
+                                 f"{'' if len(found) == 1 else 's'} or entries to start from, not {pick}",
+                                 hint=f"`h2h draft {ident} --from-memory` lists them.")
+            chosen = found[pick - 1]
         if restore is not None:
             draft = drafts.restore(store, config, engine, ident, restore)
             changed = None
         else:
-            replacing = new or another or snippet is not None
+            replacing = new or another or snippet is not None or source is not None or chosen is not None
             current = compose.current(store, config, engine, ident)
             if replacing and current is not None and current.edited and not yes:
                 if not _ask(f"The current draft (draft {current.id}) was edited by hand. Replace it? It stays in "
@@ -137,7 +193,8 @@ def register(app: typer.Typer) -> None:
                                    hint=f"`h2h draft {ident} --new --yes` replaces it without asking.")
             changed = None
             if replacing or current is None:
-                draft = compose.new_draft(store, config, engine, ident, another=another, snippet=snippet)
+                draft = compose.new_draft(store, config, engine, ident, another=another, snippet=snippet,
+                                          source=source, pick=chosen)
             else:
                 draft = current
             if edit:

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from h2h import clock
 from h2h.errors import SchemaTooNew, StoreError
 from h2h.store.db import MEMORY, transaction, translate
+from h2h.store.memory import MIGRATION as ANSWER_MEMORY
 from h2h.store.replies import MIGRATION as REPLIES
 from h2h.store.search import MIGRATION as SEARCH
 
@@ -197,7 +198,9 @@ MIGRATIONS: list[Migration] = [
     # account has thousands of active conversations, too many to visit row by row.
     ("0007_waiting_index", ["CREATE INDEX conversations_waiting ON conversations "
                             "(person_id, active, section, waiting_since, last_at) WHERE active = 1"]),
-    ("0008_mention_search", SEARCH),
+    # Our past answers and the knowledge file, searched with FTS5 (store/memory.py).
+    ("0008_answer_memory", ANSWER_MEMORY),
+    ("0009_mention_search", SEARCH),
 ]
 
 
