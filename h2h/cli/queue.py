@@ -127,18 +127,24 @@ def who(name: str, handle: str, width: int | None = None, cells: Any = len) -> s
     room = width - cells(handle) - 3
     if room < 4:
         return handle
-    short = name
-    while short and cells(short) > room - 1:
-        short = short[:-1]
-    return f"{short.rstrip()}… ({handle})"
+    return f"{_fit(name, room - 1, cells).rstrip()}… ({handle})"
 
 
 def _shorten(text: str, width: int, cells: Any) -> str:
     if cells(text) <= width:
         return text
-    while text and cells(text) > width - 1:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    return _fit(text, width - 1, cells).rstrip() + "…"
+
+
+def _fit(text: str, room: int, cells: Any) -> str:
+    """The longest start of `text` that takes at most `room` cells: one pass, however long the
+    text (a post can be megabytes; cutting a character at a time would be quadratic)."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += cells(ch)
+        if used > room:
+            return text[:i]
+    return text
 
 
 def _command(section: str | None, filters: dict[str, Any], *, limit0: bool = False, state: str | None = None) -> str:
