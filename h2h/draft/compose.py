@@ -53,9 +53,10 @@ class Context:
 # --- reading the conversation ---------------------------------------------------------
 
 def unanswered(view: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The person's messages after our last reply (all of theirs if we never replied)."""
+    """The person's messages after our last reply (all of theirs if we never replied). Someone
+    else's answer (`other`) is no reply of ours."""
     messages = list(view["messages"])
-    last_ours = max((i for i, m in enumerate(messages) if m["role"] != "person"), default=-1)
+    last_ours = max((i for i, m in enumerate(messages) if m["role"] in ("me", "team")), default=-1)
     after = [m for m in messages[last_ours + 1:] if m["role"] == "person"]
     return after or [m for m in messages if m["role"] == "person"]
 

@@ -16,6 +16,7 @@ from h2h import clock
 from h2h.errors import SchemaTooNew, StoreError
 from h2h.store.db import MEMORY, transaction, translate
 from h2h.store.replies import MIGRATION as REPLIES
+from h2h.store.threads import migrate_arrival_order
 
 Migration = tuple[str, Sequence[str] | Callable[[sqlite3.Connection], None]]
 
@@ -196,6 +197,9 @@ MIGRATIONS: list[Migration] = [
     # account has thousands of active conversations, too many to visit row by row.
     ("0007_waiting_index", ["CREATE INDEX conversations_waiting ON conversations "
                             "(person_id, active, section, waiting_since, last_at) WHERE active = 1"]),
+    # When each message arrived and each decision was made, and messages' full-precision
+    # time: a message stored after a decision reopens, whenever it was written.
+    ("0008_arrival_order", migrate_arrival_order),
 ]
 
 
