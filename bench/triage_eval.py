@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Measure triage on labeled messages: ROC-AUC per signal and label, and how
-well the queue puts the messages a brand answered first.
+well the queue puts first the conversations a brand answered next.
 
     python bench/triage_eval.py ../shared/eval/dev.jsonl [--gold ../shared/eval/fr_gold_dev.jsonl]
+        [--replay ../shared/eval/dev_replay.jsonl] [--moments N]
 
 FILE is in h2h's import format with a `labels` object per line (see
-../shared/eval/README.md). The script runs the real commands, as a user would:
-`h2h score FILE` for the per-message signals and scores, and `h2h import` then
-`h2h queue --jsonl --all --limit 0` in a throwaway H2H_HOME for the ranking. It
-prints one Markdown table (paste it into README.md, "Triage quality").
+../shared/eval/README.md). The per-message signals and scores come from the real
+command, `h2h score FILE`. The ranking is replayed (bench/triage_replay.py) on
+the brand inboxes of the replay file (default: dev_replay.jsonl next to FILE):
+at moments spread over its busy hours, a fresh database holds what had been
+written by then, and the queue's order is judged against what the brand's
+agents answered next, beside "oldest first" and "newest first" on the same
+conversations, on all inboxes and on each half of them (calibration, held out).
+It prints Markdown tables (paste them into README.md, "Triage quality").
 
 Which label measures which signal:
   question, request   dailydialog (dialog acts), fr_gold
@@ -27,14 +32,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import triage_replay as R  # noqa: E402
+from triage_replay import roc_auc  # noqa: E402  (one ROC-AUC for both)
 
 TRAINED = {"xlmt_fr", "mlma_fr", "fr_gold", "ibm_cdp", "free_fr"}   # sources (partly) used to train the shipped weights
 # The brand accounts of each inbox, as their owner would list them in [me] handles.
@@ -44,24 +52,6 @@ K = 10
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_bytes().split(b"\n") if line.strip()]
-
-
-def roc_auc(pairs: Iterable[tuple[float, bool]]) -> float | None:
-    """Mann-Whitney: the probability a positive outranks a negative (ties count half)."""
-    data = sorted(pairs, key=lambda p: p[0])
-    pos = sum(1 for _, y in data if y)
-    neg = len(data) - pos
-    if not pos or not neg:
-        return None
-    rank_sum, i = 0.0, 0
-    while i < len(data):
-        j = i
-        while j < len(data) and data[j][0] == data[i][0]:
-            j += 1
-        avg = (i + j + 1) / 2
-        rank_sum += avg * sum(1 for _, y in data[i:j] if y)
-        i = j
-    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
 def h2h(args: list[str], home: Path, env_extra: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
@@ -133,33 +123,6 @@ def lang_of(row: dict) -> str:
 
 # --- the ranking -----------------------------------------------------------------------
 
-def replay(rows: list[dict]) -> list[dict]:
-    """The messages that have a `got_reply` label, plus the brand's replies that were
-    already there when each conversation's latest message arrived: the queue then
-    shows every conversation as it stood when its person last wrote."""
-    conv: dict[tuple, list[dict]] = defaultdict(list)
-    for r in rows:
-        conv[(r["source"], r.get("inbox"), r.get("thread") or r["id"], r["author"]["id"])].append(r)
-    out = []
-    for msgs in conv.values():
-        latest = max(m["created_at"] for m in msgs)
-        for m in msgs:
-            out.append(m)
-            lab = m["labels"]
-            if not lab.get("got_reply") or lab.get("reply_delay_s") is None:
-                continue
-            sent = datetime.fromisoformat(m["created_at"].replace("Z", "+00:00"))
-            at = sent + timedelta(seconds=lab["reply_delay_s"])
-            at_iso = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            if at_iso < latest:
-                brand = m.get("inbox") or "brand"
-                out.append({"id": m["id"] + ":reply", "source": m["source"], "platform": m.get("platform", "twitter"),
-                            "text": "(reply)", "created_at": at_iso,
-                            "author": {"id": "brand:" + brand, "handle": "@" + brand}, "in_reply_to": m["id"],
-                            "thread": m.get("thread") or m["id"], "to_me": False, "from_me": True})
-    return out
-
-
 def precision_at_k(groups: dict[str, list[bool]], k: int = K) -> tuple[float, float, int]:
     """Mean over inboxes with at least k items of precision@k, and of their base rate."""
     kept = {g: ys for g, ys in groups.items() if len(ys) >= k}
@@ -170,33 +133,6 @@ def precision_at_k(groups: dict[str, list[bool]], k: int = K) -> tuple[float, fl
     return p, base, len(kept)
 
 
-def queue_ranking(rows: list[dict], handles: list[str]) -> dict[str, list[bool]]:
-    labeled = [r for r in rows if "got_reply" in r["labels"]]
-    if not labeled:
-        return {}
-    by_id = {r["id"]: r for r in labeled}
-    events = replay(labeled)
-    newest = max(r["created_at"] for r in events)
-    now = (datetime.fromisoformat(newest.replace("Z", "+00:00")) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
-        write_config(home, handles)
-        data = "\n".join(json.dumps(e, ensure_ascii=False) for e in sorted(events, key=lambda e: e["created_at"]))
-        h2h(["import", "-"], home, {"H2H_NOW": now}, stdin=data.encode("utf-8"))
-        out = h2h(["queue", "--jsonl", "--all", "--limit", "0"], home, {"H2H_NOW": now})
-    groups: dict[str, list[bool]] = defaultdict(list)
-    for item in map(json.loads, filter(None, out.split("\n"))):
-        latest = max(item["mentions"], key=lambda m: m["created_at"])
-        row = by_id.get(latest["id"])
-        if row is not None and row.get("inbox"):
-            # The conversation got a reply if the brand answered any of the messages it shows
-            # (all written since the last answer): a person who wrote twice in a row is answered
-            # once, often to the first message.
-            answered = any(by_id[m["id"]]["labels"]["got_reply"] for m in item["mentions"] if m["id"] in by_id)
-            groups[f"{row['source']}:{row['inbox']}"].append(answered)
-    return groups
-
-
 # --- the report ----------------------------------------------------------------------------
 
 def main() -> None:
@@ -204,7 +140,13 @@ def main() -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--gold", type=Path, action="append", default=[],
                         help="more labeled files (e.g. fr_gold_dev.jsonl); default: fr_gold_dev.jsonl next to FILE")
-    parser.add_argument("--no-queue", action="store_true", help="skip the import + queue ranking")
+    parser.add_argument("--replay", type=Path, help="brand inboxes with their replies (default: dev_replay.jsonl "
+                        "next to FILE)")
+    parser.add_argument("--moments", type=int, default=0, help="replay only this many moments, evenly spaced "
+                        "among all (0: every one; for a quick look)")
+    parser.add_argument("--at", action="append", default=[], metavar="TIME",
+                        help="replay at this moment (repeatable) instead of the busy hours'")
+    parser.add_argument("--no-queue", action="store_true", help="skip the replay of the queue")
     args = parser.parse_args()
     files = [args.file] + (args.gold or [p for p in [args.file.parent / "fr_gold_dev.jsonl"] if p.exists()])
     rows = [r for f in files for r in read_jsonl(f)]
@@ -263,13 +205,21 @@ def main() -> None:
     p, base, n = precision_at_k(groups)
     lines.append(f"| score (h2h score) | twcs (en), {n} inboxes | got_reply, per-inbox precision@{K} (base rate {base:.2f}) "
                  f"| {sum(len(v) for g, v in groups.items() if len(v) >= K)} | {p:.3f} | 0.90 |")
-    if not args.no_queue:
-        queue = queue_ranking([r for r in rows if r["source"] == "twcs"], handles)
-        p, base, n = precision_at_k(queue)
-        lines.append(f"| queue rank (h2h queue) | twcs (en), {n} inboxes | got_reply of a waiting message, per-inbox "
-                     f"precision@{K} (base rate {base:.2f}) | {sum(len(v) for v in queue.values() if len(v) >= K)} | "
-                     f"{p:.3f} | 0.90 |")
     print("\n".join(lines))
+    replay_file = args.replay or args.file.parent / "dev_replay.jsonl"
+    if not args.no_queue and replay_file.exists():
+        print()
+        print("\n".join(replay_table(read_jsonl(replay_file), args.moments, args.at)))
+
+
+def replay_table(rows: list[dict], most: int = 0, at: list[str] | None = None) -> list[str]:
+    at = at or R.moments(rows)
+    if most and most < len(at):
+        at = [at[round(i * (len(at) - 1) / max(1, most - 1))] for i in range(most)]
+    items = R.run(rows, at)
+    return [f"Replay: {len(at)} moments, {at[0]} to {at[-1]}; per-inbox ROC-AUC of answered next above left.",
+            ""] + R.table(items, R.halves(rows))
+
 
 
 if __name__ == "__main__":

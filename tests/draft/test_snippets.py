@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from h2h.draft import compose, snippets
-from h2h.errors import ConfigError, ExitCode, UsageError
+from h2h.errors import ConfigError, ExitCode, H2HError
 from tests.draft.world import World
 
 VALUES = {"first_name": "Marie", "name": "Marie Dubois", "handle": "@marie@piaille.fr", "topic": "exporting your notes",
@@ -31,7 +31,7 @@ def test_unknown_placeholders_are_config_errors(template: str, fragment: str) ->
 
 
 def test_a_placeholder_without_a_value_is_an_error_not_a_blank() -> None:
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         snippets.render("About {topic}: soon.", {**VALUES, "topic": ""}, name="roadmap")
     assert "{topic}" in err.value.message and err.value.code == "unresolved_placeholder"
     assert "--edit" in err.value.hint
@@ -44,7 +44,7 @@ def test_a_stray_brace_is_a_config_error() -> None:
 
 
 def test_lookup_suggests_a_close_name() -> None:
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         snippets.lookup({"export": "x", "pricing": "y"}, "exprot")
     assert "export" in err.value.message
 
@@ -63,7 +63,7 @@ def test_a_snippet_with_topic_needs_a_topic() -> None:
     ok = w.say("how do I export my notes?")
     assert "About exporting your notes:" in compose.new_draft(w.store, w.config, w.engine, ok, snippet="topic").text
     vague = w.say("hey there", handle="@kim@example.social", name="Kim")
-    with pytest.raises(UsageError):
+    with pytest.raises(H2HError):
         compose.new_draft(w.store, w.config, w.engine, vague, snippet="topic")
     assert w.store.latest_draft(vague) is None            # nothing stored, so nothing can be sent
 

@@ -124,4 +124,4 @@ def test_reply_refuses_a_placeholder(capsys: pytest.CaptureFixture[str], conv: s
     compose.save_text(store, w.config, w.engine, conv, "@marie@piaille.fr Hi {first_name}, thanks")
     store.close()
     code, out, err = h2h(capsys, "--json", "reply", conv, "--yes")
-    assert code == 2 and json.loads(out)["error"]["code"] == "unresolved_placeholder"
+    assert code == 1 and json.loads(out)["error"]["code"] == "unresolved_placeholder"
