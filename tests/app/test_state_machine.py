@@ -1,6 +1,6 @@
 """Model-based test of conversation state: random interleavings of what happens to one
 person's thread (they write, we answer, a teammate answers, someone else answers; fetches
-in order and out of order, late, twice; a fetch killed before it commits; done, snooze,
+and imports in order and out of order, late, twice; a fetch killed before it commits; done, snooze,
 ignore, reopen; the clock moving past snoozes), checked after every step against a small
 model that knows the true order of everything written.
 
@@ -15,6 +15,8 @@ Invariants:
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import tempfile
@@ -28,6 +30,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from h2h import clock
 from h2h.app import inbox
+from h2h.ingest.bulk import ingest_lines
 from h2h.ingest.ingest import ingest
 from h2h.models import Mention, Person
 from h2h.store import Store
@@ -136,23 +139,39 @@ class Thread(RuleBasedStateMachine):
     def _clock(self) -> None:
         os.environ["H2H_NOW"] = clock.iso(clock.parse_time(0) + timedelta(microseconds=self.now))
 
-    def _store(self, picked: list[Written], batch_size: int = 500) -> None:
+    def _line(self, w: Written) -> bytes:
+        """The message as a line of `h2h import`, its time at full precision."""
+        at = clock.parse_time(0) + timedelta(microseconds=w.us)
+        return json.dumps({"id": w.remote_id, "source": "masto", "platform": "mastodon", "text": w.text,
+                           "created_at": at.isoformat().replace("+00:00", "Z"), "in_reply_to": w.reply_to,
+                           "author": {"id": w.author.remote_id, "handle": w.author.handle, "name": w.author.name},
+                           "from_me": w.author == ME}).encode() + b"\n"
+
+    def _store(self, picked: list[Written], batch_size: int = 500, imported: bool = False) -> None:
+        """A fetch, or `h2h import` of a file (its own batching, transactions and bulk mode)."""
         self._clock()
-        ingest(self.store, [self._mention(w) for w in picked], ENGINE, batch_size=batch_size)
+        if imported:
+            stream = io.BytesIO(b"".join(self._line(w) for w in picked))
+            report = ingest_lines(self.store, stream, ENGINE, batch_size=batch_size, per_transaction=2)
+            assert not report.bad, report.bad
+        else:
+            ingest(self.store, [self._mention(w) for w in picked], ENGINE, batch_size=batch_size)
         # Batches are written in created_at order: arrival is the order of the store's ids.
         new = [r for r in dict.fromkeys(w.remote_id for w in picked) if r not in self.arrived]
         for r in sorted(new, key=lambda r: self.store.mention("masto", r)["id"]):
             self.arrived[r] = len(self.arrived) + 1
 
-    @rule(rng=st.randoms(use_true_random=False), batch=st.integers(1, 4))
-    def fetch(self, rng: Any, batch: int) -> None:
-        """Some of what was not fetched yet (late, in any order), perhaps with something fetched before."""
+    @rule(rng=st.randoms(use_true_random=False), batch=st.integers(1, 4),
+          imported=st.sampled_from([False, False, True]))
+    def fetch(self, rng: Any, batch: int, imported: bool) -> None:
+        """Some of what was not fetched yet (late, in any order), perhaps with something fetched
+        before; or the same as a file given to `h2h import`."""
         waiting = [w for w in self.written if w.remote_id not in self.arrived]
         picked = rng.sample(waiting, rng.randint(1, len(waiting))) if waiting else []
         if self.arrived and rng.random() < 0.3:
             picked.insert(rng.randint(0, len(picked)), rng.choice(self.written))
         if picked:
-            self._store(picked, batch)
+            self._store(picked, batch, imported)
 
     @rule(rng=st.randoms(use_true_random=False))
     def fetch_killed(self, rng: Any) -> None:
@@ -185,14 +204,33 @@ class Thread(RuleBasedStateMachine):
         keys = self._stored_keys()
         if not keys:
             return  # only replies stored so far, in no conversation yet
-        key = data.draw(st.sampled_from(keys))
+        self._decide(data.draw(st.sampled_from(keys)), action, hours)
+        waiting = [w for w in self.written if w.remote_id not in self.arrived]
+        if waiting and rng.random() < 0.5:
+            self._store(rng.sample(waiting, rng.randint(1, len(waiting))))
+
+    def _decide(self, key: str, action: str, hours: int) -> None:
         self._clock()
         until = clock.now() + timedelta(hours=hours) if action == "snooze" else None
         inbox.set_state(self.store, ENGINE, key, action, until=until)
         self.decisions[key] = (action, len(self.arrived), clock.micros(until) if until else None)
-        waiting = [w for w in self.written if w.remote_id not in self.arrived]
-        if waiting and rng.random() < 0.5:
-            self._store(rng.sample(waiting, rng.randint(1, len(waiting))))
+
+    @precondition(lambda self: any(w.author == MARIE and w.remote_id in self.arrived for w in self.written))
+    @rule(data=st.data(), action=st.sampled_from(["done", "snooze"]), text=st.sampled_from(ASKING), step=STEP,
+          whole=st.booleans(), hours=st.integers(1, 6))
+    def written_before_decided_fetched_after(self, data: st.DataObject, action: str, text: str, step: int,
+                                             whole: bool, hours: int) -> None:
+        """They write at 12:15, the user closes the conversation at 12:20 without having seen
+        it, the next fetch brings it at 12:30."""
+        stored = [w for w in self.written if w.author == MARIE and w.remote_id in self.arrived]
+        to = data.draw(st.sampled_from(stored))
+        self._write(MARIE, text, to.remote_id, step, whole)
+        late = self.written[-1]
+        conv_id = self.store.mention("masto", to.remote_id)["conversation_id"]
+        if conv_id is not None:
+            self._decide(self.store.conversation_by_id(conv_id)["key"], action, hours)
+        self.now += 10 * 60_000_000
+        self._store([late])
 
     @rule(minutes=st.integers(1, 400))
     def time_passes(self, minutes: int) -> None:
@@ -259,6 +297,7 @@ class Thread(RuleBasedStateMachine):
 # Without shrinking when only finding matters (measuring what count finds a bug put back).
 PHASES = [p for p in Phase if p is not Phase.shrink or not os.environ.get("H2H_MODEL_NO_SHRINK")]
 Thread.TestCase.settings = settings(max_examples=int(os.environ.get("H2H_MODEL_EXAMPLES", "60")),
-                                    stateful_step_count=int(os.environ.get("H2H_MODEL_STEPS", "25")), deadline=None, phases=PHASES,
+                                    stateful_step_count=int(os.environ.get("H2H_MODEL_STEPS", "25")),
+                                    deadline=None, phases=PHASES,
                                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 TestThread = Thread.TestCase
