@@ -1,8 +1,9 @@
 """Model-based test of conversation state: random interleavings of what happens to one
-person's thread (they write, we answer, a teammate answers, someone else answers; fetches
-and imports in order and out of order, late, twice; a fetch killed before it commits; done, snooze,
-ignore, reopen; the clock moving past snoozes), checked after every step against a small
-model that knows the true order of everything written.
+person's thread (they write; we answer, fetched or sent with `h2h reply`; a teammate
+answers; someone else answers; fetches and imports in order and out of order, late,
+twice; a fetch killed before it commits; done, snooze, ignore, reopen; the clock moving
+past snoozes), checked after every step against a small model that knows the true order
+of everything written.
 
 Invariants:
 - every message of the person that no reply of ours or a teammate's follows, in a
@@ -29,10 +30,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from h2h import clock
+from h2h import config as config_mod
 from h2h.app import inbox
 from h2h.ingest.bulk import ingest_lines
 from h2h.ingest.ingest import ingest
 from h2h.models import Mention, Person
+from h2h.reply import send
 from h2h.store import Store
 from tests.app.world import BOB, ENGINE, JO, MARIE, ME
 
@@ -41,6 +44,7 @@ ASKING = ["How do I export my notes?", "And as Markdown?", "Where is the export 
           "Is there an API for that?", "Still not working for me", "Thanks, but where exactly?"]
 ANSWERS = ["Here: Settings > Export > PDF.", "We are looking into it.", "Fixed in 2.3, update please."]
 HELPING = ["it is under Settings > Export", "you can find it in the settings", "try the export button in the menu"]
+CONFIG = config_mod.parse('[me]\nname = "Acme"\nhandles = ["@acme@mastodon.social"]\n')
 STEP = st.sampled_from([0, 0, 150, 400, 900, 2500])  # milliseconds between two writes: often the same second
 NOW = st.sampled_from([False, False, True])          # fetched at once, or later
 
@@ -109,6 +113,25 @@ class Thread(RuleBasedStateMachine):
         to = theirs[-1] if latest else data.draw(st.sampled_from(theirs))
         self._write(who, text, to.remote_id, step, whole, now)
 
+    @precondition(lambda self: any(w.author == MARIE and w.remote_id in self.arrived for w in self.written))
+    @rule(data=st.data(), step=STEP)
+    def we_reply_with_h2h(self, data: st.DataObject, step: int) -> None:
+        """`h2h reply`: a draft posted to their latest message; the platform's post stored at
+        once (reply/send.complete), and fetched again later like any other."""
+        key = data.draw(st.sampled_from(self._stored_keys()))
+        self._clock()
+        p = send.plan(self.store, CONFIG, ENGINE, key)
+        self._write(ME, p.text, p.in_reply_to, step, False)
+        ours = self.written[-1]
+        self._clock()
+        with self.store.transaction():
+            self.store.begin_reply(key=p.key, conversation=p.conversation, source=p.source, platform=p.platform,
+                                   in_reply_to=p.in_reply_to, target=p.target, text=p.text, draft_id=p.draft.id,
+                                   now=clock.iso(clock.now()))
+        send.complete(self.store, CONFIG, ENGINE, p, status="sent", remote_id=ours.remote_id, url=None,
+                      sent_at=self._mention(ours).created_at)
+        self._arrive([ours.remote_id])
+
     @rule(data=st.data(), text=st.sampled_from(HELPING), step=STEP, now=NOW)
     def someone_else_answers(self, data: st.DataObject, text: str, step: int, now: bool) -> None:
         theirs = [w for w in self.written if w.author == MARIE]
@@ -156,8 +179,11 @@ class Thread(RuleBasedStateMachine):
             assert not report.bad, report.bad
         else:
             ingest(self.store, [self._mention(w) for w in picked], ENGINE, batch_size=batch_size)
+        self._arrive([w.remote_id for w in picked])
+
+    def _arrive(self, remote_ids: list[str]) -> None:
         # Batches are written in created_at order: arrival is the order of the store's ids.
-        new = [r for r in dict.fromkeys(w.remote_id for w in picked) if r not in self.arrived]
+        new = [r for r in dict.fromkeys(remote_ids) if r not in self.arrived]
         for r in sorted(new, key=lambda r: self.store.mention("masto", r)["id"]):
             self.arrived[r] = len(self.arrived) + 1
 
