@@ -320,9 +320,13 @@ class Thread(RuleBasedStateMachine):
         assert set(known) <= set(shown), f"stored but not shown: {sorted(set(known) - set(shown))}"
 
 
+# 40 examples of 25 steps: each of the two bugs this test was written against (a message
+# written before a decision but stored after it left closed; a follow-up in the same second
+# as our reply counted as answered), put back, fails it in CI's derandomized run and in
+# every random seed tried at 30; H2H_MODEL_EXAMPLES raises it for a longer hunt.
 # Without shrinking when only finding matters (measuring what count finds a bug put back).
 PHASES = [p for p in Phase if p is not Phase.shrink or not os.environ.get("H2H_MODEL_NO_SHRINK")]
-Thread.TestCase.settings = settings(max_examples=int(os.environ.get("H2H_MODEL_EXAMPLES", "60")),
+Thread.TestCase.settings = settings(max_examples=int(os.environ.get("H2H_MODEL_EXAMPLES", "40")),
                                     stateful_step_count=int(os.environ.get("H2H_MODEL_STEPS", "25")),
                                     deadline=None, phases=PHASES,
                                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
