@@ -22,6 +22,7 @@ from h2h.store.batches import RECENT_MESSAGES, BatchQueries
 from h2h.store.chunks import by_source as _by_source
 from h2h.store.chunks import chunks as _chunks
 from h2h.store.chunks import marks as _marks
+from h2h.store.memory import MemoryQueries
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
 from h2h.store.replies import ReplyRecords
@@ -78,7 +79,7 @@ def _narrowed(source: str | None, since: str | None) -> tuple[str, list[Any]]:
     return sql, params
 
 
-class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries, ThreadQueries):
+class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries, MemoryQueries, ThreadQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
         self.path = path

@@ -27,11 +27,11 @@ def _old_database(path: Path) -> None:
         ingest(store, [msg("3", "Hello?", "2026-11-20T08:10:00Z", reply_to="1")], ENGINE)
     conn = db.connect(path)
     with db.transaction(conn):
-        # Back to the previous schema: what 0008 adds did not exist.
+        # Back to the previous schema: what 0009 adds did not exist.
         conn.execute("UPDATE conversations SET state = 'done', active = 0")
         conn.execute("ALTER TABLE mentions DROP COLUMN created_us")
         conn.execute("ALTER TABLE conversations DROP COLUMN seen_upto")
-        conn.execute("DELETE FROM _h2h_migrations WHERE name = '0008_arrival_order'")
+        conn.execute("DELETE FROM _h2h_migrations WHERE name = '0009_arrival_order'")
     conn.close()
 
 
@@ -39,7 +39,7 @@ def test_old_decisions_learn_what_they_had_seen(tmp_path: Path) -> None:
     path = tmp_path / "h2h.db"
     _old_database(path)
     with Store.open(path) as store:
-        assert "0008_arrival_order" in migrations.applied(store.conn)
+        assert "0009_arrival_order" in migrations.applied(store.conn)
         conv = store.conversation_by_id(store.mention("masto", "1")["conversation_id"])
         # Seen: the two messages stored by 10:30; not the one stored at 11:00.
         assert conv["seen_upto"] == store.mention("masto", "2")["id"]
@@ -50,4 +50,4 @@ def test_old_decisions_learn_what_they_had_seen(tmp_path: Path) -> None:
         assert conv["state"] == "open"  # message 3 (and 4) arrived after the decision
         view = inbox.conversation(store, ENGINE, conv["key"])
         assert [m["id"] for m in view["messages"]] == ["1", "2", "3", "4"]
-    assert list(tmp_path.glob("h2h.db.bak-*-before-0008_arrival_order"))
+    assert list(tmp_path.glob("h2h.db.bak-*-before-0009_arrival_order"))
