@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from h2h import config as config_mod
 from h2h.draft import compose
 from tests.app.world import BOB, JO, ME, World, msg
 
@@ -149,6 +150,8 @@ def test_a_community_members_answer_is_a_reason_and_not_a_first_contact(w: World
     view = w.show("1")
     assert [(m["id"], m["role"]) for m in view["messages"]] == [("1", "person"), ("2", "other")]
     assert [m["id"] for m in compose.unanswered(view)] == ["1"]  # a draft answers Marie, not Bob
+    config = config_mod.parse('[me]\nname = "Acme"\n')
+    assert compose.context(w.store, config, w.engine, w.key("1")).request.opener == "first_contact"
 
 
 def test_a_community_member_who_asks_too_waits_for_us(w: World) -> None:
