@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, Sequence
 
 from h2h import clock
+from h2h.app import order, states
 from h2h.errors import UsageError
 from h2h.models import SECTIONS, Person, QueueItem, Reason
 from h2h.store import Store
@@ -39,8 +40,16 @@ class Queue(NamedTuple):
     sections: tuple[str, ...]       # the sections shown
 
 
-def _reasons(row: Row) -> list[Reason]:
-    return [Reason(r["code"], r["label"], float(r["points"])) for r in json.loads(row["reasons"] or "[]")]
+def _reasons(row: Row, now: datetime) -> list[Reason]:
+    """The stored reasons; one that names when something happened says how long ago."""
+    return [Reason(r["code"], _ago(r, now), float(r["points"])) for r in json.loads(row["reasons"] or "[]")]
+
+
+def _ago(reason: dict[str, Any], now: datetime) -> str:
+    if "at" not in reason:
+        return str(reason["label"])
+    age = max(0.0, (now - clock.from_iso(reason["at"])).total_seconds())
+    return f"{reason['label']} {clock.human_duration(age)} ago"
 
 
 def _waiting_s(row: Row, now: datetime) -> float:
@@ -62,6 +71,8 @@ def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, tuple[int, floa
     wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
     if wait.points:
         out.append(wait)
+    if row["section"] == "careful":
+        return out  # hostility written again elsewhere earns nothing
     others, longest = elsewhere.get(row["id"], (0, 0.0))
     also = elsewhere_reason(waited, others, longest, engine.weights.get("elsewhere", 0.0))
     if also is not None:
@@ -101,7 +112,7 @@ def _section(store: Store, engine: Engine, section: str, now: datetime, *, sourc
     lower: list[float] = []
     candidates: list[tuple[Row, float]] = []
     for row in store.queue_scan(section, source=source, since=since):
-        if row["state"] == "snoozed" and (row["snooze_until"] or "") > now_iso:
+        if not states.visible(row["state"], row["snooze_until"], now_iso):
             continue
         base = row["base_score"]
         if limit is not None and len(lower) >= limit and base + w_wait + w_else < lower[0]:
@@ -123,17 +134,17 @@ def _section(store: Store, engine: Engine, section: str, now: datetime, *, sourc
         have = {e[3]["id"] for e in ranked}
         more = [(row, _waiting_s(row, now)) for row in store.section_conversations_of(
                     section, sorted({m for g in groups.values() for m in g}), source=source, since=since)
-                if row["id"] not in have and not (row["state"] == "snoozed" and (row["snooze_until"] or "") > now_iso)]
+                if row["id"] not in have and states.visible(row["state"], row["snooze_until"], now_iso)]
         if more:
             elsewhere.update(_elsewhere(store, now, [row for row, _ in more]) if w_else else {})
             ranked = _ranked([(e[3], e[1]) for e in ranked] + more, elsewhere, engine)
     details = store.queue_details([e[3]["id"] for e in ranked])
-    order = _group_by_person([(section, details[e[3]["id"]], e[0], e[1]) for e in ranked])
+    placed = _group_by_person([(section, details[e[3]["id"]], e[0], e[1]) for e in ranked])
     if limit is not None:
-        order = _cut(order, limit)
-    unanswered = store.unanswered_mentions_many([(r["id"], r["waiting_since"]) for _, r, _, _ in order])
-    return [_item(rank, section, row, total, waited, unanswered[row["id"]], engine, elsewhere)
-            for rank, (section, row, total, waited) in enumerate(order, start=1)]
+        placed = _cut(placed, limit)
+    unanswered = _waiting_messages(store, [row for _, row, _, _ in placed])
+    return [_item(rank, section, row, total, waited, unanswered[row["id"]], engine, elsewhere, now)
+            for rank, (section, row, total, waited) in enumerate(placed, start=1)]
 
 
 def _ranked(candidates: Sequence[tuple[Row, float]], elsewhere: dict[int, tuple[int, float]],
@@ -153,21 +164,33 @@ def _cut(order: list[tuple[str, Row, float, float]], limit: int) -> list[tuple[s
     return kept
 
 
+def _waiting_messages(store: Store, convs: Sequence[Row]) -> dict[int, list[Row]]:
+    """Each conversation's messages that wait for an answer (all the person's when none
+    does), in the platform's order: the last `unanswered` of those written since the first
+    one that waits (whole seconds hold others of the same second)."""
+    found = store.unanswered_mentions_many([(c["id"], c["waiting_since"]) for c in convs])
+    out = {}
+    for c in convs:
+        rows = order.ordered(found[c["id"]], c["platform"])
+        out[c["id"]] = rows[len(rows) - c["unanswered"]:] if c["unanswered"] else rows
+    return out
+
+
 def _group_by_person(ranked: list[tuple[str, Row, float, float]]) -> list[tuple[str, Row, float, float]]:
     """Within a section, a person's other conversations (on every platform linked to them)
     follow their best-ranked one."""
-    order: list[tuple[str, Row, float, float]] = []
+    placed_order: list[tuple[str, Row, float, float]] = []
     placed: set[int] = set()
     for i, entry in enumerate(ranked):
         if i in placed:
             continue
-        order.append(entry)
+        placed_order.append(entry)
         placed.add(i)
         for j in range(i + 1, len(ranked)):
             if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_key"] == entry[1]["person_key"]:
-                order.append(ranked[j])
+                placed_order.append(ranked[j])
                 placed.add(j)
-    return order
+    return placed_order
 
 
 def _person(row: Row) -> Person:
@@ -176,8 +199,8 @@ def _person(row: Row) -> Person:
 
 
 def _item(rank: int, section: str, row: Row, total: float, waited: float, unanswered: list[Row],
-          engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> QueueItem:
-    reasons = _reasons(row) + _clock_reasons(row, waited, elsewhere, engine)
+          engine: Engine, elsewhere: dict[int, tuple[int, float]], now: datetime) -> QueueItem:
+    reasons = _reasons(row, now) + _clock_reasons(row, waited, elsewhere, engine)
     reasons.sort(key=lambda r: -abs(r.points))
     mentions = tuple({"source": m["source"], "id": m["remote_id"], "created_at": m["created_at"]}
                      for m in unanswered)
@@ -253,10 +276,10 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
     flags = store.group_flags(conv["person_id"])
     history = store.person_conversations(conv["person_id"])
     waited = _waiting_s(conv, now) if conv["active"] else 0.0
-    reasons = _reasons(conv)
+    reasons = _reasons(conv, now)
     if conv["active"]:
         reasons += _clock_reasons(conv, waited, _elsewhere(store, now, [conv]), engine)
-    messages = store.conversation_messages(conv)
+    messages = order.ordered(store.conversation_messages(conv), conv["platform"])
     from h2h.triage.handles import matches
 
     return {
@@ -280,7 +303,8 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
             "note": flags["note"] if flags else None,
         },
         "messages": [{
-            "id": m["remote_id"], "source": m["source"], "created_at": m["created_at"], "role": m["role"],
+            "id": m["remote_id"], "source": m["source"], "created_at": m["created_at"],
+            "role": "other" if m["role"] == "person" and m["person_id"] != conv["person_id"] else m["role"],
             "author": {"handle": m["handle"], "name": m["name"]}, "text": m["text"], "url": m["url"],
             "in_reply_to": m["in_reply_to"],
         } for m in messages],
@@ -293,22 +317,23 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
 
 # --- the user's decisions ----------------------------------------------------------
 
-ACTIONS = {"done": "done", "snooze": "snoozed", "ignore": "ignored", "reopen": "open"}
+ACTIONS = states.ACTIONS
 
 
 def set_state(store: Store, engine: Engine, ident: str, action: str, *, until: datetime | None = None) -> dict[str, Any]:
+    """The user's decision (app/states.py says what it does and what undoes it)."""
     if action not in ACTIONS:
         raise UsageError(f"unknown action {action!r}")
+    if action == "snooze" and until is None:
+        raise UsageError("snooze needs a duration, such as 2h or 1d")
     now = clock.iso(clock.now())
     with store.transaction():
         conv = store.conversation(ident)
-        state = ACTIONS[action]
         until_iso = clock.iso(until) if until else None
-        if action == "snooze" and until is None:
-            raise UsageError("snooze needs a duration, such as 2h or 1d")
+        state, snooze_until, seen = states.decide(action, seen=store.newest_mention_id(), until=until_iso)
         store.save_conversation(conv["id"], {
-            "state": state, "active": int(state in ("open", "snoozed")), "state_mark": now,
-            "snooze_until": until_iso if action == "snooze" else None})
+            "state": state, "active": int(states.active(state)), "state_mark": now, "seen_upto": seen,
+            "snooze_until": snooze_until})
         from h2h.app.undo import state_before
 
         store.record_action(conv["key"], action, now, until_iso, detail={**state_before(conv), "after": state})

@@ -145,8 +145,8 @@ def _parts(card: Any, sla_s: float) -> tuple[Lines, list[Lines], Lines, Lines]:
     head.append(("", ""))
     thread: list[Lines] = []
     for m in v["messages"]:
-        mine = m["role"] != "person"
-        label = "us" if m["role"] == "me" else ("teammate" if m["role"] == "team" else "them")
+        mine = m["role"] in ("me", "team")
+        label = {"me": "us", "team": "teammate", "other": "someone else"}.get(m["role"], "them")
         age = clock.human_duration((now - clock.from_iso(m["created_at"])).total_seconds())
         block: Lines = [(f"  {m['created_at']} ({age} ago)  {inert(m['author']['handle'])} ({label})",
                          "dim green" if mine else "dim")]
