@@ -252,9 +252,9 @@ def put_away(store: Store, engine: Engine, state: str, *, source: str | None = N
     rows = store.put_away(state, clock.iso(now), source=source, since=clock.iso(since) if since else None)
     shown = rows[:limit] if limit else rows
     details = store.queue_details([r["id"] for r in shown])
-    unanswered = store.unanswered_mentions_many([(r["id"], r["waiting_since"]) for r in shown])
+    unanswered = _waiting_messages(store, [details[r["id"]] for r in shown])
     items = [_item(rank, details[r["id"]]["section"], details[r["id"]], details[r["id"]]["base_score"],
-                   0.0, unanswered[r["id"]], engine, {})
+                   0.0, unanswered[r["id"]], engine, {}, now)
              for rank, r in enumerate(shown, start=1)]
     return items, len(rows)
 
