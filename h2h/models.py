@@ -156,6 +156,8 @@ class QueueItem(NamedTuple):
     state: str = "open"
     messages: int = 1
     person_key: str = ""    # the same for every identity linked to one human (`h2h person link`)
+    state_at: str | None = None       # when its state was last decided (done, snoozed, ...)
+    snooze_until: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,6 +178,8 @@ class QueueItem(NamedTuple):
             "mentions": [dict(m) for m in self.mentions],
             "state": self.state,
             "messages": self.messages,
+            "state_at": self.state_at,
+            "snooze_until": self.snooze_until,
         }
 
 
@@ -355,6 +359,7 @@ class Conversation(Stored):
     reasons: str = "[]"
     lang: str | None = None
     engine: str | None = None
+    seen_upto: int | None = None  # the newest message id stored when the user last decided (app/states.py)
 
 
 class QueueCandidate(Stored):
@@ -389,6 +394,9 @@ class Unanswered(Stored):
     source: str
     remote_id: str
     created_at: str
+    created_us: int | None = None   # full precision; None when stored before it was kept
+    in_reply_to: str | None = None
+    id: int = 0
 
 
 class StoredMention(Stored):
@@ -415,6 +423,7 @@ class StoredMention(Stored):
     evidence: str | None
     engine: str | None
     ingested_at: str
+    created_us: int | None = None   # microseconds since 1970; None when stored before it was kept
 
 
 class MentionState(Stored):
@@ -459,6 +468,7 @@ class ThreadMessage(Stored):
     name: str
     bot: int | None
     conversation: str | None     # its conversation's key
+    created_us: int | None = None
 
 
 class MessageFacts(Stored):
@@ -477,6 +487,8 @@ class MessageFacts(Stored):
     source: str
     thread_root: str
     in_reply_to: str | None
+    person_id: int = 0
+    created_us: int | None = None
 
 
 class RecentMessage(Stored):
@@ -506,6 +518,27 @@ class Action(Stored):
     at: str
     until: str | None
     detail: str | None
+
+
+class SearchHit(Stored):
+    """A message matching `h2h search`, with its conversation (None when it has none) and author."""
+
+    id: int
+    remote_id: str
+    source: str
+    platform: str
+    role: str
+    text: str
+    url: str | None
+    created_at: str
+    key: str | None
+    state: str | None
+    section: str | None
+    snooze_until: str | None
+    handle: str
+    name: str
+    snippet: str | None  # the matching words between common.MARK_START and MARK_END
+    rank: float
 
 
 class StoredDraft(Stored):

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from h2h import clock
+from h2h.app import order, states
 from h2h.errors import UsageError
 from h2h.models import SECTIONS, Conversation, QueueCandidate, QueueItem, QueueRow, Reason, Unanswered
 from h2h.triage.engine import Engine
@@ -40,8 +41,16 @@ class Queue(NamedTuple):
     sections: tuple[str, ...]       # the sections shown
 
 
-def _reasons(conv: Conversation) -> list[Reason]:
-    return [Reason(r["code"], r["label"], float(r["points"])) for r in json.loads(conv.reasons or "[]")]
+def _reasons(conv: Conversation, now: datetime) -> list[Reason]:
+    """The stored reasons; one that names when something happened says how long ago."""
+    return [Reason(r["code"], _ago(r, now), float(r["points"])) for r in json.loads(conv.reasons or "[]")]
+
+
+def _ago(reason: dict[str, Any], now: datetime) -> str:
+    if "at" not in reason:
+        return str(reason["label"])
+    age = max(0.0, (now - clock.from_iso(reason["at"])).total_seconds())
+    return f"{reason['label']} {clock.human_duration(age)} ago"
 
 
 def _waiting_s(conv: Conversation | QueueCandidate, now: datetime) -> float:
@@ -57,7 +66,7 @@ def _elsewhere(store: "Store", now: datetime,
             for conv_id, (n, since) in store.waiting_elsewhere(convs, ELSEWHERE_MOST).items()}
 
 
-def _clock_reasons(conv_id: int, waited: float, elsewhere: dict[int, tuple[int, float]],
+def _clock_reasons(conv: Conversation | QueueCandidate, waited: float, elsewhere: dict[int, tuple[int, float]],
                    engine: Engine) -> list[Reason]:
     """The reasons that depend on the moment (stored verdicts cannot hold them): how long the
     person has waited, and whether they wait in other conversations too."""
@@ -65,7 +74,9 @@ def _clock_reasons(conv_id: int, waited: float, elsewhere: dict[int, tuple[int, 
     wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
     if wait.points:
         out.append(wait)
-    others, longest = elsewhere.get(conv_id, (0, 0.0))
+    if conv.section == "careful":
+        return out  # hostility written again elsewhere earns nothing
+    others, longest = elsewhere.get(conv.id, (0, 0.0))
     also = elsewhere_reason(waited, others, longest, engine.weights.get("elsewhere", 0.0))
     if also is not None:
         out.append(also)
@@ -75,59 +86,110 @@ def _clock_reasons(conv_id: int, waited: float, elsewhere: dict[int, tuple[int, 
 def build_queue(store: "Store", engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
                 limit: int | None = DEFAULT_LIMIT, show_all: bool = False, since: datetime | None = None,
                 with_counts: bool = True) -> Queue:
-    """`with_counts=False` leaves `counts` empty: counting a section reads all of its
-    index entries, the one part of the queue that grows with the database."""
+    """Each section shown, ranked in full first, then cut to `limit` conversations (None: all)
+    after whole people: a person's follow-ups in the section come with their best conversation,
+    even past the limit, so a limit never drops them nor changes a rank. Ranks count from 1 in
+    each section.
+
+    `with_counts=False` leaves `counts` empty: counting a section reads all of its index
+    entries, the one part of the queue that grows with the database."""
     ensure_fresh(store, engine)
     now = clock.now()
     now_iso = clock.iso(now)
     since_iso = clock.iso(since) if since else None
     shown = tuple(sections) if sections else (SECTIONS if show_all else SECTIONS[:3])
     counts = {s: store.count_active(s, now_iso, source, since_iso) for s in SECTIONS} if with_counts else {}
-    w_wait = max(0.0, engine.weights.get("waiting", 0.0))
-    w_else = max(0.0, engine.weights.get("elsewhere", 0.0))
-    ranked: list[tuple[str, QueueCandidate, float, float]] = []
-    elsewhere: dict[int, tuple[int, float]] = {}
-    remaining = limit if limit else None
+    items: list[QueueItem] = []
     for section in shown:
-        if remaining is not None and remaining <= 0:
-            break
-        # Walk the index by base score. The clock's terms only add points, at most w_wait + w_else:
-        # once a row cannot reach the k-th best lower bound (base + waiting), none further down can.
-        lower: list[float] = []
-        candidates: list[tuple[QueueCandidate, float, float]] = []
-        for row in store.queue_scan(section, source=source, since=since_iso):
-            if row.state == "snoozed" and (row.snooze_until or "") > now_iso:
-                continue
-            base = row.base_score
-            if remaining is not None and len(lower) >= remaining and base + w_wait + w_else < lower[0]:
-                break
-            waited = _waiting_s(row, now)
-            low = base + waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0)).points
-            candidates.append((row, waited, low))
-            if remaining is None or len(lower) < remaining:
-                heapq.heappush(lower, low)
-            elif low > lower[0]:
-                heapq.heapreplace(lower, low)
-        elsewhere.update(_elsewhere(store, now, [row for row, _, _ in candidates]) if w_else else {})
-        scored = sorted(((row.base_score + sum(r.points for r in _clock_reasons(row.id, waited, elsewhere, engine)),
-                          waited, -row.id, row) for row, waited, _ in candidates),
-                        key=lambda e: e[:3], reverse=True)
-        best = scored[:remaining] if remaining is not None else scored
-        ranked.extend((section, e[3], e[0], e[1]) for e in best)
-        if remaining is not None:
-            remaining -= len(best)
-    details = store.queue_details([r.id for _, r, _, _ in ranked])
-    unanswered = store.unanswered_mentions_many([(r.id, r.waiting_since) for _, r, _, _ in ranked])
-    items = _group_by_person([(s, details[r.id], total, waited) for s, r, total, waited in ranked], unanswered,
-                             engine, elsewhere)
+        items.extend(_section(store, engine, section, now, source=source, since=since_iso, limit=limit or None))
     return Queue(items=tuple(items), counts=counts, sections=shown)
 
 
-def _group_by_person(ranked: list[tuple[str, QueueRow, float, float]], unanswered: dict[int, list[Unanswered]],
-                     engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> list[QueueItem]:
+def _snoozed(conv: QueueCandidate, now_iso: str) -> bool:
+    return not states.visible(conv.state, conv.snooze_until, now_iso)
+
+
+def _section(store: "Store", engine: Engine, section: str, now: datetime, *, source: str | None,
+             since: str | None, limit: int | None) -> list[QueueItem]:
+    now_iso = clock.iso(now)
+    w_wait = max(0.0, engine.weights.get("waiting", 0.0))
+    w_else = max(0.0, engine.weights.get("elsewhere", 0.0))
+    # Walk the index by base score. The clock's terms only add points, at most w_wait + w_else:
+    # once a row cannot reach the k-th best lower bound (base + waiting), none further down can.
+    lower: list[float] = []
+    candidates: list[tuple[QueueCandidate, float]] = []
+    for row in store.queue_scan(section, source=source, since=since):
+        if _snoozed(row, now_iso):
+            continue
+        base = row.base_score
+        if limit is not None and len(lower) >= limit and base + w_wait + w_else < lower[0]:
+            break
+        waited = _waiting_s(row, now)
+        low = base + waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0)).points
+        candidates.append((row, waited))
+        if limit is None or len(lower) < limit:
+            heapq.heappush(lower, low)
+        elif low > lower[0]:
+            heapq.heapreplace(lower, low)
+    elsewhere = _elsewhere(store, now, [row for row, _ in candidates]) if w_else else {}
+    ranked = _ranked(candidates, elsewhere, engine)
+    if limit is not None:
+        ranked = ranked[:limit]
+        # The top `limit` holds the best conversation of every person the cut can reach; their
+        # other conversations in the section may rank anywhere below: fetch them all.
+        groups = store.person_group_ids_many(sorted({e[3].person_id for e in ranked}))
+        have = {e[3].id for e in ranked}
+        more = [(row, _waiting_s(row, now)) for row in store.section_conversations_of(
+                    section, sorted({m for g in groups.values() for m in g}), source=source, since=since)
+                if row.id not in have and not _snoozed(row, now_iso)]
+        if more:
+            elsewhere.update(_elsewhere(store, now, [row for row, _ in more]) if w_else else {})
+            ranked = _ranked([(e[3], e[1]) for e in ranked] + more, elsewhere, engine)
+    details = store.queue_details([e[3].id for e in ranked])
+    placed = _group_by_person([(section, details[e[3].id], e[0], e[1]) for e in ranked])
+    if limit is not None:
+        placed = _cut(placed, limit)
+    unanswered = _waiting_messages(store, [r.conversation for _, r, _, _ in placed])
+    return [_item(rank, section, row, total, waited, unanswered[row.conversation.id], engine, elsewhere, now)
+            for rank, (section, row, total, waited) in enumerate(placed, start=1)]
+
+
+def _waiting_messages(store: "Store", convs: Sequence[Conversation]) -> dict[int, list[Unanswered]]:
+    """Each conversation's messages that wait for an answer (all the person's when none
+    does), in the platform's order: the last `unanswered` of those written since the first
+    one that waits (whole seconds hold others of the same second)."""
+    found = store.unanswered_mentions_many([(c.id, c.waiting_since) for c in convs])
+    out = {}
+    for c in convs:
+        rows = order.ordered(found[c.id], c.platform)
+        out[c.id] = rows[len(rows) - c.unanswered:] if c.unanswered else rows
+    return out
+
+
+def _ranked(candidates: Sequence[tuple[QueueCandidate, float]], elsewhere: dict[int, tuple[int, float]],
+            engine: Engine) -> list[tuple[float, float, int, QueueCandidate]]:
+    """(total, waited, -id, row), best first."""
+    return sorted(((row.base_score + sum(r.points for r in _clock_reasons(row, waited, elsewhere, engine)),
+                    waited, -row.id, row) for row, waited in candidates), key=lambda e: e[:3], reverse=True)
+
+
+_Placed = tuple[str, QueueRow, float, float]  # (section, row, total, waited)
+
+
+def _cut(order: list[_Placed], limit: int) -> list[_Placed]:
+    """The first `limit` conversations, and the rest of the last person's group."""
+    kept = order[:limit]
+    for entry in order[limit:]:
+        if entry[1].person_key != kept[-1][1].person_key:
+            break
+        kept.append(entry)
+    return kept
+
+
+def _group_by_person(ranked: list[_Placed]) -> list[_Placed]:
     """Within a section, a person's other conversations (on every platform linked to them)
     follow their best-ranked one."""
-    order: list[tuple[str, QueueRow, float, float]] = []
+    order: list[_Placed] = []
     placed: set[int] = set()
     for i, entry in enumerate(ranked):
         if i in placed:
@@ -138,20 +200,20 @@ def _group_by_person(ranked: list[tuple[str, QueueRow, float, float]], unanswere
             if j not in placed and ranked[j][0] == entry[0] and ranked[j][1].person_key == entry[1].person_key:
                 order.append(ranked[j])
                 placed.add(j)
-    return [_item(rank, section, row, total, waited, unanswered[row.conversation.id], engine, elsewhere)
-            for rank, (section, row, total, waited) in enumerate(order, start=1)]
+    return order
 
 
 def _item(rank: int, section: str, row: QueueRow, total: float, waited: float, unanswered: list[Unanswered],
-          engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> QueueItem:
+          engine: Engine, elsewhere: dict[int, tuple[int, float]], now: datetime) -> QueueItem:
     conv = row.conversation
-    reasons = _reasons(conv) + _clock_reasons(conv.id, waited, elsewhere, engine)
+    reasons = _reasons(conv, now) + _clock_reasons(conv, waited, elsewhere, engine)
     reasons.sort(key=lambda r: -abs(r.points))
     mentions = tuple({"source": m.source, "id": m.remote_id, "created_at": m.created_at} for m in unanswered)
     return QueueItem(rank=rank, id=conv.key, section=section, score=total, reasons=tuple(reasons),
                      person=row.person, source=conv.source, platform=conv.platform, waiting_s=waited,
                      lang=conv.lang, url=row.url, text=row.text or "", mentions=mentions,
-                     state=conv.state, messages=conv.unanswered or conv.messages, person_key=row.person_key)
+                     state=conv.state, messages=conv.unanswered or conv.messages, person_key=row.person_key,
+                     state_at=conv.state_mark, snooze_until=conv.snooze_until)
 
 
 # --- filters that name nothing --------------------------------------------------------
@@ -181,6 +243,29 @@ def check_source(store: "Store", configured: Sequence[str], source: str | None) 
                            "No sources yet: add a [sources.NAME] table to the config (see `h2h init`)."))
 
 
+PUT_AWAY = ("snoozed", "done", "ignored", "answered")
+
+
+def put_away(store: "Store", engine: Engine, state: str, *, source: str | None = None,
+             since: datetime | None = None, limit: int | None = DEFAULT_LIMIT) -> tuple[list[QueueItem], int]:
+    """Conversations out of the queue in `state`, the latest decided first, and how many there are."""
+    if state not in PUT_AWAY:
+        raise UsageError(f"unknown state {state!r}{did_you_mean(state, PUT_AWAY + ('open',))}",
+                         hint="States out of the queue: " + ", ".join(PUT_AWAY) + "; the queue itself is the open ones.")
+    ensure_fresh(store, engine)
+    now = clock.now()
+    rows = store.put_away(state, clock.iso(now), source=source, since=clock.iso(since) if since else None)
+    shown = rows[:limit] if limit else rows
+    details = store.queue_details([r.id for r in shown])
+    unanswered = _waiting_messages(store, [details[r.id].conversation for r in shown])
+    items = []
+    for rank, r in enumerate(shown, start=1):
+        row = details[r.id]
+        items.append(_item(rank, row.conversation.section, row, row.conversation.base_score, 0.0, unanswered[r.id],
+                           engine, {}, now))
+    return items, len(rows)
+
+
 def count(store: "Store", engine: Engine, section: str = "reply", source: str | None = None,
           since: datetime | None = None) -> int:
     ensure_fresh(store, engine)
@@ -198,10 +283,10 @@ def conversation(store: "Store", engine: Engine, ident: str) -> dict[str, Any]:
     flags = store.group_flags(conv.person_id)
     history = store.person_conversations(conv.person_id)
     waited = _waiting_s(conv, now) if conv.active else 0.0
-    reasons = _reasons(conv)
+    reasons = _reasons(conv, now)
     if conv.active:
-        reasons += _clock_reasons(conv.id, waited, _elsewhere(store, now, [conv]), engine)
-    messages = store.conversation_messages(conv)
+        reasons += _clock_reasons(conv, waited, _elsewhere(store, now, [conv]), engine)
+    messages = order.ordered(store.conversation_messages(conv), conv.platform)
     from h2h.triage.handles import matches
 
     return {
@@ -225,7 +310,8 @@ def conversation(store: "Store", engine: Engine, ident: str) -> dict[str, Any]:
             "note": flags.note,
         },
         "messages": [{
-            "id": m.remote_id, "source": m.source, "created_at": m.created_at, "role": m.role,
+            "id": m.remote_id, "source": m.source, "created_at": m.created_at,
+            "role": "other" if m.role == "person" and m.person_id != conv.person_id else m.role,
             "author": {"handle": m.handle, "name": m.name}, "text": m.text, "url": m.url,
             "in_reply_to": m.in_reply_to,
         } for m in messages],
@@ -238,23 +324,26 @@ def conversation(store: "Store", engine: Engine, ident: str) -> dict[str, Any]:
 
 # --- the user's decisions ----------------------------------------------------------
 
-ACTIONS = {"done": "done", "snooze": "snoozed", "ignore": "ignored", "reopen": "open"}
+ACTIONS = states.ACTIONS
 
 
 def set_state(store: "Store", engine: Engine, ident: str, action: str, *, until: datetime | None = None) -> dict[str, Any]:
+    """The user's decision (app/states.py says what it does; app/undo.py what undoes it)."""
     if action not in ACTIONS:
         raise UsageError(f"unknown action {action!r}")
+    if action == "snooze" and until is None:
+        raise UsageError("snooze needs a duration, such as 2h or 1d")
     now = clock.iso(clock.now())
     with store.transaction():
         conv = store.conversation(ident)
-        state = ACTIONS[action]
         until_iso = clock.iso(until) if until else None
-        if action == "snooze" and until is None:
-            raise UsageError("snooze needs a duration, such as 2h or 1d")
+        state, snooze_until, seen = states.decide(action, seen=store.newest_mention_id(), until=until_iso)
         store.save_conversation(conv.id, {
-            "state": state, "active": int(state in ("open", "snoozed")), "state_mark": now,
-            "snooze_until": until_iso if action == "snooze" else None})
-        store.record_action(conv.key, action, now, until_iso)
+            "state": state, "active": int(states.active(state)), "state_mark": now, "seen_upto": seen,
+            "snooze_until": snooze_until})
+        from h2h.app.undo import state_before
+
+        store.record_action(conv.key, action, now, until_iso, detail={**state_before(conv), "after": state})
         if action == "reopen":
             rescore(store, store.conversation_by_id(conv.id), engine)
         after = store.conversation_by_id(conv.id)

@@ -1,19 +1,22 @@
 """`h2h search TEXT`: the conversations whose messages, or whose person's handle or name,
 hold every word of TEXT, best match first, whatever their state (answered, done, ignored...)."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from h2h.app.inbox import did_you_mean
 from h2h.errors import UsageError
-from h2h.store import Store
-from h2h.store.search import MARK_END, MARK_START, fts_query
+from h2h.store.common import MARK_END, MARK_START, search_words
+
+if TYPE_CHECKING:
+    from h2h.store import Store
 
 DEFAULT_LIMIT = 20
 
 
 def search(store: Store, text: str, *, platform: str | None = None, limit: int | None = DEFAULT_LIMIT) -> dict[str, Any]:
-    query = fts_query(text)
-    if not query:
+    if not search_words(text):
         raise UsageError("nothing to search for: give a word, a name or a handle",
                          hint='For example: h2h search export, h2h search "Marie Dubois", h2h search @marie@piaille.fr')
     if platform is not None and platform not in (names := store.platform_names()):
@@ -23,8 +26,8 @@ def search(store: Store, text: str, *, platform: str | None = None, limit: int |
     items: list[dict[str, Any]] = []
     matches: dict[str, int] = {}
     # A conversation's best message stands for it; its other matches are counted.
-    for row in store.search_mentions(query, platform=platform, limit=max(200, 10 * (want or 100))):
-        key = row["key"]
+    for row in store.search_mentions(text, platform=platform, limit=max(200, 10 * (want or 100))):
+        key = row.key
         if key is None:
             continue
         if key in matches:
@@ -34,12 +37,12 @@ def search(store: Store, text: str, *, platform: str | None = None, limit: int |
             continue
         matches[key] = 1
         items.append({
-            "id": key, "state": row["state"], "section": row["section"], "snooze_until": row["snooze_until"],
-            "source": row["source"], "platform": row["platform"],
-            "person": {"handle": row["handle"], "name": row["name"]},
-            "message": {"id": row["remote_id"], "created_at": row["created_at"], "role": row["role"],
-                        "text": row["text"], "url": row["url"]},
-            "snippet": row["snippet"] or "",
+            "id": key, "state": row.state, "section": row.section, "snooze_until": row.snooze_until,
+            "source": row.source, "platform": row.platform,
+            "person": {"handle": row.handle, "name": row.name},
+            "message": {"id": row.remote_id, "created_at": row.created_at, "role": row.role,
+                        "text": row.text, "url": row.url},
+            "snippet": row.snippet or "",
         })
     for item in items:
         item["matches"] = matches[item["id"]]

@@ -8,16 +8,21 @@ since (the person wrote again and reopened a conversation marked done, a reply a
 it) is not forced back: undo says so and moves past it.
 """
 
+from __future__ import annotations
+
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from h2h import clock
 from h2h.errors import H2HError
-from h2h.store import Store
+from h2h.models import Conversation
 from h2h.triage.engine import Engine
 
+if TYPE_CHECKING:
+    from h2h.store import Store
+
 UNDOABLE = ("done", "snooze", "ignore", "reopen", "mute")
-STATE_COLUMNS = ("state", "active", "state_mark", "snooze_until")
+STATE_COLUMNS = ("state", "active", "state_mark", "seen_upto", "snooze_until")
 
 
 class NothingToUndo(H2HError):
@@ -25,9 +30,9 @@ class NothingToUndo(H2HError):
     hint = "Only done, snooze, ignore, reopen and mute are undone; a sent reply stays sent."
 
 
-def state_before(conv: Any) -> dict[str, Any]:
+def state_before(conv: Conversation) -> dict[str, Any]:
     """What a state change must record to be undone."""
-    return {"before": {k: conv[k] for k in STATE_COLUMNS}}
+    return {"before": {k: getattr(conv, k) for k in STATE_COLUMNS}}
 
 
 def undo(store: Store, engine: Engine) -> dict[str, Any]:
@@ -39,34 +44,33 @@ def undo(store: Store, engine: Engine) -> dict[str, Any]:
         action = store.last_undoable_action(UNDOABLE)
         if action is None:
             raise NothingToUndo("nothing to undo: no decision recorded since the last undo")
-        detail = json.loads(action["detail"])
+        detail = json.loads(action.detail or "{}")
         before = detail["before"]
-        result = {"undid": action["action"], "id": action["conversation"] or None, "at": action["at"],
+        result: dict[str, Any] = {"undid": action.action, "id": action.conversation or None, "at": action.at,
                   "undone": True, "reason": None, "state": None, "previous_state": None, "handle": None}
-        if action["action"] == "mute":
+        if action.action == "mute":
             members = detail["members"]
             still = store.person_flags_many([(s, r) for s, r in members])
-            if not any(row["muted"] for row in still.values()):
+            if not any(flags.muted for flags in still.values()):
                 result.update(undone=False, reason="the person was unmuted since")
             else:
                 for source, remote_id in members:
                     store.set_person_flags(source, remote_id, muted=bool(before.get(f"{source}:{remote_id}")))
                 ids = store.person_ids([(s, r) for s, r in members]).values()
                 for conv in store.group_conversations(list(ids)):
-                    rescore(store, store.conversation_by_id(conv["id"]), engine)
+                    rescore(store, store.conversation_by_id(conv.id), engine)
             result["handle"] = detail.get("handle")
         else:
-            conv = store.conversation(action["conversation"])
-            result["previous_state"] = conv["state"]
-            if conv["state"] != detail.get("after"):
-                result.update(undone=False, state=conv["state"],
-                              reason=f"it is {conv['state']} now ({_since(conv['state'])})")
+            conv = store.conversation(action.conversation)
+            result["previous_state"] = conv.state
+            if conv.state != detail.get("after"):
+                result.update(undone=False, state=conv.state, reason=f"it is {conv.state} now ({_since(conv.state)})")
             else:
-                store.save_conversation(conv["id"], dict(before))
-                rescore(store, store.conversation_by_id(conv["id"]), engine)
-                result["state"] = store.conversation_by_id(conv["id"])["state"]
-        store.record_action(action["conversation"], "undo", now,
-                            detail={"undid": action["id"], "action": action["action"], "undone": result["undone"]})
+                store.save_conversation(conv.id, dict(before))
+                rescore(store, store.conversation_by_id(conv.id), engine)
+                result["state"] = store.conversation_by_id(conv.id).state
+        store.record_action(action.conversation, "undo", now,
+                            detail={"undid": action.id, "action": action.action, "undone": result["undone"]})
     return result
 
 

@@ -27,6 +27,7 @@ class Runtime:
         self._store: Store | None = None
         self._engine: Engine | None = None
         self.extra: dict[str, Any] = {}
+        self.pager = True   # long output on a terminal goes through a pager (--no-pager: never)
 
     def config(self) -> Config:
         if self._config is None:

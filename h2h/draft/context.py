@@ -43,9 +43,10 @@ class Context:
 # --- reading the conversation ---------------------------------------------------------
 
 def unanswered(view: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The person's messages after our last reply (all of theirs if we never replied)."""
+    """The person's messages after our last reply (all of theirs if we never replied). Someone
+    else's answer (`other`) is no reply of ours."""
     messages = list(view["messages"])
-    last_ours = max((i for i, m in enumerate(messages) if m["role"] != "person"), default=-1)
+    last_ours = max((i for i, m in enumerate(messages) if m["role"] in ("me", "team")), default=-1)
     after = [m for m in messages[last_ours + 1:] if m["role"] == "person"]
     return after or [m for m in messages if m["role"] == "person"]
 
@@ -245,7 +246,7 @@ def context(store: Any, config: Any, engine: Any, ident: str, *, another: bool =
     request = DraftRequest(
         conversation=view["id"], source=view["source"], platform=view["platform"], lang=lang,
         intent="chaser" if chaser else intent,
-        opener="returning" if view["history"] or any(m["role"] != "person" for m in view["messages"]) else "first_contact",
+        opener="returning" if view["history"] or any(m["role"] in ("me", "team") for m in view["messages"]) else "first_contact",
         handle=person["handle"], name=person["name"] or "", first_name=first,
         topic=parts[0].topic if parts else None, thread=_messages(view["messages"]),
         history=_history(store, view) if history else (), me=config.me.name, signature=signature_for(config),

@@ -126,7 +126,7 @@ def max_tokens(request: DraftRequest) -> int:
 def _quote(messages: tuple[Message, ...], limit: int) -> str:
     lines = []
     for m in messages[-limit:]:
-        who = "us" if m.role in ("me", "team") else f"them ({inert(m.author)})"
+        who = "us" if m.role in ("me", "team") else f"{'someone else' if m.role == 'other' else 'them'} ({inert(m.author)})"
         text = inert(m.text)[:MAX_MESSAGE_CHARS]
         lines.append(f"- {m.created_at} {who}: {text}")
     return "\n".join(lines)

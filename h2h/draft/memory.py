@@ -104,10 +104,10 @@ def _answer(store: Any, row: Any) -> dict[str, Any] | None:
     for m in store.conversation_messages(conv):
         if (m.created_at, m.id) >= (row["created_at"], row["id"]):
             break
-        if m.role == "person":
-            asked.append(m)
-        else:
+        if m.role != "person":
             asked = []
+        elif m.person_id == conv.person_id:  # not someone else answering them
+            asked.append(m)
     if not asked:
         return None
     person = store.person(conv.person_id)

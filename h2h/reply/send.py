@@ -220,8 +220,10 @@ def mark_posted(store: Store, config: Config, engine: Engine, p: Plan) -> Outcom
 
 def complete(store: Store, config: Config, engine: Engine, p: Plan, *, status: str, remote_id: str | None,
              url: str | None, sent_at: datetime) -> Outcome:
-    """Record the result, store our reply as a message of the conversation and mark it answered,
-    all in one transaction. Safe to run again (a retry after a crash in here)."""
+    """Record the result and store our reply as a message of the conversation, all in one
+    transaction: judged with it, the conversation is answered (app/states.py), unless the
+    person wrote again after what we answered, or the user had closed it. Safe to run
+    again (a retry after a crash in here)."""
     from h2h.ingest.ingest import ingest
 
     conv = store.conversation(p.conversation)
@@ -243,9 +245,6 @@ def complete(store: Store, config: Config, engine: Engine, p: Plan, *, status: s
                            response_s=response_s, now=now)
             s.record_action(p.conversation, "reply", now, detail={"key": p.key, "status": status,
                                                                    "remote_id": remote_id, "response_s": response_s})
-        c = s.conversation(p.conversation)
-        if c.state in ("open", "snoozed"):
-            s.save_conversation(c.id, {"state": "answered", "active": 0, "state_mark": now, "snooze_until": None})
         after = s.reply_by_key(p.key)
         assert after is not None  # begun before the network call, in the same database
         recorded.update(response_s=after.response_s, sent_at=after.sent_at)

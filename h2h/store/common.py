@@ -32,6 +32,16 @@ def is_key_prefix(text: str) -> bool:
     return len(text) >= 4 and all(c in B32 for c in text)
 
 
+# Around each match in a search hit's snippet: private-use characters no post can be
+# confused with (inert() keeps them), turned into highlighting or dropped by whoever prints it.
+MARK_START, MARK_END = "\ue000", "\ue001"
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search that can match: those with a letter or a digit."""
+    return [w for w in text.split() if any(c.isalnum() for c in w)]
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # json.dumps with options builds an encoder at every call: a third of the cost of a small value.

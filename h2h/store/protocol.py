@@ -33,6 +33,7 @@ from h2h.models import (
     QueueRow,
     RecentMessage,
     Reply,
+    SearchHit,
     SourceStatus,
     StatsConversation,
     StoredDraft,
@@ -93,8 +94,9 @@ class Mentions(Protocol):
         ...
 
     def conversation_messages(self, conv: Conversation) -> list[ThreadMessage]:
-        """The person's messages and our (or a teammate's) replies to them, oldest first
-        (created_at, then id)."""
+        """The person's messages and the answers to them in its thread: ours, a teammate's,
+        and other people's that are filed in no conversation; oldest first (created_at, then
+        id; app/order.py gives the platform's order)."""
         ...
 
     def conversations_facts(self, convs: Sequence[Conversation]) -> dict[int, list[MessageFacts]]:
@@ -108,11 +110,34 @@ class Mentions(Protocol):
 
     def unanswered_mentions_many(self, convs: Sequence[tuple[int, str | None]]) -> dict[int, list[Unanswered]]:
         """For each (conversation id, since): the person's messages of it since `since`
-        (all when None), oldest first."""
+        (all when None), oldest first (created_at, then id)."""
         ...
 
     def group_messages(self, person_ids: Sequence[int], limit: int) -> list[ThreadMessage]:
         """These identities' messages and our replies to them, newest first."""
+        ...
+
+    def mentions_rooted_at(self, keys: Iterable[Key]) -> list[StoredMention]:
+        """Messages whose thread root is one of these (source, remote id), in id order."""
+        ...
+
+    def conversation_mentions(self, conv_id: int) -> list[StoredMention]:
+        """The messages filed in this conversation, in id order."""
+        ...
+
+    def place_mentions(self, moves: Sequence[tuple[int | None, str, int]]) -> None:
+        """(conversation id or None, thread root, message id) for each message moved."""
+        ...
+
+    def newest_mention_id(self) -> int:
+        """The largest message id (0 when none): ids grow with every message stored, so this
+        is what a decision made now has seen (app/states.py)."""
+        ...
+
+    def search_mentions(self, text: str, *, platform: str | None = None, limit: int = 200) -> list[SearchHit]:
+        """The messages holding every word of `text` (`common.search_words`; each a prefix,
+        accents ignored) in their text or their author's handle or name, best match first,
+        then the latest; each snippet marks its matches. No words, no hits."""
         ...
 
 
@@ -141,6 +166,10 @@ class Conversations(Protocol):
         """The sources conversations come from, sorted."""
         ...
 
+    def platform_names(self) -> list[str]:
+        """The platforms conversations are on, sorted."""
+        ...
+
     def find_conversation(self, source: str, thread_root: str, person_id: int) -> Conversation | None: ...
 
     def find_conversations(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Conversation | None]:
@@ -163,6 +192,15 @@ class Conversations(Protocol):
 
     def group_conversations(self, person_ids: Sequence[int]) -> list[Conversation]:
         """These identities' conversations, by first_at, then id."""
+        ...
+
+    def conversations_rooted_at(self, keys: Iterable[tuple[str, str]]) -> list[Conversation]:
+        """Conversations whose thread root is one of these (source, remote id), by id within
+        each source."""
+        ...
+
+    def delete_conversations(self, ids: Sequence[int]) -> None:
+        """Conversations left without a message (their messages joined another)."""
         ...
 
     def next_conversation_id(self) -> int:
@@ -198,6 +236,17 @@ class Conversations(Protocol):
         first. Lazy: the queue stops reading once the rest cannot rank."""
         ...
 
+    def section_conversations_of(self, section: str, person_ids: Sequence[int], *, source: str | None = None,
+                                 since: str | None = None) -> list[QueueCandidate]:
+        """Active conversations of these persons in a section (last_at after `since`), any order."""
+        ...
+
+    def put_away(self, state: str, now: str, *, source: str | None = None, since: str | None = None,
+                 limit: int | None = None) -> list[QueueCandidate]:
+        """Conversations in a state out of the queue (`snoozed`: still snoozed at `now`), the
+        latest decided first (state_mark, else last_at; then id, descending)."""
+        ...
+
     def queue_details(self, conv_ids: Sequence[int]) -> dict[int, QueueRow]: ...
 
     def waiting_elsewhere(self, convs: Sequence[Placed], most: int = 100) -> dict[int, tuple[int, str | None]]:
@@ -216,6 +265,11 @@ class Conversations(Protocol):
 
     def actions(self, conversation: str) -> list[Action]:
         """By time, then in the order recorded."""
+        ...
+
+    def last_undoable_action(self, actions: Sequence[str]) -> Action | None:
+        """The latest recorded of these decisions whose detail records what it changed
+        (`before`) and that no "undo" action names (`detail.undid` = its id)."""
         ...
 
 
@@ -246,6 +300,10 @@ class People(Protocol):
 
     def person_group_ids(self, person_id: int) -> list[int]:
         """The ids of person_group(), ascending."""
+        ...
+
+    def person_group_ids_many(self, person_ids: Sequence[int]) -> dict[int, list[int]]:
+        """person_group_ids() of each."""
         ...
 
     def person_root(self, source: str, remote_id: str) -> Key:
@@ -307,6 +365,12 @@ class Drafts(Protocol):
     def add_draft(self, *, conversation: str, text: str, backend: str, lang: str | None, intent: str,
                   lint: Iterable[Mapping[str, Any]], edited: bool, variants: Sequence[str] = (),
                   note: str | None = None, created_at: str) -> int: ...
+
+    def draft(self, draft_id: int) -> StoredDraft | None: ...
+
+    def drafts_of(self, conversation: str) -> list[StoredDraft]:
+        """Every draft of the conversation, oldest first (none is ever deleted)."""
+        ...
 
     def latest_draft(self, conversation: str) -> StoredDraft | None: ...
 

@@ -13,7 +13,7 @@ from h2h.clock import human_duration
 from h2h.digest import sha1
 from h2h.models import EMPTY, Reason, Signals, Triage
 
-ENGINE = "score-3"
+ENGINE = "score-4"
 THRESHOLD = 0.5     # a signal at or above this decides a section
 FLOOR = 0.2         # below this a signal earns no points (and so no reason)
 CROWD = 4           # a message naming this many accounts is a group discussion
@@ -36,6 +36,7 @@ class Facts(NamedTuple):
     vip: bool = False
     muted: bool = False
     followers: int | None = None
+    answered_by: str | None = None      # the handle of someone else (not us) who answered them in the thread
     weights: Mapping[str, float] = EMPTY
 
 
@@ -57,6 +58,12 @@ def _merge(signals: Sequence[Signals]) -> tuple[dict[str, float], dict[str, tupl
                 values[name] = value
                 evidence[name] = tuple(s.evidence.get(name, ()))
     return values, evidence
+
+
+def asks(s: Signals) -> bool:
+    """A reply to another person's message asks something of us too: a question, or a problem
+    of its own. A request there is advice to the one it answers ("try the export menu")."""
+    return max(s.question, s.complaint) >= THRESHOLD
 
 
 def triage(facts: Facts) -> Triage:
@@ -125,8 +132,10 @@ def triage(facts: Facts) -> Triage:
             add("reach", f"reaches {_count(facts.followers)} followers",
                 min(1.0, math.log10(facts.followers) / 6))
         extra = len(facts.signals) - 1
-        if extra > 0:
+        if extra > 0 and v("toxic") < THRESHOLD:  # hostility repeated earns nothing
             add("followup", f"wrote {extra + 1} times without an answer", min(extra, 3))
+        if facts.answered_by:
+            add("answered_by_other", f"answered by {facts.answered_by}")
 
     section = _section(own, facts.muted, bot_strength, v, needs)
     return Triage(section=section, score=round(sum(r.points for r in reasons), 2), reasons=tuple(reasons))

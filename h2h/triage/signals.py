@@ -6,11 +6,11 @@ pairs, lexicon tags and character 4-grams (h2h/data/signals.tsv, trained by
 scripts/train_signals.py on redistributable data only), in pure Python: a
 dictionary lookup per feature and a sum per signal. The words that pushed a
 signal up the most are its evidence, which becomes the reason's label
-("asks a question ('how do i')"). Three rules sit on top where a model trained
-on a few thousand messages cannot be trusted alone: urgent words; swearing
-(offensive to many readers even when it insults no one); and sarcasm markers
-("/s", an eye-roll), which turn praise into its opposite. Who wrote the message (bot accounts, our own) is decided in
-score.py, not here.
+("asks a question ('how do i')"). Rules sit on top where a model trained on a
+few thousand messages cannot be trusted alone: urgent words; swearing (offensive
+to many readers even when it insults no one); sarcasm markers ("/s", an
+eye-roll), which turn praise into its opposite; and spam that announces itself
+(spam.py). Who wrote the message (bot accounts, our own) is decided in score.py, not here.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 
 from h2h.paths import DATA
 from h2h.models import SIGNAL_NAMES, Signals
-from h2h.triage import features, lang as langid
+from h2h.triage import features, lang as langid, spam
 from h2h.triage.text import MAX_CHARS
 
 
@@ -34,7 +34,12 @@ _U = SIGNAL_NAMES.index("urgent")
 _T = SIGNAL_NAMES.index("toxic")
 _P = SIGNAL_NAMES.index("positive")
 _NEG = SIGNAL_NAMES.index("negative")
+_Q = SIGNAL_NAMES.index("question")
+_C = SIGNAL_NAMES.index("complaint")
+_R = SIGNAL_NAMES.index("request")
+_S = SIGNAL_NAMES.index("spam")
 SWEAR_FLOOR = 0.4
+SPAM_FLOOR = 0.9
 SARCASM_FLOOR = 0.6
 
 # Words that carry weight in a model but would make a poor reason ("reports a problem ('and')").
@@ -160,6 +165,12 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
         values[_U] = 0.7
         word = min(urgent)
         evidence["urgent"] = (word,) + tuple(e for e in evidence.get("urgent", ()) if e != word)[:1]
+    advert = spam.announced(text, f.folded, f.words, values[_Q], values[_C])
+    if advert is not None:
+        # An advertisement's call to action ("visit", "buy") asks nothing of us.
+        values[_S], values[_R] = max(values[_S], SPAM_FLOOR), min(values[_R], EVIDENCE_FROM / 2)
+        evidence["spam"] = advert
+        evidence.pop("request", None)
     detected = lang or langid.detect_cleaned(f.cleaned, languages)
     return Signals(*values, detected, evidence)  # type: ignore[arg-type, call-arg]  # fields in SIGNAL_NAMES order
 

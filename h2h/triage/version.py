@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from h2h.paths import DATA
 
-ENGINE = "linear-6"
+ENGINE = "linear-7"
 
 
 @lru_cache(maxsize=1)

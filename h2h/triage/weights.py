@@ -21,6 +21,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "reach": 2.0,
     "followup": 1.5,
     "elsewhere": 3.0,
+    "answered_by_other": -3.0,
     # how long they have waited: grows to this many points at the SLA, then stays
     "waiting": 10.0,
     # what pushes a conversation down (negative points)

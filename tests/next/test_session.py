@@ -259,7 +259,7 @@ def test_f_drafts_from_the_next_source_and_the_card_says_which(tmp_path: Path) -
 
 def test_a_saved_reply_by_number_or_name(w: World) -> None:
     _, ui = play(w, "tq", answers=["1"])   # snippets sorted: broken, export, topic
-    assert ui.problems and ui.problems[0].code == "unresolved_placeholder"  # "broken" has a typo
+    assert ui.problems and ui.problems[0].code == "snippet_syntax"  # "broken" has a typo
     _, ui = play(w, "tq", answers=["export"])
     assert ui.shown[-1].plan and ui.shown[-1].plan.draft.backend == "snippet"
     assert "Settings > Export" in ui.shown[-1].plan.text

@@ -17,9 +17,9 @@ import pytest
 
 from h2h.errors import NotFound, StoreError, UsageError
 from h2h.ingest.ingest import ingest
-from h2h.models import Action, Conversation, Flags, Identity, Mention, Person, Reply, StoredMention
+from h2h.models import Action, Conversation, Flags, Identity, Mention, Person, Reply, SearchHit, StoredMention
 from h2h.store import Store
-from h2h.store.common import Encoded, conversation_key
+from h2h.store.common import MARK_END, MARK_START, Encoded, conversation_key
 from h2h.triage.engine import Engine
 
 OpenStore = Callable[[str], Store]
@@ -157,6 +157,7 @@ class StoreContract:
         with store.transaction():
             store.link_roots(("masto", "1"), ("bsky", "3"))
         assert store.person_group_ids(sky) == store.person_group_ids(ann) == sorted([ann, sky])
+        assert store.person_group_ids_many([sky, bob]) == {sky: sorted([ann, sky]), bob: [bob]}
         assert [p.id for p in store.person_group(sky)] == [ann, sky]
         assert store.person_root("bsky", "3") == ("masto", "1") and store.person_root("masto", "2") == ("masto", "2")
         assert store.linked_among([("masto", "1"), ("bsky", "3"), ("masto", "2")]) == {("masto", "1"), ("bsky", "3")}
@@ -190,7 +191,7 @@ class StoreContract:
         pid = store.person_ids([("masto", "1")])[("masto", "1")]
         row = {"id": first, "source": "masto", "remote_id": "n1", "platform": "mastodon", "person_id": pid,
                "conversation_id": None, "role": "person", "text": "new", "url": None, "created_at": at(90),
-               "in_reply_to": None, "thread": None, "thread_root": "n1", "to_me": 1, "from_me": 0, "lang": "en",
+               "created_us": None, "in_reply_to": None, "thread": None, "thread_root": "n1", "to_me": 1, "from_me": 0, "lang": "en",
                "raw": Encoded('{"k":1}'), "signals": '{"question":0.5}', "evidence": None, "engine": "e1",
                "ingested_at": at(90)}
         with store.transaction():
@@ -221,6 +222,35 @@ class StoreContract:
         b1 = store.mention("masto", "b1")
         assert b1 is not None and (b1.signals, b1.evidence) == ('{"q":1}', '{"q":["how"]}')
 
+    def test_search_finds_every_word_in_text_or_author_best_first(self, store: Store) -> None:
+        self.thread(store)
+        ingest(store, [mention("c1", person("9", "@cleo@example.social", name="Cléo Exporté"), "merci", 120,
+                               source="other")], ENGINE)
+        hits = store.search_mentions("export")
+        assert all(isinstance(h, SearchHit) for h in hits)
+        assert {h.remote_id for h in hits} == {"a1", "r1", "c1"}, "a prefix, in the text or the name, accents aside"
+        a1 = next(h for h in hits if h.remote_id == "a1")
+        conv = self.conv_of(store, "masto", "a1")
+        assert (a1.key, a1.state, a1.section, a1.handle, a1.name, a1.role, a1.source, a1.platform) == \
+            (conv.key, conv.state, conv.section, "@ann@example.social", "Ann", "person", "masto", "mastodon")
+        assert a1.snippet is not None and MARK_START + "export" + MARK_END in a1.snippet
+        assert [h.remote_id for h in store.search_mentions("ann pdf")] == ["a2"], "every word must match"
+        assert store.search_mentions('export" OR "sync') == [], "the query's syntax is taken literally"
+        assert store.search_mentions("  ?! ") == [] and store.search_mentions("nothing") == []
+        assert len(store.search_mentions("export", limit=1)) == 1
+        assert {h.remote_id for h in store.search_mentions("export", platform="mastodon")} == {"a1", "r1", "c1"}
+        assert store.search_mentions("export", platform="bluesky") == []
+        ranks = [h.rank for h in hits]
+        assert ranks == sorted(ranks), "best match (lowest rank) first"
+
+    def test_search_follows_edits_and_new_names(self, store: Store) -> None:
+        self.thread(store)
+        ingest(store, [mention("b1", BOB, "Is calendar down?", 10)], ENGINE)
+        assert store.search_mentions("sync") == [] and [h.remote_id for h in store.search_mentions("calendar")] == ["b1"]
+        with store.transaction():
+            store.upsert_persons([(person("2", "@bob@example.social", name="Robert"), "mastodon", at(5), None)])
+        assert [h.remote_id for h in store.search_mentions("robert")] == ["b1"] and store.search_mentions("bob ") != []
+
     def test_a_conversation_reads_as_its_thread(self, store: Store) -> None:
         self.thread(store)
         conv = self.conv_of(store, "masto", "a1")
@@ -238,6 +268,28 @@ class StoreContract:
         recent = store.persons_recent([ann], limit=1)[ann]
         assert [(r.person_id, r.text) for r in recent] == [(ann, "And to PDF?")]
         assert [m.remote_id for m in store.group_messages([ann], 10)] == ["a2", "r1", "a1"]
+
+    def test_a_message_rehomed_by_its_thread_root_leaves_an_empty_conversation_to_delete(self, store: Store) -> None:
+        assert store.newest_mention_id() == 0
+        self.thread(store)
+        ann, bob = self.conv_of(store, "masto", "a1"), self.conv_of(store, "masto", "b1")
+        rooted = store.mentions_rooted_at([("masto", "a1"), ("masto", "none")])
+        assert [m.remote_id for m in rooted] == ["a1", "r1", "a2"]
+        assert [m.id for m in rooted] == sorted(m.id for m in rooted)
+        assert store.newest_mention_id() == max(m.id for m in rooted)
+        assert [c.id for c in store.conversations_rooted_at([("masto", "a1"), ("masto", "b1")])] == [ann.id, bob.id]
+        b1 = store.mention("masto", "b1")
+        assert b1 is not None
+        with store.transaction():
+            store.place_mentions([(ann.id, "a1", b1.id)])
+            assert store.conversation_mentions(bob.id) == []
+            store.delete_conversations([bob.id])
+        assert [m.remote_id for m in store.conversation_mentions(ann.id)] == ["a1", "b1", "r1", "a2"]
+        moved = store.mention("masto", "b1")
+        assert moved is not None and (moved.conversation_id, moved.thread_root) == (ann.id, "a1")
+        assert store.conversations_rooted_at([("masto", "b1")]) == []
+        with pytest.raises(NotFound):
+            store.conversation_by_id(bob.id)
 
     # --- conversations ------------------------------------------------------------------
     def test_a_conversation_is_found_by_its_key_or_a_prefix(self, store: Store) -> None:
@@ -296,6 +348,14 @@ class StoreContract:
         assert store.conversation_by_id(first + 1).key == conversation_key("masto", "t2", "1")
         assert store.next_conversation_id() == first + 2
 
+    def test_platforms_are_named_once_sorted(self, store: Store) -> None:
+        assert store.platform_names() == []
+        self.thread(store)
+        ingest(store, [Mention(source="bsky", platform="bluesky", remote_id="s1",
+                               author=person("3", "ann.bsky.social", source="bsky"), text="hi?", created_at=T0)],
+               ENGINE)
+        assert store.platform_names() == ["bluesky", "mastodon"]
+
     def test_saved_columns_read_back(self, store: Store) -> None:
         self.thread(store)
         conv = self.conv_of(store, "masto", "b1")
@@ -326,6 +386,37 @@ class StoreContract:
             store.save_conversation(bob_conv.id, {"state": "snoozed", "snooze_until": at(600)})
         assert store.count_active("reply", at(100)) == 1 and store.count_active("reply", at(700)) == 2
         assert store.count_active("reply", at(700), source="masto", since=at(30)) == 1
+
+    def test_a_sections_conversations_of_some_people(self, store: Store) -> None:
+        self.thread(store)
+        ann_conv, bob_conv = self.conv_of(store, "masto", "a1"), self.conv_of(store, "masto", "b1")
+        with store.transaction():
+            store.save_conversations([(ann_conv.id, {"section": "reply"}), (bob_conv.id, {"section": "careful"})])
+        got = store.section_conversations_of("reply", [ann_conv.person_id, bob_conv.person_id])
+        assert [(c.id, c.key, c.section, c.person_id) for c in got] == \
+            [(ann_conv.id, ann_conv.key, "reply", ann_conv.person_id)]
+        assert store.section_conversations_of("reply", []) == []
+        assert store.section_conversations_of("reply", [ann_conv.person_id], source="other") == []
+        assert store.section_conversations_of("reply", [ann_conv.person_id], since=at(90)) == []
+        with store.transaction():
+            store.save_conversation(ann_conv.id, {"state": "done", "active": 0})
+        assert store.section_conversations_of("reply", [ann_conv.person_id]) == []
+
+    def test_what_was_put_away_comes_latest_decided_first(self, store: Store) -> None:
+        self.thread(store)
+        ann_conv, bob_conv = self.conv_of(store, "masto", "a1"), self.conv_of(store, "masto", "b1")
+        assert store.put_away("done", at(0)) == []
+        with store.transaction():
+            store.save_conversation(ann_conv.id, {"state": "done", "active": 0, "state_mark": at(200)})
+            store.save_conversation(bob_conv.id, {"state": "done", "active": 0, "state_mark": at(300)})
+        assert [c.id for c in store.put_away("done", at(0))] == [bob_conv.id, ann_conv.id]
+        assert [c.id for c in store.put_away("done", at(0), limit=1)] == [bob_conv.id]
+        assert [c.id for c in store.put_away("done", at(0), since=at(30))] == [ann_conv.id]  # last_at after
+        assert store.put_away("done", at(0), source="other") == []
+        with store.transaction():
+            store.save_conversation(bob_conv.id, {"state": "snoozed", "active": 1, "snooze_until": at(600)})
+        assert [c.id for c in store.put_away("snoozed", at(500))] == [bob_conv.id]
+        assert store.put_away("snoozed", at(700)) == [], "a snooze whose time has come is back in the queue"
 
     def test_waiting_elsewhere_counts_a_humans_other_conversations(self, store: Store) -> None:
         ingest(store, [mention("k1", ANN, "is export broken?", 0), mention("k2", ANN, "where is my invoice?", 600),
@@ -361,6 +452,21 @@ class StoreContract:
         assert all(isinstance(a, Action) for a in acts)
         assert [(a.action, a.at, a.until, a.detail) for a in acts] == [
             ("snooze", at(1), at(60), '{"why":"later"}'), ("done", at(2), None, None)]
+
+    def test_the_last_undoable_action_skips_what_was_undone(self, store: Store) -> None:
+        assert store.last_undoable_action(["done"]) is None
+        with store.transaction():
+            store.record_action("c1", "done", at(1), detail={"before": {"state": "open"}})
+            store.record_action("c2", "snooze", at(2), detail={"before": {"state": "open"}})
+            store.record_action("c3", "done", at(3))  # records nothing to restore
+            store.record_action("c4", "reply", at(4), detail={"before": {}})  # not asked for
+        last = store.last_undoable_action(["done", "snooze"])
+        assert isinstance(last, Action) and (last.conversation, last.action) == ("c2", "snooze")
+        with store.transaction():
+            store.record_action("c2", "undo", at(5), detail={"undid": last.id})
+        again = store.last_undoable_action(["done", "snooze"])
+        assert again is not None and again.conversation == "c1"
+        assert store.last_undoable_action(["snooze"]) is None
 
     # --- replies and drafts ---------------------------------------------------------------
     def test_a_reply_is_begun_once_per_key_and_finished(self, store: Store) -> None:
@@ -400,6 +506,10 @@ class StoreContract:
         assert one < two and store.latest_draft("none") is None
         assert store.recent_draft_variants(exclude="c2") == [["en:hi.1"]]
         assert store.recent_draft_variants(exclude="c1", limit=1) == [["en:hi.2", "en:bye.1"]]
+        assert [d.id for d in store.drafts_of("c1")] == [one, two] and store.drafts_of("none") == []
+        by_id = store.draft(one)
+        assert by_id is not None and (by_id.conversation, by_id.text, by_id.variants) == ("c1", "Hi Ann", '["en:hi.1"]')
+        assert store.draft(10_000) is None
 
     # --- answer memory and the knowledge file ------------------------------------------------
     def test_our_answers_are_indexed_and_searched(self, store: Store) -> None:

@@ -37,11 +37,11 @@ def insert_mention(store: SQLiteStore, m: Mention, *, person_id: int, conversati
                    ingested_at: str) -> int:
     row = store.conn.execute(
         """INSERT INTO mentions (source, remote_id, platform, person_id, conversation_id, role, text, url,
-                                 created_at, in_reply_to, thread, thread_root, to_me, from_me, lang, raw,
-                                 signals, evidence, engine, ingested_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                                 created_at, created_us, in_reply_to, thread, thread_root, to_me, from_me, lang,
+                                 raw, signals, evidence, engine, ingested_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         (m.source, m.remote_id, m.platform, person_id, conversation_id, role, m.text, m.url,
-         clock.iso(m.created_at), m.in_reply_to, m.thread, thread_root, int(m.to_me), int(m.from_me),
+         clock.iso(m.created_at), clock.micros(m.created_at), m.in_reply_to, m.thread, thread_root, int(m.to_me), int(m.from_me),
          m.lang, to_json(m.raw), to_json(signals), to_json(evidence), engine, ingested_at)).fetchone()
     return int(row[0])
 

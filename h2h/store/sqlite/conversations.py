@@ -71,6 +71,9 @@ class ConversationQueries(Base):
     def source_names(self) -> list[str]:
         return [r[0] for r in self._q("SELECT DISTINCT source FROM conversations ORDER BY source")]
 
+    def platform_names(self) -> list[str]:
+        return [r[0] for r in self._q("SELECT DISTINCT platform FROM conversations ORDER BY platform")]
+
     def find_conversation(self, source: str, thread_root: str, person_id: int) -> Conversation | None:
         return self._one(_conv, f"SELECT {_CONV} FROM conversations WHERE source = ? AND thread_root = ? "
                                 f"AND person_id = ?", (source, thread_root, person_id))
@@ -108,6 +111,17 @@ class ConversationQueries(Base):
     def person_conversations(self, person_id: int) -> list[Conversation]:
         return self._all(_conv, f"SELECT {_CONV} FROM conversations WHERE person_id IN ({GROUP_IDS}) ORDER BY first_at",
                          {"pid": person_id})
+
+    def conversations_rooted_at(self, keys: Iterable[tuple[str, str]]) -> list[Conversation]:
+        found: list[Conversation] = []
+        for source, part, qs in by_source(keys):
+            found += self._all(_conv, f"SELECT {_CONV} FROM conversations WHERE source = ? AND thread_root IN ({qs}) "
+                                      f"ORDER BY id", [source, *part])
+        return found
+
+    def delete_conversations(self, ids: Sequence[int]) -> None:
+        for part in chunks(list(ids)):
+            self._q(f"DELETE FROM conversations WHERE id IN ({marks(part)})", list(part))
 
     def group_conversations(self, person_ids: Sequence[int]) -> list[Conversation]:
         return self._all(_conv, f"SELECT {_CONV} FROM conversations WHERE person_id IN ({marks(person_ids)}) "
@@ -169,14 +183,37 @@ class ConversationQueries(Base):
         return self._rows(_candidate, f"SELECT {_CANDIDATE} FROM conversations c WHERE c.active = 1 AND c.section = ?"
                                       f"{extra} ORDER BY c.base_score DESC", [section, *params])
 
+    def put_away(self, state: str, now: str, *, source: str | None = None, since: str | None = None,
+                 limit: int | None = None) -> list[QueueCandidate]:
+        sql = f"SELECT {_CANDIDATE} FROM conversations c WHERE c.state = ?"
+        params: list[Any] = [state]
+        if state == "snoozed":
+            sql, params = sql + " AND c.snooze_until > ?", params + [now]
+        extra, more = _narrowed(source, since)
+        sql = sql + extra + " ORDER BY COALESCE(c.state_mark, c.last_at) DESC, c.id DESC"
+        if limit:
+            sql, more = sql + " LIMIT ?", more + [limit]
+        return self._all(_candidate, sql, [*params, *more])
+
+    def section_conversations_of(self, section: str, person_ids: Sequence[int], *, source: str | None = None,
+                                 since: str | None = None) -> list[QueueCandidate]:
+        if not person_ids:
+            return []
+        extra, params = _narrowed(source, since)
+        return self._all(_candidate, f"""SELECT {_CANDIDATE} FROM conversations c
+                                         WHERE c.person_id IN ({marks(person_ids)}) AND c.active = 1
+                                         AND c.section = ?{extra}""", [*person_ids, section, *params])
+
     # The index walk per identity stops after `most` + 2 rows: enough to tell "more than
     # `most`" apart, and a bot with thousands of open conversations costs no more than anyone.
+    # Neither noise nor hostility counts: a troll's insults elsewhere are not someone chasing us.
     _WAITING = """SELECT j.value, (SELECT count(*) FROM (SELECT 1 FROM conversations
                                                        WHERE person_id = j.value AND active = 1
-                                                         AND section != 'noise' LIMIT ?))
+                                                         AND section NOT IN ('noise', 'careful') LIMIT ?))
                   FROM json_each(?) j"""
     _EARLIEST_OTHER = """SELECT min(COALESCE(waiting_since, last_at)) FROM conversations
-                         WHERE person_id IN ({}) AND active = 1 AND section != 'noise' AND id != ?"""
+                         WHERE person_id IN ({}) AND active = 1 AND section NOT IN ('noise', 'careful')
+                           AND id != ?"""
 
     def waiting_elsewhere(self, convs: Sequence[Placed], most: int = 100) -> dict[int, tuple[int, str | None]]:
         """Counted in the conversations_waiting index alone."""
@@ -185,7 +222,7 @@ class ConversationQueries(Base):
         out: dict[int, tuple[int, str | None]] = {}
         for conv in convs:
             members = groups[conv.person_id]
-            n = sum(waiting[m] for m in members) - (conv.active == 1 and conv.section != "noise")
+            n = sum(waiting[m] for m in members) - (conv.active == 1 and conv.section not in ("noise", "careful"))
             if n <= 0:
                 continue
             since = None
@@ -226,6 +263,14 @@ class ConversationQueries(Base):
                       detail: Mapping[str, Any] | None = None) -> None:
         self._q("INSERT INTO actions (conversation, action, at, until, detail) VALUES (?, ?, ?, ?, ?)",
                 (conversation, action, at, until, to_json(detail)))
+
+    def last_undoable_action(self, actions: Sequence[str]) -> Action | None:
+        return self._one(_action, f"""SELECT {rows.columns(Action, "a")} FROM actions a
+                                      WHERE a.action IN ({marks(actions)})
+                                      AND json_extract(a.detail, '$.before') IS NOT NULL
+                                      AND NOT EXISTS (SELECT 1 FROM actions u WHERE u.action = 'undo'
+                                                      AND json_extract(u.detail, '$.undid') = a.id)
+                                      ORDER BY a.id DESC LIMIT 1""", list(actions))
 
     def actions(self, conversation: str) -> list[Action]:
         return self._all(_action, f"SELECT {rows.columns(Action)} FROM actions WHERE conversation = ? ORDER BY at, id",

@@ -23,6 +23,12 @@ class DraftQueries(Base):
             (conversation, text, backend, lang, intent, json.dumps(list(lint), ensure_ascii=False), int(edited),
              json.dumps(list(variants)), note or None, created_at)))
 
+    def draft(self, draft_id: int) -> StoredDraft | None:
+        return self._one(_draft, f"SELECT {_DRAFT} FROM drafts WHERE id = ?", (draft_id,))
+
+    def drafts_of(self, conversation: str) -> list[StoredDraft]:
+        return self._all(_draft, f"SELECT {_DRAFT} FROM drafts WHERE conversation = ? ORDER BY id", (conversation,))
+
     def latest_draft(self, conversation: str) -> StoredDraft | None:
         return self._one(_draft, f"SELECT {_DRAFT} FROM drafts WHERE conversation = ? ORDER BY id DESC LIMIT 1",
                          (conversation,))

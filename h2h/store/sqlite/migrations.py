@@ -8,6 +8,7 @@ Never edit a migration that has shipped: add a new one.
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 from pathlib import Path
 from typing import Callable, Sequence
@@ -235,6 +236,62 @@ ANSWER_MEMORY = [
     "ALTER TABLE drafts ADD COLUMN grounding TEXT",
 ]
 
+# `h2h search`: every message's words and its author's handle and name, in an FTS5 index
+# of its own (answer memory has separate tables). It holds no copy of the text: its content
+# is a view over mentions and persons, and triggers keep it in step with both (a new or
+# edited message, a person's new name), giving FTS5 the old values it needs to remove a row.
+SEARCH = [
+    """CREATE VIEW mention_search_rows AS
+         SELECT m.id AS id, m.text AS text, p.handle || ' ' || p.name AS who
+         FROM mentions m JOIN persons p ON p.id = m.person_id""",
+    # remove_diacritics 2: "exporter" finds "exportér", as people type without accents.
+    """CREATE VIRTUAL TABLE mention_search USING fts5(text, who, content='mention_search_rows',
+         content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER mention_search_insert AFTER INSERT ON mentions BEGIN
+         INSERT INTO mention_search (rowid, text, who)
+         SELECT new.id, new.text, p.handle || ' ' || p.name FROM persons p WHERE p.id = new.person_id;
+       END""",
+    """CREATE TRIGGER mention_search_delete AFTER DELETE ON mentions BEGIN
+         INSERT INTO mention_search (mention_search, rowid, text, who)
+         SELECT 'delete', old.id, old.text, p.handle || ' ' || p.name FROM persons p WHERE p.id = old.person_id;
+       END""",
+    """CREATE TRIGGER mention_search_update AFTER UPDATE OF text, person_id ON mentions BEGIN
+         INSERT INTO mention_search (mention_search, rowid, text, who)
+         SELECT 'delete', old.id, old.text, p.handle || ' ' || p.name FROM persons p WHERE p.id = old.person_id;
+         INSERT INTO mention_search (rowid, text, who)
+         SELECT new.id, new.text, p.handle || ' ' || p.name FROM persons p WHERE p.id = new.person_id;
+       END""",
+    # The upsert of every fetch touches persons; only a real change of handle or name re-indexes.
+    """CREATE TRIGGER mention_search_person AFTER UPDATE OF handle, name ON persons
+       WHEN old.handle IS NOT new.handle OR old.name IS NOT new.name BEGIN
+         INSERT INTO mention_search (mention_search, rowid, text, who)
+         SELECT 'delete', m.id, m.text, old.handle || ' ' || old.name FROM mentions m WHERE m.person_id = old.id;
+         INSERT INTO mention_search (rowid, text, who)
+         SELECT m.id, m.text, new.handle || ' ' || new.name FROM mentions m WHERE m.person_id = new.id;
+       END""",
+    "INSERT INTO mention_search (mention_search) VALUES ('rebuild')",
+]
+
+def arrival_order(conn: sqlite3.Connection) -> None:
+    """`mentions.created_us`, a message's time at full precision (NULL for those stored
+    before: their whole seconds are all that was kept), and `conversations.seen_upto`, the
+    newest message id stored when the user made the conversation's current decision. A
+    decision made before it saw every message stored by its time (`state_mark`); one
+    stored in that same second counts as seen."""
+    conn.execute("ALTER TABLE mentions ADD COLUMN created_us INTEGER")
+    conn.execute("ALTER TABLE conversations ADD COLUMN seen_upto INTEGER")
+    # One stored time per ingest transaction: a few thousand, however many messages.
+    stamps, newest = [], []
+    for at, top in conn.execute("SELECT ingested_at, max(id) FROM mentions GROUP BY ingested_at ORDER BY ingested_at"):
+        stamps.append(at)
+        newest.append(max(top, newest[-1]) if newest else top)
+    seen = []
+    for conv_id, mark in conn.execute("SELECT id, state_mark FROM conversations WHERE state_mark IS NOT NULL"):
+        i = bisect.bisect_right(stamps, mark)
+        seen.append((newest[i - 1] if i else 0, conv_id))
+    conn.executemany("UPDATE conversations SET seen_upto = ? WHERE id = ?", seen)
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", INITIAL),
     ("0002_sources", SOURCES),
@@ -248,8 +305,12 @@ MIGRATIONS: list[Migration] = [
     # account has thousands of active conversations, too many to visit row by row.
     ("0007_waiting_index", ["CREATE INDEX conversations_waiting ON conversations "
                             "(person_id, active, section, waiting_since, last_at) WHERE active = 1"]),
-    # Our past answers and the knowledge file, searched with FTS5 (store/memory.py).
+    # Our past answers and the knowledge file, searched with FTS5 (store/sqlite/memory.py).
     ("0008_answer_memory", ANSWER_MEMORY),
+    # When each message arrived and each decision was made, and messages' full-precision
+    # time: a message stored after a decision reopens, whenever it was written.
+    ("0009_arrival_order", arrival_order),
+    ("0010_mention_search", SEARCH),
 ]
 
 

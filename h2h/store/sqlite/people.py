@@ -111,6 +111,9 @@ class PeopleQueries(Base):
     def person_group_ids(self, person_id: int) -> list[int]:
         return sorted(r[0] for r in self._q(GROUP_IDS, {"pid": person_id}))
 
+    def person_group_ids_many(self, person_ids: Sequence[int]) -> dict[int, list[int]]:
+        return group_ids_many(self, person_ids)
+
     def person_root(self, source: str, remote_id: str) -> Key:
         row = self._q("SELECT root_source, root_remote_id FROM person_links WHERE source = ? AND remote_id = ?",
                       (source, remote_id)).fetchone()
