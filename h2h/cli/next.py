@@ -248,11 +248,12 @@ class Screen:
     def show(self, card: Any) -> None:
         if self.terminal:
             discard_typeahead(sys.stdin.fileno())
-        size = None
+        size: tuple[int, int] | None = None
         if self._console is not None and self.terminal:
             import shutil
 
-            size = tuple(shutil.get_terminal_size((80, 24)))
+            cols, rows = shutil.get_terminal_size((80, 24))
+            size = (cols, rows)
         self._write(card_lines(card, self.sla_s, size))
 
     def key(self) -> str:

@@ -136,7 +136,7 @@ def _who(request: DraftRequest) -> list[str]:
     """Who they are and what the moment asks for, as facts for the model."""
     from h2h.draft.templates import promise, times, waited
 
-    words = {}
+    words: dict[str, Any] = {}
     facts = []
     if request.vip:
         facts.append("They are a VIP customer: no welcome, be precise, say you are on it.")

@@ -113,9 +113,9 @@ def assign(convs: Conversations, mention: Lookup, m: Mention, person_id: int, ro
         # names it), whatever root that conversation has.
         for known in (parent, mention(m.source, m.thread) if m.thread else None):
             if known is not None and known["conversation_id"]:
-                conv = convs.get(known["conversation_id"])
-                if conv.person_id == person_id:
-                    return conv, conv.thread_root
+                answered = convs.get(known["conversation_id"])
+                if answered.person_id == person_id:
+                    return answered, answered.thread_root
     if role == "person" or standalone:
         conv = convs.find(m.source, root, person_id)
         if conv is None:

@@ -281,11 +281,12 @@ def arrival_order(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE mentions ADD COLUMN created_us INTEGER")
     conn.execute("ALTER TABLE conversations ADD COLUMN seen_upto INTEGER")
     # One stored time per ingest transaction: a few thousand, however many messages.
-    stamps, newest = [], []
+    stamps: list[str] = []
+    newest: list[int] = []
     for at, top in conn.execute("SELECT ingested_at, max(id) FROM mentions GROUP BY ingested_at ORDER BY ingested_at"):
         stamps.append(at)
         newest.append(max(top, newest[-1]) if newest else top)
-    seen = []
+    seen: list[tuple[int, int]] = []
     for conv_id, mark in conn.execute("SELECT id, state_mark FROM conversations WHERE state_mark IS NOT NULL"):
         i = bisect.bisect_right(stamps, mark)
         seen.append((newest[i - 1] if i else 0, conv_id))
