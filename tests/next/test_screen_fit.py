@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from tests.draft.world import World
 from tests.next.conftest import WITH_SOURCE
 
@@ -24,7 +24,7 @@ LONG = "\n".join(f"line {i}: the export keeps failing on the second notebook, he
 def _long_thread(home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(WITH_SOURCE, encoding="utf-8")
-    store = Store.open(home / "h2h.db")
+    store = SQLiteStore.open(home / "h2h.db")
     try:
         w = World(WITH_SOURCE, store=store)
         previous = None

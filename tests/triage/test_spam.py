@@ -8,7 +8,7 @@ import pytest
 from h2h.app import inbox
 from h2h.ingest.ingest import ingest
 from h2h.models import Mention, Person
-from h2h.store import Store
+from h2h.store.sqlite import SQLiteStore
 from h2h.triage import score
 from h2h.triage.engine import Engine
 from h2h import clock
@@ -17,7 +17,7 @@ from h2h import clock
 def _section(text: str) -> tuple[str, set[str]]:
     engine = Engine()
     who = Person(source="s", remote_id="9", handle="@someone@example.social")
-    with Store.open(":memory:") as store:
+    with SQLiteStore.open(":memory:") as store:
         ingest(store, [Mention(source="s", platform="mastodon", remote_id="1", author=who, text=text,
                                created_at=clock.now())], engine)
         item = inbox.build_queue(store, engine, limit=None, show_all=True).items[0]
