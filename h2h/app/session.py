@@ -301,10 +301,9 @@ class Session:
 
     def undo(self, card: Card, ui: UI) -> str:
         from h2h.app import undo
-        from h2h.cli.conversation import undo_line
 
         result = undo.undo(self.store, self.engine)
-        ui.say(undo_line(result))
+        ui.say(undo.describe(result))
         self._log("undo %s %s", result["undid"], result["id"] or "-")
         if not result["undone"]:
             return STAY

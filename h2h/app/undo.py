@@ -77,3 +77,14 @@ def undo(store: Store, engine: Engine) -> dict[str, Any]:
 def _since(state: str) -> str:
     return {"open": "the person wrote again since", "answered": "it was answered since"}.get(
         state, "it was changed since")
+
+
+def describe(result: dict[str, Any]) -> str:
+    """What `h2h undo` (and `u` in `h2h next`) did, for a person."""
+    what = result["undid"] + (f" {result['id']}" if result["id"] else "") + (
+        f" ({result['handle']})" if result.get("handle") else "")
+    if not result["undone"]:
+        return (f"Nothing undone: {what}, decided at {result['at']}, was overtaken: {result['reason']}. "
+                "The next `h2h undo` goes one decision further back.")
+    change = f": {result['previous_state']} -> {result['state']}" if result["state"] else ""
+    return f"Undid {what}, decided at {result['at']}{change}."

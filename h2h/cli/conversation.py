@@ -158,17 +158,6 @@ def register(app: typer.Typer) -> None:
         _change("reopen", ident, json_out)
 
 
-def undo_line(result: dict[str, Any]) -> str:
-    """What `h2h undo` (and `u` in `h2h next`) did, for a person."""
-    what = result["undid"] + (f" {result['id']}" if result["id"] else "") + (
-        f" ({result['handle']})" if result.get("handle") else "")
-    if not result["undone"]:
-        return (f"Nothing undone: {what}, decided at {result['at']}, was overtaken: {result['reason']}. "
-                "The next `h2h undo` goes one decision further back.")
-    change = f": {result['previous_state']} -> {result['state']}" if result["state"] else ""
-    return f"Undid {what}, decided at {result['at']}{change}."
-
-
 def register_undo(app: typer.Typer) -> None:
     @app.command("undo")
     def undo_cmd(json_out: JSON = False) -> None:
@@ -185,4 +174,4 @@ def register_undo(app: typer.Typer) -> None:
         if rt.json:
             render.write_json(result)
         else:
-            render.say(undo_line(result), quiet=rt.quiet)
+            render.say(undo.describe(result), quiet=rt.quiet)
