@@ -188,8 +188,7 @@ def search(store: Any, config: Any, text: str, lang: str | None, *, limit: int =
     queries = [whole] + [q for q in (set(terms(s, lang, stop=stop)) for s in _asking(text)) if len(q) >= 2 and q != whole]
     found: list[Match] = []
     for kind in kinds:
-        where, params = ("d.conversation IS NOT ?", (exclude_conversation,)) if kind == "answers" else ("", ())
-        rows = store.search(kind, sorted(whole), limit=CANDIDATES, where=where, params=params)
+        rows = store.search(kind, sorted(whole), limit=CANDIDATES, exclude=(exclude_conversation,))
         if not rows:
             continue
         phrasings = {row["id"]: _phrasings(row["q_terms"]) for row in rows}

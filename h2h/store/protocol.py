@@ -454,10 +454,11 @@ class Memory(Protocol):
     def knowledge_entries(self) -> list[dict[str, Any]]: ...
 
     def search(self, kind: str, terms: Sequence[str], *, limit: int = 20, weights: tuple[float, float] = (1.0, 0.3),
-               where: str = "", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+               exclude: Sequence[str | None] = ()) -> list[dict[str, Any]]:
         """The documents of `kind` ("answers" or "knowledge") sharing a term with `terms`, best
         BM25 first; each row has the document's columns, `rank` (lower is better, as FTS5 has
-        it) and `q_terms`/`a_terms`, its indexed terms."""
+        it) and `q_terms`/`a_terms`, its indexed terms. Answers filed in one of the
+        conversations `exclude` names (None: in no conversation) are left out."""
         ...
 
     def term_counts(self, kind: str, terms: Iterable[str]) -> tuple[int, dict[str, int]]:

@@ -532,10 +532,15 @@ class StoreContract:
         assert [(h["answer"], h["answered"], h["q_terms"], h["a_terms"]) for h in hits] == \
             [("Settings > Export.", '["a1"]', "export notes", "settings")]
         assert isinstance(hits[0]["rank"], float)
-        assert store.search("answers", ["export"], where="d.conversation IS NOT ?", params=(a1.key,)) == []
+        assert store.search("answers", ["export"], exclude=(a1.key,)) == []
         assert store.search("answers", []) == [] and store.search("answers", ["nothing"]) == []
         assert store.term_counts("answers", ["export", "pdf"]) == (1, {"export": 1})
         assert store.term_counts("answers", []) == (1, {})
+        with store.transaction():  # one of our replies filed in no conversation
+            store.add_answer({**values, "mention_id": ours[0]["id"] + 100, "conversation": None}, ["export"], ["menu"])
+        assert sorted(h["conversation"] or "" for h in store.search("answers", ["export"])) == ["", a1.key]
+        assert [h["conversation"] for h in store.search("answers", ["export"], exclude=(None,))] == [a1.key]
+        assert [h["conversation"] for h in store.search("answers", ["export"], exclude=(a1.key,))] == [None]
 
     def test_the_knowledge_file_is_replaced_whole(self, store: Store) -> None:
         assert store.knowledge_digest() is None and store.knowledge_entries() == []

@@ -91,20 +91,24 @@ class MemoryQueries(Base):
 
     # --- searching ---------------------------------------------------------------------
     def search(self, kind: str, terms: Sequence[str], *, limit: int = 20, weights: tuple[float, float] = (1.0, 0.3),
-               where: str = "", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+               exclude: Sequence[str | None] = ()) -> list[dict[str, Any]]:
         """The documents of `kind` ("answers" or "knowledge") sharing a term with `terms`, best
         BM25 first; each row has the document's columns, `rank` (lower is better, as FTS5 has
-        it) and `q_terms`/`a_terms`, its indexed terms."""
+        it) and `q_terms`/`a_terms`, its indexed terms. Answers filed in one of the
+        conversations `exclude` names (None: in no conversation) are left out."""
         table, fts, _vocab = _TABLES[kind]
         query = _match(terms)
         if not query:
             return []
-        extra = f" AND {where}" if where else ""
+        keys = [k for k in exclude if k is not None] if kind == "answers" else []
+        extra = "".join(" AND d.conversation IS NOT ?" for _ in keys)
+        if kind == "answers" and None in exclude:
+            extra += " AND d.conversation IS NOT NULL"
         return _dicts(self._q(
             f"""SELECT d.*, bm25({fts}, ?, ?) AS rank, {fts}.question AS q_terms, {fts}.answer AS a_terms
                 FROM {fts} JOIN {table} d ON d.id = {fts}.rowid
                 WHERE {fts} MATCH ?{extra} ORDER BY rank LIMIT ?""",
-            (weights[0], weights[1], query, *params, limit)))
+            (weights[0], weights[1], query, *keys, limit)))
 
     def term_counts(self, kind: str, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
         """How many documents of `kind` there are, and in how many of their questions each term occurs."""
