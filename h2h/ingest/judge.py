@@ -164,7 +164,7 @@ def _newest(row: Mapping[str, Any]) -> tuple[str, int]:
 class _Plan:
     """One conversation's state, computed from its messages before its verdict."""
 
-    __slots__ = ("conv", "messages", "own", "person_msgs", "unanswered", "basis", "last_reply_at")
+    __slots__ = ("conv", "messages", "own", "person_msgs", "unanswered", "basis", "last_reply_at", "last_reply")
 
     def __init__(self, conv: Row, messages: list[Row]):
         mine = [m for m in messages if m["conversation_id"] == conv["id"]]
@@ -172,7 +172,8 @@ class _Plan:
         self.own = all(m["role"] != "person" for m in mine)
         self.person_msgs = mine if self.own else [m for m in mine if m["role"] == "person"]
         replies = [] if self.own else [m for m in messages if m["role"] != "person"]
-        self.last_reply_at = max((r["created_at"] for r in replies), default=None)
+        self.last_reply = max(replies, key=_newest, default=None)
+        self.last_reply_at = None if self.last_reply is None else self.last_reply["created_at"]
         self.unanswered = [m for m in self.person_msgs
                            if self.last_reply_at is None or m["created_at"] > self.last_reply_at]
         self.basis = self.unanswered or self.person_msgs
@@ -259,6 +260,7 @@ def _values(plan: _Plan, person: Row, flags: dict[str, Any], behaviour: list[str
         bot_hints=bot + behaviour,
         brand_hints=brand,
         previous_conversations=previous, continues=last_reply_at is not None,
+        our_reply=None if plan.last_reply is None else _signals(plan.last_reply),
         vip=any(handles.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
         muted=any(handles.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
         followers=person["followers"],
