@@ -234,6 +234,7 @@ def _validate(doc: dict[str, Any], problems: list[tuple[str, str]], warnings: li
 
 
 def _validate_sources(table: Any, problems: list[tuple[str, str]], warnings: list[str]) -> dict[str, SourceConfig]:
+    from h2h.sources import options
     from h2h.sources.registry import known_types
 
     if not isinstance(table, dict):
@@ -258,12 +259,9 @@ def _validate_sources(table: Any, problems: list[tuple[str, str]], warnings: lis
             problems.append((f"{key}.type", f"unknown source type {kind!r}"
                              + (f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(types))}")))
             continue
-        for opt in ("url", "token_env", "token_cmd"):
-            if opt in src and not isinstance(src[opt], str):
-                problems.append((f"{key}.{opt}", f"must be a string, not {src[opt]!r}"))
-        limit = src.get("limit")
-        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-            problems.append((f"{key}.limit", f"must be a positive whole number of characters, not {limit!r}"))
+        # Each built-in type's keys, in sources/options.py; a plugin's own keys are checked when it is built.
+        problems.extend(options.problems(kind, name, src) if kind in options.SCHEMAS
+                        else options.common_problems(name, src))
         for secret_key in SECRET_KEYS:
             if secret_key in src:
                 warnings.append(f"{key}.{secret_key} holds a secret in the config file; "

@@ -79,6 +79,13 @@ class StoreError(H2HError):
     hint = "Check that the database path is writable, or pass another one with --db."
 
 
+class NoDatabase(StoreError):
+    code = "no_database"
+    hint = ("If h2h should read another folder, set H2H_HOME (or --db) to it; otherwise fill this one with "
+            "`h2h fetch` (sources in the config, see `h2h init`) or `h2h import FILE`; `h2h demo` shows the "
+            "queue on made-up data.")
+
+
 class DatabaseLocked(StoreError):
     code = "database_locked"
     hint = "Another h2h process is writing to the database; wait for it to finish and retry."

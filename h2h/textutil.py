@@ -51,20 +51,6 @@ def truncate(value: str, width: int) -> str:
     return value[: max(0, width - 1)].rstrip() + "…"
 
 
-_TAG = re.compile(r"<[^>]*>")
-_BLOCK = re.compile(r"<\s*(br|/p|/div|/li|/h\d|/blockquote)\b[^>]*>", re.I)
-
-
-def strip_html(value: str) -> str:
-    """Plain text from the small HTML that platforms put in posts."""
-    import html  # here: most commands never read HTML, and it costs a millisecond or two at start-up
-
-    text = _BLOCK.sub("\n", value)
-    text = _TAG.sub("", text)
-    text = html.unescape(text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
 def first_name(name: str) -> str:
     """'Marie Curie' -> 'Marie'; '' when the name is empty or looks like a handle."""
     words = [w for w in re.split(r"\s+", inert(name)) if w]

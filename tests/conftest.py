@@ -26,4 +26,9 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def home(hermetic: Path) -> Path:
+    """H2H_HOME with an empty database, as a first fetch that found nothing leaves it (read-only
+    commands never create one: tests of a home without a database use `hermetic`)."""
+    from h2h.store import Store
+
+    Store.open(hermetic / "h2h.db").close()
     return hermetic

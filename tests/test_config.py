@@ -89,7 +89,7 @@ def test_h2h_config_env_is_used(home: Path, tmp_path: Path, capsys: pytest.Captu
 
 
 def test_broken_config_is_exit_3_with_the_keys(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text("[triage]\nsla = 4\n[sources.a]\n")
     result = run(capsys, "queue")
     assert result.code == 3
@@ -98,7 +98,7 @@ def test_broken_config_is_exit_3_with_the_keys(home: Path, capsys: pytest.Captur
 
 
 def test_a_token_in_a_readable_file_draws_a_warning(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     path = home / "config.toml"
     path.write_text('[sources.m]\ntype = "memory"\ntoken = "s3cr3t-value"\n')
     os.chmod(path, 0o644)
@@ -135,16 +135,48 @@ def test_init_honours_config_option(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert result.json() == {"data": {"path": str(target)}} and target.exists()
 
 
-def test_db_option_and_env(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_db_option_and_env(hermetic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                            monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.helpers import jsonl, record
 
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     run(capsys, "--db", str(a), "import", "-", stdin=jsonl(record("1", "hi?")))
+    run(capsys, "--db", str(b), "import", "-", stdin=b"")
     monkeypatch.setenv("H2H_DB", str(b))
     assert run(capsys, "queue", "--count").out.strip() == "0"
     assert run(capsys, "--db", str(a), "queue", "--count").out.strip() == "1"
-    assert not (home / "h2h.db").exists()
+    assert not (hermetic / "h2h.db").exists()
+
+
+@pytest.mark.parametrize("how", ["H2H_HOME", "H2H_DB", "--db"])
+def test_no_database_is_said_not_made_up(hermetic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """A home or --db pointing at no database (a typo, the wrong folder) says so, on stderr and in
+    the --json envelope, instead of creating an empty one that answers "Everyone has an answer."."""
+    wrong = tmp_path / "typo"
+    args: list[str] = []
+    if how == "H2H_HOME":
+        monkeypatch.setenv("H2H_HOME", str(wrong))
+    elif how == "H2H_DB":
+        monkeypatch.setenv("H2H_DB", str(wrong / "h2h.db"))
+    else:
+        args = ["--db", str(wrong / "h2h.db")]
+    for command in (["queue"], ["queue", "--count"], ["show", "abcd"], ["stats"], ["next"]):
+        result = run(capsys, *args, *command)
+        assert result.code == 1 and result.out == "", command
+        assert f"no database at {wrong / 'h2h.db'} ({how}" in result.err and "hint:" in result.err, command
+        assert "Everyone has an answer" not in result.err
+    doc = run(capsys, *args, "--json", "queue").json()
+    assert doc["error"]["code"] == "no_database" and str(wrong) in doc["error"]["message"]
+    assert not wrong.exists(), "nothing was created"
+    assert run(capsys, *args, "import", "-", stdin=jsonl_one()).code == 0, "import creates it"
+    assert run(capsys, *args, "queue", "--count").out == "1\n"
+
+
+def jsonl_one() -> str:
+    from tests.helpers import jsonl, record
+
+    return jsonl(record("1", "how do I export?"))
 
 
 def test_h2h_now_must_be_a_time(home: Path, capsys: pytest.CaptureFixture[str],

@@ -155,3 +155,24 @@ def test_standalone_posts_close_in_time_are_one_conversation(home: Path, capsys:
     run(capsys, "import", "-", stdin=data)
     items = run(capsys, "queue", "--jsonl").lines()
     assert sorted(len(i["mentions"]) for i in items) == [1, 2]
+
+
+def test_a_filter_naming_nothing_is_a_usage_error_with_did_you_mean(home: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`--source mastodn` or `--section replly` is a typo, not an empty queue."""
+    from tests.helpers import jsonl, record
+
+    (home / "config.toml").write_text('[me]\nname = "Alex"\n\n[sources.masto]\ntype = "memory"\n')
+    assert run(capsys, "import", "-", stdin=jsonl(record("1", "how do I export?", source="support-inbox"))).code == 0
+    for argv, wanted in ((["queue", "--source", "mastoo"], "did you mean 'masto'?"),
+                         (["queue", "--source", "support-inbx"], "did you mean 'support-inbox'?"),
+                         (["queue", "--section", "replly"], "did you mean 'reply'?"),
+                         (["queue", "--count", "--source", "mastoo"], "did you mean 'masto'?"),
+                         (["next", "--section", "thank"], "did you mean 'thanks'?"),
+                         (["next", "--source", "mastoo"], "did you mean 'masto'?")):
+        result = run(capsys, *argv)
+        assert result.code == 2 and wanted in result.err and result.out == "", argv
+    assert run(capsys, "--json", "queue", "--source", "zzz").json()["error"]["code"] == "usage"
+    # Named in the config, or in the database only (an imported file): an answer, even an empty one.
+    assert run(capsys, "queue", "--count", "--source", "masto").out == "0\n"
+    assert run(capsys, "queue", "--count", "--source", "support-inbox").out == "1\n"

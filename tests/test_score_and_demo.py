@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import jsonl, record, run
 
 
-def test_score_prints_one_object_per_message_and_stores_nothing(home: Path,
+def test_score_prints_one_object_per_message_and_stores_nothing(hermetic: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     data = jsonl(record("1", "How do I export my notes?"),
                  record("2", "You are all idiots", author={"id": "7", "handle": "@troll@x.y"}),
@@ -27,7 +27,7 @@ def test_score_prints_one_object_per_message_and_stores_nothing(home: Path,
                 "lang"} <= set(line["signals"])
     assert [line["section"] for line in lines] == ["reply", "careful", "thanks"]
     assert lines[0]["signals"]["question"] >= 0.5 and lines[2]["signals"]["lang"] == "fr"
-    assert not (home / "h2h.db").exists(), "score stores nothing"
+    assert not (hermetic / "h2h.db").exists(), "score stores nothing"
 
 
 def test_score_reports_bad_lines_and_continues(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,12 +53,12 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
-def test_demo_shows_the_queue_without_config_or_network(home: Path, no_network: None,
+def test_demo_shows_the_queue_without_config_or_network(hermetic: Path, no_network: None,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "demo")
     assert result.code == 0
     assert "Reply to these humans first" in result.out and "throwaway" in result.out
-    assert not home.exists(), "the demo writes nothing to H2H_HOME"
+    assert not hermetic.exists(), "the demo writes nothing to H2H_HOME"
 
 
 def test_demo_data_covers_what_it_promises(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,3 +101,33 @@ def test_demo_into_a_folder_can_be_explored(tmp_path: Path, capsys: pytest.Captu
     shown = run(capsys, "show", ident, "--json").json()["data"]
     assert shown["id"] == ident
     assert run(capsys, "queue", "--jsonl").lines()[0]["id"] == ident, "same config, same ranking"
+
+
+@pytest.mark.parametrize("held", ["config.toml", "h2h.db", "both"])
+def test_demo_into_never_touches_an_existing_home(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch, held: str) -> None:
+    """A real home (its config, or a database with someone's work in it) is refused whole:
+    the demo's fictional people never mix with real ones."""
+    from tests.helpers import jsonl, record
+
+    real = tmp_path / "real"
+    real.mkdir()
+    monkeypatch.setenv("H2H_HOME", str(real))
+    if held in ("config.toml", "both"):
+        (real / "config.toml").write_text('[me]\nname = "Sam"\n\n[sources.masto]\ntype = "memory"\n')
+    if held in ("h2h.db", "both"):
+        assert run(capsys, "import", "-", stdin=jsonl(record("1", "how do I export?"))).code == 0
+    before = {p.name: p.read_bytes() for p in real.iterdir() if p.is_file()}
+    result = run(capsys, "demo", "--into", str(real))
+    assert result.code == 1 and "already holds" in result.err and "was not written" in result.err
+    assert result.out == ""
+    assert {p.name: p.read_bytes() for p in real.iterdir() if p.is_file()} == before
+    if held != "config.toml":
+        assert [i["person"]["handle"] for i in run(capsys, "queue", "--jsonl").lines()] == ["@marie@piaille.fr"]
+
+
+def test_demo_into_an_empty_folder_is_fine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run(capsys, "demo", "--into", str(empty), "--jsonl").code == 0
+    assert run(capsys, "demo", "--into", str(empty), "--jsonl").code == 1, "a second demo would merge into the first"

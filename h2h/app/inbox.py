@@ -156,6 +156,33 @@ def _item(rank: int, section: str, row: Row, total: float, waited: float, unansw
                      state=row["state"], messages=row["unanswered"] or row["messages"], person_key=row["person_key"])
 
 
+# --- filters that name nothing --------------------------------------------------------
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """"; did you mean 'x'?" when one of `choices` is close to `word`, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check_section(section: str | None) -> None:
+    if section is not None and section not in SECTIONS:
+        raise UsageError(f"unknown section {section!r}{did_you_mean(section, SECTIONS)}",
+                         hint=f"Sections: {', '.join(SECTIONS)}.")
+
+
+def check_source(store: Store, configured: Sequence[str], source: str | None) -> None:
+    """A `--source` that is neither in the config nor in the database is a typo, not an empty
+    answer (an imported file's source is in the database only)."""
+    if source is None or source in configured or store.has_source(source):
+        return
+    known = sorted(set(configured) | set(store.source_names()))
+    raise UsageError(f"no source {source!r} in the config or the database{did_you_mean(source, known)}",
+                     hint=("Sources: " + ", ".join(known) + "." if known else
+                           "No sources yet: add a [sources.NAME] table to the config (see `h2h init`)."))
+
+
 def count(store: Store, engine: Engine, section: str = "reply", source: str | None = None,
           since: datetime | None = None) -> int:
     ensure_fresh(store, engine)

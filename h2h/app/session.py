@@ -21,7 +21,6 @@ from h2h import clock
 from h2h.app import inbox
 from h2h.draft import compose
 from h2h.errors import DatabaseLocked, H2HError, StoreError, UsageError
-from h2h.models import SECTIONS
 from h2h.reply import send
 from h2h.app.stats import quantile
 
@@ -124,8 +123,8 @@ def _open_in_browser(url: str) -> bool:
 class Session:
     def __init__(self, store: Any, config: Any, engine: Any, *, section: str = "reply", source: str | None = None,
                  opener: Callable[[str], bool] | None = None, log: Any = None):
-        if section not in SECTIONS:
-            raise UsageError(f"unknown section {section!r}; choose one of {', '.join(SECTIONS)}")
+        inbox.check_section(section)
+        inbox.check_source(store, list(config.sources), source)
         self.store, self.config, self.engine = store, config, engine
         self.section, self.source = section, source
         self.opener = opener or _open_in_browser

@@ -78,6 +78,8 @@ def _show_rich(view: dict[str, Any]) -> None:
         who = Text(f"{m['created_at']}  {inert(m['author']['handle'])}", style="dim " + style)
         con.print(who)
         con.print(Text(render.shown(m["text"], view["id"]), style=style), soft_wrap=True)
+        if m["url"]:
+            con.print(Text(inert(m["url"]), style="dim underline"), soft_wrap=True)
         con.print()
     table = Table(title=Text("Why", style="bold"), title_justify="left", show_edge=False, show_header=False)
     table.add_column(justify="right")

@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
         rt.json = rt.json or json_out
         rt.quiet = rt.quiet or quiet
         log = start("fetch")
-        config, store, engine = rt.config(), rt.store(), rt.engine()
+        config, store, engine = rt.config(), rt.store(create=True), rt.engine()
         show = render.is_tty(sys.stderr) and not rt.quiet
         try:
             if show:
@@ -153,7 +153,7 @@ def register(app: typer.Typer) -> None:
 
         rt = runtime.current
         rt.json = rt.json or json_out
-        config, store = rt.config(), rt.store()
+        config, store = rt.config(), rt.store(create=True)
         report = runner.check(store, runner.select(config, names or ()))
         error = report.error()
         if rt.json:
@@ -176,9 +176,11 @@ def register(app: typer.Typer) -> None:
 def _source_rows(rt: runtime.Runtime) -> list[dict[str, Any]]:
     import json
 
-    config, store = rt.config(), rt.store()
-    statuses = store.source_statuses()
-    counts = store.source_counts()
+    config = rt.config()
+    # Before the first fetch there is no database: every source is "not fetched yet".
+    store = rt.store() if rt.has_database() else None
+    statuses = store.source_statuses() if store else {}
+    counts = store.source_counts() if store else {}
     rows = []
     for name, sc in config.sources.items():
         st = statuses.get(name)
@@ -194,7 +196,7 @@ def _source_rows(rt: runtime.Runtime) -> list[dict[str, Any]]:
                             "at": st["last_error_at"]} if st and st["last_error"] else None),
             "rate_limit": json.loads(st["rate_limit"]) if st and st["rate_limit"] else None,
             "counts": counts.get(name, {"mentions": 0, "conversations": 0, "open": 0}),
-            "has_cursor": store.get_cursor(name) is not None,
+            "has_cursor": store is not None and store.get_cursor(name) is not None,
         }
         rows.append(row)
     return rows

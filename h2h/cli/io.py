@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         rt = runtime.current
         rt.json = rt.json or json_out
         log = start("import")
-        store, engine = rt.store(), rt.engine()
+        store, engine = rt.store(create=True), rt.engine()
         report = IngestReport()
 
         def bad(number: int, message: str) -> None:
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
                     signals=[sig], role=handles.role(handle, m.from_me, engine.me, engine.team), to_me=m.to_me,
                     addressees=people.addressees(m.text),
                     person_bot=m.author.bot,
-                    bot_hints=people.bot_hints(handle, m.author.name) + people.behaviour_hints(recent),
+                    bot_hints=people.bot_hints(handle, m.author.name) + people.behaviour_hints(recent, platform=m.platform),
                     brand_hints=people.brand_hints(handle, m.author.name),
                     previous_conversations=previous,
                     continues=m.in_reply_to is not None or m.thread not in (None, m.remote_id),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from h2h.cli import render, runtime
 from h2h.cli.options import Option, typer_signature
@@ -23,26 +23,19 @@ def _complete_section(incomplete: str) -> list[str]:
     return [s for s in SECTION_TITLES if s.startswith(incomplete)]
 
 
-def _check_section(section: Optional[str]) -> None:
-    from h2h.errors import UsageError
-    from h2h.models import SECTIONS
-
-    if section is not None and section not in SECTIONS:
-        raise UsageError(f"unknown section {section!r}; choose one of {', '.join(SECTIONS)}")
-
-
 def run_queue(rt: runtime.Runtime, *, limit: int | None = None, show_all: bool = False, section: str | None = None,
               source: str | None = None, jsonl: bool = False, count: bool = False, footer: str = "",
               since: str | None = None) -> None:
     from h2h.app import inbox
 
-    _check_section(section)
+    inbox.check_section(section)
     after = runtime.when(since, "--since")
     if limit is not None and limit < 0:
         from h2h.errors import UsageError
 
         raise UsageError("--limit must be 0 (no limit) or more")
     store, engine = rt.store(), rt.engine()
+    inbox.check_source(store, list(rt.config().sources), source)
     if count:
         n = inbox.count(store, engine, section or "reply", source, after)
         if rt.json:

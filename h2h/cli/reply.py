@@ -71,9 +71,9 @@ def register(app: typer.Typer) -> None:
     def draft_cmd(
         ident: ID,
         edit: Annotated[bool, typer.Option("--edit", "-e", help="Open the draft in $VISUAL or $EDITOR, then store it.")] = False,
-        snippet: Annotated[Optional[str], typer.Option("--snippet", "-s", metavar="NAME",
+        snippet: Annotated[Optional[str], typer.Option("--snippet", metavar="NAME",
                            help="Start from a saved reply in [draft.snippets].")] = None,
-        another: Annotated[bool, typer.Option("--another", "-a", help="A different wording than the current draft.")] = False,
+        another: Annotated[bool, typer.Option("--another", help="A different wording than the current draft.")] = False,
         json_out: JSON = False,
     ) -> None:
         """Draft a reply in the person's language, signed by you, lint it and store it."""
@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
     def reply_cmd(
         ident: ID,
         yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking (for scripts).")] = False,
-        dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Only show what would be sent, and to whom.")] = False,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would be sent, and to whom.")] = False,
         posted: Annotated[bool, typer.Option("--posted", help="You posted this reply by hand: mark it replied.")] = False,
         json_out: JSON = False,
     ) -> None:
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         plan = send.plan(store, config, engine, ident)
         if dry_run:
             if rt.json:
-                render.write_json({**plan.to_json(), "status": "dry_run"})
+                render.write_json(send.Outcome("dry_run", plan).to_json())
             else:
                 preview(plan, sys.stdout)
                 show_findings(plan.draft, quiet=rt.quiet)

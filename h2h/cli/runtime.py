@@ -37,13 +37,28 @@ class Runtime:
             self._engine = Engine.from_config(self.config())
         return self._engine
 
-    def store(self):  # type: ignore[no-untyped-def]
+    def store(self, *, create: bool = False):  # type: ignore[no-untyped-def]
+        """The database. Only the commands that fill it (`fetch`, `import`) create it: any other
+        finding none means H2H_HOME or --db points at the wrong place, or nothing was fetched yet,
+        and an empty database made up on the spot would answer "Everyone has an answer."."""
         if self._store is None:
-            from h2h import paths
             from h2h.store import Store
 
-            self._store = Store.open(self.db_path if self.db_path == ":memory:" else paths.db_path(self.db_path))
+            path = self.database_path()
+            if not create and path != ":memory:" and not path.exists():
+                self.config()  # a broken config is the first thing to tell
+                raise _no_database(path, self.db_path)
+            self._store = Store.open(path)
         return self._store
+
+    def database_path(self):  # type: ignore[no-untyped-def]
+        from h2h import paths
+
+        return self.db_path if self.db_path == ":memory:" else paths.db_path(self.db_path)
+
+    def has_database(self) -> bool:
+        path = self.database_path()
+        return self._store is not None or path == ":memory:" or path.exists()
 
     def use_store(self, store: Any) -> None:
         self._store = store
@@ -56,6 +71,22 @@ class Runtime:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _no_database(path: Any, explicit: str | None) -> Exception:
+    import os
+
+    from h2h.errors import NoDatabase
+
+    if explicit:
+        where = f"--db {explicit}"
+    elif os.environ.get("H2H_DB"):
+        where = f"H2H_DB={os.environ['H2H_DB']}"
+    elif os.environ.get("H2H_HOME"):
+        where = f"H2H_HOME={os.environ['H2H_HOME']}"
+    else:
+        where = "the default H2H_HOME"
+    return NoDatabase(f"no database at {path} ({where}): nothing was fetched or imported there")
 
 
 # The runtime of the command being run: the error boundary reads `json` from it.

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from h2h.errors import ConfigError, UsageError
+from h2h.errors import H2HError, InputError
 
 FALLBACKS = ("editor", "nano", "vi")
 
@@ -26,15 +26,16 @@ def editor_argv() -> list[str]:
             try:
                 argv = shlex.split(raw)
             except ValueError as exc:
-                raise ConfigError(f"${var} cannot be read as a command ({exc}): {raw!r}",
-                                  hint=f"Set {var} to a command such as \"nano\" or \"code --wait\".") from None
+                raise H2HError(f"${var} cannot be read as a command ({exc}): {raw!r}",
+                                  hint=f"Set {var} to a command such as \"nano\" or \"code --wait\".",
+                               code="editor_failed") from None
             if argv:
                 return argv
     for name in FALLBACKS:
         if shutil.which(name):
             return [name]
-    raise ConfigError("no editor: neither $VISUAL nor $EDITOR is set, and none of nano, vi was found",
-                      hint="export EDITOR=nano (or your editor's command), then run again.")
+    raise H2HError("no editor: neither $VISUAL nor $EDITOR is set, and none of nano, vi was found",
+                      hint="export EDITOR=nano (or your editor's command), then run again.", code="editor_failed")
 
 
 def edit_text(text: str) -> str:
@@ -49,19 +50,20 @@ def edit_text(text: str) -> str:
         try:
             done = subprocess.run([*argv, str(path)], check=False)
         except FileNotFoundError:
-            raise ConfigError(f"the editor {argv[0]!r} was not found",
-                              hint="Check $VISUAL / $EDITOR; it must name a program on your PATH.") from None
+            raise H2HError(f"the editor {argv[0]!r} was not found",
+                              hint="Check $VISUAL / $EDITOR; it must name a program on your PATH.",
+                           code="editor_failed") from None
         except PermissionError:
-            raise ConfigError(f"the editor {argv[0]!r} cannot be run (permission denied)",
-                              hint="Check $VISUAL / $EDITOR.") from None
+            raise H2HError(f"the editor {argv[0]!r} cannot be run (permission denied)",
+                              hint="Check $VISUAL / $EDITOR.", code="editor_failed") from None
         if done.returncode != 0:
-            raise UsageError(f"the editor exited with status {done.returncode}, so the draft was left as it was",
+            raise H2HError(f"the editor exited with status {done.returncode}, so the draft was left as it was",
                              hint="Run the command again and save before quitting the editor.",
                              code="editor_failed")
         try:
             return path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise UsageError("the edited draft is not UTF-8 text, so it was not stored",
+            raise InputError("the edited draft is not UTF-8 text, so it was not stored",
                              hint="Save the file as UTF-8.") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -12,7 +12,7 @@ import difflib
 import string
 from typing import Mapping
 
-from h2h.errors import UsageError
+from h2h.errors import H2HError, NotFound
 
 PLACEHOLDERS = ("first_name", "name", "handle", "topic", "me", "signature")
 _EMPTY_HINT = {
@@ -27,7 +27,7 @@ def fields(template: str, name: str = "") -> list[str]:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise UsageError(f"snippet {name!r} has a stray brace ({exc})",
+        raise H2HError(f"snippet {name!r} has a stray brace ({exc})",
                          hint="Write {{ or }} for a literal brace in [draft.snippets].",
                          code="snippet_syntax") from None
     used = []
@@ -36,7 +36,7 @@ def fields(template: str, name: str = "") -> list[str]:
             continue
         if field not in PLACEHOLDERS or spec or conversion:
             close = difflib.get_close_matches(field, PLACEHOLDERS, n=1)
-            raise UsageError(f"snippet {name!r} has an unknown placeholder {{{field}{'!' + conversion if conversion else ''}"
+            raise H2HError(f"snippet {name!r} has an unknown placeholder {{{field}{'!' + conversion if conversion else ''}"
                              f"{':' + spec if spec else ''}}}",
                              hint=(f"Did you mean {{{close[0]}}}? " if close else "")
                              + "Placeholders: " + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".",
@@ -48,7 +48,7 @@ def fields(template: str, name: str = "") -> list[str]:
 def render(template: str, values: Mapping[str, str], *, name: str = "") -> str:
     for field in fields(template, name):
         if not (values.get(field) or "").strip():
-            raise UsageError(f"snippet {name!r}: {{{field}}} has no value for this conversation, so it would be "
+            raise H2HError(f"snippet {name!r}: {{{field}}} has no value for this conversation, so it would be "
                              "sent unresolved",
                              hint=_EMPTY_HINT.get(field, "Edit the snippet or the draft."),
                              code="unresolved_placeholder")
@@ -59,9 +59,9 @@ def lookup(snippets: Mapping[str, str], name: str) -> str:
     if name in snippets:
         return snippets[name]
     if not snippets:
-        raise UsageError(f"no snippet {name!r}: [draft.snippets] is empty",
+        raise NotFound(f"no snippet {name!r}: [draft.snippets] is empty",
                          hint="Add one to the config, e.g. export = \"Hi {first_name}, ... {signature}\".",
                          code="not_found")
     close = difflib.get_close_matches(name, list(snippets), n=1)
-    raise UsageError(f"no snippet {name!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
+    raise NotFound(f"no snippet {name!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
                      hint="Snippets: " + ", ".join(sorted(snippets)) + ".", code="not_found")

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from h2h import clock
-from h2h.errors import StoreError
+from h2h.errors import H2HError, StoreError
 from h2h.ingest.ingest import IngestReport, ingest
 from h2h.models import Mention
 from h2h.paths import DATA
@@ -24,8 +24,15 @@ def demo_config_text() -> str:
 
 
 def keep_in(folder: str, config_text: str) -> Path:
-    """A folder usable as H2H_HOME: the demo's config.toml (if none is there) and its database path."""
+    """A new folder usable as H2H_HOME: the demo's config.toml and its database path. A folder
+    that already holds a config or a database is refused: the demo's fictional people must
+    never mix with real ones (nor its sources with real sources of the same name)."""
     home = Path(folder).expanduser()
+    held = [name for name in ("config.toml", "h2h.db") if _holds(home / name)]
+    if held:
+        raise H2HError(f"{home} already holds {' and '.join(held)}; the demo was not written there",
+                       hint="Keep the demo in a new or empty folder, such as `h2h demo --into ~/h2h-demo-2`; "
+                            "to start the demo over, remove the old one first.", code="exists")
     try:
         home.mkdir(parents=True, exist_ok=True)
         config_path = home / "config.toml"
@@ -36,6 +43,14 @@ def keep_in(folder: str, config_text: str) -> Path:
         raise StoreError(f"cannot write the demo into {home}: {exc.strerror}",
                          hint="Pick a folder you can write to.") from None
     return home / "h2h.db"
+
+
+def _holds(path: Path) -> bool:
+    """Something is there: a file with content, or anything else (a folder, a link)."""
+    try:
+        return path.is_symlink() or path.stat().st_size > 0 or not path.is_file()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 def demo_mentions() -> list[Mention]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from h2h.models import Signals
 from h2h.store import Store
@@ -104,7 +104,8 @@ class Recent:
             self.chars = 0
             self.version = version
 
-    def hints(self, store: Store, person_ids: Iterable[int]) -> dict[int, list[str]]:
+    def hints(self, store: Store, person_ids: Iterable[int], unrated: Collection[int] = ()) -> dict[int, list[str]]:
+        """Behaviour hints per person; those in `unrated` are not judged by posting rate (people.py)."""
         ids = list(person_ids)
         missing = [pid for pid in ids if pid not in self.people]
         for pid, rows in store.persons_recent(missing).items():
@@ -115,7 +116,7 @@ class Recent:
             rows, hints = self.people[pid]
             if hints is None:
                 hints = people.hints_of([r["when"] for r in rows], [r["shape"] for r in rows],
-                                        [r["text"] for r in rows[:people.LINK_ONLY]])
+                                        [r["text"] for r in rows[:people.LINK_ONLY]], by_rate=pid not in unrated)
                 self.people[pid] = (rows, hints)
             self.people.move_to_end(pid)
             out[pid] = hints
@@ -196,7 +197,8 @@ def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
         return
     persons = store.persons_by_ids(p.conv["person_id"] for p in plans)
     groups = _Groups(store, persons)
-    behaviour = (recent or Recent()).hints(store, persons)
+    unrated = {pid for pid, p in persons.items() if p["platform"] in people.UNRATED_PLATFORMS}
+    behaviour = (recent or Recent()).hints(store, persons, unrated)
     previous = _previous(store, plans, groups)
     fp = fingerprint(engine)
     changes: list[tuple[int, dict[str, Any]]] = []

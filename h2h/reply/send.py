@@ -108,11 +108,11 @@ def check(p: Plan) -> None:
     """Refuse what must never be sent: placeholders, a text the platform would refuse."""
     blocking = tone.blocking(p.draft.lint)
     if blocking:
-        raise UsageError(f"the reply has an unresolved placeholder ({blocking[0].message.split(':')[0]}), "
+        raise H2HError(f"the reply has an unresolved placeholder ({blocking[0].message.split(':')[0]}), "
                          "so it was not sent", hint=f"Fix it with `h2h draft {p.conversation} --edit`.",
                          code="unresolved_placeholder")
     if p.draft.limit is not None and p.draft.length > p.draft.limit:
-        raise UsageError(f"the reply is {p.draft.length} {p.draft.unit} long; {p.platform} allows {p.draft.limit}",
+        raise H2HError(f"the reply is {p.draft.length} {p.draft.unit} long; {p.platform} allows {p.draft.limit}",
                          hint=f"Shorten it with `h2h draft {p.conversation} --edit`.", code="over_limit")
 
 
@@ -185,7 +185,7 @@ def send(store: Any, config: Any, engine: Any, p: Plan, *, source: Any = None) -
     if learned is not None and p.draft.limit is not None and learned < p.draft.limit:
         live = limits.limit_for(p.platform, learned=learned)
         if not live.fits(p.text):
-            raise UsageError(f"{p.platform} at source {p.source} allows {learned} {live.label}; the reply has "
+            raise H2HError(f"{p.platform} at source {p.source} allows {learned} {live.label}; the reply has "
                              f"{live.count(p.text)}", hint=f"Shorten it with `h2h draft {p.conversation} --edit`.",
                              code="over_limit")
     mention = _mention(store, p.source, p.in_reply_to)

@@ -16,16 +16,15 @@ from typing import Any, ClassVar, Iterable, Iterator, Mapping
 
 from h2h import clock, length
 from h2h.textutil import valid_text
-from h2h.errors import ConfigError, InputError, NotFound, RemoteError, SourceError
+from h2h.errors import InputError, NotFound, RemoteError, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import auth
 from h2h.sources.atproto import Session
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources import options
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.listing import Cursor, Mark
+from h2h.sources.listing import Cursor, Mark, each
 
-DEFAULT_URL = "https://bsky.social"
 WEB = "https://bsky.app"
 POST = "app.bsky.feed.post"
 REASONS = ("mention", "reply", "quote")
@@ -59,24 +58,11 @@ class BlueskySource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "BlueskySource":
-        key = f"sources.{name}"
-        problems = []
-        handle = table.get("handle")
-        if not isinstance(handle, str) or not handle.strip():
-            problems.append((f"{key}.handle", "is required: your handle, e.g. \"acme.bsky.social\""))
-        keywords = table.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
-            problems.append((f"{key}.keywords", "must be a list of non-empty strings"))
-        backfill = options.backfill(name, table, problems)
-        url = table.get("url", DEFAULT_URL)
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            problems.append((f"{key}.url", "must be an http(s) URL such as \"https://bsky.social\""))
-        if problems:
-            raise ConfigError(f"{key} has {len(problems)} problem(s):", problems=problems)
+        v = options.parse(cls.type, name, table)
         password = auth.secret(name, table)
-        http = Http(session=session, source=name, base_url=url, budget=RateBudget(RATE_HEADERS["bluesky"]))
-        return cls(name, http, handle.strip().lstrip("@"), password, keywords=[k.strip() for k in keywords],
-                   backfill=backfill)
+        http = Http(session=session, source=name, base_url=v["url"], budget=RateBudget(RATE_HEADERS["bluesky"]))
+        return cls(name, http, v["handle"].lstrip("@"), password, keywords=v["keywords"],
+                   backfill=timedelta(seconds=v["backfill"]))
 
     # --- identity ----------------------------------------------------------------------
 
@@ -113,9 +99,8 @@ class BlueskySource:
             chunks = [batch[i:i + PAGE] for i in range(0, len(batch), PAGE)] or [[]]
             for n, chunk in enumerate(chunks):
                 self._load_profiles(item["author"].get("did") for item, _ in chunk)
-                mentions = []
+                mentions = each(self.name, [item for item, _ in chunk], lambda item: self._mention(item, to_me=to_me))
                 for item, at in chunk:
-                    mentions.append(self._mention(item, to_me=to_me))
                     mark.deliver(at, item["uri"], str(item.get("cid", "")))
                 if n == len(chunks) - 1:
                     mark.finish()
@@ -240,7 +225,7 @@ class BlueskySource:
                 stack.extend((depth + 1, child) for child in node.get("replies") or [])
         self._load_profiles((p.get("author") or {}).get("did") for _, p in posts.values())
         ordered = sorted(posts.values(), key=lambda dp: (_created(dp[1]), dp[0], dp[1]["uri"]))
-        mentions = [self._mention(p) for _, p in ordered]
+        mentions = each(self.name, [p for _, p in ordered], self._mention)
         return Thread(source=self.name, root=mention.thread or mention.remote_id, mentions=tuple(mentions))
 
     # --- replies ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ A mention's `remote_id` is the post id, its `thread` is `t/<topic id>`.
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from typing import Any, ClassVar, Iterator, Mapping
 from urllib.parse import quote
@@ -16,14 +15,14 @@ from urllib.parse import quote
 import requests
 
 from h2h import clock
-from h2h.errors import ConfigError, NotFound, SourceError
+from h2h.errors import NotFound, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.listing import Cursor, Listing, walk_all
-from h2h.textutil import strip_html
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
+from h2h.sources.htmltext import html_to_text, markdown_text
 
 log = logging.getLogger("h2h.sources.discourse")
 
@@ -41,16 +40,6 @@ PERSON_KEYS = ("user_id", "username", "name", "display_username", "avatar_templa
 CHUNK = 20           # post ids per /t/:id/posts.json call, as Discourse's own client asks
 THREAD_AFTER = 100   # posts after the mention loaded by fetch_thread: enough to see who answered
 
-_QUOTE = re.compile(r"<aside\b[^>]*class=\"[^\"]*\b(?:quote|onebox)\b[^>]*>.*?</aside>", re.S | re.I)
-_EMOJI = re.compile(r"<img\b[^>]*class=\"[^\"]*\bemoji\b[^\"]*\"[^>]*>", re.I)
-_ALT = re.compile(r"\balt=\"([^\"]*)\"", re.I)
-
-
-def cooked_text(cooked: str) -> str:
-    """Plain text of a post: quotes of other posts and link previews dropped, emoji kept as :name:."""
-    html = _QUOTE.sub("", cooked or "")
-    html = _EMOJI.sub(lambda m: (_ALT.search(m.group()) or [None, ""])[1], html)
-    return strip_html(html)
 
 
 def _norm(text: str) -> str:
@@ -90,15 +79,9 @@ class DiscourseSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: requests.Session) -> "DiscourseSource":
-        url = options.url(name, table)
-        username = options.text(name, table, "username")
-        if not username:
-            raise ConfigError(f"sources.{name}.username is required: the account the API key acts as",
-                              hint='e.g. username = "acme_support"')
-        searches = options.strings(name, table, "keywords") + options.strings(name, table, "query")
-        return cls(name, url=url, username=username, api_key=secret(name, table) or "", session=session,
-                   searches=searches, notifications=options.flag(name, table, "notifications", True),
-                   max_pages=options.integer(name, table, "max_pages", 5, low=1, high=100))
+        v = options.parse(cls.type, name, table)
+        return cls(name, url=v["url"], username=v["username"], api_key=secret(name, table) or "", session=session,
+                   searches=v["keywords"] + v["query"], notifications=v["notifications"], max_pages=v["max_pages"])
 
     # --- who we are -----------------------------------------------------------
 
@@ -172,23 +155,20 @@ class DiscourseSource:
     def _convert(self, listing: str, items: list[Any]) -> list[Mention]:
         if listing == "notifications":
             wanted = [n for n in items if n.get("notification_type") in NOTIFICATION_TYPES and n.get("topic_id")]
-            posts = self._posts({(n["topic_id"], (n.get("data") or {}).get("original_post_id")) for n in wanted})
-            out = []
-            for n in wanted:
+            posts = self._posts({(n["topic_id"], _original_post(n)) for n in wanted})
+
+            def notified(n: Mapping[str, Any]) -> Mention:
                 to_me = NOTIFICATION_TYPES[n["notification_type"]]
-                post = posts.get((n.get("data") or {}).get("original_post_id"))
-                out.append(self._mention(post, to_me=to_me, notification=n) if post
-                           else self._from_notification(n, to_me))
-            return out
-        lacking = {(p["topic_id"], p["id"]) for p in items if not p.get("cooked")}
+                post = posts.get(_original_post(n))
+                return self._mention(post, to_me=to_me, notification=n) if post else self._from_notification(n, to_me)
+            return each(self.name, wanted, notified)
+        lacking = {(p["topic_id"], p["id"]) for p in items if not p.get("cooked") and isinstance(p.get("topic_id"), int)}
         full = self._posts(lacking) if lacking else {}
-        mentions = []
-        for p in items:
-            post = full.get(p["id"], p)
-            topic = p.get("_topic")
-            post = {k: v for k, v in post.items() if k != "_topic"}
-            mentions.append(self._mention(post, to_me=self._addressed_to_me(post), topic=topic))
-        return mentions
+
+        def found(p: Mapping[str, Any]) -> Mention:
+            post = {k: v for k, v in full.get(p["id"], p).items() if k != "_topic"}
+            return self._mention(post, to_me=self._addressed_to_me(post), topic=p.get("_topic"))
+        return each(self.name, items, found)
 
     def _posts(self, wanted: set[tuple[int, Any]]) -> dict[int, dict[str, Any]]:
         """Full posts by id, one call per topic (and per 20 posts)."""
@@ -218,7 +198,7 @@ class DiscourseSource:
         reply_to = post.get("reply_to_user") or {}
         if isinstance(reply_to, dict) and str(reply_to.get("username", "")).lower() == me:
             return True
-        return f"@{me}" in cooked_text(str(post.get("cooked") or post.get("blurb") or "")).lower()
+        return f"@{me}" in html_to_text(str(post.get("cooked") or post.get("blurb") or "")).lower()
 
     def _mention(self, post: Mapping[str, Any], *, to_me: bool, notification: Mapping[str, Any] | None = None,
                  topic: Mapping[str, Any] | None = None, numbers: Mapping[int, int] | None = None) -> Mention:
@@ -226,7 +206,7 @@ class DiscourseSource:
             topic_id, number = post["topic_id"], post["post_number"]
             created = _time(post["created_at"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise SourceError(f"{self.name}: a post lacks {exc}; the forum's answer is not one h2h can read") from None
+            raise MalformedItem(f"{self.name}: a post lacks {exc}; the forum's answer is not one h2h can read") from None
         author = self._person(post)
         slug = post.get("topic_slug") or (topic or {}).get("slug")
         reply_to = post.get("reply_to_post_number")
@@ -236,8 +216,12 @@ class DiscourseSource:
             raw["notification"] = dict(notification)
         if topic:
             raw["topic"] = dict(topic)
-        text = cooked_text(str(post.get("cooked") or "")) if post.get("cooked") else \
-            strip_html(str(post.get("blurb") or (post.get("raw") if isinstance(post.get("raw"), str) else "")))
+        if post.get("cooked"):
+            text = html_to_text(str(post["cooked"]))
+        elif isinstance(post.get("raw"), str) and not post.get("blurb"):
+            text = markdown_text(post["raw"])
+        else:
+            text = html_to_text(str(post.get("blurb") or ""))
         return Mention(source=self.name, platform="discourse", remote_id=str(post["id"]), author=author, text=text,
                        created_at=created, url=f"{self.base}/t/{slug + '/' if slug else ''}{topic_id}/{number}",
                        in_reply_to=str(parent) if parent else None, thread=f"t/{topic_id}", to_me=to_me,
@@ -252,11 +236,11 @@ class DiscourseSource:
         try:
             created = _time(n["created_at"])
         except (KeyError, TypeError, ValueError):
-            raise SourceError(f"{self.name}: a notification lacks its time; the forum's answer is not one h2h can read") from None
+            raise MalformedItem(f"{self.name}: a notification lacks its time; the forum's answer is not one h2h can read") from None
         slug = n.get("slug")
         return Mention(source=self.name, platform="discourse",
                        remote_id=str(post_id) if post_id else f"t/{topic_id}/{number}", author=author,
-                       text=strip_html(str(data.get("topic_title") or n.get("fancy_title") or "")), created_at=created,
+                       text=html_to_text(str(data.get("topic_title") or n.get("fancy_title") or "")), created_at=created,
                        url=f"{self.base}/t/{slug + '/' if slug else ''}{topic_id}/{number}", thread=f"t/{topic_id}",
                        to_me=to_me, from_me=author.handle.lower() == self.username.lower(),
                        raw={"notification": dict(n), "post": None})
@@ -276,8 +260,8 @@ class DiscourseSource:
             for start in range(0, len(wanted), CHUNK):
                 posts += self._topic_posts(topic_id, wanted[start:start + CHUNK])
         numbers = {p["post_number"]: p["id"] for p in posts if isinstance(p.get("post_number"), int)}
-        messages = {p["id"]: self._mention(p, to_me=self._addressed_to_me(p), numbers=numbers)
-                    for p in posts if p.get("post_type", REGULAR) not in NOTICES}
+        messages = {m.remote_id: m for m in each(self.name, [p for p in posts if p.get("post_type", REGULAR) not in NOTICES],
+                                                 lambda p: self._mention(p, to_me=self._addressed_to_me(p), numbers=numbers))}
         ordered = sorted(messages.values(), key=lambda m: (m.raw or {})["post"].get("post_number", 0))
         return Thread(source=self.name, root=f"t/{topic_id}", mentions=tuple(ordered))
 
@@ -346,12 +330,17 @@ def _time(value: Any):
     return clock.parse_time(value)
 
 
+def _original_post(n: Mapping[str, Any]) -> Any:
+    data = n.get("data")
+    return data.get("original_post_id") if isinstance(data, dict) else None
+
+
 def _notification_key(n: Mapping[str, Any]) -> tuple[int, int]:
     # Old (bare-array) notifications have no id; their time orders them.
     try:
         at = int(_time(n["created_at"]).timestamp() * 1000)
     except (KeyError, TypeError, ValueError):
-        raise SourceError("a Discourse notification has no readable created_at") from None
+        raise MalformedItem("a Discourse notification has no readable created_at") from None
     return at, int(n.get("id") or 0)
 
 

@@ -24,16 +24,16 @@ from urllib.parse import urlsplit
 import requests
 
 from h2h import clock
-from h2h.errors import ConfigError, InputError, NotFound, RateLimited, SourceError
+from h2h.errors import InputError, NotFound, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.textutil import valid_text
 from h2h.sources import auth
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources import options
+from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.listing import Cursor, Mark
+from h2h.sources.listing import Cursor, MalformedItem, Mark, each
 
-DEFAULT_URL = "https://api.github.com"
 REASONS = ("mention", "comment", "author", "review_requested")
 SUBJECTS = ("Issue", "PullRequest")
 MAX_PAGES = 50            # per listing and fetch: a server that never ends its Link chain stops here
@@ -41,7 +41,6 @@ SEARCH_PAGES = 10         # search returns 1000 results at most (10 pages of 100
 OVERLAP = 600.0           # seconds below the floor each fetch reads again: GitHub lists some items late
 _SUBJECT = re.compile(r"/repos/([^/]+)/([^/]+)/(?:issues|pulls)/(\d+)$")
 _THREAD = re.compile(r"^([^/#\s]+)/([^/#\s]+)#(\d+)$")
-_MARKER = re.compile(r"\s*<!-- h2h:[^>]*-->\s*$")
 
 
 class _GitHubHttp(Http):
@@ -74,25 +73,15 @@ class GitHubSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "GitHubSource":
-        key = f"sources.{name}"
-        problems = []
-        url = table.get("url", DEFAULT_URL)
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            problems.append((f"{key}.url", "must be an http(s) URL such as \"https://api.github.com\""))
-        query = table.get("query")
-        if query is not None and (not isinstance(query, str) or not query.strip()):
-            problems.append((f"{key}.query", "must be a non-empty search query, e.g. \"acme in:title,body\""))
-        backfill = options.backfill(name, table, problems)
-        if problems:
-            raise ConfigError(f"{key} has {len(problems)} problem(s):", problems=problems)
+        v = options.parse(cls.type, name, table)
         token = auth.secret(name, table)
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
                    "Authorization": f"Bearer {token}"}
-        core = _GitHubHttp(session=session, source=name, base_url=url, headers=dict(headers),
+        core = _GitHubHttp(session=session, source=name, base_url=v["url"], headers=dict(headers),
                            budget=RateBudget(RATE_HEADERS["github"]))
-        search = _GitHubHttp(session=session, source=name, base_url=url, headers=dict(headers),
+        search = _GitHubHttp(session=session, source=name, base_url=v["url"], headers=dict(headers),
                              budget=RateBudget(RATE_HEADERS["github"]))
-        return cls(name, core, search, query=query.strip() if query else None, backfill=backfill)
+        return cls(name, core, search, query=v["query"], backfill=timedelta(seconds=v["backfill"]))
 
     def rate_limits(self) -> dict[str, Any]:
         return {"core": self.core.budget.to_json(), "search": self.search.budget.to_json()}
@@ -115,7 +104,8 @@ class GitHubSource:
         threads = self._notification_threads(notes.since())
         for n, thread in enumerate(threads):
             notes.note(_time(thread["updated_at"]).timestamp())
-            mentions = self._thread_news(thread, notes, me)
+            news = each(self.name, [thread], lambda t: self._thread_news(t, notes, me))
+            mentions = news[0] if news else []
             if n == len(threads) - 1:
                 notes.finish()
             yield Page(mentions=tuple(mentions), cursor=saved.dump())
@@ -127,32 +117,34 @@ class GitHubSource:
             for item, at in items:
                 found.deliver(at, _issue_id(item), item["created_at"])
             found.finish()
-            yield Page(mentions=tuple(self._issue_mention(item, to_me=False, me=me) for item, _ in items),
-                       cursor=saved.dump())
+            mentions = each(self.name, [item for item, _ in items], lambda i: self._issue_mention(i, to_me=False, me=me))
+            yield Page(mentions=tuple(mentions), cursor=saved.dump())
 
     def _notification_threads(self, since: float | None) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"all": "true", "per_page": 50}
         if since is not None:
             params["since"] = clock.iso(clock.parse_time(since))
-        threads = [t for t in self._pages(self.core, "notifications", params)
-                   if isinstance(t, dict) and t.get("reason") in REASONS
-                   and (t.get("subject") or {}).get("type") in SUBJECTS and _valid_time(t.get("updated_at"))]
+        def wanted(t: Any) -> dict[str, Any] | None:
+            return t if (t.get("reason") in REASONS and (t.get("subject") or {}).get("type") in SUBJECTS
+                         and _valid_time(t.get("updated_at"))) else None
+        threads = each(self.name, self._pages(self.core, "notifications", params), wanted)
         return sorted(threads, key=lambda t: (_time(t["updated_at"]), str(t.get("id"))))
 
     def _thread_news(self, thread: Mapping[str, Any], mark: Mark, me: Person) -> list[Mention]:
-        """The issue (if new) and the comments updated since the floor, oldest first."""
+        """The issue (if new) and the comments updated since the floor, oldest first. Whatever
+        cannot be read is found out before anything is marked delivered, or costs one item."""
         try:
             issue = self.core.get_json(_subject_path(thread))
         except NotFound:
             return []  # deleted, transferred, or access lost: nothing we can answer there
         if not isinstance(issue, dict) or not _valid_time(issue.get("created_at")):
-            raise SourceError(f"{self.name}: an issue in the notifications came back without its fields")
-        mentions = []
+            raise MalformedItem(f"{self.name}: an issue in the notifications came back without its fields")
         issue_id = _issue_id(issue)
         created = _time(issue["created_at"]).timestamp()
+        mentions: list[Mention] = []
         # The floor follows notification times; an issue's or a comment's own time does not move it.
         if mark.fresh(created, issue_id, issue["created_at"]):
-            mentions.append(self._issue_mention(issue, to_me=True, me=me))
+            mentions += each(self.name, [issue], lambda i: self._issue_mention(i, to_me=True, me=me))
             mark.deliver(created, issue_id, issue["created_at"], note=False)
         params: dict[str, Any] = {"per_page": 100}
         since = mark.since()
@@ -165,7 +157,7 @@ class GitHubSource:
             at = _time(comment["updated_at"]).timestamp()
             cid = str(comment.get("id"))
             if mark.fresh(at, cid, comment["updated_at"]):
-                mentions.append(self._comment_mention(comment, issue, to_me=True, me=me))
+                mentions += each(self.name, [comment], lambda c: self._comment_mention(c, issue, to_me=True, me=me))
                 mark.deliver(at, cid, comment["updated_at"], note=False)
         return sorted(mentions, key=lambda m: (m.created_at, m.remote_id))
 
@@ -185,16 +177,18 @@ class GitHubSource:
                 raise SourceError(f"{self.name}: search/issues answered without items",
                                   hint="Check the source's url (GitHub Enterprise: https://HOST/api/v3).")
             older = False
-            for item in items:
-                if not isinstance(item, dict) or not _valid_time(item.get("created_at")):
-                    continue
+
+            def one(item: Any) -> tuple[dict[str, Any], float] | None:
+                nonlocal older
+                if not _valid_time(item.get("created_at")):
+                    return None
                 at = _time(item["created_at"]).timestamp()
                 if mark.below(at):
                     older = True
-                    continue
+                    return None
                 mark.note(at)
-                if mark.fresh(at, _issue_id(item), item["created_at"]):
-                    out.append((item, at))
+                return (item, at) if mark.fresh(at, _issue_id(item), item["created_at"]) else None
+            out += each(self.name, items, one)
             if older or len(items) < params["per_page"]:
                 break
         return sorted(out, key=lambda pair: (pair[1], _issue_id(pair[0])))
@@ -231,7 +225,7 @@ class GitHubSource:
 
     def _person(self, user: Mapping[str, Any]) -> Person:
         if not isinstance(user, dict) or not user.get("login"):
-            raise SourceError(f"{self.name}: a GitHub user came back without a login")
+            raise MalformedItem(f"{self.name}: a GitHub user came back without a login")
         login = str(user["login"])
         created = user.get("created_at")
         followers = user.get("followers")
@@ -270,9 +264,9 @@ class GitHubSource:
         me = self.whoami()
         items = [self._issue_mention(issue, to_me=False, me=me)]
         comments_url = self._local(issue.get("comments_url") or f"repos/{owner}/{repo}/issues/{number}/comments")
-        items += [self._comment_mention(c, issue, to_me=False, me=me)
-                  for c in self._pages(self.core, comments_url, {"per_page": 100})
-                  if isinstance(c, dict) and c.get("id") is not None and _valid_time(c.get("updated_at"))]
+        items += each(self.name, self._pages(self.core, comments_url, {"per_page": 100}),
+                      lambda c: self._comment_mention(c, issue, to_me=False, me=me)
+                      if c.get("id") is not None and _valid_time(c.get("updated_at")) else None)
         items.sort(key=lambda m: (m.created_at, m.remote_id))
         return Thread(source=self.name, root=_issue_id(issue), mentions=tuple(items))
 
@@ -333,7 +327,7 @@ def _issue_id(issue: Mapping[str, Any]) -> str:
     if match is None:
         match = _SUBJECT.search(str(issue.get("url") or ""))
     if match is None or issue.get("number") is None:
-        raise SourceError("a GitHub issue came back without its repository or number")
+        raise MalformedItem("a GitHub issue came back without its repository or number")
     return f"{match.group(1)}/{match.group(2)}#{issue['number']}"
 
 
@@ -341,7 +335,7 @@ def _subject_path(thread: Mapping[str, Any]) -> str:
     url = str((thread.get("subject") or {}).get("url") or "")
     match = _SUBJECT.search(url)
     if match is None:
-        raise SourceError(f"a notification's subject is not an issue or pull request: {url[:120]!r}")
+        raise MalformedItem(f"a notification's subject is not an issue or pull request: {url[:120]!r}")
     # Pull requests are issues too: /issues/N gives the conversation for both.
     return f"repos/{match.group(1)}/{match.group(2)}/issues/{match.group(3)}"
 
@@ -354,8 +348,8 @@ def _marker_key(key: str) -> str:
 
 
 def _clean(body: Any) -> str:
-    """The Markdown as written, minus our own invisible key marker."""
-    return valid_text(_MARKER.sub("", str(body or "")).strip())
+    """The Markdown's text; our own key marker is an HTML comment, which never shows."""
+    return valid_text(markdown_text(str(body or "")))
 
 
 def _mentions(body: str, login: str) -> bool:

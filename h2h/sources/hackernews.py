@@ -13,17 +13,16 @@ from datetime import timezone
 from typing import Any, ClassVar, Iterator, Mapping
 
 from h2h import clock
-from h2h.errors import ConfigError, NotSupported, SourceError
+from h2h.errors import NotSupported, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.listing import Cursor, Listing, walk_all
-from h2h.textutil import strip_html, valid_text
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
+from h2h.sources.htmltext import html_to_text
+from h2h.textutil import valid_text
 
-DEFAULT_URL = "https://hn.algolia.com/api/v1"
 SITE = "https://news.ycombinator.com"
-TAGS = ("story", "comment", "poll", "pollopt", "show_hn", "ask_hn", "front_page")
 
 
 def item_url(item_id: str) -> str:
@@ -46,15 +45,9 @@ class HackerNewsSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "HackerNewsSource":
-        query = options.text(name, table, "query", required=True, example='"acme"')
-        tags = options.strings(name, table, "tags", ("story", "comment"))
-        unknown = [t for t in tags if t not in TAGS]
-        if unknown:
-            raise ConfigError(f"sources.{name}.tags: unknown tag {unknown[0]!r}; use some of {', '.join(TAGS)}")
-        http = Http(session, name, options.url(name, table, DEFAULT_URL))
-        return cls(name, http, query=str(query), tags=tags, username=options.text(name, table, "username"),
-                   page_size=options.integer(name, table, "page_size", 100, low=1, high=1000),
-                   lookback_s=options.lookback(name, table))
+        v = options.parse(cls.type, name, table)
+        return cls(name, Http(session, name, v["url"]), query=v["query"], tags=v["tags"], username=v["username"],
+                   page_size=v["page_size"], lookback_s=v["backfill"])
 
     # --- the protocol --------------------------------------------------------
 
@@ -73,7 +66,8 @@ class HackerNewsSource:
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
         search = Listing("search", self._search_page, key=lambda hit: self._stamp(hit)[0],
                          ident=lambda hit: self._stamp(hit)[1], start=clock.now().timestamp() - self.lookback_s)
-        yield from walk_all(Cursor.load(cursor, self.name), [search], lambda _, hits: [self._mention(h) for h in hits])
+        yield from walk_all(Cursor.load(cursor, self.name), [search],
+                            lambda _, hits: each(self.name, hits, self._mention))
 
     def _search_page(self, at: Any, since: float) -> tuple[list[Any], Any]:
         """One page of hits inside the window `at` (None: the newest), and the window after it.
@@ -95,12 +89,14 @@ class HackerNewsSource:
         hits = body.get("hits")
         if not isinstance(hits, list):
             raise self._malformed("search answer without a hits list")
-        stamps = [self._stamp(hit) for hit in hits]
         pages = body.get("nbPages")
         if not isinstance(pages, int):
             raise self._malformed("search answer without nbPages")
-        hits = [hit for hit, (t, i) in zip(hits, stamps) if not (t == before and i in skip)]
-        if len(stamps) < self.page_size or page_no + 1 >= pages:
+        full = len(hits) >= self.page_size
+        # A hit without its time or id is left out by the walk (with a warning); it does not move the window.
+        stamps = [s for s in map(_stamp_or_none, hits) if s is not None]
+        hits = [hit for hit in hits if not (before is not None and _stamp_or_none(hit) in {(before, i) for i in skip})]
+        if not full or page_no + 1 >= pages or not stamps:
             return hits, None
         low = min(t for t, _ in stamps)
         if before is not None and low == before:
@@ -123,7 +119,7 @@ class HackerNewsSource:
                 stack.extend(children)
             if node.get("id") is None or node.get("created_at_i") is None:
                 continue
-            items.append(self._mention(node, item=True))
+            items += each(self.name, [node], lambda n: self._mention(n, item=True))
         items.sort(key=lambda m: (m.created_at, m.remote_id))
         return Thread(source=self.name, root=str(root), mentions=tuple(items))
 
@@ -137,10 +133,10 @@ class HackerNewsSource:
     # --- shapes ----------------------------------------------------------------
 
     def _stamp(self, hit: Any) -> tuple[int, str]:
-        try:
-            return int(hit["created_at_i"]), str(hit["objectID"])
-        except (KeyError, TypeError, ValueError):
-            raise self._malformed("a search hit without created_at_i or objectID") from None
+        found = _stamp_or_none(hit)
+        if found is None:
+            raise MalformedItem(f"{self.name}: Algolia sent a search hit without created_at_i or objectID")
+        return found
 
     def _mention(self, data: Mapping[str, Any], *, item: bool = False) -> Mention:
         """A search hit, or a node of the items tree (`item=True`), as a Mention."""
@@ -152,7 +148,7 @@ class HackerNewsSource:
             tags = data.get("_tags") or []
             is_story = "comment" not in tags
             body = (data.get("story_text") if is_story else data.get("comment_text")) or ""
-        text = strip_html(str(body))
+        text = html_to_text(str(body))
         if is_story and data.get("title"):
             text = f"{data['title']}\n\n{text}".strip()
         author = data.get("author")
@@ -177,3 +173,10 @@ class HackerNewsSource:
     def _malformed(self, what: str) -> SourceError:
         return SourceError(f"{self.name}: Algolia sent a {what}",
                            hint="The API may have changed; retry later, and report it if it persists.")
+
+
+def _stamp_or_none(hit: Any) -> tuple[int, str] | None:
+    try:
+        return int(hit["created_at_i"]), str(hit["objectID"])
+    except (KeyError, TypeError, ValueError):
+        return None

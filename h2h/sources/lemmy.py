@@ -22,8 +22,9 @@ from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import Http
-from h2h.sources.listing import Cursor, Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 
 log = logging.getLogger("h2h.sources.lemmy")
 
@@ -32,17 +33,6 @@ THREAD_PAGES = 4           # comments read for a thread: up to 200, oldest first
 AUTH_ERRORS = frozenset({"not_logged_in", "incorrect_login", "incorrect_totp_token", "missing_totp_token",
                          "email_not_verified", "registration_application_is_pending", "site_ban", "deleted",
                          "person_is_banned_from_site", "banned"})
-_QUOTE_LINE = re.compile(r"^\s*>.*$", re.M)
-_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|~~)(.+?)\1")
-
-
-def markdown_text(content: str) -> str:
-    """Plain text of a comment: quoted lines (someone else's words) dropped, links and emphasis unwrapped."""
-    text = _QUOTE_LINE.sub("", content or "")
-    text = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(1) else m.group(2), text)
-    text = _EMPHASIS.sub(r"\2", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _norm(text: str) -> str:
@@ -69,11 +59,10 @@ class LemmySource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: requests.Session) -> "LemmySource":
-        return cls(name, url=options.url(name, table), token=secret(name, table) or "", session=session,
-                   keywords=options.strings(name, table, "keywords") + options.strings(name, table, "query"),
-                   community=options.text(name, table, "community"),
-                   mentions=options.flag(name, table, "mentions", True),
-                   max_pages=options.integer(name, table, "max_pages", 5, low=1, high=100))
+        v = options.parse(cls.type, name, table)
+        return cls(name, url=v["url"], token=secret(name, table) or "", session=session,
+                   keywords=v["keywords"] + v["query"], community=v["community"], mentions=v["mentions"],
+                   max_pages=v["max_pages"])
 
     # --- the API ----------------------------------------------------------------
 
@@ -173,17 +162,16 @@ class LemmySource:
 
     def _convert(self, listing: str, views: list[Any]) -> list[Mention]:
         to_me = listing in ("mentions", "replies")
-        out = []
-        for v in views:
+
+        def one(v: Mapping[str, Any]) -> Mention | None:
             if "comment" in v:
                 if v["comment"].get("deleted") or v["comment"].get("removed"):
-                    continue  # nothing left to answer
-                out.append(self._comment(v, to_me=to_me or None))
-            elif "post" in v:
-                if v["post"].get("deleted") or v["post"].get("removed"):
-                    continue
-                out.append(self._post(v))
-        return out
+                    return None  # nothing left to answer
+                return self._comment(v, to_me=to_me or None)
+            if "post" in v:
+                return None if v["post"].get("deleted") or v["post"].get("removed") else self._post(v)
+            return None
+        return each(self.name, views, one)
 
     def _comment(self, v: Mapping[str, Any], *, to_me: bool | None) -> Mention:
         try:
@@ -191,7 +179,7 @@ class LemmySource:
             created = clock.parse_time(c["published"])
             path = [int(x) for x in str(c["path"]).split(".")[1:]]
         except (KeyError, TypeError, ValueError) as exc:
-            raise SourceError(f"{self.name}: a comment lacks {exc}; the answer is not one h2h can read") from None
+            raise MalformedItem(f"{self.name}: a comment lacks {exc}; the answer is not one h2h can read") from None
         author = self._person(v.get("creator") or {})
         me = self._me
         text = markdown_text(str(c.get("content") or ""))
@@ -213,7 +201,7 @@ class LemmySource:
             p = v["post"]
             created = clock.parse_time(p["published"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise SourceError(f"{self.name}: a post lacks {exc}; the answer is not one h2h can read") from None
+            raise MalformedItem(f"{self.name}: a post lacks {exc}; the answer is not one h2h can read") from None
         author = self._person(v.get("creator") or {})
         me = self._me
         text = "\n\n".join(part for part in (str(p.get("name") or ""), markdown_text(str(p.get("body") or "")),
@@ -233,13 +221,13 @@ class LemmySource:
         self.whoami()
         post_id = _post_id(mention)
         post = self._call("GET", "post", params={"id": post_id}).get("post_view")
-        messages = [self._post(post)] if isinstance(post, dict) else []
+        messages = each(self.name, [post] if isinstance(post, dict) else [], self._post)
         for number in range(1, THREAD_PAGES + 1):
             body = self._call("GET", "comment/list", params={"post_id": post_id, "sort": "Old", "type_": "All",
                                                              "max_depth": 8, "page": number, "limit": LIMIT})
             views, more = self._page(body, "comments", number)
-            messages += [self._comment(v, to_me=None) for v in views
-                         if not (v["comment"].get("deleted") or v["comment"].get("removed"))]
+            messages += each(self.name, views, lambda v: None if v["comment"].get("deleted") or v["comment"].get("removed")
+                             else self._comment(v, to_me=None))
             if more is None:
                 break
         return Thread(source=self.name, root=f"post/{post_id}",

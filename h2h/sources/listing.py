@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Generic, Iterable, Iterator, Mapping, TypeVar
 
 from h2h import clock
 from h2h.errors import NotFound, SourceError
@@ -42,8 +42,52 @@ from h2h.models import Mention
 from h2h.sources.base import Page
 
 T = TypeVar("T")
+R = TypeVar("R")
 log = logging.getLogger("h2h.sources")
 VERSION = 2
+
+
+class MalformedItem(SourceError):
+    """One item of an answer lacks what h2h needs (an author, an id, a time): it costs that item only."""
+
+
+# What reading one item's data can raise when the item is not the shape it should be. An error of the
+# call itself (a broken answer, a failed request) is not here: it fails the listing, and the cursor stays.
+MALFORMED = (MalformedItem, KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+def label(item: Any) -> str:
+    """How a warning names an item: its id where it has one."""
+    if isinstance(item, Mapping):
+        for key in ("id", "name", "uri", "objectID", "question_id", "answer_id", "url", "link"):
+            value = item.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+                return f"{key} {str(value)[:120]}"
+        for inner in item.values():  # wrappers: Reddit's {kind, data}, Lemmy's views, X's {tweet, author}
+            if isinstance(inner, Mapping):
+                found = label(inner)
+                if found != "an item without an id":
+                    return found
+    return "an item without an id"
+
+
+def skipped(source: str, item: Any, exc: BaseException) -> None:
+    reason = exc.message if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
+    log.warning("%s: skipped an item h2h cannot read (%s): %s", source, label(item), str(reason)[:300])
+
+
+def each(source: str, items: Iterable[T], convert: Callable[[T], R | None]) -> list[R]:
+    """`convert` applied to every item; an item it cannot read is left out with a warning naming it."""
+    out = []
+    for item in items:
+        try:
+            result = convert(item)
+        except MALFORMED as exc:
+            skipped(source, item, exc)
+            continue
+        if result is not None:
+            out.append(result)
+    return out
 
 
 @dataclass
@@ -128,11 +172,18 @@ class Cursor:
 
     marks: dict[str, Mark] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    source: str = field(default="", compare=False)  # for warnings about the items its walks skip
 
     @classmethod
     def load(cls, cursor: str | None, source: str) -> "Cursor":
         """The stored cursor; an unreadable one starts again from the backfill, which is
         safe: ingest is idempotent on (source, remote_id)."""
+        loaded = cls._load(cursor, source)
+        loaded.source = source
+        return loaded
+
+    @classmethod
+    def _load(cls, cursor: str | None, source: str) -> "Cursor":
         if not cursor:
             return cls()
         data = load_json(cursor)
@@ -235,8 +286,9 @@ class Listing(Generic[T]):
     max_pages: int | None = None
     start: Any = None
 
-    def walk(self, mark: Mark) -> Iterator[list[T]]:
-        """Each page's new items, newest first; `mark` follows in place."""
+    def walk(self, mark: Mark, source: str = "") -> Iterator[list[T]]:
+        """Each page's new items, newest first; `mark` follows in place. An item whose key
+        cannot be read is left out with a warning (see `each`)."""
         resumed = mark.page is not None
         pages = 0
         while self.max_pages is None or pages < self.max_pages:
@@ -254,8 +306,12 @@ class Listing(Generic[T]):
             resumed = False
             fresh, reached = [], False
             for item in items:
-                key = self.key(item)
-                item_id = self.ident(item) if self.ident else _name(key)
+                try:
+                    key = self.key(item)
+                    item_id = self.ident(item) if self.ident else _name(key)
+                except MALFORMED as exc:
+                    skipped(source or self.name, item, exc)
+                    continue
                 # Unique keys: the floor's own item is as far down as the walk needs to go.
                 if mark.below(key) or (self.ident is None and key == mark.floor):
                     reached = True
@@ -276,11 +332,11 @@ def walk_all(cursor: Cursor, listings: list[Listing[Any]],
     """Pages over several listings in turn, one cursor for all, each mention once per run.
 
     `convert(listing_name, items)` turns one page of platform items into mentions
-    (it may drop some, or fetch what they lack in one batch).
+    (it may drop some, or fetch what they lack in one batch; it reads each item through `each`).
     """
     delivered: set[str] = set()
     for listing in listings:
-        for items in listing.walk(cursor.mark(listing.name, start=listing.start)):
+        for items in listing.walk(cursor.mark(listing.name, start=listing.start), cursor.source):
             mentions = []
             for m in convert(listing.name, items):
                 if m.remote_id not in delivered:

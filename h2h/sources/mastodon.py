@@ -17,7 +17,6 @@ half-way starts that walk again instead of skipping what it had not reached.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import time
@@ -26,19 +25,19 @@ from typing import Any, ClassVar, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from h2h import clock
-from h2h.errors import AuthError, ConfigError, H2HError, InputError, NotFound, RemoteError, SourceError
+from h2h.errors import AuthError, H2HError, InputError, NotFound, RemoteError, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
+from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.htmltext import html_to_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
+from h2h.sources.listing import MalformedItem, each
 from h2h.textutil import valid_text
 
 PAGE = 40                 # Mastodon's default page for notifications and search (its maximum is 80)
 MAX_PAGES = 50            # per walk and run; the rest waits for the next run, the cursor says where
 DEFAULT_LIMIT = 500       # characters, unless the instance says otherwise
-DEFAULT_BACKFILL = "7d"  # how far back the very first fetch (and a new keyword) reaches
-KEYS = ("type", "url", "token_env", "token_cmd", "token", "keywords", "backfill", "notifications", "timeout")
 
 
 class MastodonSource:
@@ -60,33 +59,13 @@ class MastodonSource:
     # --- construction ---------------------------------------------------------
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "MastodonSource":
-        key = f"sources.{name}"
-        problems = []
-        for k in table:
-            if k not in KEYS:
-                close = difflib.get_close_matches(k, KEYS, n=1)
-                problems.append((f"{key}.{k}", "unknown key" + (f"; did you mean {close[0]!r}?" if close else "")))
-        url = table.get("url")
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-            problems.append((f"{key}.url", "is required: your instance's address, e.g. \"https://mastodon.social\""))
-        keywords = table.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
-            problems.append((f"{key}.keywords", "must be a list of words, e.g. [\"acme\"]"))
-            keywords = []
-        backfill_s = _duration(table.get("backfill", DEFAULT_BACKFILL), f"{key}.backfill", problems)
-        timeout_s = _duration(table.get("timeout", "30s"), f"{key}.timeout", problems)
-        mode = table.get("notifications", "auto")
-        if mode not in ("auto", "v1", "v2"):
-            problems.append((f"{key}.notifications", "must be \"auto\", \"v1\" or \"v2\""))
-        if problems:
-            raise ConfigError(f"the [{key}] table has {len(problems)} problem{'s' if len(problems) > 1 else ''}:",
-                              problems=problems)
+        v = options.parse(cls.type, name, table)
         token = secret(name, table)
-        http = Http(session=session, source=name, base_url=str(url).rstrip("/"),
-                    budget=RateBudget(RATE_HEADERS["mastodon"]),
+        timeout_s = v["timeout"]
+        http = Http(session=session, source=name, base_url=v["url"], budget=RateBudget(RATE_HEADERS["mastodon"]),
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                     timeout=(min(5.0, timeout_s), timeout_s))
-        return cls(name, http, keywords=[k.strip() for k in keywords], backfill_s=backfill_s, notifications=mode)
+        return cls(name, http, keywords=v["keywords"], backfill_s=v["backfill"], notifications=v["notifications"])
 
     @property
     def budget(self) -> RateBudget:
@@ -127,10 +106,11 @@ class MastodonSource:
 
     @property
     def limit(self) -> int:
-        """Characters a post may hold on this instance (URLs count 23, see `length`)."""
-        statuses = (self.instance().get("configuration") or {}).get("statuses") or {}
-        value = statuses.get("max_characters")
-        return value if isinstance(value, int) and value > 0 else DEFAULT_LIMIT
+        """Characters a post may hold on this instance (URLs count 23, see `length`), as every
+        server family publishes it: `configuration.statuses.max_characters` (Mastodon 3.4+, in v1
+        and v2, Pixelfed, Sharkey, snac), `max_toot_chars` (v1 of Pleroma, Akkoma, GoToSocial,
+        Friendica)."""
+        return _max_characters(self.instance()) or DEFAULT_LIMIT
 
     def length(self, text: str) -> int:
         """Length as Mastodon counts it: a link is 23 characters, a mention counts only its @user."""
@@ -208,30 +188,29 @@ class MastodonSource:
         if not isinstance(data, list):
             raise SourceError(f"{self.name}: the notifications answer is not a list",
                               hint="The server may not speak the Mastodon API; check the source's url.")
-        out = []
-        for item in data:
+        def one(item: Any) -> tuple[str, Any, Mention | None] | None:
             item = self._dict(item, "notification")
             if item.get("type") != "mention":
-                continue
-            status = item.get("status")
-            mention = self._mention(status, raw=item) if isinstance(status, dict) else None
-            out.append((_sid(item.get("id")), _time(item.get("created_at")), mention))
-        return out
+                return None
+            # A post that cannot be read costs that post; the notification still moves the cursor.
+            posts = each(self.name, [item["status"]] if isinstance(item.get("status"), dict) else [],
+                         lambda status: self._mention(status, raw=item))
+            return _sid(item.get("id")), _time(item.get("created_at")), posts[0] if posts else None
+        return each(self.name, data, one)
 
     def _grouped(self, data: Any) -> list[tuple[str, Any, Mention | None]]:
         data = self._dict(data, "grouped notifications")
         statuses = {str(s.get("id")): s for s in data.get("statuses") or [] if isinstance(s, dict)}
-        out = []
-        for group in data.get("notification_groups") or []:
+        def one(group: Any) -> tuple[str, Any, Mention | None] | None:
             group = self._dict(group, "notification group")
             if group.get("type") != "mention":
-                continue
+                return None
             status = statuses.get(str(group.get("status_id")))
-            raw = {"group": group, "status": status}
-            mention = self._mention(status, raw=raw) if status else None
+            posts = each(self.name, [status] if status else [],
+                         lambda status: self._mention(status, raw={"group": group, "status": status}))
             nid = _sid(group.get("page_max_id") or group.get("most_recent_notification_id"))
-            out.append((nid, _time(group.get("latest_page_notification_at")), mention))
-        return out
+            return nid, _time(group.get("latest_page_notification_at")), posts[0] if posts else None
+        return each(self.name, data.get("notification_groups") or [], one)
 
     def _search_pages(self, state: "_State", word: str, me: Person, seen: set[str]) -> Iterator[Page]:
         """Newest first (search has no oldest-first order); the keyword's cursor moves at the end."""
@@ -246,25 +225,25 @@ class MastodonSource:
                 params["min_id"] = since
             data = self._dict(self.http.get_json("/api/v2/search", params=params), "search result")
             statuses = [s for s in data.get("statuses") or [] if isinstance(s, dict)]
-            fresh = [s for s in statuses if _sid(s.get("id")) not in walked]
+            fresh = [s for s in statuses if s.get("id") and str(s["id"]) not in walked]
             if not fresh:
                 break  # the server ignores offset, or there is nothing more
-            walked.update(_sid(s.get("id")) for s in fresh)
-            mentions = []
-            for s in fresh:
+            walked.update(str(s["id"]) for s in fresh)
+            def one(s: dict[str, Any]) -> Mention | None:
+                nonlocal newest
                 sid = _sid(s.get("id"))
                 if (since and not _after(sid, since)) or s.get("reblog") or sid in seen:
-                    continue
+                    return None
                 if newest is None or _after(sid, newest):
                     newest = sid
                 account = s.get("account") or {}
                 if str(account.get("id")) == me.remote_id or _time(s.get("created_at")) < horizon:
-                    continue
+                    return None
                 m = self._mention(s, raw=s, to_me=self._addresses_me(s, me))
                 seen.add(sid)
-                mentions.append(m)
-            yield Page(tuple(mentions), state.dump())
-            if len(statuses) < self.page_size or all(since and not _after(_sid(s.get("id")), since) for s in fresh):
+                return m
+            yield Page(tuple(each(self.name, fresh, one)), state.dump())
+            if len(statuses) < self.page_size or all(since and not _after(str(s["id"]), since) for s in fresh):
                 break
         if newest is not None:
             state.k[word] = newest
@@ -296,10 +275,8 @@ class MastodonSource:
         ancestors = [s for s in context.get("ancestors") or [] if isinstance(s, dict)]
         descendants = [s for s in context.get("descendants") or [] if isinstance(s, dict)]
         root = _sid(ancestors[0].get("id")) if ancestors else mention.remote_id
-        items = []
-        for s in [*ancestors, status, *descendants]:
-            m = self._mention(s, raw=s, to_me=self._addresses_me(s, me))
-            items.append(_with_thread(m, root))
+        items = each(self.name, [*ancestors, status, *descendants],
+                     lambda s: _with_thread(self._mention(s, raw=s, to_me=self._addresses_me(s, me)), root))
         items.sort(key=lambda m: (m.created_at, _id_key(m.remote_id)))
         return Thread(source=self.name, root=root, mentions=tuple(items))
 
@@ -346,7 +323,7 @@ class MastodonSource:
     def _person(self, account: Mapping[str, Any]) -> Person:
         acct = str(account.get("acct") or account.get("username") or "")
         if not acct:
-            raise SourceError(f"{self.name}: an account without a handle in the answer")
+            raise MalformedItem(f"{self.name}: an account without a handle in the answer")
         handle = "@" + acct if "@" in acct else f"@{acct}@{self.domain}"
         followers = account.get("followers_count")
         created = account.get("created_at")
@@ -359,7 +336,7 @@ class MastodonSource:
     def _mention(self, status: Any, *, raw: Mapping[str, Any], to_me: bool = True) -> Mention:
         status = self._dict(status, "status")
         if not status.get("id") or not isinstance(status.get("account"), dict):
-            raise SourceError(f"{self.name}: a post without an id or an author in the answer")
+            raise MalformedItem(f"{self.name}: a post without an id or an author in the answer")
         author = self._person(status["account"])
         handles = {}
         for m in status.get("mentions") or []:
@@ -386,7 +363,7 @@ class MastodonSource:
 
     def _dict(self, value: Any, what: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise SourceError(f"{self.name}: expected a {what} object in the answer, got {type(value).__name__}",
+            raise MalformedItem(f"{self.name}: expected a {what} object in the answer, got {type(value).__name__}",
                               hint="The server may not speak the Mastodon API; check the source's url.")
         return value
 
@@ -422,7 +399,7 @@ class _State:
 
 def _sid(value: Any) -> str:
     if value is None or isinstance(value, (dict, list, bool)):
-        raise SourceError("an id is missing in the answer")
+        raise MalformedItem("an id is missing in the answer")
     return str(value)
 
 
@@ -439,7 +416,18 @@ def _time(value: Any):  # type: ignore[no-untyped-def]
     try:
         return clock.parse_time(value)
     except (ValueError, TypeError):
-        raise SourceError(f"a time in the answer is not readable: {str(value)[:40]!r}") from None
+        raise MalformedItem(f"a time in the answer is not readable: {str(value)[:40]!r}") from None
+
+
+def _max_characters(instance: Any) -> int | None:
+    if not isinstance(instance, Mapping):
+        return None
+    statuses = (instance.get("configuration") or {}).get("statuses") or {}
+    for value in (statuses.get("max_characters") if isinstance(statuses, Mapping) else None,
+                  instance.get("max_toot_chars")):
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
 
 
 def _status_of(raw: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -453,16 +441,3 @@ def _status_of(raw: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def _with_thread(m: Mention, root: str) -> Mention:
     return m._replace(thread=root)
-
-
-def _duration(value: Any, key: str, problems: list[tuple[str, str]]) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    try:
-        seconds = clock.parse_duration(str(value)).total_seconds()
-        if seconds > 0:
-            return seconds
-    except ValueError:
-        pass
-    problems.append((key, f"must be a duration such as \"30s\" or \"30d\", not {value!r}"))
-    return 1.0

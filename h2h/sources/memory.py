@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterable, Iterator, Mapping
 
 from h2h import clock
-from h2h.errors import ConfigError, NotFound
+from h2h.errors import NotFound
 from h2h.models import Mention, Person, SentReply, Thread
+from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 
 
@@ -31,10 +32,7 @@ class MemorySource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any = None) -> "MemorySource":
-        page_size = table.get("page_size", 20)
-        if not isinstance(page_size, int) or page_size < 1:
-            raise ConfigError(f"sources.{name}.page_size must be a positive whole number")
-        return cls(name, page_size=page_size)
+        return cls(name, page_size=options.parse(cls.type, name, table)["page_size"])
 
     def add(self, mentions: Iterable[Mention]) -> None:
         """New mentions arrive on the platform, in time order after the ones already there."""

@@ -1,8 +1,10 @@
 """Reddit through its OAuth API.
 
-Three streams, each walked newest first down to the last fetch (listing.py):
+Four streams, each walked newest first down to the last fetch (listing.py):
 the inbox's username mentions (`/message/mentions`), replies to our comments
-and posts (`/message/comments`), and an optional keyword search of posts.
+(`/message/comments`), replies to our posts (`/message/selfreply`), and an
+optional keyword search of posts. Reddit's own bots (AutoModerator) are
+flagged as bots.
 Auth is a "script" app (client id and secret, username and password: the
 password grant) or a ready bearer token. A thread is the comment's context
 (`/comments/LINK/_/COMMENT?context=100`); replies go through `/api/comment`.
@@ -16,20 +18,21 @@ import time
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from h2h import __version__, clock
-from h2h.errors import AuthError, ConfigError, RateLimited, SourceError
+from h2h.errors import AuthError, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.redact import register
 from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
+from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.listing import Cursor, Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.textutil import valid_text
 
-DEFAULT_URL = "https://oauth.reddit.com"
-AUTH_URL = "https://www.reddit.com"
 SITE = "https://www.reddit.com"
-INBOX = {"mentions": "message/mentions", "comments": "message/comments"}
+INBOX = {"mentions": "message/mentions", "comments": "message/comments", "selfreply": "message/selfreply"}
+# Accounts Reddit itself runs to post on its users' behalf: never a person waiting for us.
+PLATFORM_BOTS = frozenset({"automoderator"})
 _LINK_IN_CONTEXT = re.compile(r"/comments/([a-z0-9]+)/")
 
 
@@ -58,33 +61,20 @@ class RedditSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "RedditSource":
+        v = options.parse(cls.type, name, table)
         token = secret(name, table, required=False)
-        username = options.text(name, table, "username")
+        username = v["username"]
         kwargs: dict[str, Any] = {}
         if token is None:
-            client_id = options.text(name, table, "client_id")
-            if not client_id or not username:
-                raise ConfigError(f"sources.{name} needs token_env (a bearer token), or a script app's "
-                                  "client_id, client_secret_env, username and password_env",
-                                  hint="Create a \"script\" app at https://www.reddit.com/prefs/apps; the README "
-                                       "shows the table.")
-            client_secret = secret(name, table, prefix="client_secret")
-            kwargs = {"client": (client_id, client_secret), "password": secret(name, table, prefix="password"),
-                      "login": Http(session, name, options.text(name, table, "auth_url", AUTH_URL) or AUTH_URL)}
-        agent = options.text(name, table, "user_agent") or \
-            f"python:h2h:v{__version__} (by /u/{username or 'h2h-user'})"
-        keywords = options.strings(name, table, "keywords")
-        inbox = options.flag(name, table, "inbox", True)
-        if not inbox and not keywords:
-            raise ConfigError(f"sources.{name} listens to nothing: inbox = false and no keywords")
-        http = Http(session, name, options.url(name, table, DEFAULT_URL), budget=RateBudget(RATE_HEADERS["reddit"]),
-                    headers={"User-Agent": agent})
+            kwargs = {"client": (v["client_id"], secret(name, table, prefix="client_secret")),
+                      "password": secret(name, table, prefix="password"), "login": Http(session, name, v["auth_url"])}
+        agent = v["user_agent"] or f"python:h2h:v{__version__} (by /u/{username or 'h2h-user'})"
+        http = Http(session, name, v["url"], budget=RateBudget(RATE_HEADERS["reddit"]), headers={"User-Agent": agent})
         if "login" in kwargs:
             kwargs["login"].headers["User-Agent"] = agent
-        return cls(name, http, token=token, username=username, keywords=keywords,
-                   subreddits=tuple(s.removeprefix("r/") for s in options.strings(name, table, "subreddits")),
-                   inbox=inbox, page_size=options.integer(name, table, "page_size", 100, low=1, high=100),
-                   lookback_s=options.lookback(name, table), **kwargs)
+        return cls(name, http, token=token, username=username, keywords=v["keywords"],
+                   subreddits=tuple(s.removeprefix("r/") for s in v["subreddits"]), inbox=v["inbox"],
+                   page_size=v["page_size"], lookback_s=v["backfill"], **kwargs)
 
     # --- the protocol --------------------------------------------------------
 
@@ -116,7 +106,8 @@ class RedditSource:
                     for key, path, params in streams]
         # A reply that also mentions us is in both inbox streams: walk_all hands it out once.
         yield from walk_all(Cursor.load(cursor, self.name), listings,
-                            lambda key, children: [self._mention(c, to_me=key != "search") for c in children])
+                            lambda key, children: each(self.name, children,
+                                                       lambda c: self._mention(c, to_me=key != "search")))
 
     def _stream(self, path: str, params: Mapping[str, Any]) -> Callable[[Any, Any], tuple[list[Any], Any]]:
         def fetch(after: Any, since: Any) -> tuple[list[Any], Any]:
@@ -135,7 +126,7 @@ class RedditSource:
             answer = self._call("GET", f"comments/{link}/_/{mention.remote_id[3:]}", params={"context": 100})
         else:
             answer = self._call("GET", f"comments/{link}", params={"limit": 500, "sort": "old"})
-        items = [self._mention(c, to_me=False) for c in self._tree(answer)]
+        items = each(self.name, self._tree(answer), lambda c: self._mention(c, to_me=False))
         items.sort(key=lambda m: (m.created_at, m.remote_id))
         return Thread(source=self.name, root=f"t3_{link}", mentions=tuple(items))
 
@@ -210,7 +201,7 @@ class RedditSource:
         me = (self.username or self._me_handle()).lower()
         wanted = text.strip()
         for child in self._tree(self._call("GET", path, params=params)):
-            data = child["data"]
+            data = child.get("data") or {}
             if (data.get("parent_id") == mention.remote_id and str(data.get("author", "")).lower() == me
                     and str(data.get("body", "")).strip() == wanted):
                 return data
@@ -236,9 +227,8 @@ class RedditSource:
             child = stack.pop()
             if not isinstance(child, dict) or child.get("kind") not in ("t1", "t3"):
                 continue  # "more" stubs: unloaded replies
-            data = self._thing(child)
             out.append(child)
-            replies = data.get("replies")
+            replies = child.get("data", {}).get("replies") if isinstance(child.get("data"), dict) else None
             if isinstance(replies, dict):  # a Listing, or "" when there are none
                 stack.extend(reversed(self._listing(replies)["children"]))
         return out
@@ -246,28 +236,29 @@ class RedditSource:
     def _thing(self, child: Any) -> dict[str, Any]:
         data = child.get("data") if isinstance(child, dict) else None
         if not isinstance(data, dict):
-            raise self._malformed("listing item without data")
+            raise MalformedItem(f"{self.name}: Reddit sent a listing item without data")
         return data
 
     def _stamp(self, data: Mapping[str, Any]) -> tuple[float, str]:
         try:
             return float(data["created_utc"]), str(data["name"])
         except (KeyError, TypeError, ValueError):
-            raise self._malformed("item without created_utc or name") from None
+            raise MalformedItem(f"{self.name}: Reddit sent an item without created_utc or name") from None
 
     def _mention(self, child: Mapping[str, Any], *, to_me: bool) -> Mention:
         data = self._thing(child)
         created, fullname = self._stamp(data)
         is_post = child.get("kind") == "t3" or fullname.startswith("t3_")
         if is_post:
-            text = f"{data.get('title') or ''}\n\n{data.get('selftext') or ''}".strip()
+            text = f"{data.get('title') or ''}\n\n{markdown_text(str(data.get('selftext') or ''))}".strip()
         else:
-            text = str(data.get("body") or "")
+            text = markdown_text(str(data.get("body") or ""))
         author = str(data.get("author") or "[deleted]")
         deleted = author == "[deleted]"
         person = Person(source=self.name, remote_id=f"[deleted]:{fullname}" if deleted else
                         str(data.get("author_fullname") or author), handle=author,
-                        url=None if deleted else f"{SITE}/user/{author}")
+                        url=None if deleted else f"{SITE}/user/{author}",
+                        bot=True if author.lower() in PLATFORM_BOTS else None)
         link = self._link_of(data, fullname)
         url = str(data.get("permalink") or data.get("context") or "").split("?")[0] or None
         me = self.username or (self._me.handle if self._me else None)

@@ -68,6 +68,11 @@ def load(kind: str) -> type:
 def build(source_config: Any, session: Any = None) -> Any:
     """A ready adapter for one `[sources.NAME]` table (see config.SourceConfig)."""
     cls = load(source_config.type)
+    schema = getattr(cls, "options", None)
+    if source_config.type not in BUILTIN and isinstance(schema, dict):
+        from h2h.sources import options  # a plugin's own schema, read the way built-in tables are
+
+        options.parse(source_config.type, source_config.name, source_config.table, schema)
     if session is None:
         from h2h.sources.http import make_session
 

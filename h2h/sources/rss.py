@@ -8,6 +8,12 @@ feed, broken beyond use) is skipped and the others go on; once every feed has
 been tried, the failures are raised together, so the fetch runner records the
 source as failed while the cursor already holds the good feeds' progress.
 Comment feeds keep their threading (`thr:in-reply-to`, RFC 4685).
+
+Search alerts and aggregators (Google Alerts, news feeds) list pages that
+others wrote and name no author. Such an entry is never the feed's own
+"person": its author is the linked page's site (`example.com`, the page found
+through the alert's redirect link), and its thread is the page itself
+(`page:URL`), so every page is its own conversation, however many a site has.
 """
 
 from __future__ import annotations
@@ -19,17 +25,19 @@ import re
 import time
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Iterator, Mapping
+from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 
 from h2h import clock
-from h2h.errors import ConfigError, H2HError, NotSupported, SourceError
+from h2h.errors import H2HError, NotSupported, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
-from h2h.sources.listing import dump_json, load_json
-from h2h.textutil import strip_html, valid_text
+from h2h.sources.listing import dump_json, each, load_json
+from h2h.sources.htmltext import html_to_text
+from h2h.textutil import valid_text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SEEN = 2000
@@ -56,15 +64,8 @@ class FeedSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "FeedSource":
-        feeds = options.strings(name, table, "feeds")
-        if not feeds:
-            raise ConfigError(f"sources.{name}.feeds is required: a list of feed URLs",
-                              hint='e.g. feeds = ["https://forum.example.com/c/acme.rss"]')
-        for feed in feeds:
-            if not feed.startswith(("http://", "https://")):
-                raise ConfigError(f"sources.{name}.feeds: {feed!r} is not an http(s) URL")
-        return cls(name, session, tuple(dict.fromkeys(feeds)), to_me=options.flag(name, table, "to_me", False),
-                   handle=options.text(name, table, "handle"), lookback_s=options.lookback(name, table))
+        v = options.parse(cls.type, name, table)
+        return cls(name, session, v["feeds"], to_me=v["to_me"], handle=v["handle"], lookback_s=v["backfill"])
 
     # --- the protocol --------------------------------------------------------
 
@@ -94,7 +95,7 @@ class FeedSource:
                 if floor is not None and entry["published"] is not None and entry["published"].timestamp() < floor:
                     continue
                 delivered.add(entry["id"])
-                mentions.append(self._mention(entry))
+                mentions += each(self.name, [entry], self._mention)
             state[url] = after
             yield Page(mentions=tuple(mentions), cursor=dump_json({"feeds": state}))
         if failures:
@@ -106,8 +107,7 @@ class FeedSource:
         items = {mention.remote_id: mention}
         if isinstance(feed, str) and feed.startswith(("http://", "https://")):
             entries, _ = self._read(feed, {})
-            for entry in entries:
-                other = self._mention(entry)
+            for other in each(self.name, entries, self._mention):
                 if (other.thread or other.remote_id) == root or other.remote_id == root:
                     items[other.remote_id] = other
         return Thread(source=self.name, root=root, mentions=tuple(sorted(items.values(), key=lambda m: m.created_at)))
@@ -179,7 +179,7 @@ def _parse(data: bytes, content_type: str, url: str, source: str) -> list[dict[s
     parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-type": content_type,
                                                                   "content-location": url})
     problem = parsed.get("bozo_exception")
-    entries = [e for e in (_feed_entry(raw, parsed, url) for raw in parsed.entries) if e is not None]
+    entries = each(source, parsed.entries, lambda raw: _feed_entry(raw, parsed, url))
     if not parsed.version:
         what = "an HTML page" if b"<html" in data[:2048].lower() else "not RSS, Atom or JSON Feed"
         raise SourceError(f"{source}: {url} is {what}" + (f" ({type(problem).__name__})" if problem else ""),
@@ -187,8 +187,22 @@ def _parse(data: bytes, content_type: str, url: str, source: str) -> list[dict[s
     if problem is not None and not isinstance(problem, BENIGN) and not entries:
         raise SourceError(f"{source}: {url} is a broken feed: {str(problem)[:120]}",
                           hint="The site serves an invalid feed; it is skipped until it is fixed.")
-    _thread(entries)
+    _settle(entries, parsed.feed.get("link") or url, url)
     return entries
+
+
+def _settle(entries: list[dict[str, Any]], home: str, feed: str) -> None:
+    """Authors and threads, once every entry of the feed is read."""
+    site = _host(home) or _host(feed)
+    for entry in entries:
+        inherited_elsewhere = entry.get("inherited") and _host(page_of(entry["link"]) or "") not in ("", site)
+        if not entry["author"] or inherited_elsewhere:
+            _by_site(entry, feed)
+    _thread(entries)
+
+
+def _host(url: str | None) -> str:
+    return (urlsplit(url or "").hostname or "").lower().removeprefix("www.")
 
 
 def _feed_entry(raw: Mapping[str, Any], parsed: Any, url: str) -> dict[str, Any] | None:
@@ -202,14 +216,18 @@ def _feed_entry(raw: Mapping[str, Any], parsed: Any, url: str) -> dict[str, Any]
     stamp = raw.get("published_parsed") or raw.get("updated_parsed")
     published = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
     detail = raw.get("author_detail") or {}
-    author = (detail.get("name") or raw.get("author") or parsed.feed.get("title") or "").strip()
+    # An Atom feed's author writes the entries that name none (RFC 4287), on the feed's own site.
+    inherited = not (detail.get("name") or raw.get("author")) and str(parsed.get("version", "")).startswith("atom")
+    if inherited:
+        detail = parsed.feed.get("author_detail") or {}
+    author = (detail.get("name") or raw.get("author") or "").strip()
     reply = raw.get("thr_in-reply-to") or {}
     entry_id = raw.get("id") or link or "sha1:" + _digest(f"{title}\n{text}\n{stamp}")
     lang = (raw.get("title_detail") or {}).get("language") or parsed.feed.get("language") or ""
     return {"id": str(entry_id), "link": link, "title": title, "text": text, "published": published,
             "author": author, "author_id": detail.get("href") or detail.get("email") or None,
             "author_url": detail.get("href"), "in_reply_to": reply.get("ref") or reply.get("href") or None,
-            "thread": None, "lang": lang[:2].lower() if len(lang) >= 2 and lang[:2].isalpha() else None,
+            "inherited": inherited and bool(author), "thread": None, "lang": lang[:2].lower() if len(lang) >= 2 and lang[:2].isalpha() else None,
             "raw": {"feed": url, "entry": _plain(raw)}}
 
 
@@ -224,12 +242,12 @@ def _json_feed(data: bytes, url: str, source: str) -> list[dict[str, Any]]:
             or not isinstance(doc.get("items"), list):
         raise SourceError(f"{source}: {url} is JSON but not a JSON Feed (no jsonfeed.org version or items)",
                           hint="Point feeds at an RSS, Atom or JSON Feed URL.")
-    entries = []
-    for item in doc["items"]:
-        if not isinstance(item, dict) or item.get("id") in (None, ""):
-            continue
-        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else []) \
-            or doc.get("authors") or ([doc["author"]] if isinstance(doc.get("author"), dict) else [])
+
+    def entry(item: Any) -> dict[str, Any] | None:
+        if item.get("id") in (None, ""):
+            return None
+        own = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        authors = own or doc.get("authors") or ([doc["author"]] if isinstance(doc.get("author"), dict) else [])
         first = authors[0] if authors and isinstance(authors[0], dict) else {}
         html = item.get("content_html")
         text = (_plain_text(html) if isinstance(html, str)
@@ -239,23 +257,55 @@ def _json_feed(data: bytes, url: str, source: str) -> list[dict[str, Any]]:
         except (TypeError, ValueError):
             published = None
         lang = str(item.get("language") or doc.get("language") or "")
-        entries.append({"id": str(item["id"]), "link": item.get("url"), "title": str(item.get("title") or ""),
-                        "text": text, "published": published, "author": str(first.get("name") or ""),
-                        "author_id": first.get("url"), "author_url": first.get("url"), "in_reply_to": None,
-                        "thread": None, "lang": lang[:2].lower() if lang[:2].isalpha() else None,
-                        "raw": {"feed": url, "entry": item}})
+        return {"id": str(item["id"]), "link": item.get("url"), "title": str(item.get("title") or ""),
+                "text": text, "published": published, "author": str(first.get("name") or ""),
+                "author_id": first.get("url"), "author_url": first.get("url"), "in_reply_to": None,
+                "inherited": not own and bool(first.get("name")), "thread": None, "lang": lang[:2].lower() if lang[:2].isalpha() else None,
+                "raw": {"feed": url, "entry": item}}
+    entries = each(source, doc["items"], entry)
+    _settle(entries, str(doc.get("home_page_url") or url), url)
     return entries
 
 
 def _plain_text(html: str) -> str:
-    text = strip_html(html)
-    return strip_html(text) if _STILL_HTML.search(text) else text
+    text = html_to_text(html)
+    return html_to_text(text) if _STILL_HTML.search(text) else text
+
+
+# Links that search alerts wrap around the page they found (Google Alerts, Bing News): the page is in `url`.
+_REDIRECTORS = ("google.", "bing.com")
+
+
+def page_of(link: str | None) -> str | None:
+    """The page a link leads to, through a search alert's redirect."""
+    if not link:
+        return None
+    parts = urlsplit(link)
+    host = (parts.hostname or "").lower()
+    if any(r in host for r in _REDIRECTORS) and parts.query:
+        query = parse_qs(parts.query)
+        for key in ("url", "q", "u"):
+            target = (query.get(key) or [""])[0]
+            if target.startswith(("http://", "https://")):
+                return target
+    return link
+
+
+def _by_site(entry: dict[str, Any], feed: str) -> None:
+    """An entry that names no author: the linked page's site wrote it, and the page is its thread."""
+    page = page_of(entry["link"])
+    host = _host(page) or _host(feed)
+    entry.update(author=host, author_id=f"https://{host}/", author_url=f"https://{host}/", link=page, site=True)
 
 
 def _thread(entries: list[dict[str, Any]]) -> None:
-    """Each entry's thread root: follow in-reply-to through the feed as far as it goes."""
+    """Each entry's thread root: follow in-reply-to through the feed as far as it goes. An entry
+    found by an alert (see `_by_site`) is about its page: one conversation per page."""
     parent = {e["id"]: e["in_reply_to"] for e in entries}
     for entry in entries:
+        if entry.get("site") and not entry["in_reply_to"]:
+            entry["thread"] = f"page:{entry['link'] or entry['id']}"
+            continue
         node, hops = entry["id"], 0
         while parent.get(node) and hops < 100:
             node, hops = parent[node], hops + 1

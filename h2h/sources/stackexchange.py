@@ -23,14 +23,15 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import MAX_POLITE_WAIT, Http
-from h2h.sources.listing import Cursor, Listing, walk_all
-from h2h.textutil import strip_html, valid_text
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
+from h2h.sources.htmltext import html_to_text
+from h2h.textutil import valid_text
 
-DEFAULT_URL = "https://api.stackexchange.com/2.3"
 # The built-in filter that adds `body` to questions and answers.
 FILTER = "withbody"
 MAX_PAGES = 1000
 _SECONDS = re.compile(r"(\d+)\s*seconds?")
+COMMUNITY_USER = -1  # "Community", the account every site runs to bump and edit posts: a bot
 
 
 class StackExchangeSource:
@@ -53,16 +54,9 @@ class StackExchangeSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: Any) -> "StackExchangeSource":
-        site = options.text(name, table, "site", required=True, example='"stackoverflow"')
-        tags = options.strings(name, table, "tags")
-        query = options.text(name, table, "query")
-        if not tags and not query:
-            raise ConfigError(f"sources.{name} needs tags, a query, or both",
-                              hint='e.g. tags = ["acme"] or query = "acme"; tags must all match.')
-        return cls(name, Http(session, name, options.url(name, table, DEFAULT_URL)), site=str(site), tags=tags,
-                   query=query, key=options.text(name, table, "key"), token=secret(name, table, required=False),
-                   page_size=options.integer(name, table, "page_size", 100, low=1, high=100),
-                   lookback_s=options.lookback(name, table))
+        v = options.parse(cls.type, name, table)
+        return cls(name, Http(session, name, v["url"]), site=v["site"], tags=v["tags"], query=v["query"], key=v["key"],
+                   token=secret(name, table, required=False), page_size=v["page_size"], lookback_s=v["backfill"])
 
     # --- the protocol --------------------------------------------------------
 
@@ -87,7 +81,7 @@ class StackExchangeSource:
         search = Listing("search", page, key=lambda q: self._stamp(q, "question_id")[0],
                          ident=lambda q: self._stamp(q, "question_id")[1],
                          start=clock.now().timestamp() - self.lookback_s)
-        yield from walk_all(saved, [search], lambda _, items: [self._mention(q) for q in items])
+        yield from walk_all(saved, [search], lambda _, items: each(self.name, items, self._mention))
 
     def _search_page(self, at: Any, since: float) -> tuple[list[dict[str, Any]], Any]:
         at = at if isinstance(at, dict) else {"todate": int(clock.now().timestamp()) + 1, "page": 1}
@@ -108,7 +102,7 @@ class StackExchangeSource:
     def fetch_thread(self, mention: Mention) -> Thread:
         question = mention.thread or mention.remote_id
         body = self._get(f"questions/{question}/answers", {"sort": "creation", "order": "asc", "pagesize": 100})
-        answers = [self._mention(item, question=question) for item in self._items(body)]
+        answers = each(self.name, self._items(body), lambda item: self._mention(item, question=question))
         items = ([mention] if mention.remote_id == question else []) + answers
         return Thread(source=self.name, root=question, mentions=tuple(sorted(items, key=lambda m: m.created_at)))
 
@@ -187,7 +181,7 @@ class StackExchangeSource:
 
     def _items(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
         items = body.get("items")
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        if not isinstance(items, list):
             raise self._malformed("wrapper without an items list")
         return items
 
@@ -195,21 +189,22 @@ class StackExchangeSource:
         try:
             return float(item["creation_date"]), str(int(item[key]))
         except (KeyError, TypeError, ValueError):
-            raise self._malformed(f"item without creation_date or {key}") from None
+            raise MalformedItem(f"{self.name}: Stack Exchange sent an item without creation_date or {key}") from None
 
     def _person(self, owner: Mapping[str, Any]) -> Person:
-        name = strip_html(str(owner.get("display_name") or "")) or "(unknown)"
+        name = html_to_text(str(owner.get("display_name") or "")) or "(unknown)"
         user_id = owner.get("user_id")
         created = owner.get("creation_date")
         return Person(source=self.name, remote_id=str(user_id) if user_id is not None else f"(gone):{name}",
                       handle=name, name=name, url=owner.get("link"),
+                      bot=True if user_id == COMMUNITY_USER else None,
                       created_at=clock.parse_time(created) if isinstance(created, int) else None, raw=dict(owner))
 
     def _mention(self, item: Mapping[str, Any], *, question: str | None = None) -> Mention:
         """A question, or (with `question`) one of its answers."""
         created, item_id = self._stamp(item, "answer_id" if question else "question_id")
-        title = strip_html(str(item.get("title") or ""))
-        text = strip_html(str(item.get("body") or ""))
+        title = html_to_text(str(item.get("title") or ""))
+        text = html_to_text(str(item.get("body") or ""))
         owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
         return Mention(source=self.name, platform="stackexchange", remote_id=item_id, author=self._person(owner),
                        text=valid_text(f"{title}\n\n{text}".strip() if not question else text),

@@ -20,13 +20,13 @@ from typing import Any, ClassVar, Iterator, Mapping
 import requests
 
 from h2h import clock
-from h2h.errors import AuthError, ConfigError, InputError, NotFound, RateLimited, SourceError
+from h2h.errors import AuthError, InputError, NotFound, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
-from h2h.sources.listing import Cursor, Listing, walk_all
+from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.length import MAX_WEIGHTED, weighted_length
 
 log = logging.getLogger("h2h.sources.x")
@@ -86,21 +86,15 @@ class XSource:
 
     @classmethod
     def from_config(cls, name: str, table: Mapping[str, Any], session: requests.Session) -> "XSource":
-        keywords = options.strings(name, table, "keywords")
-        query = options.text(name, table, "query")
-        if query is None and keywords:
+        v = options.parse(cls.type, name, table)
+        query = v["query"]
+        if query is None and v["keywords"]:
             # Reposts repeat what someone else said; the conversation is with the original.
-            query = "(" + " OR ".join(f'"{k}"' if " " in k or "." in k else k for k in keywords) + ") -is:retweet"
-        user_id, username = options.text(name, table, "user_id"), options.text(name, table, "username")
-        if bool(user_id) != bool(username):
-            raise ConfigError(f"sources.{name}: set both user_id and username, or neither",
-                              hint="With both, h2h skips /2/users/me (which an app-only token cannot call).")
-        return cls(name, token=secret(name, table) or "", session=session,
-                   url=options.url(name, table, "https://api.x.com"), query=query,
-                   mentions=options.flag(name, table, "mentions", True), user_id=user_id,
-                   username=username.lstrip("@") if username else None,
-                   max_pages=options.integer(name, table, "max_pages", 5, low=1, high=100),
-                   max_results=options.integer(name, table, "max_results", 100, low=10, high=100))
+            query = "(" + " OR ".join(f'"{k}"' if " " in k or "." in k else k for k in v["keywords"]) + ") -is:retweet"
+        username = v["username"]
+        return cls(name, token=secret(name, table) or "", session=session, url=v["url"], query=query,
+                   mentions=v["mentions"], user_id=v["user_id"], username=username.lstrip("@") if username else None,
+                   max_pages=v["max_pages"], max_results=v["max_results"])
 
     # --- who we are -----------------------------------------------------------
 
@@ -195,7 +189,8 @@ class XSource:
         return body
 
     def _convert(self, listing: str, items: list[Any]) -> list[Mention]:
-        return [self._mention(i["tweet"], i["author"], to_me=True if listing == "mentions" else None) for i in items]
+        return each(self.name, items, lambda i: self._mention(i["tweet"], i["author"],
+                                                             to_me=True if listing == "mentions" else None))
 
     def _mention(self, tweet: Mapping[str, Any], author: Mapping[str, Any] | None, *, to_me: bool | None) -> Mention:
         tweet_id = str(tweet["id"])
@@ -203,7 +198,7 @@ class XSource:
         try:
             created = clock.parse_time(tweet["created_at"]) if tweet.get("created_at") else _snowflake_time(tweet_id)
         except ValueError:
-            raise SourceError(f"{self.name}: post {tweet_id} has an unreadable created_at") from None
+            raise MalformedItem(f"{self.name}: post {tweet_id} has an unreadable created_at") from None
         me = self._me
         if to_me is None:
             mentioned = {str(m.get("username", "")).lower() for m in (tweet.get("entities") or {}).get("mentions") or []}
@@ -232,7 +227,7 @@ class XSource:
             users = {u.get("id"): u for u in (body.get("includes") or {}).get("users") or [] if isinstance(u, dict)}
             for t in body.get("data") or []:
                 found[str(t["id"])] = {"tweet": t, "author": users.get(t.get("author_id"))}
-        posts = [self._mention(i["tweet"], i["author"], to_me=None) for i in found.values()]
+        posts = each(self.name, found.values(), lambda i: self._mention(i["tweet"], i["author"], to_me=None))
         if mention.remote_id not in found:
             posts.append(mention)
         return Thread(source=self.name, root=root, mentions=tuple(sorted(posts, key=lambda m: (m.created_at, int(m.remote_id)))))

@@ -369,6 +369,12 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         return [r[0] for r in self._q("SELECT id FROM conversations WHERE id > ? ORDER BY id LIMIT ?",
                                       (after, limit))]
 
+    def has_source(self, source: str) -> bool:
+        return self._q("SELECT 1 FROM conversations WHERE source = ? LIMIT 1", (source,)).fetchone() is not None
+
+    def source_names(self) -> list[str]:
+        return [r[0] for r in self._q("SELECT DISTINCT source FROM conversations ORDER BY source")]
+
     # --- the queue ---------------------------------------------------------------
     def queue_scan(self, section: str, *, source: str | None = None, since: str | None = None) -> Iterator[Row]:
         """Active conversations of a section, best base score first (the index order)."""

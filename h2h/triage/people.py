@@ -19,6 +19,10 @@ RATE_PER_DAY = 20          # messages within 24 hours
 REPEATS = 5                # the same text (handles, links and numbers aside)
 LINK_ONLY = 4              # posts that are a link and nothing else, all of the latest ones
 
+# Platforms whose "authors" are sites and names typed into forms (feeds): how often one turns up in a
+# feed says how busy the site or the search is, not whether a machine writes.
+UNRATED_PLATFORMS = frozenset({"rss"})
+
 _NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@[\w.@-]+|\d+")
 _BRAND_WORDS = frozenset((
     "news", "media", "medias", "magazine", "mag", "journal", "actu", "actus", "info", "infos", "tv", "radio",
@@ -28,11 +32,11 @@ _BRAND_WORDS = frozenset((
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
-def behaviour_hints(recent: Sequence[Mapping[str, object]]) -> list[str]:
+def behaviour_hints(recent: Sequence[Mapping[str, object]], *, platform: str = "") -> list[str]:
     """What an account's recent messages (newest first; `created_at` ISO and `text`)
     give away about automation: posting rate, identical texts, links and nothing else."""
     return hints_of([when(r["created_at"]) for r in recent], [shape(str(r["text"])) for r in recent],
-                    [str(r["text"]) for r in recent[:LINK_ONLY]])
+                    [str(r["text"]) for r in recent[:LINK_ONLY]], by_rate=platform not in UNRATED_PLATFORMS)
 
 
 def shape(text: str) -> str:
@@ -40,12 +44,13 @@ def shape(text: str) -> str:
     return _NOISE.sub("", text).lower().split("\n")[0][:60].strip()
 
 
-def hints_of(times: Sequence[datetime], shapes: Sequence[str], latest: Sequence[str]) -> list[str]:
+def hints_of(times: Sequence[datetime], shapes: Sequence[str], latest: Sequence[str], *,
+             by_rate: bool = True) -> list[str]:
     """behaviour_hints() from each message's time and shape (newest first) and the latest
     texts: for a caller that keeps those from one judgement to the next."""
     hints = []
     times = sorted(times, reverse=True)
-    if times:
+    if times and by_rate:
         day = sum(1 for t in times if times[0] - t <= timedelta(days=1))
         if day >= RATE_PER_DAY:
             hints.append(f"{day} posts in a day")

@@ -10,7 +10,7 @@ import pytest
 
 from h2h.draft import compose
 from h2h.draft.editor import edit_text, editor_argv
-from h2h.errors import ConfigError, UsageError
+from h2h.errors import H2HError
 from tests.draft.world import World
 
 FAKE = '''
@@ -60,12 +60,13 @@ def test_no_shell_is_involved(monkeypatch: pytest.MonkeyPatch, fake_editor: Path
 
 def test_an_unreadable_editor_variable_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDITOR", "vim 'unclosed")
-    with pytest.raises(ConfigError):
+    with pytest.raises(H2HError):
         editor_argv()
     monkeypatch.setenv("EDITOR", "/nonexistent/editor-h2h")
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(H2HError) as err:
         edit_text("x")
     assert "not found" in err.value.message
+    assert (err.value.code, err.value.exit_code) == ("editor_failed", 1)
 
 
 def test_edit_stores_the_edited_text_linted(monkeypatch: pytest.MonkeyPatch, fake_editor: Path) -> None:
@@ -99,9 +100,9 @@ def test_a_failing_editor_changes_nothing(monkeypatch: pytest.MonkeyPatch, fake_
     ident = w.say("how do I export my notes?")
     current = compose.new_draft(w.store, w.config, w.engine, ident)
     monkeypatch.setenv("EDITOR", editor_cmd(fake_editor, "--replace", "something else", "--fail"))
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         compose.edit(w.store, w.config, w.engine, ident)
-    assert "status 3" in err.value.message
+    assert "status 3" in err.value.message and (err.value.code, err.value.exit_code) == ("editor_failed", 1)
     assert w.store.latest_draft(ident)["id"] == current.id
 
 
@@ -110,7 +111,7 @@ def test_an_emptied_draft_is_not_stored(monkeypatch: pytest.MonkeyPatch, fake_ed
     ident = w.say("how do I export my notes?")
     current = compose.new_draft(w.store, w.config, w.engine, ident)
     monkeypatch.setenv("EDITOR", editor_cmd(fake_editor, "--replace", "  \n\n"))
-    with pytest.raises(UsageError):
+    with pytest.raises(H2HError):
         compose.edit(w.store, w.config, w.engine, ident)
     assert w.store.latest_draft(ident)["id"] == current.id
 

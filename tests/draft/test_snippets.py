@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from h2h.draft import compose, snippets
-from h2h.errors import UsageError
+from h2h.errors import H2HError
 from tests.draft.world import World
 
 VALUES = {"first_name": "Marie", "name": "Marie Dubois", "handle": "@marie@piaille.fr", "topic": "exporting your notes",
@@ -24,26 +24,26 @@ def test_every_placeholder_is_filled() -> None:
     ("Hi {0}", "{0}"),
 ])
 def test_unknown_placeholders_are_errors(template: str, fragment: str) -> None:
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         snippets.render(template, VALUES, name="t")
     assert fragment in err.value.message and err.value.code == "unresolved_placeholder"
 
 
 def test_a_placeholder_without_a_value_is_an_error_not_a_blank() -> None:
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         snippets.render("About {topic}: soon.", {**VALUES, "topic": ""}, name="roadmap")
     assert "{topic}" in err.value.message and err.value.code == "unresolved_placeholder"
     assert "--edit" in err.value.hint
 
 
 def test_a_stray_brace_is_an_error() -> None:
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         snippets.render("Hi {first_name", VALUES, name="t")
     assert "{{" in err.value.hint
 
 
 def test_lookup_suggests_a_close_name() -> None:
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         snippets.lookup({"export": "x", "pricing": "y"}, "exprot")
     assert "export" in err.value.message
 
@@ -62,7 +62,7 @@ def test_a_snippet_with_topic_needs_a_topic() -> None:
     ok = w.say("how do I export my notes?")
     assert "About exporting your notes:" in compose.new_draft(w.store, w.config, w.engine, ok, snippet="topic").text
     vague = w.say("hey there", handle="@kim@example.social", name="Kim")
-    with pytest.raises(UsageError):
+    with pytest.raises(H2HError):
         compose.new_draft(w.store, w.config, w.engine, vague, snippet="topic")
     assert w.store.latest_draft(vague) is None            # nothing stored, so nothing can be sent
 
@@ -70,6 +70,6 @@ def test_a_snippet_with_topic_needs_a_topic() -> None:
 def test_a_misspelt_snippet_is_never_stored() -> None:
     w = World()
     ident = w.say("how do I export my notes?")
-    with pytest.raises(UsageError):
+    with pytest.raises(H2HError):
         compose.new_draft(w.store, w.config, w.engine, ident, snippet="broken")
     assert w.store.latest_draft(ident) is None

@@ -111,6 +111,8 @@ def test_two_imports_at_once_and_a_reader(tmp_path: Path) -> None:
     b = write_lines(tmp_path / "b.jsonl", synth_lines(3000, seed=12, source_prefix="b-"))
     env = {"H2H_NOW": "2026-11-20T12:00:00Z"}
     runs = {a: h2h("import", str(a), home=tmp_path, env=env), b: h2h("import", str(b), home=tmp_path, env=env)}
+    while not (tmp_path / "h2h.db").exists():  # a reader finding no database yet says so; wait for it
+        time.sleep(0.01)
     readers = 0
     while any(p.poll() is None for p in runs.values()):
         reader = h2h("queue", "--jsonl", "--limit", "5", home=tmp_path, env=env)

@@ -151,8 +151,8 @@ def test_damaged_database(home: Path) -> None:
     assert (home / "h2h.db").read_bytes() == b"this is not sqlite" * 100  # left as it was
 
 
-def test_database_path_is_a_folder(home: Path) -> None:
-    (home / "h2h.db").mkdir(parents=True)
+def test_database_path_is_a_folder(hermetic: Path) -> None:
+    (hermetic / "h2h.db").mkdir(parents=True)
     r = run("--json", "queue")
     assert r.code == 1
     assert "cannot open the database" in _error(r)["message"] and "--db" in _error(r)["hint"]
@@ -197,7 +197,7 @@ def test_missing_or_unreadable_config(home: Path, tmp_path: Path) -> None:
     assert r.code == 3 and "cannot read" in _error(r)["message"] and _error(r)["hint"]
 
 
-def test_bad_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_clock(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("H2H_NOW", "teatime")
     r = run("--json", "queue")
     assert r.code == 2 and "H2H_NOW" in _error(r)["message"] and _error(r)["hint"]

@@ -157,7 +157,8 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
         role=person_msgs[0]["role"] if own else "person",
         to_me=any(m["to_me"] for m in basis), addressees=max(people.addressees(m["text"]) for m in basis),
         person_bot=None if person["bot"] is None else bool(person["bot"]),
-        bot_hints=people.bot_hints(handle, person["name"]) + people.behaviour_hints(store.person_recent(person["id"])),
+        bot_hints=people.bot_hints(handle, person["name"])
+        + people.behaviour_hints(store.person_recent(person["id"]), platform=person["platform"]),
         brand_hints=people.brand_hints(handle, person["name"]),
         previous_conversations=previous, continues=last_reply_at is not None,
         vip=any(handles.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],

@@ -19,7 +19,7 @@ DOC = ROOT / "docs" / "json.md"
 
 # Documented keys under lists that the sample leaves empty; allowed to go unverified
 # until the feature fills them (the tone lint of drafts).
-UNVERIFIED_OK = {("draft", "lint[].code"), ("draft", "lint[].message"), ("draft", "lint[].span")}
+UNVERIFIED_OK = {(doc, f"lint[].{key}") for doc in ("draft", "reply") for key in ("code", "message", "span")}
 
 
 def parse_doc(text: str) -> tuple[dict[str, set[str]], dict[str, dict[str, str]], dict[str, list[list[str]]]]:
@@ -94,9 +94,9 @@ def check(name: str, *samples: Any) -> None:
     for prefix, target in ALIASES[name].items():
         if target.startswith("@"):
             resolved.add(prefix)
-            for sample in samples:
-                for element in _at(sample, prefix):
-                    check(target[1:], element)
+            elements = [element for sample in samples for element in _at(sample, prefix)]
+            if elements:
+                check(target[1:], *elements)
     undocumented = sorted(p for p in resolved if p not in documented and not p.endswith("[]"))
     assert not undocumented, f"keys of `{name}` missing from docs/json.md: {undocumented}"
     lists = {p for p in documented if p.endswith("[]")}
@@ -143,7 +143,8 @@ def data(*args: str) -> Any:
 
 def test_every_documented_document_is_checked() -> None:
     assert set(DOCS) == {"error", "queue-item", "queue", "count", "show", "draft", "state", "import", "score",
-                         "stats", "person", "link", "unlink", "init", "next"}
+                         "stats", "person", "link", "unlink", "init", "next", "reply", "fetch", "fetch-source",
+                         "sources", "sources-check"}
 
 
 def test_queue_documents(db: dict[str, str]) -> None:
@@ -237,6 +238,71 @@ def test_every_error_code_is_documented() -> None:
                 assert documented[cls.code] == int(cls.exit_code), cls.__name__
 
 
+def _raised_codes() -> dict[str, set[int]]:
+    """Each error code h2h raises, with the exit codes it is raised with: a class's own code,
+    and every `SomeError(..., code="x")` call, which exits with that class's exit code."""
+    import ast
+    import inspect
+
+    from h2h import errors
+    from h2h.cli import plot
+
+    classes = {name: cls for module in (errors, plot) for name, cls in inspect.getmembers(module, inspect.isclass)
+               if issubclass(cls, errors.H2HError)}
+    found: dict[str, set[int]] = {}
+    for cls in classes.values():
+        found.setdefault(cls.code, set()).add(int(cls.exit_code))
+    for path in (ROOT / "h2h").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            code = next((k.value.value for k in node.keywords if k.arg == "code" and isinstance(k.value, ast.Constant)),
+                        None)
+            if name in classes and isinstance(code, str):
+                found.setdefault(code, set()).add(int(classes[name].exit_code))
+    return found
+
+
+def test_every_error_code_exits_as_documented() -> None:
+    documented = {row[0]: int(row[1]) for row in TABLES["error"]}
+    for code, exits in sorted(_raised_codes().items()):
+        assert code in documented, f"error code {code!r} is not in docs/json.md"
+        assert exits == {documented[code]}, f"{code!r} exits with {sorted(exits)}; docs/json.md says {documented[code]}"
+
+
 def test_exit_codes_are_documented() -> None:
     rows = {int(row[0]): row[1] for row in TABLES["exit"]}
     assert rows == {int(code): code.name.lower() for code in ExitCode}
+
+
+def test_reply_documents(db: dict[str, str]) -> None:
+    check("reply", data("reply", db["bob"], "--dry-run", "--json"))
+    # masto is not a configured source here: the reply is one to post by hand.
+    sent = data("reply", db["bob"], "--yes", "--json")
+    assert sent["status"] == "manual_needed"
+    check("reply", sent)
+    check("reply", data("reply", db["bob"], "--posted", "--yes", "--json"))
+
+
+@pytest.fixture
+def fake_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2h.sources import registry
+    from tests.ops import fake_sources as fakes
+
+    monkeypatch.setattr(registry, "BUILTIN", dict(registry.BUILTIN))
+    fakes.install()
+
+
+def test_fetch_and_sources_documents(home: Path, fake_sources: None) -> None:
+    write_config(home, CONFIG + '\n[sources.good]\ntype = "test-ok"\ncount = 2\n'
+                 '\n[sources.down]\ntype = "test-fail"\nkind = "remote"\n')
+    fetched = h2h("fetch", "--json")
+    assert fetched.code == int(ExitCode.PARTIAL), fetched.err
+    report = fetched.json()["data"]
+    assert report["failed"] == ["down"] and report["new"] == 2
+    check("fetch", report)
+    check("sources", data("sources", "--json"))
+    checked = h2h("sources", "check", "--json")
+    assert checked.code == int(ExitCode.PARTIAL)
+    check("sources-check", checked.json()["data"])

@@ -10,7 +10,7 @@ import pytest
 from h2h import clock
 from h2h.app import inbox
 from h2h.draft import compose, limits
-from h2h.errors import NotSupported, RemoteError, UsageError
+from h2h.errors import H2HError, NotSupported, RemoteError
 from h2h.models import Mention, SentReply
 from h2h.reply import send
 from h2h.sources.memory import MemorySource
@@ -191,9 +191,9 @@ def test_a_placeholder_is_never_sent(world: World) -> None:
     compose.save_text(world.store, world.config, world.engine, ident, "@marie@piaille.fr Hi {first_name}, see docs")
     platform = platform_for(world)
     p = send.plan(world.store, world.config, world.engine, ident)
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         send.send(world.store, world.config, world.engine, p, source=platform)
-    assert err.value.code == "unresolved_placeholder"
+    assert err.value.code == "unresolved_placeholder" and err.value.exit_code == 1
     assert platform.post_calls == 0 and world.store.reply_by_key(p.key) is None
 
 
@@ -201,10 +201,10 @@ def test_over_the_limit_is_never_sent(world: World) -> None:
     ident = world.say("how do I export my notes?")
     compose.save_text(world.store, world.config, world.engine, ident, "@marie@piaille.fr Hi Marie, " + "x" * 600)
     platform = platform_for(world)
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         send.send(world.store, world.config, world.engine, send.plan(world.store, world.config, world.engine, ident),
                   source=platform)
-    assert err.value.code == "over_limit" and platform.post_calls == 0
+    assert err.value.code == "over_limit" and err.value.exit_code == 1 and platform.post_calls == 0
 
 
 def test_the_limit_a_source_reports_is_remembered_and_enforced(world: World) -> None:
@@ -212,7 +212,7 @@ def test_the_limit_a_source_reports_is_remembered_and_enforced(world: World) -> 
     compose.save_text(world.store, world.config, world.engine, ident, "@marie@piaille.fr Hi Marie, " + "x" * 200)
     platform = platform_for(world)
     platform.limit = 100  # type: ignore[attr-defined]   # a small instance
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(H2HError) as err:
         send.send(world.store, world.config, world.engine, send.plan(world.store, world.config, world.engine, ident),
                   source=platform)
     assert "100" in err.value.message and platform.post_calls == 0

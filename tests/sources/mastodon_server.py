@@ -36,23 +36,41 @@ def recorded(name: str, status: int | None = None) -> tuple[int, Any, dict[str, 
     return status or meta["status"], load(name), recorded_headers(name)
 
 
-def _page(items: list[dict[str, Any]], args: Any, key: Callable[[dict[str, Any]], int]) -> list[dict[str, Any]]:
-    items = sorted(items, key=key, reverse=True)
+def order(value: str) -> tuple[int, str]:
+    """Ids as servers sort them: Mastodon's decimal snowflakes, Pleroma's flake ids, ULIDs, UUIDv7."""
+    return len(value), value
+
+
+def _page(items: list[dict[str, Any]], args: Any, key: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
+    def at(x: dict[str, Any]) -> tuple[int, str]:
+        return order(key(x))
+    items = sorted(items, key=at, reverse=True)
     limit = max(1, min(int(args.get("limit", 20)), 40))
     if args.get("max_id"):
-        items = [x for x in items if key(x) < int(args["max_id"])]
+        items = [x for x in items if at(x) < order(args["max_id"])]
     if args.get("since_id"):
-        items = [x for x in items if key(x) > int(args["since_id"])]
+        items = [x for x in items if at(x) > order(args["since_id"])]
     if args.get("min_id"):
-        above = sorted((x for x in items if key(x) > int(args["min_id"])), key=key)
-        return sorted(above[:limit], key=key, reverse=True)
+        above = sorted((x for x in items if at(x) > order(args["min_id"])), key=at)
+        return sorted(above[:limit], key=at, reverse=True)
     return items[:limit]
 
 
+def as_notification(status: dict[str, Any]) -> dict[str, Any]:
+    """A recorded status as the mention notification that would carry it (for servers whose
+    notifications no project recorded): the notification's own fields come from the status."""
+    return {"id": status["id"], "type": "mention", "created_at": status["created_at"], "account": status["account"],
+            "status": status}
+
+
 class RecordedMastodon:
-    def __init__(self, httpserver: Any, *, instance: str = "instance_v2_mastodon_social.excerpt"):
+    def __init__(self, httpserver: Any, *, instance: str = "instance_v2_mastodon_social.excerpt",
+                 instance_v1: str | None = None):
+        """`instance` answers /api/v2/instance; with `instance_v1`, that one answers /api/v1/instance
+        (and v2 too unless `instance` is ""; an older server answers v2 with 404)."""
         self.server = httpserver
-        self.instance = load(instance)
+        self.instance = load(instance) if instance else None
+        self.instance_v1 = load(instance_v1) if instance_v1 else None
         self.me = load("verify_credentials_mastodon_mock")
         v1 = load("notifications_mentions_only") + load("notifications_mastodon_social")
         self.v1 = v1
@@ -96,13 +114,15 @@ class RecordedMastodon:
         args = request.args
         if path == "/api/v1/accounts/verify_credentials":
             return self._json(self.me)
-        if path == "/api/v2/instance":
+        if path == "/api/v2/instance" and self.instance is not None:
             return self._json(self.instance)
+        if path == "/api/v1/instance" and self.instance_v1 is not None:
+            return self._json(self.instance_v1)
         if path == "/api/v1/notifications":
             items = [n for n in self.v1 if not args.getlist("types[]") or n["type"] in args.getlist("types[]")]
-            return self._json(_page(items, args, lambda n: int(n["id"])))
+            return self._json(_page(items, args, lambda n: str(n["id"])))
         if path == "/api/v2/notifications":
-            groups = _page(self.v2_groups, args, lambda g: int(g["page_max_id"]))
+            groups = _page(self.v2_groups, args, lambda g: str(g["page_max_id"]))
             statuses = [self.v2_statuses[g["status_id"]] for g in groups if g.get("status_id") in self.v2_statuses]
             return self._json({"accounts": list(self.v2_accounts.values()), "statuses": statuses,
                                "notification_groups": groups})

@@ -359,3 +359,35 @@ def test_thread_of_a_deleted_post_is_not_found(platform: Platform, monkeypatch: 
                 created_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
     with pytest.raises(errors.NotFound):
         src.fetch_thread(m)
+
+
+# --- atproto.dart's recording: a busy account's notifications (2023) ----------------------------
+
+class BusyAccount(Platform):
+    def notifications(self, request: Request) -> Response:
+        if self.fail or request.args.get("cursor"):
+            return super().notifications(request)
+        return answer("bluesky", "atprotodart_listNotifications")
+
+
+class TestBlueskyOnAtprotoDartRecordings(TestBlueskySource):
+    scenario = "atproto.dart"
+
+    @pytest.fixture
+    def platform(self, httpserver: HTTPServer) -> BusyAccount:
+        p = BusyAccount(httpserver)
+        p.install()
+        return p
+
+    @pytest.fixture
+    def source(self, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> BlueskySource:
+        return make(platform, monkeypatch, backfill="10000d")
+
+
+def test_a_busy_inbox_keeps_replies_quotes_and_mentions(httpserver: HTTPServer,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    busy = BusyAccount(httpserver)
+    busy.install()
+    found = mentions_of(make(busy, monkeypatch, backfill="10000d"))
+    assert len(found) == 17 + 4 + 3 and all(m.to_me for m in found)  # likes, reposts and follows are not messages
+    assert any(m.lang == "ja" or "ありがとう" in m.text for m in found)

@@ -12,7 +12,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from h2h import errors
-from h2h.sources.discourse import DiscourseSource, cooked_text
+from h2h.sources.discourse import DiscourseSource
+from h2h.sources.htmltext import html_to_text
 from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.recordings import answer, load, quick_session, replay
@@ -247,12 +248,12 @@ def test_a_refused_post_is_a_source_error(httpserver: HTTPServer, forum: Forum) 
 
 def test_cooked_html_becomes_plain_text() -> None:
     topic = load("discourse", "topic")
-    text = cooked_text(topic["post_stream"]["posts"][0]["cooked"])
+    text = html_to_text(topic["post_stream"]["posts"][0]["cooked"])
     assert text.startswith("Welcome!\n\nTry is a sandbox") and "<" not in text
     quoted = ('<aside class="quote no-group" data-username="bob" data-post="2" data-topic="7"><div class="title">bob:</div>'
               '<blockquote><p>the old words</p></blockquote></aside>\n<p>My answer <img src="/e.png" title=":+1:" '
               'class="emoji" alt=":+1:"> &amp; more</p>')
-    assert cooked_text(quoted) == "My answer :+1: & more"
+    assert html_to_text(quoted) == "My answer :+1: & more"
 
 
 def test_from_config_reads_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,3 +267,20 @@ def test_from_config_reads_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
         DiscourseSource.from_config("forum", {"url": "https://f.example", "token_env": "H2H_DISCOURSE_KEY"}, quick_session())
     with pytest.raises(errors.ConfigError, match="url"):
         DiscourseSource.from_config("forum", {"username": "a", "token_env": "H2H_DISCOURSE_KEY"}, quick_session())
+
+
+def test_a_real_topic_reads_as_a_thread(httpserver: HTTPServer) -> None:
+    """discuss.criticalfallibilism.com's topic 2144 (recorded by discourse-rss-auto-archive-linked-content)."""
+    httpserver.expect_request("/t/2144.json").respond_with_handler(
+        lambda r: replay("discourse", "xertrov_topic_2144_posts"))  # /t/:id.json answers the same post_stream
+    src = DiscourseSource("forum", url=httpserver.url_for("/"), username=ME, api_key=KEY, session=quick_session())
+    posts = load("discourse", "xertrov_topic_2144_posts")["post_stream"]["posts"]
+    first = src._mention(posts[1], to_me=False)
+    thread = src.fetch_thread(first)
+    assert [m.remote_id for m in thread.mentions] == [str(p["id"]) for p in posts]
+    quoting = next(m for m in thread.mentions if m.remote_id == str(posts[1]["id"]))
+    assert '<aside class="quote' in posts[1]["cooked"] and "<" not in quoting.text  # the quote of Elliot left out
+    by_number = {p["post_number"]: str(p["id"]) for p in posts}
+    for m, p in zip(thread.mentions, posts):
+        if p.get("reply_to_post_number"):
+            assert m.in_reply_to == by_number.get(p["reply_to_post_number"])

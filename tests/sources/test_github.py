@@ -241,3 +241,73 @@ def test_urls_from_answers_stay_on_our_api_host(platform: Platform, monkeypatch:
     assert src._local(ours) == ours
     assert src._local("https://api.github.com/repos/a/b/issues/1/comments?page=2") == "repos/a/b/issues/1/comments?page=2"
     assert src._local("https://ghe.example/api/v3/repos/a/b/issues/1") == "repos/a/b/issues/1"
+
+
+# --- github3.py's recordings: a watcher's notifications and a real search ---------------------
+
+class Github3py(Platform):
+    """Notifications that are all "subscribed" (none is about us), a search of 57 real issues, and
+    issue 187 with its comments; any other searched issue answers as the search listed it."""
+
+    def handle(self, request: Request) -> Response:
+        self.requests.append((request.method, request.path, request.args.to_dict(flat=False)))
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return answer("github", "error_401_bad_credentials")
+        path = request.path
+        if path == "/notifications" and self.fail == "auth":
+            return answer("github", "error_401_bad_credentials")
+        if path == "/notifications" and self.fail == "malformed":
+            return Response("<!DOCTYPE html><html>Unicorn!</html>", status=200, content_type="text/html")
+        if path == "/notifications":
+            return answer("github", "github3py_notifications_all_subscribed", hosts=self.hosts)
+        if path == "/search/issues":
+            return answer("github", "github3py_search_issues", hosts=self.hosts)
+        match = re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)(/comments)?", path)
+        if match and request.method == "GET":
+            repo, number, comments = f"{match.group(1)}/{match.group(2)}", int(match.group(3)), match.group(4)
+            if repo == "sigmavirus24/github3.py" and number == 187:
+                name = "github3py_issue_187_comments" if comments else "github3py_issue_187"
+                extra = self.posted if comments else []
+                return answer("github", name, data=body("github", name) + extra if comments else None,
+                              hosts=self.hosts)
+            found = [i for i in body("github", "github3py_search_issues")["items"]
+                     if i["repository_url"].endswith(f"/repos/{repo}") and i["number"] == number]
+            if not found:
+                return answer("github", "error_404_not_found")
+            return answer("github", "github3py_search_issues", data=self.posted if comments else found[0],
+                          hosts=self.hosts)
+        if match and request.method == "POST":
+            created = body("github", "issue_comment_create_201")
+            created["id"] += len(self.posted)
+            created["body"] = request.get_json()["body"]
+            self.posted.append(created)
+            return answer("github", "issue_comment_create_201", data=created, hosts=self.hosts)
+        if path == "/user":
+            return super().handle(request)
+        return answer("github", "error_404_not_found")
+
+
+class TestGitHubOnGithub3pyRecordings(TestGitHubSource):
+    failure_kinds = ("auth", "malformed")
+    scenario = "github3.py"
+
+    @pytest.fixture
+    def platform(self, httpserver: HTTPServer) -> Github3py:
+        p = Github3py(httpserver)
+        p.install()
+        return p
+
+    @pytest.fixture
+    def source(self, platform: Platform, monkeypatch: pytest.MonkeyPatch) -> GitHubSource:
+        return make(platform, monkeypatch, query="github3 label:Bug", backfill="10000d")
+
+
+def test_watched_repositories_are_not_conversations_with_us(httpserver: HTTPServer,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = Github3py(httpserver)
+    hub.install()
+    found = mentions_of(make(hub, monkeypatch, query="github3 label:Bug", backfill="10000d"))
+    assert len(found) == 57 and not any(m.to_me for m in found)  # 22 "subscribed" threads: none about us
+    assert not any(path.startswith("/repos/vcr/") for _, path, _ in hub.requests)
+    crlf = next(m for m in found if "\r\n" in (m.raw.get("body") or ""))
+    assert "\r" not in crlf.text

@@ -196,10 +196,13 @@ def test_own_posts_are_from_me(httpserver: HTTPServer, algolia: Algolia) -> None
     assert {m.remote_id for m in mentions if m.from_me} == {"6651926", "5239673"}
 
 
-def test_hits_without_ids_are_a_source_error(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/api/v1/search_by_date").respond_with_json({"hits": [{"title": "x"}], "nbPages": 1})
-    with pytest.raises(errors.SourceError):
-        fetch_all(make_source(httpserver))
+def test_a_hit_without_an_id_costs_that_hit(httpserver: HTTPServer, caplog: pytest.LogCaptureFixture) -> None:
+    good = next(h for h in HITS if "comment" in h["_tags"])
+    httpserver.expect_request("/api/v1/search_by_date").respond_with_json(
+        {"hits": [{"title": "x"}, good], "nbPages": 1})
+    mentions = [m for p in fetch_all(make_source(httpserver, page_size=5)) for m in p.mentions]
+    assert [m.remote_id for m in mentions] == [good["objectID"]]
+    assert "hn: skipped an item h2h cannot read" in caplog.text and "created_at_i" in caplog.text
 
 
 @pytest.mark.parametrize("table, key", [({"query": ""}, "query"), ({"tags": ["stories"]}, "tags"),

@@ -13,7 +13,8 @@ from werkzeug.wrappers import Request, Response
 
 from h2h import errors
 from h2h.sources import lemmy as lemmy_module
-from h2h.sources.lemmy import LemmySource, markdown_text
+from h2h.sources.htmltext import markdown_text
+from h2h.sources.lemmy import LemmySource
 from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
 from tests.sources.recordings import answer, load, quick_session, replay

@@ -5,6 +5,7 @@ as Reddit does; the comment context gains the replies posted during a test."""
 from __future__ import annotations
 
 import copy
+import re
 import json
 from typing import Any, Callable
 
@@ -31,7 +32,7 @@ class Reddit:
         self.requests: list[Request] = []
         self.logins = 0
         self.listings = {"/message/mentions": "message_mentions", "/message/comments": "message_comments_replies",
-                         "/search": "search_r_all"}
+                         "/message/selfreply": "message_selfreply", "/search": "search_r_all"}
         server.expect_request("/auth/api/v1/access_token", method="POST").respond_with_handler(self.login)
         server.expect_request("/api/v1/me").respond_with_handler(lambda r: replay("reddit", "api_v1_me"))
         for path, name in self.listings.items():
@@ -136,9 +137,10 @@ def everything(src: RedditSource, cursor: str | None = None) -> dict[str, Any]:
     return {m.remote_id: m for p in fetch_all(src, cursor) for m in p.mentions}
 
 
-def test_inbox_mentions_and_comment_replies(httpserver: HTTPServer, reddit: Reddit) -> None:
+def test_inbox_mentions_comment_replies_and_post_replies(httpserver: HTTPServer, reddit: Reddit) -> None:
     mentions = everything(make_source(httpserver))
-    assert len(mentions) == 16 + 64
+    assert len(mentions) == 16 + 64 + 64
+    assert any(r.path == "/message/selfreply" for r in reddit.requests)
     m = mentions["t1_ekftbox"]
     assert m.author.handle == "2Botter2Loop" and m.author.remote_id == "t2_3efd9zdo"
     assert m.to_me and m.platform == "reddit" and m.in_reply_to == "t3_bb24k7" and m.thread == "t3_bb24k7"
@@ -147,6 +149,12 @@ def test_inbox_mentions_and_comment_replies(httpserver: HTTPServer, reddit: Redd
                     "just_a_normal_girl_going_for_her_10th_class_exam/ekftbox/"
     reply = mentions["t1_mynqwvd"]
     assert reply.in_reply_to == "t1_myngt77" and reply.thread == "t3_1j7g9uj" and reply.text == "Comment Body"
+    # Replies to our own posts (/message/selfreply): 61 of the 64 recorded are AutoModerator's.
+    to_posts = [m for m in mentions.values() if m.raw.get("type") == "post_reply"]
+    assert len(to_posts) == 64 and all(m.to_me and m.in_reply_to.startswith("t3_") for m in to_posts)
+    bots = [m for m in to_posts if m.author.bot]
+    assert len(bots) == 61 and {m.author.handle for m in bots} == {"AutoModerator"}
+    assert not any(m.author.bot for m in to_posts if m.author.handle != "AutoModerator")
 
 
 def test_keyword_search_asks_for_the_newest_posts(httpserver: HTTPServer, reddit: Reddit) -> None:
@@ -168,7 +176,7 @@ def test_a_walk_killed_midway_loses_nothing(httpserver: HTTPServer, reddit: Redd
     first = next(walk)
     assert len(first.mentions) == 10
     rest = everything(src, first.cursor)
-    assert len(rest) == 80 - 10 and not set(rest) & {m.remote_id for m in first.mentions}
+    assert len(rest) == 144 - 10 and not set(rest) & {m.remote_id for m in first.mentions}
     final = fetch_all(src, first.cursor)[-1].cursor
     assert everything(src, final) == {}
 
@@ -196,8 +204,8 @@ def test_deleted_authors_stay_apart(httpserver: HTTPServer) -> None:
         lambda r: replay("reddit", "oauth_access_token"))
     httpserver.expect_request("/message/mentions").respond_with_handler(
         lambda r: replay("reddit", "api_info_deleted_comment"))
-    httpserver.expect_request("/message/comments").respond_with_handler(
-        lambda r: replay("reddit", "api_info_deleted_comment"))
+    for path in ("/message/comments", "/message/selfreply"):
+        httpserver.expect_request(path).respond_with_handler(lambda r: replay("reddit", "api_info_deleted_comment"))
     httpserver.expect_request("/comments/52o2fl/_/d7ltvl0").respond_with_handler(
         lambda r: replay("reddit", "comment_context_deleted"))
     src = make_source(httpserver)
@@ -345,3 +353,52 @@ def test_with_a_token_our_own_posts_in_search_are_from_me(httpserver: HTTPServer
                       keywords=["praw"])
     posts = everything(src)
     assert [p.remote_id for p in posts.values() if p.from_me] == ["t3_3gpbiu"]
+
+
+# --- go-reddit's recordings: a search on one subreddit, a post with its comments ---------------
+
+class GoReddit(Reddit):
+    """The keyword search over r/golang from go-reddit's test data; replies as PRAW recorded them."""
+
+    def __init__(self, server: HTTPServer):
+        self.server = server
+        self.posted: list[dict[str, Any]] = []
+        self.requests: list[Request] = []
+        self.logins = 0
+        server.expect_request("/auth/api/v1/access_token", method="POST").respond_with_handler(self.login)
+        server.expect_request("/api/v1/me").respond_with_handler(lambda r: replay("reddit", "api_v1_me"))
+        server.expect_request("/r/golang/search").respond_with_handler(self.pager("goreddit_search_posts"))
+        server.expect_request(re.compile(r"/comments/\w+(/_/\w+)?")).respond_with_handler(self.thread)
+        server.expect_request("/api/comment", method="POST").respond_with_handler(self.comment)
+
+    def thread(self, request: Request) -> Response:
+        answer = copy.deepcopy(body("reddit", "goreddit_post_comments"))
+        answer[1]["data"]["children"] += [{"kind": "t1", "data": p} for p in self.posted]
+        return replay("reddit", "goreddit_post_comments", answer)
+
+
+class TestRedditOnGoRedditRecordings(SourceContract):
+    failure_kinds = ("auth", "malformed")
+    scenario = "go-reddit"
+
+    @pytest.fixture
+    def source(self, httpserver: HTTPServer) -> RedditSource:
+        self.platform = GoReddit(httpserver)
+        return make_source(httpserver, inbox=False, keywords=["golang"], subreddits=["golang"], page_size=1)
+
+    @pytest.fixture
+    def failing_source(self, httpserver: HTTPServer) -> Callable[[str], RedditSource]:
+        answers = {"auth": replay("reddit", "error_401_invalid_token"),
+                   "malformed": Response("<html>Our CDN was unable to reach our servers</html>", status=200)}
+
+        def build(kind: str) -> RedditSource:
+            httpserver.clear()
+            httpserver.expect_request("/auth/api/v1/access_token").respond_with_handler(
+                lambda r: replay("reddit", "oauth_access_token"))
+            httpserver.expect_request("/r/golang/search").respond_with_response(answers[kind])
+            return make_source(httpserver, inbox=False, keywords=["golang"], subreddits=["golang"])
+        return build
+
+    @pytest.fixture
+    def sent_count(self) -> Callable[[], int]:
+        return lambda: len(self.platform.posted)

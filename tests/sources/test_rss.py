@@ -106,7 +106,8 @@ def test_comment_feeds_keep_their_threading(feeds: Feeds) -> None:
     assert m.remote_id == "tag:blogger.com,1999:blog-893591374313312737.post-4788628857625737701"
     assert m.in_reply_to == post and m.thread == post
     assert m.author.handle == "John" and m.author.url == "http://www.blogger.com/profile/12344017489797258795"
-    assert m.text == "bloffo bliff by te..."  # the title repeats the text's start: said once
+    # The title repeats the text's start: said once; a link keeps where it points.
+    assert m.text == "bloffo bliff by te... (http://example.org/profile/te...)"
     assert m.created_at.isoformat() == "2009-12-09T00:59:02+00:00"
     assert m.url == "http://salmon-test.blogspot.com/2009/10/test-post.html?showComment=1260320342544#c4788628857625737701"
     assert m.raw["feed"].endswith("/c.atom") and m.raw["entry"]["published_parsed"] == "2009-12-09T00:59:02Z"
@@ -198,7 +199,9 @@ def test_json_feed(feeds: Feeds) -> None:
     marie = mentions["https://alerts.example.org/2"]
     assert marie.text == "Est-ce qu'Acme exporte en CSV\xa0?" and marie.lang == "fr"
     assert marie.author.handle == "Marie" and marie.created_at.isoformat() == "2026-11-19T07:00:00+00:00"
-    assert mentions["https://alerts.example.org/1"].author.handle == "Alerts"
+    # The feed's own author ("Alerts") did not write a page on another site: that site did.
+    found = mentions["https://alerts.example.org/1"]
+    assert found.author.handle == "forum.example.org" and found.thread == "page:https://forum.example.org/t/1"
 
 
 def test_json_that_is_not_a_feed_is_reported(feeds: Feeds) -> None:
@@ -263,3 +266,88 @@ def test_config_mistakes(table: dict[str, Any]) -> None:
         config["feeds"] = ["https://example.org/feed"]
     with pytest.raises(errors.ConfigError):
         FeedSource.from_config("alerts", config, make_session())
+
+
+# --- search alerts and aggregators -------------------------------------------------------
+
+def test_a_search_alert_entry_is_by_the_site_it_found(feeds: Feeds) -> None:
+    url = feeds.serve("/alerts.atom", raw("rss", "google_alerts_atom.xml"))
+    mentions = list(mentions_of(make_source([url])).values())
+    assert len(mentions) == 20
+    assert not any(m.author.handle == "Google Alert - Slack" for m in mentions)
+    first = next(m for m in mentions if m.remote_id == "tag:google.com,2013:googlealerts/feed:13685523368333461374")
+    # The alert's link goes through google.com/url; the page it found is the mention's url, its site the author.
+    assert first.url == "https://investorplace.com/2019/07/slack-stock-truly-compelling/"
+    assert first.author.handle == "investorplace.com" and first.author.remote_id == "https://investorplace.com/"
+    assert first.thread == f"page:{first.url}" and first.in_reply_to is None
+    assert first.text.startswith("Slack Stock Has a Compelling Story")
+    assert len({m.thread for m in mentions}) == 20  # every page its own conversation
+    assert all(m.thread != m.remote_id for m in mentions)
+
+
+def test_a_feed_author_is_kept_on_its_own_site_only(feeds: Feeds) -> None:
+    url = feeds.serve("/feed.json", raw("rss", "json_feed_inessential.json"), "application/feed+json")
+    mentions = list(mentions_of(make_source([url])).values())
+    assert mentions and {m.author.handle for m in mentions} == {"Brent Simmons"}  # a blog: the feed's author
+    assert all(m.author.url == "http://inessential.com/" for m in mentions)
+
+
+def test_alerts_become_one_conversation_per_page_and_no_bot(feeds: Feeds, tmp_path: Any) -> None:
+    from h2h.app.inbox import build_queue
+    from h2h.config import Config
+    from h2h.ingest.ingest import ingest
+    from h2h.store import Store
+    from h2h.triage.engine import Engine
+
+    url = feeds.serve("/alerts.atom", raw("rss", "google_alerts_atom.xml"))
+    mentions = [m for p in fetch_all(make_source([url])) for m in p.mentions]
+    engine = Engine.from_config(Config())
+    with Store.open(tmp_path / "h2h.db") as store:
+        ingest(store, mentions, engine)
+        queue = build_queue(store, engine, show_all=True, limit=None)
+        assert len(queue.items) == 20
+        reasons = [r for item in queue.items for r in json.dumps([x.to_json() for x in item.reasons]).split('"')]
+        assert not [r for r in reasons if "posts in a day" in r or "automated" in r]
+
+
+class TestFeedsFromOtherParsersCorpora(SourceContract):
+    """feedjira's, feed-rs's and a Discourse archiver's captures: a search alert, a podcast, two JSON Feeds,
+    a forum's latest posts."""
+
+    failure_kinds = ("not_found", "malformed")
+    supports_send = False
+    scenario = "other projects"
+
+    @pytest.fixture
+    def source(self, feeds: Feeds) -> FeedSource:
+        return make_source([feeds.serve("/alerts.atom", raw("rss", "google_alerts_atom.xml")),
+                            feeds.serve("/bbc.rss", raw("rss", "bbc_rss2_podcast.xml"), "application/rss+xml"),
+                            feeds.serve("/inessential.json", raw("rss", "json_feed_inessential.json"),
+                                        "application/feed+json"),
+                            feeds.serve("/elastic.json", raw("rss", "json_feed_1_1_elastic.json"),
+                                        "application/feed+json"),
+                            feeds.serve("/posts.rss", raw("rss", "discourse_latest_posts.xml"), "application/rss+xml")])
+
+    @pytest.fixture
+    def failing_source(self, httpserver: HTTPServer, feeds: Feeds) -> Callable[[str], FeedSource]:
+        answers = {"not_found": Response("<html>404</html>", status=404, content_type="text/html"),
+                   "malformed": Response(b'{"version": "https://jsonfeed.org/version/1.1", "items": ', status=200,
+                                         content_type="application/feed+json")}
+
+        def make(kind: str) -> FeedSource:
+            httpserver.clear()
+            httpserver.expect_request("/broken").respond_with_response(answers[kind])
+            return make_source([httpserver.url_for("/broken")])
+        return make
+
+    @pytest.fixture
+    def sent_count(self) -> Callable[[], int]:
+        return lambda: 0
+
+
+
+def test_a_forum_feed_names_its_authors(feeds: Feeds) -> None:
+    mentions = list(mentions_of(make_source([feeds.serve("/posts.rss", raw("rss", "discourse_latest_posts.xml"),
+                                                         "application/rss+xml")])).values())
+    assert len(mentions) > 20 and all(m.author.handle.startswith("@") for m in mentions)  # dc:creator, not a site
+    assert not any(m.thread and m.thread.startswith("page:") for m in mentions)

@@ -212,5 +212,11 @@ def test_send_reply_points_at_the_question(httpserver: HTTPServer, api: StackExc
 def test_config_needs_a_site_and_something_to_search() -> None:
     with pytest.raises(errors.ConfigError, match="sources.so.site"):
         StackExchangeSource.from_config("so", {"type": "stackexchange", "tags": ["x"]}, make_session())
-    with pytest.raises(errors.ConfigError, match="tags, a query"):
+    with pytest.raises(errors.ConfigError, match="tags: is required, or query"):
         StackExchangeSource.from_config("so", {"type": "stackexchange", "site": "superuser"}, make_session())
+
+
+def test_the_community_user_is_a_bot() -> None:
+    src = StackExchangeSource("so", None, site="stackoverflow")  # type: ignore[arg-type]
+    assert src._person({"user_id": -1, "display_name": "Community", "user_type": "moderator"}).bot is True
+    assert src._person({"user_id": 22656, "display_name": "Jon Skeet"}).bot is None

@@ -265,3 +265,57 @@ def test_from_config_builds_the_search_query(monkeypatch: pytest.MonkeyPatch) ->
         XSource.from_config("x", {"token_env": "H2H_X_TOKEN", "user_id": "1"}, quick_session())
     with pytest.raises(errors.ConfigError, match="H2H_MISSING"):
         XSource.from_config("x", {"token_env": "H2H_MISSING"}, quick_session())
+
+
+# --- python-twitter's recordings (X's own documentation samples) --------------------------------
+
+class DocsBird(Bird):
+    """Mentions without author ids and a search with expansions, as python-twitter's test data holds them."""
+
+    def __init__(self, server: HTTPServer):
+        self.server, self.prefix = server, ""
+        self.posted: list[dict[str, Any]] = []
+        self.requests: list[Request] = []
+        self.refuse_duplicates = False
+        server.expect_request("/2/users/me").respond_with_handler(self._me)
+        server.expect_request(f"/2/users/{ME}/mentions").respond_with_handler(self._listing("pytwitter_users_mentions"))
+        server.expect_request("/2/tweets/search/recent").respond_with_handler(
+            self._listing("pytwitter_search_recent_expanded"))
+        server.expect_request(f"/2/users/{ME}/tweets").respond_with_handler(self._timeline)
+        server.expect_request("/2/tweets", method="POST").respond_with_handler(self._post)
+
+
+class TestXOnPythonTwitterRecordings(SourceContract):
+    failure_kinds = ("auth", "malformed")
+    scenario = "python-twitter"
+
+    @pytest.fixture
+    def docs(self, httpserver: HTTPServer) -> DocsBird:
+        return DocsBird(httpserver)
+
+    @pytest.fixture
+    def source(self, docs: DocsBird) -> XSource:
+        return docs.source(query="snowman")
+
+    @pytest.fixture
+    def failing_source(self, httpserver: HTTPServer) -> Callable[[str], XSource]:
+        answers = {"auth": answer(UNAUTHORIZED, 401), "malformed": Response("<html>", 200, content_type="text/html")}
+
+        def make(kind: str) -> XSource:
+            httpserver.clear()
+            httpserver.expect_request(re.compile(".*")).respond_with_response(answers[kind])
+            return XSource(kind, token=TOKEN, session=quick_session(), url=httpserver.url_for("/"), user_id="1",
+                           username="someone")
+        return make
+
+    @pytest.fixture
+    def sent_count(self, docs: DocsBird) -> Callable[[], int]:
+        return lambda: len(docs.posted)
+
+
+def test_a_search_with_expansions_names_its_authors_and_replies(httpserver: HTTPServer) -> None:
+    mentions = {m.remote_id: m for p in fetch_all(DocsBird(httpserver).source(query="snowman", mentions=False))
+                for m in p.mentions}
+    reply = mentions["1276035977375477760"]
+    assert reply.author.handle == "happycamper" and reply.in_reply_to == "1275653067283759104"
+    assert reply.text.endswith("https://twitter.com/happycamper/status/1276035977375477760/photo/1")  # t.co expanded

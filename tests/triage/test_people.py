@@ -43,6 +43,16 @@ def test_behaviour_that_no_person_shows(texts: list[str], every: timedelta, hint
     assert any(hint in h for h in people.behaviour_hints(recent(texts, every)))
 
 
+def test_a_feed_is_never_judged_by_its_posting_rate() -> None:
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa " \
+        "quebec romeo sierra tango uniform victor whiskey xray yankee".split()
+    busy = recent([f"{w} talks about acme" for w in words], timedelta(minutes=30))
+    assert any("posts in a day" in h for h in people.behaviour_hints(busy, platform="mastodon"))
+    assert people.behaviour_hints(busy, platform="rss") == []
+    links = recent([f"https://e.x/{i}" for i in range(5)], timedelta(minutes=30))
+    assert people.behaviour_hints(links, platform="rss") == ["posts only links"]  # what it posts still counts
+
+
 @pytest.mark.parametrize("texts", [
     ["any update?", "any update?", "any update?"],                      # impatient, not a machine
     ["des nouvelles ?", "des nouvelles ?", "des nouvelles ?", "allo ?"],
