@@ -90,10 +90,10 @@ def triage(facts: Facts) -> Triage:
     if (facts.brand or facts.brand_hints) and not own:
         add("brand", "a brand or media account" + (f" ({facts.brand_hints[0]})" if facts.brand_hints else ""))
 
-    # What they said. A conversation whose unanswered messages only close it ("ok 👍",
+    # What they said. A conversation with us whose unanswered messages only close it ("ok 👍",
     # "thanks, that worked", "just sent it") waits for nothing: what the models read in
     # so few words is not a question or a problem (turns.py).
-    closed = _closing(facts.signals)
+    closed = _closing(facts.signals) if facts.continues else ""   # a first "thanks!" is praise, not a closing
     if closed:
         add("closing", f"closes the conversation ({closed}): nothing to answer")
     else:
@@ -127,6 +127,8 @@ def triage(facts: Facts) -> Triage:
                 min(1.0, n / 3))
         elif facts.continues:
             add("returning", "continues a conversation with us", 1 / 3)
+        else:
+            add("first_contact", "first time writing to us: welcome them")
         ours = facts.our_reply
         if ours is not None and not closed:
             # What they answer: a question of ours (they give what we asked for, and wait for the
@@ -135,8 +137,6 @@ def triage(facts: Facts) -> Triage:
                 add("private", f"we asked them to write in private ({_quote(ours.evidence, 'private')[2:-1]})")
             elif ours.question >= THRESHOLD:
                 add("answers_us", "answers our question" + _quote(ours.evidence, "question"))
-        else:
-            add("first_contact", "first time writing to us: welcome them")
         if facts.vip:
             add("vip", "VIP")
         if facts.followers and facts.followers >= 100:

@@ -145,7 +145,8 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
     own = all(m["role"] != "person" for m in mine)
     person_msgs = mine if own else [m for m in mine if m["role"] == "person"]
     replies = [] if own else [m for m in messages if m["role"] != "person"]
-    last_reply_at = max((r["created_at"] for r in replies), default=None)
+    last_reply = max(replies, key=lambda r: (r["created_at"], r["id"]), default=None)
+    last_reply_at = None if last_reply is None else last_reply["created_at"]
     unanswered = [m for m in person_msgs if last_reply_at is None or m["created_at"] > last_reply_at]
     basis = unanswered or person_msgs
     person = store.person(conv["person_id"])
@@ -161,6 +162,7 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
         + people.behaviour_hints(store.person_recent(person["id"]), platform=person["platform"]),
         brand_hints=people.brand_hints(handle, person["name"]),
         previous_conversations=previous, continues=last_reply_at is not None,
+        our_reply=None if last_reply is None else _signals(last_reply),
         vip=any(handles.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
         muted=any(handles.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
         followers=person["followers"],

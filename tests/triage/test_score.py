@@ -132,8 +132,13 @@ def test_a_closing_ranks_below_the_same_person_still_waiting() -> None:
 
 def test_a_problem_and_then_thanks_unanswered_is_not_closed() -> None:
     # Only a conversation whose every unanswered message closes it is closed.
-    t = judge("my card was charged twice", "ok thanks")
+    t = judge("my card was charged twice", "ok thanks", continues=True)
     assert "closing" not in codes(t) and t.section == "reply"
+
+
+def test_a_first_thanks_is_praise_not_a_closing() -> None:
+    t = judge("thanks, that worked!")
+    assert "closing" not in codes(t) and "praise" in codes(t) and t.section == "thanks"
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [("Please send us a DM with your order number.", "it's order 4471"),
@@ -151,3 +156,9 @@ def test_an_answer_to_our_question_waits_for_the_next_step(ours: str, theirs: st
     answered = judge(theirs, continues=True, our_reply=signals.analyze(ours))
     told = judge(theirs, continues=True, our_reply=signals.analyze("We're sorry to hear that."))
     assert "answers_us" in codes(answered) and answered.score > told.score
+
+
+@pytest.mark.parametrize("ours", [None, "Which version are you on?", "Please DM us your order number."])
+def test_a_conversation_that_continues_is_no_first_contact(ours: str | None) -> None:
+    t = judge("it's 4.2", continues=True, our_reply=None if ours is None else signals.analyze(ours))
+    assert "first_contact" not in codes(t) and "returning" in codes(t)
