@@ -48,6 +48,7 @@ class DraftConfig(NamedTuple):
     timeout_s: float = 30.0
     snippets: Mapping[str, str] = MappingProxyType({})
     style: str = ""             # house style, for the language model
+    knowledge: str = ""         # our answers in Markdown: a file or a folder (h2h/draft/knowledge.py)
 
 
 class SourceConfig(NamedTuple):
@@ -140,9 +141,12 @@ _SCHEMA: dict[str, dict[str, Check]] = {
     "me": {"name": _STR, "signature": _STR, "handles": _LIST, "team": _LIST,
            "keywords": _LIST, "languages": _LIST},
     "triage": {"sla": _DUR, "group_window": _DUR, "vip": _LIST, "muted": _LIST},
-    "draft": {"backend": _STR, "url": _STR, "model": _STR, "api_key_env": _STR, "timeout": _DUR, "style": _STR},
+    "draft": {"backend": _STR, "url": _STR, "model": _STR, "api_key_env": _STR, "timeout": _DUR, "style": _STR,
+              "knowledge": _STR},
 }
-_TABLES = {"weights", "snippets"}
+_TABLES = {"weights", "snippets", "llm"}
+# [draft.llm]: the language model (the same keys in [draft] itself still work).
+_LLM: dict[str, Check] = {"url": _STR, "model": _STR, "api_key_env": _STR, "timeout": _DUR}
 # Source keys that hold a secret when written in the file (each also has _env and _cmd forms).
 SECRET_KEYS = ("token", "client_secret", "password")
 _BACKENDS = ("template", "openai")
@@ -209,11 +213,22 @@ def _validate(doc: dict[str, Any], problems: list[tuple[str, str]], warnings: li
         vip=tuple(tri.get("vip", ())), muted=tuple(tri.get("muted", ())), weights=weights)
 
     dr = values["draft"]
+    raw_llm = (doc.get("draft") or {}).get("llm", {}) if isinstance(doc.get("draft"), dict) else {}
+    if not isinstance(raw_llm, dict):
+        problems.append(("draft.llm", "must be a table, like [draft.llm]"))
+        raw_llm = {}
+    for key, value in raw_llm.items():
+        if key not in _LLM:
+            problems.append((f"draft.llm.{key}", _unknown(key, list(_LLM))))
+        elif not _LLM[key][0](value):
+            problems.append((f"draft.llm.{key}", f"must be {_LLM[key][1]}, not {value!r}"))
+        else:
+            dr[key] = value   # [draft.llm] wins over the same key in [draft]
     backend = dr.get("backend", "template")
     if backend not in _BACKENDS:
         problems.append(("draft.backend", f"must be one of {', '.join(_BACKENDS)}, not {backend!r}"))
     if backend == "openai" and not dr.get("url"):
-        problems.append(("draft.url", "is required when draft.backend = \"openai\" (e.g. \"http://127.0.0.1:8080/v1\")"))
+        problems.append(("draft.llm.url", "is required when draft.backend = \"openai\" (e.g. \"http://127.0.0.1:8080/v1\")"))
     raw_snippets = (doc.get("draft") or {}).get("snippets", {}) if isinstance(doc.get("draft"), dict) else {}
     snippets: dict[str, str] = {}
     if not isinstance(raw_snippets, dict):
@@ -227,7 +242,7 @@ def _validate(doc: dict[str, Any], problems: list[tuple[str, str]], warnings: li
     draft_config = DraftConfig(
         backend=backend, url=dr.get("url"), model=dr.get("model"), api_key_env=dr.get("api_key_env"),
         timeout_s=parse_duration(dr["timeout"]).total_seconds() if "timeout" in dr else 30.0,
-        snippets=snippets, style=dr.get("style", ""))
+        snippets=snippets, style=dr.get("style", ""), knowledge=dr.get("knowledge", ""))
 
     sources = _validate_sources(doc.get("sources", {}), problems, warnings)
     return Config(me=me_config, triage=triage_config, draft=draft_config, sources=sources)

@@ -191,7 +191,7 @@ class LintFinding(NamedTuple):
 class Draft(NamedTuple):
     conversation: str
     text: str
-    backend: str                # "template", "openai", "snippet" or "edited"
+    backend: str                # "template", "knowledge", "memory", "openai", "snippet" or "edited"
     lang: str
     limit: int | None
     length: int                 # counted as the platform counts (see draft/limits.py)
@@ -206,11 +206,19 @@ class Draft(NamedTuple):
     variants: tuple[str, ...] = ()   # template lines used, so the next person gets others
     edited: bool = False
     created_at: str | None = None
+    grounding: Mapping[str, Any] | None = None   # the knowledge entry or past answer it starts from
+
+    @property
+    def source(self) -> str:
+        """Where the words come from: template, knowledge, memory, llm, snippet or edited."""
+        return "llm" if self.backend == "openai" else self.backend
 
     def to_json(self) -> dict[str, Any]:
         data = self._asdict()
         data["variants"] = list(self.variants)
         data["lint"] = [f.to_json() for f in self.lint]
+        data["source"] = self.source
+        data["grounding"] = dict(self.grounding) if self.grounding else None
         return data
 
 

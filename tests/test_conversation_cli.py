@@ -67,11 +67,16 @@ def test_done_then_a_new_message_reopens(conv: str, home: Path, capsys: pytest.C
     assert run(capsys, "show", conv, "--json").json()["data"]["state"] == "open"
 
 
-def test_an_old_message_fetched_late_does_not_reopen(conv: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_message_fetched_after_done_reopens_whenever_it_was_written(conv: str,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Written before the decision, stored after it: the user never saw it when deciding."""
     run(capsys, "done", conv)
     late = jsonl(record("0", "(sent before you marked it done)", at="2026-11-20T09:59:00Z", author=MARIE,
                         in_reply_to="1"))
     run(capsys, "import", "-", stdin=late)
+    assert _ids(capsys) == [conv]
+    run(capsys, "done", conv)
+    run(capsys, "import", "-", stdin=late)  # the same message again: nothing new
     assert _ids(capsys) == []
 
 

@@ -111,3 +111,12 @@ def test_conversation_keys_are_stable_and_short() -> None:
     a = conversation_key("masto", "109", "42")
     assert a == conversation_key("masto", "109", "42") and len(a) == 8 and a.isalnum()
     assert a != conversation_key("masto", "109", "43")
+
+
+def test_an_in_memory_database_is_migrated_without_a_backup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = Store.open(":memory:")
+    store.conn.execute("INSERT INTO meta (key, value) VALUES ('probe', '1')")
+    step = ("0999_test_add_column", ["ALTER TABLE conversations ADD COLUMN test_flag INTEGER DEFAULT 7"])
+    assert migrations.migrate(store.conn, ":memory:", [*migrations.MIGRATIONS, step]) == ["0999_test_add_column"]
+    assert not list(tmp_path.iterdir()), "nothing to back up to: an in-memory database has no file"

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, Sequence
 
 from h2h import clock
+from h2h.app import order, states
 from h2h.errors import UsageError
 from h2h.models import SECTIONS, Person, QueueItem, Reason
 from h2h.store import Store
@@ -39,8 +40,16 @@ class Queue(NamedTuple):
     sections: tuple[str, ...]       # the sections shown
 
 
-def _reasons(row: Row) -> list[Reason]:
-    return [Reason(r["code"], r["label"], float(r["points"])) for r in json.loads(row["reasons"] or "[]")]
+def _reasons(row: Row, now: datetime) -> list[Reason]:
+    """The stored reasons; one that names when something happened says how long ago."""
+    return [Reason(r["code"], _ago(r, now), float(r["points"])) for r in json.loads(row["reasons"] or "[]")]
+
+
+def _ago(reason: dict[str, Any], now: datetime) -> str:
+    if "at" not in reason:
+        return str(reason["label"])
+    age = max(0.0, (now - clock.from_iso(reason["at"])).total_seconds())
+    return f"{reason['label']} {clock.human_duration(age)} ago"
 
 
 def _waiting_s(row: Row, now: datetime) -> float:
@@ -62,6 +71,8 @@ def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, tuple[int, floa
     wait = waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0))
     if wait.points:
         out.append(wait)
+    if row["section"] == "careful":
+        return out  # hostility written again elsewhere earns nothing
     others, longest = elsewhere.get(row["id"], (0, 0.0))
     also = elsewhere_reason(waited, others, longest, engine.weights.get("elsewhere", 0.0))
     if also is not None:
@@ -93,7 +104,7 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
         lower: list[float] = []
         candidates: list[tuple[Row, float, float]] = []
         for row in store.queue_scan(section, source=source, since=since_iso):
-            if row["state"] == "snoozed" and (row["snooze_until"] or "") > now_iso:
+            if not states.visible(row["state"], row["snooze_until"], now_iso):
                 continue
             base = row["base_score"]
             if remaining is not None and len(lower) >= remaining and base + w_wait + w_else < lower[0]:
@@ -114,29 +125,41 @@ def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None 
         if remaining is not None:
             remaining -= len(best)
     details = store.queue_details([r["id"] for _, r, _, _ in ranked])
-    unanswered = store.unanswered_mentions_many([(r["id"], r["waiting_since"]) for _, r, _, _ in ranked])
+    unanswered = _waiting_messages(store, [details[r["id"]] for _, r, _, _ in ranked])
     items = _group_by_person([(s, details[r["id"]], total, waited) for s, r, total, waited in ranked], unanswered,
-                             engine, elsewhere)
+                             engine, elsewhere, now)
     return Queue(items=tuple(items), counts=counts, sections=shown)
 
 
+def _waiting_messages(store: Store, convs: Sequence[Row]) -> dict[int, list[Row]]:
+    """Each conversation's messages that wait for an answer (all the person's when none
+    does), in the platform's order: the last `unanswered` of those written since the first
+    one that waits (whole seconds hold others of the same second)."""
+    found = store.unanswered_mentions_many([(c["id"], c["waiting_since"]) for c in convs])
+    out = {}
+    for c in convs:
+        rows = order.ordered(found[c["id"]], c["platform"])
+        out[c["id"]] = rows[len(rows) - c["unanswered"]:] if c["unanswered"] else rows
+    return out
+
+
 def _group_by_person(ranked: list[tuple[str, Row, float, float]], unanswered: dict[int, list[Row]],
-                     engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> list[QueueItem]:
+                     engine: Engine, elsewhere: dict[int, tuple[int, float]], now: datetime) -> list[QueueItem]:
     """Within a section, a person's other conversations (on every platform linked to them)
     follow their best-ranked one."""
-    order: list[tuple[str, Row, float, float]] = []
+    placed_order: list[tuple[str, Row, float, float]] = []
     placed: set[int] = set()
     for i, entry in enumerate(ranked):
         if i in placed:
             continue
-        order.append(entry)
+        placed_order.append(entry)
         placed.add(i)
         for j in range(i + 1, len(ranked)):
             if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_key"] == entry[1]["person_key"]:
-                order.append(ranked[j])
+                placed_order.append(ranked[j])
                 placed.add(j)
-    return [_item(rank, section, row, total, waited, unanswered[row["id"]], engine, elsewhere)
-            for rank, (section, row, total, waited) in enumerate(order, start=1)]
+    return [_item(rank, section, row, total, waited, unanswered[row["id"]], engine, elsewhere, now)
+            for rank, (section, row, total, waited) in enumerate(placed_order, start=1)]
 
 
 def _person(row: Row) -> Person:
@@ -145,8 +168,8 @@ def _person(row: Row) -> Person:
 
 
 def _item(rank: int, section: str, row: Row, total: float, waited: float, unanswered: list[Row],
-          engine: Engine, elsewhere: dict[int, tuple[int, float]]) -> QueueItem:
-    reasons = _reasons(row) + _clock_reasons(row, waited, elsewhere, engine)
+          engine: Engine, elsewhere: dict[int, tuple[int, float]], now: datetime) -> QueueItem:
+    reasons = _reasons(row, now) + _clock_reasons(row, waited, elsewhere, engine)
     reasons.sort(key=lambda r: -abs(r.points))
     mentions = tuple({"source": m["source"], "id": m["remote_id"], "created_at": m["created_at"]}
                      for m in unanswered)
@@ -200,10 +223,10 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
     flags = store.group_flags(conv["person_id"])
     history = store.person_conversations(conv["person_id"])
     waited = _waiting_s(conv, now) if conv["active"] else 0.0
-    reasons = _reasons(conv)
+    reasons = _reasons(conv, now)
     if conv["active"]:
         reasons += _clock_reasons(conv, waited, _elsewhere(store, now, [conv]), engine)
-    messages = store.conversation_messages(conv)
+    messages = order.ordered(store.conversation_messages(conv), conv["platform"])
     from h2h.triage.handles import matches
 
     return {
@@ -227,7 +250,8 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
             "note": flags["note"] if flags else None,
         },
         "messages": [{
-            "id": m["remote_id"], "source": m["source"], "created_at": m["created_at"], "role": m["role"],
+            "id": m["remote_id"], "source": m["source"], "created_at": m["created_at"],
+            "role": "other" if m["role"] == "person" and m["person_id"] != conv["person_id"] else m["role"],
             "author": {"handle": m["handle"], "name": m["name"]}, "text": m["text"], "url": m["url"],
             "in_reply_to": m["in_reply_to"],
         } for m in messages],
@@ -240,22 +264,23 @@ def conversation(store: Store, engine: Engine, ident: str) -> dict[str, Any]:
 
 # --- the user's decisions ----------------------------------------------------------
 
-ACTIONS = {"done": "done", "snooze": "snoozed", "ignore": "ignored", "reopen": "open"}
+ACTIONS = states.ACTIONS
 
 
 def set_state(store: Store, engine: Engine, ident: str, action: str, *, until: datetime | None = None) -> dict[str, Any]:
+    """The user's decision (app/states.py says what it does and what undoes it)."""
     if action not in ACTIONS:
         raise UsageError(f"unknown action {action!r}")
+    if action == "snooze" and until is None:
+        raise UsageError("snooze needs a duration, such as 2h or 1d")
     now = clock.iso(clock.now())
     with store.transaction():
         conv = store.conversation(ident)
-        state = ACTIONS[action]
         until_iso = clock.iso(until) if until else None
-        if action == "snooze" and until is None:
-            raise UsageError("snooze needs a duration, such as 2h or 1d")
+        state, snooze_until, seen = states.decide(action, seen=store.newest_mention_id(), until=until_iso)
         store.save_conversation(conv["id"], {
-            "state": state, "active": int(state in ("open", "snoozed")), "state_mark": now,
-            "snooze_until": until_iso if action == "snooze" else None})
+            "state": state, "active": int(states.active(state)), "state_mark": now, "seen_upto": seen,
+            "snooze_until": snooze_until})
         store.record_action(conv["key"], action, now, until_iso)
         if action == "reopen":
             rescore(store, store.conversation_by_id(conv["id"]), engine)

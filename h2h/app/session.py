@@ -29,6 +29,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("y", "send", "send this draft now (recorded first, never posted twice)"),
     ("e", "edit", "edit the draft in $VISUAL or $EDITOR"),
     ("v", "another", "another wording of the draft"),
+    ("f", "from", "draft from another source: knowledge, our past answers, template, LLM"),
     ("t", "snippet", "start from a saved reply ([draft.snippets])"),
     ("d", "done", "done, without replying"),
     ("s", "snooze", "snooze: asks for how long (default: the SLA)"),
@@ -40,7 +41,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("q", "quit", "quit"),
 )
 _WORDS = {word: key for key, word, _ in KEYS} | {"yes": "y", "variant": "v", "next": "n", "h": "?", "exit": "q"}
-LEGEND = ("y send · e edit · v another · t saved reply",
+LEGEND = ("y send · e edit · v another · f other source · t saved reply",
           "d done · s snooze · i ignore · m mute · o open · n skip · ? help · q quit")
 
 # What the loop does after a key.
@@ -165,7 +166,8 @@ class Session:
 
     def act(self, key: str, card: Card, ui: UI) -> str:
         k = command(key)
-        handler = {"y": self.reply, "e": self.edit, "v": self.another, "t": self.snippet, "d": self.done,
+        handler = {"y": self.reply, "e": self.edit, "v": self.another, "f": self.other_source, "t": self.snippet,
+                   "d": self.done,
                    "s": self.snooze, "i": self.ignore, "m": self.mute, "o": self.open_url, "n": self.skip}.get(k or "")
         if handler is not None:
             return handler(card, ui)
@@ -212,6 +214,15 @@ class Session:
 
     def another(self, card: Card, ui: UI) -> str:
         compose.new_draft(self.store, self.config, self.engine, card.id, another=True)
+        return REDRAW
+
+    def other_source(self, card: Card, ui: UI) -> str:
+        """The next source after the current draft's, among those this conversation has."""
+        offered = compose.sources(self.store, self.config, self.engine, card.id)
+        current = card.plan.draft.source if card.plan is not None else ""
+        after = offered[(offered.index(current) + 1) % len(offered)] if current in offered else offered[0]
+        draft = compose.new_draft(self.store, self.config, self.engine, card.id, source=after)
+        ui.say(f"The draft is now from {draft.source} (sources for this conversation: {', '.join(offered)}).")
         return REDRAW
 
     def snippet(self, card: Card, ui: UI) -> str:

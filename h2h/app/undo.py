@@ -17,7 +17,7 @@ from h2h.store import Store
 from h2h.triage.engine import Engine
 
 UNDOABLE = ("done", "snooze", "ignore", "reopen", "mute")
-STATE_COLUMNS = ("state", "active", "state_mark", "snooze_until")
+STATE_COLUMNS = ("state", "active", "state_mark", "seen_upto", "snooze_until")
 
 
 class NothingToUndo(H2HError):

@@ -32,7 +32,7 @@ def _show_plain(view: dict[str, Any]) -> None:
               f"{' until ' + view['snooze_until'] if view['snooze_until'] else ''}"
               f"{', waiting ' + human_duration(view['waiting_s']) if view['waiting_s'] else ''}\n\n")
     for m in view["messages"]:
-        who = "us" if m["role"] == "me" else ("teammate" if m["role"] == "team" else "them")
+        who = {"me": "us", "team": "teammate", "other": "someone else"}.get(m["role"], "them")
         out.write(f"  {m['created_at']}  {inert(m['author']['handle'])} ({who})\n")
         for line in render.shown(m["text"], view["id"]).splitlines() or [""]:
             out.write(f"    {line}\n")
@@ -74,7 +74,7 @@ def _show_rich(view: dict[str, Any]) -> None:
         con.print(Text("note: " + inert(p["note"]), style="italic"))
     con.print()
     for m in view["messages"]:
-        style = "green" if m["role"] != "person" else ""
+        style = "green" if m["role"] in ("me", "team") else ""
         who = Text(f"{m['created_at']}  {inert(m['author']['handle'])}", style="dim " + style)
         con.print(who)
         con.print(Text(render.shown(m["text"], view["id"]), style=style), soft_wrap=True)

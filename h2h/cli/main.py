@@ -84,9 +84,9 @@ def __getattr__(name: str) -> Any:
 
 
 def _register() -> None:
-    from h2h.cli import conversation, demo, fetch, io, next, person, queue, reply, setup, stats
+    from h2h.cli import conversation, demo, fetch, io, knowledge, next, person, queue, reply, setup, stats
 
-    for module in (queue, demo, setup, io, fetch, conversation, reply, next, stats, person):
+    for module in (queue, demo, setup, io, fetch, conversation, reply, knowledge, next, stats, person):
         module.register(app)
 
 

@@ -116,8 +116,8 @@ def card_lines(card: Any, sla_s: float) -> list[tuple[str, str]]:
     if len(messages) > MAX_MESSAGES:
         lines.append((f"  ({len(messages) - MAX_MESSAGES} earlier messages: h2h show {v['id']})", "dim"))
     for m in messages[-MAX_MESSAGES:]:
-        mine = m["role"] != "person"
-        label = "us" if m["role"] == "me" else ("teammate" if m["role"] == "team" else "them")
+        mine = m["role"] in ("me", "team")
+        label = {"me": "us", "team": "teammate", "other": "someone else"}.get(m["role"], "them")
         age = clock.human_duration((now - clock.from_iso(m["created_at"])).total_seconds())
         lines.append((f"  {m['created_at']} ({age} ago)  {inert(m['author']['handle'])} ({label})",
                       "dim green" if mine else "dim"))

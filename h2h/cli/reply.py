@@ -13,9 +13,25 @@ ID = Annotated[str, typer.Argument(metavar="ID", help="A conversation id from th
 JSON = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
 
+def source_label(draft: Any) -> str:
+    """Where a draft's words come from, in a few words: "knowledge: “Does sync work offline?” 0.91"."""
+    g = draft.grounding or {}
+    name = {"openai": "LLM"}.get(draft.backend, draft.backend)
+    if not g:
+        return f"from: {name}"
+    if g.get("kind") == "knowledge":
+        what = f"knowledge \u201c{g.get('question', '')}\u201d"
+    else:
+        from h2h.draft.memory import reply_to
+
+        what = f"memory, {reply_to(g.get('person') or '', g.get('created_at') or '')}"
+    via = "LLM with " if draft.backend == "openai" else ""
+    return f"from: {via}{what} ({g.get('similarity', 0):.2f})"
+
+
 def _summary(draft: Any) -> str:
     limit = f"{draft.length}/{draft.limit}" if draft.limit is not None else f"{draft.length}"
-    bits = [f"{limit} characters" + (" (X-weighted)" if draft.unit == "x" else ""), draft.backend]
+    bits = [f"{limit} characters" + (" (X-weighted)" if draft.unit == "x" else ""), source_label(draft)]
     if draft.intent:
         bits.append(draft.intent + (f", {draft.opener.replace('_', ' ')}" if draft.opener else ""))
     if draft.topic:
@@ -66,6 +82,26 @@ def preview(plan: Any, out: Any) -> None:
     out.flush()
 
 
+def _list_closest(rt: Any, found: list[Any], ident: str) -> None:
+    from h2h.draft import memory
+    from h2h.textutil import inert, truncate
+
+    if rt.json:
+        render.write_json({"matches": [m.to_json() for m in found]})
+        return
+    if not found:
+        render.say("Nothing in the knowledge file or our past answers is close to this conversation.",
+                   quiet=rt.quiet)
+        return
+    for n, m in enumerate(found, start=1):
+        if m.kind == "knowledge":
+            where = f"knowledge \u201c{inert(m.question)}\u201d ({inert(m.origin.rsplit('/', 1)[-1])})"
+        else:
+            where = inert(memory.reply_to(m.person, m.created_at, m.author if m.role == "team" else ""))
+        sys.stdout.write(f"{n}. {m.similarity:.2f}  {where}\n   {truncate(inert(m.answer), 110)}\n")
+    render.say(f"Start from one with `h2h draft {ident} --from-memory --pick N`.", quiet=rt.quiet)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("draft")
     def draft_cmd(
@@ -74,6 +110,12 @@ def register(app: typer.Typer) -> None:
         snippet: Annotated[Optional[str], typer.Option("--snippet", metavar="NAME",
                            help="Start from a saved reply in [draft.snippets].")] = None,
         another: Annotated[bool, typer.Option("--another", help="A different wording than the current draft.")] = False,
+        source: Annotated[Optional[str], typer.Option("--from", metavar="SOURCE",
+                          help="Start from: knowledge, memory (our past answers), template or llm.")] = None,
+        from_memory: Annotated[bool, typer.Option("--from-memory", help="List the closest past answers and knowledge "
+                               "entries; with --pick N, draft from the Nth.")] = False,
+        pick: Annotated[Optional[int], typer.Option("--pick", metavar="N", min=1,
+                        help="With --from-memory: start from the Nth of the list.")] = None,
         json_out: JSON = False,
     ) -> None:
         """Draft a reply in the person's language, signed by you, lint it and store it."""
@@ -84,12 +126,28 @@ def register(app: typer.Typer) -> None:
         rt.json = rt.json or json_out
         if snippet is not None and another:
             raise UsageError("--snippet and --another cannot be used together")
+        if sum(x is not None and x is not False for x in (snippet, source, from_memory or None)) > 1:
+            raise UsageError("--snippet, --from and --from-memory cannot be used together")
+        if pick is not None and not from_memory:
+            raise UsageError("--pick goes with --from-memory", hint=f"h2h draft {ident} --from-memory --pick 1")
         store, engine, config = rt.store(), rt.engine(), rt.config()
         changed = None
-        if edit and snippet is None and not another:
+        if from_memory and pick is None:
+            _list_closest(rt, compose.closest(store, config, engine, ident), ident)
+            return
+        chosen = None
+        if pick is not None:
+            found = compose.closest(store, config, engine, ident)
+            if pick > len(found):
+                raise UsageError(f"there {'is' if len(found) == 1 else 'are'} {len(found)} past answer"
+                                 f"{'' if len(found) == 1 else 's'} or entries to start from, not {pick}",
+                                 hint=f"`h2h draft {ident} --from-memory` lists them.")
+            chosen = found[pick - 1]
+        if edit and snippet is None and not another and source is None and chosen is None:
             draft, changed = compose.edit(store, config, engine, ident)
         else:
-            draft = compose.new_draft(store, config, engine, ident, another=another, snippet=snippet)
+            draft = compose.new_draft(store, config, engine, ident, another=another, snippet=snippet, source=source,
+                                      pick=chosen)
             if edit:
                 draft, changed = compose.edit(store, config, engine, ident)
         if rt.json:

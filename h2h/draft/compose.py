@@ -1,9 +1,12 @@
 """Drafting for one conversation: the functions `h2h draft`, `h2h reply` and
 `h2h next` share.
 
-    new_draft(store, config, engine, ident)                 compose (template or LLM), lint, store
+    new_draft(store, config, engine, ident)                 compose (knowledge, memory, template or LLM), lint, store
     new_draft(..., another=True)                            a different wording than the current draft
+    new_draft(..., source="memory")                         start from one source; pick=Match: from that one
     new_draft(..., snippet="export")                        a saved reply, filled in
+    closest(store, config, engine, ident)                   the past answers and entries closest to it
+    sources(store, config, engine, ident)                   the sources this conversation has (`f` in h2h next)
     current(store, config, engine, ident)                   the latest stored draft, re-linted
     save_text(store, config, engine, ident, text)           store an edited text (linted)
     edit(store, config, engine, ident)                      open $VISUAL/$EDITOR on the current draft
@@ -17,156 +20,19 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from h2h import clock
 from h2h.draft import lint as tone
 from h2h.draft import limits, phrases
-from h2h.draft.base import DraftRequest, Drafter, Message
-from h2h.draft.mention import has_mention, mention_for
-from h2h.draft.topic import topic_of
+from h2h.draft.base import DraftRequest, Drafter
+# Reading the conversation is context.py; commands reach these names through compose too.
+from h2h.draft.context import (ASKING, SOURCES, Context, context, first_name_for, intent_for,  # noqa: F401
+                               limit_for_source, reply_language, signature_for, unanswered)
+from h2h.draft.mention import has_mention
 from h2h.errors import H2HError, UsageError
 from h2h.models import Draft, LintFinding
-from h2h.textutil import first_name as _first_name
 from h2h.textutil import inert
-
-STRONG = 0.5      # a signal this strong decides the intent
-WEAK = 0.2        # below this a signal says nothing
-TROLL = 0.6       # hostility from which not replying is the advice
-RECENT_DRAFTS = 5
-TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "m", "mme", "mlle", "sir", "dame"})
-# A name starting with one of these is not a first name ("Le Corbeau", "van Dijk"): use it whole.
-PARTICLES = frozenset({"le", "la", "les", "de", "du", "des", "da", "di", "van", "von", "der", "den", "el", "al", "the"})
-
-
-@dataclass(frozen=True)
-class Context:
-    """A conversation as a drafter sees it, and what the reply must respect."""
-
-    view: Mapping[str, Any]        # inbox.conversation(): what `h2h show` shows
-    request: DraftRequest
-    in_reply_to: Mapping[str, Any] | None   # the message to answer (the person's latest unanswered)
-    advice: str = ""
-
-
-# --- reading the conversation ---------------------------------------------------------
-
-def unanswered(view: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The person's messages after our last reply (all of theirs if we never replied)."""
-    messages = list(view["messages"])
-    last_ours = max((i for i, m in enumerate(messages) if m["role"] != "person"), default=-1)
-    after = [m for m in messages[last_ours + 1:] if m["role"] == "person"]
-    return after or [m for m in messages if m["role"] == "person"]
-
-
-def intent_for(section: str, signals: Mapping[str, float]) -> str:
-    if section == "careful" or signals.get("toxic", 0.0) >= STRONG:
-        return "hostile"
-    if section == "noise":
-        return "default"
-    for name, intent in (("complaint", "problem"), ("question", "question"), ("request", "request")):
-        if signals.get(name, 0.0) >= STRONG:
-            return intent
-    strongest = max(("complaint", "question", "request"), key=lambda k: signals.get(k, 0.0))
-    if signals.get(strongest, 0.0) >= WEAK:
-        return {"complaint": "problem"}.get(strongest, strongest)
-    if section == "thanks" or signals.get("positive", 0.0) >= STRONG:
-        return "praise"
-    return "default"
-
-
-def first_name_for(name: str, handle: str) -> str:
-    """Their first name when the display name has one, else the handle without @ and domain."""
-    words = inert(name).split()
-    if len(words) > 1 and words[0].rstrip(".").lower() in TITLES | PARTICLES:
-        return inert(name)  # "Dr. Okafor", "Le Corbeau": the whole name
-    first = _first_name(name)
-    if first:
-        return first
-    local = inert(handle).strip().lstrip("@").split("@")[0]
-    if "." in local and not handle.strip().startswith("@"):
-        local = local.split(".")[0]  # alice.bsky.social -> alice
-    return local
-
-
-def signature_for(config: Any) -> str:
-    return config.me.signature or (f"— {config.me.name}" if config.me.name else "")
-
-
-def limit_for_source(store: Any, config: Any, source: str, platform: str) -> limits.Limit:
-    table = config.sources[source].table if source in config.sources else None
-    return limits.limit_for(platform, table=table, learned=limits.remembered(store, source))
-
-
-def _language(view: Mapping[str, Any], config: Any) -> str:
-    lang = (view.get("lang") or "").lower()
-    if lang:
-        return lang
-    known = phrases.available()
-    return next((code for code in config.me.languages if code in known), phrases.FALLBACK)
-
-
-def _messages(view_messages: Any) -> tuple[Message, ...]:
-    return tuple(Message(role=m["role"], author=m["author"]["handle"], text=m["text"], created_at=m["created_at"])
-                 for m in view_messages)
-
-
-def _history(store: Any, view: Mapping[str, Any]) -> tuple[Message, ...]:
-    out: list[Message] = []
-    for item in view["history"][-3:]:
-        conv = store.conversation(item["id"])
-        out.extend(Message(role=m["role"], author=m["handle"], text=m["text"], created_at=m["created_at"])
-                   for m in store.conversation_messages(conv))
-    return tuple(out)
-
-
-def context(store: Any, config: Any, engine: Any, ident: str, *, another: bool = False,
-            history: bool = False) -> Context:
-    """Everything a drafter needs for conversation `ident`. `history` also reads the texts of
-    the person's earlier conversations (for a language model; templates do not need them)."""
-    from h2h.app import inbox
-
-    view = inbox.conversation(store, engine, ident)
-    theirs = unanswered(view)
-    merged: dict[str, float] = {}
-    for m in theirs:
-        for name, value in engine.analyze(m["text"], view.get("lang")).values().items():
-            merged[name] = max(merged.get(name, 0.0), value)
-    intent = intent_for(view["section"], merged)
-    person = view["person"]
-    lang = _language(view, config)
-    language = phrases.load(lang)
-    latest = theirs[-1] if theirs else None
-    topic = None
-    for m in reversed(theirs):
-        topic = topic_of(m["text"], language)
-        if topic:
-            break
-    recent = store.recent_draft_variants(exclude=view["id"], limit=RECENT_DRAFTS)
-    avoid = set(recent[0]) if recent else set()
-    if another:
-        mine = store.latest_draft(view["id"])
-        if mine is not None:
-            avoid |= set(json.loads(mine["variants"] or "[]"))
-    opener = "returning" if view["history"] else "first_contact"
-    request = DraftRequest(
-        conversation=view["id"], source=view["source"], platform=view["platform"], lang=lang, intent=intent,
-        opener=opener, handle=person["handle"], name=person["name"] or "",
-        first_name=first_name_for(person["name"] or "", person["handle"]), topic=topic,
-        thread=_messages(view["messages"]), history=_history(store, view) if history else (),
-        me=config.me.name, signature=signature_for(config),
-        mention=mention_for(view["platform"], person["handle"], person["name"] or ""),
-        limit=limit_for_source(store, config, view["source"], view["platform"]),
-        style=getattr(config.draft, "style", "") or "", avoid=frozenset(avoid),
-        recent=tuple(i for ids in recent for i in ids), hostility=merged.get("toxic", 0.0))
-    advice = ""
-    if intent == "hostile" and request.hostility >= TROLL:
-        advice = ("This reads as an insult, not a problem to solve: often the best answer is none "
-                  f"(`h2h ignore {view['id']}`). If you answer, one calm line is enough.")
-    elif view["section"] == "noise":
-        advice = "This looks automated, like spam, or our own post: it usually needs no reply."
-    return Context(view=view, request=request, in_reply_to=latest, advice=advice)
 
 
 # --- from a body to a draft ------------------------------------------------------------
@@ -203,6 +69,8 @@ def save(store: Any, draft: Draft) -> Draft:
         draft_id = store.add_draft(conversation=draft.conversation, text=draft.text, backend=draft.backend,
                                    lang=draft.lang, intent=draft.intent, lint=[f.to_json() for f in draft.lint],
                                    edited=draft.edited, variants=draft.variants, note=draft.note, created_at=now)
+        if draft.grounding:
+            store.set_draft_grounding(draft_id, draft.grounding)
     return draft._replace(id=draft_id, created_at=now)
 
 
@@ -225,8 +93,11 @@ def snippet_values(request: DraftRequest) -> dict[str, str]:
 # --- the functions commands call ---------------------------------------------------------
 
 def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool = False,
-              snippet: str | None = None, drafter: Drafter | None = None) -> Draft:
-    """Compose, lint and store a new draft for conversation `ident`."""
+              snippet: str | None = None, drafter: Drafter | None = None, source: str | None = None,
+              pick: Any = None) -> Draft:
+    """Compose, lint and store a new draft for conversation `ident`. `source` chooses what it
+    starts from: "template", "knowledge", "memory" or "llm" (default: the best there is);
+    `pick`, one of `closest`'s matches."""
     from h2h.draft.templates import TemplateDrafter
 
     if snippet is not None:
@@ -236,28 +107,118 @@ def new_draft(store: Any, config: Any, engine: Any, ident: str, *, another: bool
         template = snippets.lookup(config.draft.snippets, snippet)
         text = snippets.render(template, snippet_values(ctx.request), name=snippet)
         return save(store, make(ctx, with_mention(ctx.request, text), backend="snippet"))
-    drafter = drafter or drafter_for(config)
-    ctx = context(store, config, engine, ident, another=another, history=drafter.name != TemplateDrafter.name)
-    note = ""
+    if source is not None and source not in SOURCES:
+        raise UsageError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+    if source == "llm" and config.draft.backend != "openai" and drafter is None:
+        raise UsageError("no language model is configured",
+                         hint='Set [draft] backend = "openai" and [draft.llm] url in the config.')
+    if drafter is None:
+        drafter = drafter_for(config) if source in (None, "llm") and pick is None else TemplateDrafter()
+    ctx = context(store, config, engine, ident, another=another, history=drafter.name != TemplateDrafter.name,
+                  ground=True, source=None if source == "llm" else source, pick=pick)
+    notes = list(ctx.notes)
     try:
         body = drafter.compose(ctx.request)
     except H2HError as exc:
         if drafter.name == TemplateDrafter.name:
             raise
-        note = f"{exc.message}; this is the template draft instead"
+        notes.append(f"{exc.message}; this is the template draft instead")
         body = TemplateDrafter().compose(ctx.request)
-    if body.backend == TemplateDrafter.name and ctx.request.lang not in phrases.available():
-        note = (note + "; " if note else "") + (f"h2h has no phrases in {ctx.request.lang!r}, so this draft is in "
-                                                 f"English (add $H2H_HOME/drafts/{ctx.request.lang}.toml)")
-    return save(store, make(ctx, assemble(ctx.request, body.text), backend=body.backend, variants=body.variants,
-                            note=note))
+    if body.backend != "openai" and ctx.request.lang not in phrases.available():
+        notes.append(f"h2h has no phrases in {ctx.request.lang!r}, so this draft is in English "
+                     f"(add $H2H_HOME/drafts/{ctx.request.lang}.toml)")
+    notes[:0] = [_source_note(ctx.request, body, source), _register_note(ctx.request, body)]
+    grounding = _grounding_json(body.grounding)
+    draft = make(ctx, assemble(ctx.request, body.text), backend=body.backend, variants=body.variants,
+                 note="; ".join(n for n in notes if n))
+    return save(store, draft._replace(grounding=grounding))
+
+
+def closest(store: Any, config: Any, engine: Any, ident: str, *, limit: int = 5) -> list[Any]:
+    """The knowledge entries and past answers closest to what the conversation asks, best first
+    (what `h2h draft ID --from-memory` lists), whatever their similarity."""
+    return _closest(store, config, engine, ident, limit)[0]
+
+
+def _closest(store: Any, config: Any, engine: Any, ident: str, limit: int) -> tuple[list[Any], str]:
+    from h2h.app import inbox
+    from h2h.draft import knowledge, memory
+
+    view = inbox.conversation(store, engine, ident)
+    memory.refresh(store, config)
+    knowledge.sync(store, config)
+    text = "\n".join(m["text"] for m in unanswered(view))
+    lang = reply_language(view, config)
+    return memory.search(store, config, text, lang, limit=limit, exclude_conversation=view["id"]), lang
+
+
+def sources(store: Any, config: Any, engine: Any, ident: str) -> list[str]:
+    """The sources a draft of this conversation can start from, in the order `h2h next` offers them."""
+    found, lang = _closest(store, config, engine, ident, 5)
+    out = []
+    if any(m.kind == "knowledge" and m.similarity > 0 for m in found):
+        out.append("knowledge")
+    if any(m.kind == "answer" and m.similarity > 0 and m.lang == lang for m in found):
+        out.append("memory")
+    out.append("template")
+    if config.draft.backend == "openai":
+        out.append("llm")
+    return out
+
+
+def _source_note(request: DraftRequest, body: Any, asked: str | None) -> str:
+    """Where the words come from, said to the person sending them."""
+    from h2h.draft import memory
+
+    if body.backend == "openai":
+        return f"written by the language model {memory.cited(body.grounding)}" if body.grounding else ""
+    if body.grounding is not None:
+        return memory.cited(body.grounding)
+    if asked in ("knowledge", "memory"):
+        return f"nothing in {'the knowledge file' if asked == 'knowledge' else 'our past answers'} is close enough"
+    if request.intent in ASKING + ("chaser",) and asked is None:
+        closest = next(iter(request.matches), None)
+        if closest is not None:
+            return (f"no knowledge entry or past answer matches (closest: \u201c{_short(closest.question)}\u201d, "
+                    f"similarity {closest.similarity:.2f})")
+        return "no knowledge entry or past answer matches"
+    return ""
+
+
+def _register_note(request: DraftRequest, body: Any) -> str:
+    """Our own lines follow their register; an answer we wrote before is used as written, so
+    when it says "vous" to someone who says "tu", the person sending it hears so."""
+    from h2h.draft import reading
+
+    g = body.grounding
+    if body.backend == "openai" or g is None or request.register != "familiar" or g.lang != request.lang:
+        return ""
+    if not reading.says(g.answer, "polite", request.lang):
+        return ""
+    said = "“vous”" if request.lang == "fr" else "formally"
+    return f"they write casually, and the answer it starts from speaks {said}: adjust it before sending (e)"
+
+
+def _short(text: str, width: int = 60) -> str:
+    from h2h.textutil import truncate
+
+    return truncate(" ".join(text.split()), width)
+
+
+def _grounding_json(match: Any) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    data = match.to_json()
+    data.pop("answer", None)
+    return data
 
 
 def from_row(ctx: Context, row: Any) -> Draft:
     draft = make(ctx, row["text"], backend=row["backend"], variants=tuple(json.loads(row["variants"] or "[]")),
                  note=row["note"] or "", edited=bool(row["edited"]))
+    grounding = row["grounding"] if "grounding" in row.keys() else None
     return draft._replace(id=row["id"], created_at=row["created_at"], intent=row["intent"] or draft.intent,
-                   lang=row["lang"] or draft.lang)
+                          lang=row["lang"] or draft.lang, grounding=json.loads(grounding) if grounding else None)
 
 
 def current(store: Any, config: Any, engine: Any, ident: str) -> Draft | None:

@@ -23,7 +23,13 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 INTENTS = ("question", "problem", "request", "praise", "hostile", "default")
+OPTIONAL_INTENTS = {"chaser": "question"}     # an older file without it uses the other's lines
 OPENERS = ("first_contact", "returning")
+OPTIONAL_OPENERS = ("vip", "unaddressed", "late", "late_again", "late_first", "late_short")
+SLOTS = ("topic", "noun", "plain", "next", "answer", "cite", "ask_version_device", "ask_version", "ask_device",
+         "passed", "calm_topic", "calm", "offer")
+REGISTERS = ("polite", "familiar")
+READING = ("problem", "chaser", "familiar", "polite", "version", "device", "log", "steps", "wish")
 FALLBACK = "en"
 
 
@@ -31,6 +37,10 @@ FALLBACK = "en"
 class Line:
     id: str      # stable within a file: "en:question.topic.1"; what the store remembers
     text: str
+    familiar: str | None = None   # the line for a casual register ("tu" in French), when it differs
+
+    def said(self, register: str) -> str:
+        return self.familiar if register == "familiar" and self.familiar is not None else self.text
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,15 @@ class Intent:
     plain: tuple[Line, ...]
     next: tuple[Line, ...]
     greet: bool = True
+    answer: tuple[Line, ...] = ()        # a known answer: {answer}
+    cite: tuple[Line, ...] = ()          # its link: {link}
+    ask_version_device: tuple[Line, ...] = ()
+    ask_version: tuple[Line, ...] = ()
+    ask_device: tuple[Line, ...] = ()
+    passed: tuple[Line, ...] = ()        # a problem reported with what we need
+    calm_topic: tuple[Line, ...] = ()    # empathy without "sorry", after an apology for the wait
+    calm: tuple[Line, ...] = ()
+    offer: tuple[Line, ...] = ()         # a question to others we cannot answer: help offered, no promise
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,7 @@ class TopicRules:
     trailing: frozenset[str] = frozenset()
     max_words: int = 7
     swap: Mapping[str, str] = field(default_factory=dict)
+    swap_familiar: Mapping[str, str] = field(default_factory=dict)   # the same, when the reply says "tu"
     articles: Mapping[str, str] = field(default_factory=dict)
     elide: frozenset[str] = frozenset()
     double: frozenset[str] = frozenset()
@@ -85,6 +105,11 @@ class Language:
     topic: TopicRules
     lint: tuple[LintRule, ...]
     path: str
+    familiar_greeting: tuple[Line, ...] = ()
+    closing: Mapping[str, tuple[Line, ...]] = field(default_factory=dict)
+    also: Mapping[str, tuple[Line, ...]] = field(default_factory=dict)
+    words: Mapping[str, Any] = field(default_factory=dict)
+    reading: Mapping[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
 
 def _user_dir() -> Path:
@@ -160,27 +185,54 @@ def parse(lang: str, data: bytes, where: str) -> Language:
     def lines(key: str, value: Any, *, required: bool = True) -> tuple[Line, ...]:
         if value is None:
             value = []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            problems.append((key, "must be a list of strings"))
+        if not isinstance(value, list):
+            problems.append((key, "must be a list of lines"))
             return ()
-        if required and not [v for v in value if v]:
+        out = []
+        for i, v in enumerate(value):
+            if isinstance(v, str):
+                out.append(Line(f"{lang}:{key}.{i}", v))
+            elif isinstance(v, dict) and set(v) <= set(REGISTERS) and all(isinstance(x, str) for x in v.values()) \
+                    and "polite" in v:
+                out.append(Line(f"{lang}:{key}.{i}", v["polite"], v.get("familiar")))
+            else:
+                problems.append((f"{key}[{i}]", "must be a string or { polite = \"...\", familiar = \"...\" }"))
+        if required and not [line for line in out if line.text]:
             problems.append((key, "needs at least one line"))
-        return tuple(Line(f"{lang}:{key}.{i}", v) for i, v in enumerate(value))
+        return tuple(out)
 
     greeting = lines("greeting.lines", _get(doc, "greeting", "lines"))
+    familiar_greeting = lines("greeting.familiar", _get(doc, "greeting", "familiar"), required=False)
     openers = {name: lines(f"opener.{name}.lines", _get(doc, "opener", name, "lines")) for name in OPENERS}
+    openers.update({name: lines(f"opener.{name}.lines", _get(doc, "opener", name, "lines"), required=False)
+                    for name in OPTIONAL_OPENERS})
+    closing = {"vip": lines("closing.vip.lines", _get(doc, "closing", "vip", "lines"), required=False)}
+    also = {name: lines(f"also.{name}", _get(doc, "also", name), required=False) for name in ("answer", "plain")}
     intents: dict[str, Intent] = {}
-    for name in INTENTS:
+    for name in (*INTENTS, *OPTIONAL_INTENTS):
         table = _get(doc, "intent", name)
         if not isinstance(table, dict):
-            problems.append((f"intent.{name}", "is missing"))
+            if name in INTENTS:
+                problems.append((f"intent.{name}", "is missing"))
             continue
-        intent = Intent(topic=lines(f"{name}.topic", table.get("topic"), required=False),
-                        noun=lines(f"{name}.noun", table.get("noun"), required=False),
-                        plain=lines(f"{name}.plain", table.get("plain")),
-                        next=lines(f"{name}.next", table.get("next"), required=False),
-                        greet=bool(table.get("greet", True)))
-        intents[name] = intent
+        slots = {slot: lines(f"{name}.{slot}", table.get(slot), required=slot == "plain") for slot in SLOTS}
+        intents[name] = Intent(greet=bool(table.get("greet", True)), **slots)
+    for name, instead in OPTIONAL_INTENTS.items():
+        if name not in intents and instead in intents:
+            intents[name] = intents[instead]
+    words = doc.get("words") or {}
+    if not isinstance(words, dict):
+        problems.append(("words", "must be a table"))
+        words = {}
+    reading: dict[str, tuple[re.Pattern[str], ...]] = {}
+    for key in READING:
+        compiled = []
+        for i, pattern in enumerate(_get(doc, "reading", key) or []):
+            try:
+                compiled.append(re.compile(pattern, re.I | re.M))
+            except (re.error, TypeError) as exc:
+                problems.append((f"reading.{key}[{i}]", f"is not a valid regular expression: {exc}"))
+        reading[key] = tuple(compiled)
     topic = _topic_rules(doc.get("topic") or {}, problems)
     lint = _lint_rules(doc.get("lint") or {}, problems)
     if problems:
@@ -188,7 +240,8 @@ def parse(lang: str, data: bytes, where: str) -> Language:
                           problems=problems, hint="h2h/data/drafts/en.toml shows the layout.")
     meta = doc.get("meta") or {}
     return Language(lang=lang, name=str(meta.get("name", lang)), greeting=greeting, openers=openers,
-                    intents=intents, topic=topic, lint=lint, path=where)
+                    intents=intents, topic=topic, lint=lint, path=where, familiar_greeting=familiar_greeting,
+                    closing=closing, also=also, words=words, reading=reading)
 
 
 def _get(doc: Mapping[str, Any], *keys: str) -> Any:
@@ -224,7 +277,7 @@ def _topic_rules(table: Mapping[str, Any], problems: list[tuple[str, str]]) -> T
             continue
         patterns.append(Pattern(regex, form))
     maps = {}
-    for key in ("swap", "articles", "irregular"):
+    for key in ("swap", "swap_familiar", "articles", "irregular"):
         value = table.get(key) or {}
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             problems.append((f"topic.{key}", "must be a table of word = \"word\""))
@@ -240,7 +293,7 @@ def _topic_rules(table: Mapping[str, Any], problems: list[tuple[str, str]]) -> T
         max_words = 7
     return TopicRules(patterns=tuple(patterns), stop=_words(table.get("stop")),
                       prepositions=_words(table.get("prepositions")), trailing=_words(table.get("trailing")),
-                      max_words=max_words, swap=maps["swap"], articles=maps["articles"],
+                      max_words=max_words, swap=maps["swap"], swap_familiar=maps["swap_familiar"], articles=maps["articles"],
                       elide=_words(table.get("elide")), double=_words(table.get("double")),
                       irregular=maps["irregular"], light_verbs=_words(table.get("light_verbs")),
                       anchors=_words(table.get("anchors")),

@@ -12,7 +12,7 @@ import difflib
 import string
 from typing import Mapping
 
-from h2h.errors import H2HError, NotFound
+from h2h.errors import ConfigError, H2HError, NotFound
 
 PLACEHOLDERS = ("first_name", "name", "handle", "topic", "me", "signature")
 _EMPTY_HINT = {
@@ -23,24 +23,28 @@ _EMPTY_HINT = {
 
 
 def fields(template: str, name: str = "") -> list[str]:
-    """The placeholders a snippet uses, checked: only plain {name} fields h2h knows."""
+    """The placeholders a snippet uses, checked: only plain {name} fields h2h knows. A
+    mistake is the config's (exit 3), found when the snippet is first used."""
+    key = f"draft.snippets.{name}" if name else "draft.snippets"
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise H2HError(f"snippet {name!r} has a stray brace ({exc})",
-                         hint="Write {{ or }} for a literal brace in [draft.snippets].",
-                         code="snippet_syntax") from None
+        raise ConfigError(f"snippet {name!r} has a stray brace", problems=[(key, str(exc))],
+                          hint="Write {{ or }} for a literal brace in [draft.snippets] of the config.",
+                          code="snippet_syntax") from None
     used = []
     for _literal, field, spec, conversion in parsed:
         if field is None:
             continue
         if field not in PLACEHOLDERS or spec or conversion:
             close = difflib.get_close_matches(field, PLACEHOLDERS, n=1)
-            raise H2HError(f"snippet {name!r} has an unknown placeholder {{{field}{'!' + conversion if conversion else ''}"
-                             f"{':' + spec if spec else ''}}}",
-                             hint=(f"Did you mean {{{close[0]}}}? " if close else "")
-                             + "Placeholders: " + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".",
-                             code="unresolved_placeholder")
+            shown = f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            raise ConfigError(f"snippet {name!r} has an unknown placeholder {shown}",
+                              problems=[(key, f"unknown placeholder {shown}"
+                                         + (f"; did you mean {{{close[0]}}}?" if close else ""))],
+                              hint="Fix it in [draft.snippets] of the config. Placeholders: "
+                                   + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".",
+                              code="snippet_syntax")
         used.append(field)
     return used
 

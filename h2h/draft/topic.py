@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from h2h.draft.phrases import Language, TopicRules
 from h2h.textutil import inert
@@ -30,12 +30,17 @@ class Topic:
     form: str   # "noun" (a noun phrase) or "verb" (an -ing phrase in English, an infinitive in French)
 
 
-def topic_of(text: str, language: Language) -> Topic | None:
+def topic_of(text: str, language: Language, register: str = "polite", *, questions_only: bool = False) -> Topic | None:
+    """What `text` asks about; `questions_only`: from its questions when it has any (the topic
+    of a question is in the question, not in "I can send a PR")."""
     rules = language.topic
     if not rules.patterns:
         return None
+    if register == "familiar" and rules.swap_familiar:
+        rules = replace(rules, swap=rules.swap_familiar)   # "mes notes" -> "tes notes", not "vos notes"
     sentences = [s.strip() for s in _SENTENCE.split(_clean(text)) if s and s.strip()]
-    ordered = [s for s in sentences if "?" in s] + [s for s in sentences if "?" not in s]
+    asking = [s for s in sentences if "?" in s]
+    ordered = asking + ([] if questions_only and asking else [s for s in sentences if "?" not in s])
     for sentence in ordered:
         found = _from_sentence(sentence, rules, depth=0)
         if found:

@@ -20,7 +20,9 @@ from h2h.triage.engine import Engine
 
 
 def demo_config_text() -> str:
-    return DATA.joinpath("demo.toml").read_text(encoding="utf-8")
+    text = DATA.joinpath("demo.toml").read_text(encoding="utf-8")
+    # A TOML basic string: backslashes (a Windows path) escaped.
+    return text.replace("{demo_knowledge}", str(DATA / "demo" / "knowledge").replace("\\", "\\\\"))
 
 
 def keep_in(folder: str, config_text: str) -> Path:

@@ -9,7 +9,7 @@ every lookup answers exactly what the database would at that point of the batch.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from h2h import clock
 from h2h.models import Mention
@@ -69,7 +69,7 @@ class Conversations:
             last = self.latest_standalone(source, person_id)  # before this one exists
         conv = {"id": self.next_id, "source": source, "platform": platform, "person_id": person_id,
                 "person_remote_id": person_remote_id, "thread_root": thread_root, "standalone": int(standalone),
-                "first_at": first_at, "last_at": first_at, "last_reply_at": None}
+                "first_at": first_at, "last_at": first_at, "last_reply_at": None, "unanswered": 0}
         self.next_id += 1
         self.pending.append(conv)
         self.by_id[conv["id"]] = conv
@@ -90,24 +90,42 @@ class Conversations:
             self.pending = []
 
 
+def answers_another(parent: Mapping[str, Any] | None, person_id: int) -> bool:
+    """The message a reply answers is another person's (or an answer itself, filed nowhere)."""
+    return (parent is not None and parent["role"] == "person"
+            and (parent["person_id"] != person_id or parent["conversation_id"] is None))
+
+
 def assign(convs: Conversations, mention: Lookup, m: Mention, person_id: int, role: str, window_s: float,
-           at: str) -> tuple[Conv | None, str]:
-    """The conversation a new message belongs to, and its thread root."""
+           at: str, asks: Callable[[], bool] = lambda: True) -> tuple[Conv | None, str]:
+    """The conversation a new message belongs to (None: none), and its thread root. `asks`
+    says whether the message asks us anything (its signals)."""
     standalone = is_standalone(m)
     root = thread_root(mention, m)
     if role == "person" and standalone:
         last = convs.latest_standalone(m.source, person_id)
         if last is not None and _joins(last, m, window_s):
             return last, last["thread_root"]
+    parent = mention(m.source, m.in_reply_to) if m.in_reply_to else None
+    if role == "person" and not standalone:
+        # An answer to our reply (or to their own message) continues the conversation it
+        # answers, or the one the thread's first message is in (as the server's context
+        # names it), whatever root that conversation has.
+        for known in (parent, mention(m.source, m.thread) if m.thread else None):
+            if known is not None and known["conversation_id"]:
+                conv = convs.get(known["conversation_id"])
+                if conv["person_id"] == person_id:
+                    return conv, conv["thread_root"]
     if role == "person" or standalone:
         conv = convs.find(m.source, root, person_id)
         if conv is None:
+            if role == "person" and answers_another(parent, person_id) and not asks():
+                return None, root  # someone answering another person: it waits for no one
             conv = convs.create(source=m.source, platform=m.platform, person_id=person_id,
                                 person_remote_id=m.author.remote_id, thread_root=root,
                                 standalone=standalone, first_at=at)
         return conv, root
     # Our reply (or a teammate's): it belongs to the conversation it answers.
-    parent = mention(m.source, m.in_reply_to) if m.in_reply_to else None
     if parent is not None and parent["role"] == "person" and parent["conversation_id"]:
         return convs.get(parent["conversation_id"]), root
     for conv in convs.in_thread(m.source, root):
@@ -118,7 +136,7 @@ def assign(convs: Conversations, mention: Lookup, m: Mention, person_id: int, ro
 
 def _joins(conv: Conv, m: Mention, window_s: float) -> bool:
     """Consecutive standalone posts of one person, close in time, are one conversation."""
-    if conv["last_reply_at"] and conv["last_reply_at"] >= conv["last_at"]:
+    if conv["last_reply_at"] and not conv["unanswered"]:
         return False  # we answered; a new post is a new conversation
     last = clock.from_iso(conv["last_at"])
     first = clock.from_iso(conv["first_at"])

@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from h2h import clock
 from h2h.ingest import parallel
 from h2h.ingest.assign import Conversations, assign, is_standalone, thread_root
-from h2h.ingest.judge import Recent, rescore, rescore_many
+from h2h.ingest.judge import Recent, asks, rescore, rescore_many
+from h2h.ingest.rehome import rehome
 from h2h.models import Mention, Person
 from h2h.store import Store
 from h2h.store.queries import Encoded, Row, encode
@@ -142,8 +143,11 @@ class _Batch:
     a query per message: rows added by the batch are inserted together at its end."""
 
     def __init__(self, store: Store, ordered: Sequence[Analyzed]):
+        # Every message grouping asks about: the batch's, what they answer, the first message
+        # of their thread as the platform names it.
         keys = [(a.mention.source, a.mention.remote_id) for a in ordered]
         keys += [(a.mention.source, a.mention.in_reply_to) for a in ordered if a.mention.in_reply_to]
+        keys += [(a.mention.source, a.mention.thread) for a in ordered if a.mention.thread]
         self.stored = store.mentions_by_key(keys)
         self.added: dict[tuple[str, str], dict[str, Any]] = {}
         self.rows: list[dict[str, Any]] = []
@@ -202,10 +206,11 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
             if existing["conversation_id"]:
                 touched.add(existing["conversation_id"])
             continue
-        conv, root = assign(convs, known.mention, m, person_id, role, engine.window_s, stamps[id(a)])
+        conv, root = assign(convs, known.mention, m, person_id, role, engine.window_s, stamps[id(a)],
+                            partial(asks, a.signals))
         row = {"id": None, "source": m.source, "remote_id": m.remote_id, "platform": m.platform,
                "person_id": person_id, "conversation_id": conv["id"] if conv else None, "role": role,
-               "text": m.text, "url": m.url, "created_at": stamps[id(a)],
+               "text": m.text, "url": m.url, "created_at": stamps[id(a)], "created_us": clock.micros(m.created_at),
                "in_reply_to": m.in_reply_to, "thread": m.thread, "thread_root": root,
                "to_me": int(m.to_me), "from_me": int(m.from_me), "lang": m.lang, "raw": a.raw,
                "signals": a.signals, "evidence": a.evidence, "engine": version, "ingested_at": now}
@@ -220,6 +225,7 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
         row["id"] = first + i  # the ids SQLite would give them, known before they are inserted
     store.insert_mentions(known.rows)
     recent.added(known.rows)
+    touched |= rehome(store, known.rows)
     rescore_many(store, touched, engine, recent=recent)
     report.conversations += len(touched)
     if after_batch is not None:
@@ -249,10 +255,12 @@ def _conversations(store: Store, known: _Batch, ordered: Sequence[Analyzed], rol
             standalone.add((m.source, person_id))
         if roles[id(a)] == "person" or alone:
             threads.add((m.source, roots[key]["thread_root"], person_id))
-        elif m.in_reply_to:
-            parent = known.stored.get((m.source, m.in_reply_to))
-            if parent is not None and parent["conversation_id"]:
-                answered.add(parent["conversation_id"])
+        # The conversations a reply may continue: those of what it answers and of its thread's first message.
+        if not alone:
+            for near in ((m.source, m.in_reply_to), (m.source, m.thread)):
+                parent = known.stored.get(near)  # type: ignore[arg-type]
+                if parent is not None and parent["conversation_id"]:
+                    answered.add(parent["conversation_id"])
     return Conversations(store, standalone, threads, answered)
 
 

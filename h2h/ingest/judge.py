@@ -10,6 +10,7 @@ import json
 from collections import OrderedDict
 from typing import Any, Collection, Iterable, Mapping, Sequence
 
+from h2h.app import order, states
 from h2h.models import Signals
 from h2h.store import Store
 from h2h.store.batches import RECENT_MESSAGES
@@ -32,6 +33,11 @@ def _signals(row: Row) -> Signals:
             _parsed.clear()
         found = _parsed[key] = Signals.from_json(data, evidence)
     return found
+
+
+def asks(encoded: str | None) -> bool:
+    """score.asks() of a message, from its stored signals."""
+    return score.asks(Signals.from_json(json.loads(encoded) if encoded else {}))
 
 
 _fingerprints: dict[int, tuple[Engine, str]] = {}
@@ -163,21 +169,30 @@ def _newest(row: Mapping[str, Any]) -> tuple[str, int]:
 
 
 class _Plan:
-    """One conversation's state, computed from its messages before its verdict."""
+    """One conversation's messages read in the platform's order (app/order.py), before its
+    verdict: the person's, which of them wait after our last reply, and other people's answers."""
 
-    __slots__ = ("conv", "messages", "own", "person_msgs", "unanswered", "basis", "last_reply_at", "last_reply")
+    __slots__ = ("conv", "messages", "own", "person_msgs", "unanswered", "basis", "last_reply_at", "last_reply",
+                 "reading", "others")
 
     def __init__(self, conv: Row, messages: list[Row]):
-        mine = [m for m in messages if m["conversation_id"] == conv["id"]]
+        rows = order.ordered(messages, conv["platform"])
+        mine = [m for m in rows if m["conversation_id"] == conv["id"]]
         self.conv, self.messages = conv, mine
-        self.own = all(m["role"] != "person" for m in mine)
-        self.person_msgs = mine if self.own else [m for m in mine if m["role"] == "person"]
-        replies = [] if self.own else [m for m in messages if m["role"] != "person"]
-        self.last_reply = max(replies, key=_newest, default=None)
-        self.last_reply_at = None if self.last_reply is None else self.last_reply["created_at"]
-        self.unanswered = [m for m in self.person_msgs
-                           if self.last_reply_at is None or m["created_at"] > self.last_reply_at]
+        self.own = own = all(m["role"] != "person" for m in mine)
+        self.person_msgs = mine if own else [m for m in mine if m["role"] == "person"]
+        last = -1 if own else max((i for i, m in enumerate(rows) if m["role"] != "person"), default=-1)
+        self.last_reply = rows[last] if last >= 0 else None
+        self.last_reply_at = rows[last]["created_at"] if last >= 0 else None
+        self.unanswered = [m for m in rows[last + 1:] if m["role"] == "person" and m["conversation_id"] == conv["id"]]
         self.basis = self.unanswered or self.person_msgs
+        replies = () if own else tuple(m["id"] for m in rows if m["role"] != "person")
+        self.reading = states.Messages(own, tuple(m["id"] for m in self.unanswered), replies)
+        # Another person's answers since the person began waiting: not ours, so nothing is
+        # answered, but worth saying.
+        first = self.basis[0] if self.basis else None
+        since = next((i for i, m in enumerate(rows) if m is first), len(rows))
+        self.others = [m for m in rows[since + 1:] if m["role"] == "person" and m["conversation_id"] != conv["id"]]
 
 
 def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
@@ -196,6 +211,7 @@ def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
     if not plans:
         return
     persons = store.persons_by_ids(p.conv["person_id"] for p in plans)
+    answerers = store.persons_by_ids(p.others[-1]["person_id"] for p in plans if p.others)
     groups = _Groups(store, persons)
     unrated = {pid for pid, p in persons.items() if p["platform"] in people.UNRATED_PLATFORMS}
     behaviour = (recent or Recent()).hints(store, persons, unrated)
@@ -210,8 +226,9 @@ def rescore_many(store: Store, conv_ids: Iterable[int], engine: Engine, *,
         for members, old, new in moved:
             if conv["person_id"] in members:
                 count += (new < before) - (old < before)
+        answerer = answerers.get(plan.others[-1]["person_id"]) if plan.others else None
         values = _values(plan, persons[conv["person_id"]], groups.flags_of(conv["person_id"]),
-                         behaviour[conv["person_id"]], count, engine, fp)
+                         behaviour[conv["person_id"]], count, engine, fp, answerer)
         if values["first_at"] != conv["first_at"]:
             moved.append((group, conv["first_at"], values["first_at"]))
         # Only what changed: an unchanged indexed column then costs no index update.
@@ -249,7 +266,7 @@ def _name_hints(handle: str, name: str) -> tuple[list[str], list[str]]:
 
 
 def _values(plan: _Plan, person: Row, flags: dict[str, Any], behaviour: list[str], previous: int,
-            engine: Engine, fp: str) -> dict[str, Any]:
+            engine: Engine, fp: str, answerer: Row | None = None) -> dict[str, Any]:
     conv, own, person_msgs, unanswered, basis = plan.conv, plan.own, plan.person_msgs, plan.unanswered, plan.basis
     last_reply_at = plan.last_reply_at
     handle = person["handle"]
@@ -266,27 +283,26 @@ def _values(plan: _Plan, person: Row, flags: dict[str, Any], behaviour: list[str
         vip=any(handles.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
         muted=any(handles.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
         followers=person["followers"],
+        answered_by=answerer["handle"] if answerer is not None else None,
         weights=engine.weights,
     )
     verdict = score.triage(facts)
-
-    state, mark, until = conv["state"], conv["state_mark"], conv["snooze_until"]
-    newest = person_msgs[-1]["created_at"]
-    if not own:
-        if not unanswered:
-            if state in ("open", "snoozed") and (mark is None or last_reply_at > mark):
-                state, until = "answered", None
-        elif state == "answered":
-            state = "open"
-        elif state in ("done", "snoozed") and mark is not None and newest > mark:
-            state, until = "open", None  # a new message from the person reopens it
+    state, until, _ = states.judged(states.State(conv["state"], conv["snooze_until"], conv["seen_upto"]),
+                                    plan.reading)
     latest = basis[-1]
     return {
-        "first_at": person_msgs[0]["created_at"], "last_at": newest, "last_reply_at": last_reply_at,
-        "waiting_since": basis[0]["created_at"], "latest_mention_id": latest["id"],
+        "first_at": person_msgs[0]["created_at"], "last_at": person_msgs[-1]["created_at"],
+        "last_reply_at": last_reply_at, "waiting_since": basis[0]["created_at"], "latest_mention_id": latest["id"],
         "unanswered": len(unanswered), "messages": len(person_msgs),
-        "state": state, "active": int(state in ("open", "snoozed")), "snooze_until": until,
+        "state": state, "active": int(states.active(state)), "snooze_until": until,
         "section": verdict.section, "base_score": round(verdict.score, 4),
-        "reasons": _REASONS([r.to_json() for r in verdict.reasons]),
+        "reasons": _REASONS([_reason(r, plan) for r in verdict.reasons]),
         "lang": _signals(latest).lang or latest["lang"], "engine": fp,
     }
+
+
+def _reason(r: Any, plan: _Plan) -> dict[str, Any]:
+    out = r.to_json()
+    if r.code == "answered_by_other":
+        out["at"] = plan.others[-1]["created_at"]  # "2h ago" is worked out when the queue is read
+    return out

@@ -226,8 +226,10 @@ def mark_posted(store: Any, config: Any, engine: Any, p: Plan) -> Outcome:
 
 def complete(store: Any, config: Any, engine: Any, p: Plan, *, status: str, remote_id: str | None,
              url: str | None, sent_at: datetime) -> Outcome:
-    """Record the result, store our reply as a message of the conversation and mark it answered,
-    all in one transaction. Safe to run again (a retry after a crash in here)."""
+    """Record the result and store our reply as a message of the conversation, all in one
+    transaction: judged with it, the conversation is answered (app/states.py), unless the
+    person wrote again after what we answered, or the user had closed it. Safe to run
+    again (a retry after a crash in here)."""
     from h2h.ingest.ingest import ingest
 
     conv = store.conversation(p.conversation)
@@ -249,9 +251,6 @@ def complete(store: Any, config: Any, engine: Any, p: Plan, *, status: str, remo
                            response_s=response_s, now=now)
             s.record_action(p.conversation, "reply", now, detail={"key": p.key, "status": status,
                                                                    "remote_id": remote_id, "response_s": response_s})
-        c = s.conversation(p.conversation)
-        if c["state"] in ("open", "snoozed"):
-            s.save_conversation(c["id"], {"state": "answered", "active": 0, "state_mark": now, "snooze_until": None})
         after = s.reply_by_key(p.key)
         recorded.update(response_s=after["response_s"], sent_at=after["sent_at"])
 

@@ -23,7 +23,7 @@ RECENT_MESSAGES = 50  # what a person's behaviour is judged on: their latest mes
 # What re-judging reads of a conversation's messages (the rows of Store.conversation_messages),
 # plus what tells which conversation a reply from elsewhere belongs to.
 _FACTS = ("id, conversation_id, role, created_at, to_me, lang, signals, evidence, text, "
-          "remote_id, source, thread_root, in_reply_to")
+          "remote_id, source, thread_root, in_reply_to, person_id, created_us")
 
 
 class BatchQueries:
@@ -98,27 +98,30 @@ class BatchQueries:
     # --- re-judging -----------------------------------------------------------------
     def conversations_facts(self, convs: Sequence[Row]) -> dict[int, list[Row]]:
         """The rows conversation_messages() gives for each conversation, with fewer columns: its
-        messages, and replies elsewhere in its thread to its person's messages; oldest first
-        (created_at, then id)."""
+        messages, and answers elsewhere in its thread to its person's messages (ours, teammates',
+        other people's); oldest first (created_at, then id)."""
         ids = [c["id"] for c in convs]
         own: dict[int, list[Row]] = {i: [] for i in ids}
         for part in _chunks(ids):
             for row in self._q(f"SELECT {_FACTS} FROM mentions WHERE conversation_id IN ({_marks(part)})", list(part)):
                 own[row["conversation_id"]].append(row)
-        # Replies filed elsewhere (another conversation, or none) that answer one of the person's
-        # messages; the reply's thread must be the conversation's, as in conversation_messages().
+        # Answers filed elsewhere (another conversation, or none) to one of the person's messages;
+        # the answer's thread must be the conversation's, as in conversation_messages().
         answered: dict[tuple[str, str], set[int]] = {}
         for conv in convs:
             for row in own[conv["id"]]:
                 if row["role"] == "person":
                     answered.setdefault((conv["source"], row["remote_id"]), set()).add(conv["id"])
         extra: dict[int, list[Row]] = {}
-        roots = {c["id"]: c["thread_root"] for c in convs}
+        roots = {c["id"]: (c["thread_root"], c["person_id"]) for c in convs}
         for source, part, marks in _by_source(answered):
-            for row in self._q(f"SELECT {_FACTS} FROM mentions WHERE source = ? AND in_reply_to IN "
-                               f"({marks}) AND role != 'person'", [source, *part]):
+            # Another person's answer is filed in no conversation (ingest/assign.py): it waits for no one.
+            for row in self._q(f"SELECT {_FACTS} FROM mentions WHERE source = ? AND in_reply_to IN ({marks}) "
+                               f"AND (role != 'person' OR conversation_id IS NULL)", [source, *part]):
                 for conv_id in answered[(source, row["in_reply_to"])]:
-                    if row["thread_root"] == roots[conv_id] and row["conversation_id"] != conv_id:
+                    root, person = roots[conv_id]
+                    if (row["thread_root"] == root and row["conversation_id"] != conv_id
+                            and (row["role"] != "person" or row["person_id"] != person)):
                         extra.setdefault(conv_id, []).append(row)
         out: dict[int, list[Row]] = {}
         for conv_id, rows in own.items():

@@ -15,7 +15,9 @@ from typing import Callable, Sequence
 from h2h import clock
 from h2h.errors import SchemaTooNew, StoreError
 from h2h.store.db import MEMORY, transaction, translate
+from h2h.store.memory import MIGRATION as ANSWER_MEMORY
 from h2h.store.replies import MIGRATION as REPLIES
+from h2h.store.threads import migrate_arrival_order
 
 Migration = tuple[str, Sequence[str] | Callable[[sqlite3.Connection], None]]
 
@@ -196,6 +198,11 @@ MIGRATIONS: list[Migration] = [
     # account has thousands of active conversations, too many to visit row by row.
     ("0007_waiting_index", ["CREATE INDEX conversations_waiting ON conversations "
                             "(person_id, active, section, waiting_since, last_at) WHERE active = 1"]),
+    # Our past answers and the knowledge file, searched with FTS5 (store/memory.py).
+    ("0008_answer_memory", ANSWER_MEMORY),
+    # When each message arrived and each decision was made, and messages' full-precision
+    # time: a message stored after a decision reopens, whenever it was written.
+    ("0009_arrival_order", migrate_arrival_order),
 ]
 
 

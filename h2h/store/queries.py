@@ -22,9 +22,11 @@ from h2h.store.batches import RECENT_MESSAGES, BatchQueries
 from h2h.store.chunks import by_source as _by_source
 from h2h.store.chunks import chunks as _chunks
 from h2h.store.chunks import marks as _marks
+from h2h.store.memory import MemoryQueries
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
 from h2h.store.replies import ReplyRecords
+from h2h.store.threads import ThreadQueries
 
 Row = sqlite3.Row
 
@@ -77,7 +79,7 @@ def _narrowed(source: str | None, since: str | None) -> tuple[str, list[Any]]:
     return sql, params
 
 
-class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
+class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries, MemoryQueries, ThreadQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
         self.path = path
@@ -247,22 +249,22 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         """Rows as ingest builds them (see ingest/ingest.py), inserted in order; an `id` of None
         is SQLite's to choose."""
         self._many("""INSERT INTO mentions (id, source, remote_id, platform, person_id, conversation_id, role, text,
-                                            url, created_at, in_reply_to, thread, thread_root, to_me, from_me, lang,
-                                            raw, signals, evidence, engine, ingested_at)
+                                            url, created_at, created_us, in_reply_to, thread, thread_root, to_me,
+                                            from_me, lang, raw, signals, evidence, engine, ingested_at)
                       VALUES (:id, :source, :remote_id, :platform, :person_id, :conversation_id, :role, :text, :url,
-                              :created_at, :in_reply_to, :thread, :thread_root, :to_me, :from_me, :lang, :raw,
-                              :signals, :evidence, :engine, :ingested_at)""", rows)
+                              :created_at, :created_us, :in_reply_to, :thread, :thread_root, :to_me, :from_me, :lang,
+                              :raw, :signals, :evidence, :engine, :ingested_at)""", rows)
 
     def insert_mention(self, m: Mention, *, person_id: int, conversation_id: int | None, role: str,
                        thread_root: str, signals: Mapping[str, Any], evidence: Mapping[str, Any],
                        engine: str, ingested_at: str) -> int:
         row = self._q(
             """INSERT INTO mentions (source, remote_id, platform, person_id, conversation_id, role, text, url,
-                                     created_at, in_reply_to, thread, thread_root, to_me, from_me, lang, raw,
-                                     signals, evidence, engine, ingested_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                                     created_at, created_us, in_reply_to, thread, thread_root, to_me, from_me, lang,
+                                     raw, signals, evidence, engine, ingested_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
             (m.source, m.remote_id, m.platform, person_id, conversation_id, role, m.text, m.url,
-             clock.iso(m.created_at), m.in_reply_to, m.thread, thread_root, int(m.to_me), int(m.from_me),
+             clock.iso(m.created_at), clock.micros(m.created_at), m.in_reply_to, m.thread, thread_root, int(m.to_me), int(m.from_me),
              m.lang, _json(m.raw), _json(signals), _json(evidence), engine, ingested_at)).fetchone()
         return row[0]
 
@@ -291,15 +293,18 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
                    [(_json(s), _json(e), engine, i) for s, e, engine, i in rows])
 
     def conversation_messages(self, conv: Row) -> list[Row]:
-        """The person's messages and our replies to them, oldest first."""
+        """The person's messages, and the answers to them: ours and teammates', and other
+        people's in the thread; by time (app/order.py gives the platform's order)."""
         return self._q(
             """SELECT m.*, p.handle, p.name, p.bot AS person_bot FROM mentions m JOIN persons p ON p.id = m.person_id
                WHERE m.conversation_id = :id
-                  OR (m.source = :source AND m.thread_root = :root AND m.role != 'person'
+                  OR (m.source = :source AND m.thread_root = :root
+                      AND (m.role != 'person' OR (m.conversation_id IS NULL AND m.person_id != :person))
                       AND m.in_reply_to IN (SELECT remote_id FROM mentions
                                             WHERE conversation_id = :id AND role = 'person'))
                ORDER BY m.created_at, m.id""",
-            {"id": conv["id"], "source": conv["source"], "root": conv["thread_root"]}).fetchall()
+            {"id": conv["id"], "source": conv["source"], "root": conv["thread_root"],
+             "person": conv["person_id"]}).fetchall()
 
     def person_recent(self, person_id: int, limit: int = RECENT_MESSAGES) -> list[Row]:
         """A person's latest messages, newest first: what their behaviour is judged on."""
@@ -386,24 +391,26 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
 
     # The index walk per identity stops after `most` + 2 rows: enough to tell "more than
     # `most`" apart, and a bot with thousands of open conversations costs no more than anyone.
+    # Neither noise nor hostility counts: a troll's insults elsewhere are not someone chasing us.
     _WAITING = """SELECT j.value, (SELECT count(*) FROM (SELECT 1 FROM conversations
                                                        WHERE person_id = j.value AND active = 1
-                                                         AND section != 'noise' LIMIT ?))
+                                                         AND section NOT IN ('noise', 'careful') LIMIT ?))
                   FROM json_each(?) j"""
     _EARLIEST_OTHER = """SELECT min(COALESCE(waiting_since, last_at)) FROM conversations
-                         WHERE person_id IN ({}) AND active = 1 AND section != 'noise' AND id != ?"""
+                         WHERE person_id IN ({}) AND active = 1 AND section NOT IN ('noise', 'careful')
+                           AND id != ?"""
 
     def waiting_elsewhere(self, convs: Sequence[Mapping[str, Any]], most: int = 100) -> dict[int, tuple[int, str | None]]:
         """For each given conversation (a row with its id, person_id, active and section) whose
         person (every identity linked to them) also waits in other active conversations outside
-        `noise`: how many (exact up to `most`, and `most` + 1 for more), and when there is
+        `noise` and `careful`: how many (exact up to `most`, and `most` + 1 for more), and when there is
         exactly one, since when it waits. Counted in the conversations_waiting index alone."""
         groups = self.person_group_ids_many(sorted({c["person_id"] for c in convs}))
         waiting = dict(self._q(self._WAITING, (most + 2, json.dumps(sorted({m for g in groups.values() for m in g})))))
         out: dict[int, tuple[int, str | None]] = {}
         for conv in convs:
             conv_id, members = conv["id"], groups[conv["person_id"]]
-            n = sum(waiting[m] for m in members) - (conv["active"] == 1 and conv["section"] != "noise")
+            n = sum(waiting[m] for m in members) - (conv["active"] == 1 and conv["section"] not in ("noise", "careful"))
             if n <= 0:
                 continue
             since = None
@@ -436,7 +443,7 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries):
         found: dict[int, list[Row]] = {conv_id: [] for conv_id, _ in convs}
         for part in _chunks(convs):
             for row in self._q("""SELECT json_extract(j.value, '$[0]') AS conversation_id, m.source, m.remote_id,
-                                         m.created_at
+                                         m.created_at, m.created_us, m.in_reply_to, m.id
                                   FROM json_each(?) j JOIN mentions m ON m.conversation_id = json_extract(j.value, '$[0]')
                                    AND m.role = 'person' AND (json_extract(j.value, '$[1]') IS NULL
                                                               OR m.created_at >= json_extract(j.value, '$[1]'))

@@ -37,6 +37,7 @@ class Facts(NamedTuple):
     vip: bool = False
     muted: bool = False
     followers: int | None = None
+    answered_by: str | None = None      # the handle of someone else (not us) who answered them in the thread
     weights: Mapping[str, float] = EMPTY
 
 
@@ -58,6 +59,12 @@ def _merge(signals: Sequence[Signals]) -> tuple[dict[str, float], dict[str, tupl
                 values[name] = value
                 evidence[name] = tuple(s.evidence.get(name, ()))
     return values, evidence
+
+
+def asks(s: Signals) -> bool:
+    """A reply to another person's message asks something of us too: a question, or a problem
+    of its own. A request there is advice to the one it answers ("try the export menu")."""
+    return max(s.question, s.complaint) >= THRESHOLD
 
 
 def triage(facts: Facts) -> Triage:
@@ -143,8 +150,10 @@ def triage(facts: Facts) -> Triage:
             add("reach", f"reaches {_count(facts.followers)} followers",
                 min(1.0, math.log10(facts.followers) / 6))
         extra = len(facts.signals) - 1
-        if extra > 0:
+        if extra > 0 and v("toxic") < THRESHOLD:  # hostility repeated earns nothing
             add("followup", f"wrote {extra + 1} times without an answer", min(extra, 3))
+        if facts.answered_by:
+            add("answered_by_other", f"answered by {facts.answered_by}")
 
     section = _section(own, facts.muted, bot_strength, v, needs, bool(closed))
     return Triage(section=section, score=round(sum(r.points for r in reasons), 2), reasons=tuple(reasons))

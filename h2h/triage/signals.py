@@ -11,11 +11,11 @@ other's weights the wrong way, each with the other language's data as a
 lighter prior. The English toxic model also reads alt-profanity-check's
 decision value (profanity.py). The words that pushed a
 signal up the most are its evidence, which becomes the reason's label
-("asks a question ('how do i')"). Three rules sit on top where a model trained
-on a few thousand messages cannot be trusted alone: urgent words; swearing
-(offensive to many readers even when it insults no one); and sarcasm markers
-("/s", an eye-roll), which turn praise into its opposite. Who wrote the message (bot accounts, our own) is decided in
-score.py, not here.
+("asks a question ('how do i')"). Rules sit on top where a model trained on a
+few thousand messages cannot be trusted alone: urgent words; swearing (offensive
+to many readers even when it insults no one); sarcasm markers ("/s", an
+eye-roll), which turn praise into its opposite; and spam that announces itself
+(spam.py). Who wrote the message (bot accounts, our own) is decided in score.py, not here.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 
 from h2h.paths import DATA
 from h2h.models import SIGNAL_NAMES, Signals
-from h2h.triage import features, lang as langid, profanity, turns
+from h2h.triage import features, lang as langid, profanity, spam, turns
 from h2h.triage.text import MAX_CHARS
 
 
@@ -39,7 +39,12 @@ _U = SIGNAL_NAMES.index("urgent")
 _T = SIGNAL_NAMES.index("toxic")
 _P = SIGNAL_NAMES.index("positive")
 _NEG = SIGNAL_NAMES.index("negative")
+_Q = SIGNAL_NAMES.index("question")
+_C = SIGNAL_NAMES.index("complaint")
+_R = SIGNAL_NAMES.index("request")
+_S = SIGNAL_NAMES.index("spam")
 SWEAR_FLOOR = 0.4
+SPAM_FLOOR = 0.9
 SARCASM_FLOOR = 0.6
 
 # Words that carry weight in a model but would make a poor reason ("reports a problem ('and')").
@@ -204,6 +209,12 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
         values[_U] = 0.7
         word = min(urgent)
         evidence["urgent"] = (word,) + tuple(e for e in evidence.get("urgent", ()) if e != word)[:1]
+    advert = spam.announced(text, f.folded, f.words, values[_Q], values[_C])
+    if advert is not None:
+        # An advertisement's call to action ("visit", "buy") asks nothing of us.
+        values[_S], values[_R] = max(values[_S], SPAM_FLOOR), min(values[_R], EVIDENCE_FROM / 2)
+        evidence["spam"] = advert
+        evidence.pop("request", None)
     # What the message does in its conversation (turns.py): not signals, but read with them.
     closes = turns.closing(f.tokens)
     if closes:

@@ -23,6 +23,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "chaser": 4.0,
     "answers_us": 3.0,
     "elsewhere": 3.0,
+    "answered_by_other": -3.0,
     # how long they have waited: grows to this many points at the SLA, then stays
     "waiting": 10.0,
     # what pushes a conversation down (negative points)

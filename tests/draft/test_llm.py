@@ -187,3 +187,104 @@ def test_clean_strips_labels_quotes_mentions_and_sign_offs() -> None:
 def test_the_endpoint_accepts_a_full_path() -> None:
     assert OpenAIDrafter("http://h/v1/chat/completions").endpoint == "http://h/v1/chat/completions"
     assert OpenAIDrafter("http://h/v1/").endpoint == "http://h/v1/chat/completions"
+
+
+# --- grounded on what we know ---------------------------------------------------------------
+
+AGAINST_SENSE = """# Does Acme Notes work offline?
+Link: https://acme.example/help/offline
+
+No: Acme Notes needs a connection at all times, and nothing can be edited offline.
+
+# How much is the Team plan?
+
+The Team plan is $6 per seat and per month.
+"""
+
+
+def grounded_world(url: str, tmp_path: Any, extra: str = "") -> World:
+    (tmp_path / "faq.md").write_text(AGAINST_SENSE)
+    return world_for(url, f'knowledge = "{tmp_path / "faq.md"}"\n{extra}')
+
+
+def test_the_prompt_carries_what_we_know_and_who_they_are(server: ChatServer, tmp_path: Any) -> None:
+    (tmp_path / "faq.md").write_text(AGAINST_SENSE)
+    w = World(CONFIG.replace(
+        "[draft.snippets]", f'[triage]\nvip = ["@marie@piaille.fr"]\nsla = "1h"\n[draft]\nbackend = "openai"\n'
+        f'url = "{server.url}"\ntimeout = "1s"\nknowledge = "{tmp_path / "faq.md"}"\n[draft.snippets]'))
+    ident = w.say("@acme salut, tu sais si Acme Notes marche hors ligne ? version 4.3 sur iPad", lang="fr",
+                  minutes=-300)
+    server.content = "Salut Marie, non : il faut une connexion. https://acme.example/help/offline"
+    d = compose.new_draft(w.store, w.config, w.engine, ident)
+    assert d.backend == "openai", d.note
+    system, user = (m["content"] for m in server.requests[-1]["json"]["messages"])
+    assert "follow them" in system and "Do not invent facts" in system
+    assert "nothing can be edited offline" in user and "https://acme.example/help/offline" in user
+    assert "VIP" in user and "sorry for the wait" in user and "They waited 7 hours" in user and 'say "tu"' in user
+    assert "Never ask for these again" in user and "device" in user and "version" in user
+    assert d.note.startswith("written by the language model from the knowledge entry")
+    assert d.grounding["kind"] == "knowledge"
+
+
+def test_a_knowledge_entry_against_common_sense_is_followed(server: ChatServer, tmp_path: Any) -> None:
+    w = grounded_world(server.url, tmp_path)
+    ident = w.say("@acme does Acme Notes work offline? I'm on a plane tomorrow")
+    server.content = "Hi Marie, no: Acme Notes needs a connection at all times. More: https://acme.example/help/offline"
+    followed = compose.new_draft(w.store, w.config, w.engine, ident)
+    assert followed.backend == "openai" and "needs a connection" in followed.text
+    # A model that trusts what it believes over what we told it is not used: the entry is.
+    server.content = "Hi Marie, yes of course, it works offline and syncs when you land!"
+    overruled = compose.new_draft(w.store, w.config, w.engine, ident)
+    assert overruled.backend == "knowledge"
+    assert "nothing can be edited offline" in overruled.text and "works offline" not in overruled.text
+    assert "answers \u201cyes\u201d where the knowledge entry" in overruled.note
+    assert "template draft instead" in overruled.note
+
+
+def test_a_number_the_model_was_not_given_is_not_sent(server: ChatServer, tmp_path: Any) -> None:
+    w = grounded_world(server.url, tmp_path)
+    ident = w.say("@acme how much is the Team plan per seat?")
+    server.content = "Hi Marie, the Team plan is $4 per seat, see https://acme.example/pricing"
+    d = compose.new_draft(w.store, w.config, w.engine, ident)
+    assert d.backend == "knowledge" and "$6 per seat" in d.text and "$4" not in d.text
+    assert "\u201c$4\u201d, which nothing it was given says" in d.note
+    server.content = "Hi Marie, it's $6 per seat and per month."
+    assert compose.new_draft(w.store, w.config, w.engine, ident).backend == "openai"
+
+
+@pytest.mark.parametrize("content", [
+    "Hi Marie, it's under Settings > Export.\n\n— Alex, Acme",
+    "Hi Marie, it's under Settings > Export. — Alex",
+    "Hi Marie, it's under Settings > Export.\nCheers,\nAlex",
+    "Hi Marie, it's under Settings > Export.\n\nBest regards,\nAlex from Acme",
+    "Hi Marie, it's under Settings > Export.\n\nThe Acme team",
+    "Hi Marie, it's under Settings > Export.\n[Your name]",
+    "Hi Marie, it's under Settings > Export.\n— Alex, Acme\n— Alex, Acme",
+    "Bonjour Marie, c'est dans Réglages > Export.\nBien à vous,\nAlex (Acme)",
+])
+def test_one_signature_ours_whatever_the_model_signs(server: ChatServer, content: str) -> None:
+    server.content = content
+    w = world_for(server.url)
+    d = compose.new_draft(w.store, w.config, w.engine, w.say("how do I export my notes?"))
+    assert d.backend == "openai"
+    assert d.text.endswith("Export.\n— Alex, Acme") and d.text.count("Alex") == 1
+
+
+def test_the_timeout_is_set_in_draft_llm(server: ChatServer) -> None:
+    server.delay = 1.6
+    w = World(CONFIG.replace("[draft.snippets]", f'[draft]\nbackend = "openai"\n[draft.llm]\nurl = "{server.url}"\n'
+                                                 'timeout = "1s"\n[draft.snippets]'))
+    assert w.config.draft.timeout_s == 1.0 and w.config.draft.url == server.url
+    started = time.monotonic()
+    d = compose.new_draft(w.store, w.config, w.engine, w.say("how do I export my notes?"))
+    assert time.monotonic() - started < 1.5 and d.backend == "template" and "within 1s" in d.note
+
+
+def test_draft_llm_is_checked_like_the_rest_of_the_config() -> None:
+    from h2h import config as config_mod
+    from h2h.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        config_mod.parse('[draft]\nbackend = "openai"\n[draft.llm]\nurll = "x"\ntimeout = 3\n')
+    keys = [k for k, _ in err.value.problems]
+    assert "draft.llm.urll" in keys and "draft.llm.timeout" in keys and "draft.llm.url" in keys

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from h2h.draft import compose, snippets
-from h2h.errors import H2HError
+from h2h.errors import ConfigError, ExitCode, H2HError
 from tests.draft.world import World
 
 VALUES = {"first_name": "Marie", "name": "Marie Dubois", "handle": "@marie@piaille.fr", "topic": "exporting your notes",
@@ -23,10 +23,11 @@ def test_every_placeholder_is_filled() -> None:
     ("Hi {first_name!r}", "first_name!r"),
     ("Hi {0}", "{0}"),
 ])
-def test_unknown_placeholders_are_errors(template: str, fragment: str) -> None:
-    with pytest.raises(H2HError) as err:
+def test_unknown_placeholders_are_config_errors(template: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
         snippets.render(template, VALUES, name="t")
-    assert fragment in err.value.message and err.value.code == "unresolved_placeholder"
+    assert fragment in err.value.message and err.value.code == "snippet_syntax"
+    assert err.value.exit_code == ExitCode.CONFIG and err.value.problems[0][0] == "draft.snippets.t"
 
 
 def test_a_placeholder_without_a_value_is_an_error_not_a_blank() -> None:
@@ -36,10 +37,10 @@ def test_a_placeholder_without_a_value_is_an_error_not_a_blank() -> None:
     assert "--edit" in err.value.hint
 
 
-def test_a_stray_brace_is_an_error() -> None:
-    with pytest.raises(H2HError) as err:
+def test_a_stray_brace_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as err:
         snippets.render("Hi {first_name", VALUES, name="t")
-    assert "{{" in err.value.hint
+    assert "{{" in err.value.hint and err.value.code == "snippet_syntax"
 
 
 def test_lookup_suggests_a_close_name() -> None:
@@ -70,6 +71,6 @@ def test_a_snippet_with_topic_needs_a_topic() -> None:
 def test_a_misspelt_snippet_is_never_stored() -> None:
     w = World()
     ident = w.say("how do I export my notes?")
-    with pytest.raises(H2HError):
+    with pytest.raises(ConfigError):
         compose.new_draft(w.store, w.config, w.engine, ident, snippet="broken")
     assert w.store.latest_draft(ident) is None

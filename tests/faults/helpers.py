@@ -46,8 +46,12 @@ def check_consistent(db: Path) -> dict[str, int]:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         dup = conn.execute("SELECT source, remote_id, count(*) FROM mentions GROUP BY 1, 2 HAVING count(*) > 1")
         assert dup.fetchall() == []
-        # Every message of a person belongs to a conversation, and every conversation has one.
-        assert conn.execute("SELECT count(*) FROM mentions WHERE role = 'person' AND conversation_id IS NULL"
+        # Every message of a person belongs to a conversation (but an answer to another person's
+        # message, which waits for no one), and every conversation has one.
+        assert conn.execute("""SELECT count(*) FROM mentions m WHERE m.role = 'person' AND m.conversation_id IS NULL
+                               AND NOT EXISTS (SELECT 1 FROM mentions p WHERE p.source = m.source
+                                               AND p.remote_id = m.in_reply_to AND p.role = 'person'
+                                               AND (p.person_id != m.person_id OR p.conversation_id IS NULL))"""
                             ).fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM conversations c WHERE NOT EXISTS "
                             "(SELECT 1 FROM mentions m WHERE m.conversation_id = c.id)").fetchone()[0] == 0

@@ -1,7 +1,12 @@
-"""The test oracle for h2h/ingest/ingest.py: ingest as first written, one query at a
-time, kept verbatim. test_ingest_equivalence.py checks that the batched, parallel
-ingest leaves exactly the same database as this. If ingest's behaviour changes on
-purpose, change it here in the same commit.
+"""The test oracle for h2h/ingest/ingest.py: ingest one query at a time, written
+plainly. test_ingest_equivalence.py checks that the batched, parallel ingest leaves
+exactly the same database as this. If ingest's behaviour changes on purpose, change
+it here in the same commit.
+
+What is under test is batching, so the rules that are not about it are shared: the
+platform's order (h2h/app/order.py) and the state machine (h2h/app/states.py), both
+pure and tested on their own (tests/app/). How messages are grouped, read and placed
+again once their parent arrives is written here again, without the batch's caches.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from datetime import timedelta
 from typing import Callable, Iterable, Iterator, Sequence
 
 from h2h import clock
+from h2h.app import order, states
 from h2h.ingest.ingest import IngestReport  # the counts' container, not logic under test
 from h2h.models import Mention, Signals
 from h2h.store import Store
@@ -50,6 +56,7 @@ def ingest_batch(store: Store, batch: Sequence[Mention], engine: Engine, report:
     version = engine.signals_version
     with store.transaction():
         touched: set[int] = set()
+        added: list[tuple[str, str]] = []
         now = clock.iso(clock.now())
         for m, sig in prepared:
             report.read += 1
@@ -66,15 +73,20 @@ def ingest_batch(store: Store, batch: Sequence[Mention], engine: Engine, report:
                 if existing["conversation_id"]:
                     touched.add(existing["conversation_id"])
                 continue
-            conv, root = _assign(store, m, person_id, role, engine)
+            conv, root = _assign(store, m, person_id, role, engine, score.asks(sig))
             store.insert_mention(m, person_id=person_id, conversation_id=conv["id"] if conv else None, role=role,
                                  thread_root=root, signals=sig_json, evidence=ev_json, engine=version,
                                  ingested_at=now)
+            added.append((m.source, m.remote_id))
             report.new += 1
             if conv is not None:
                 touched.add(conv["id"])
+        for source, remote_id in added:
+            touched |= _place_again(store, source, remote_id)
         for conv_id in sorted(touched):
-            rescore(store, store.conversation_by_id(conv_id), engine)
+            conv = store.conversation_by_id(conv_id)
+            if conv is not None:
+                rescore(store, conv, engine)
         report.conversations += len(touched)
         if after_batch is not None:
             after_batch(store, list(batch))
@@ -94,7 +106,8 @@ def _thread_root(store: Store, m: Mention) -> str:
     return m.remote_id
 
 
-def _assign(store: Store, m: Mention, person_id: int, role: str, engine: Engine) -> tuple[Row | None, str]:
+def _assign(store: Store, m: Mention, person_id: int, role: str, engine: Engine,
+            asks: bool) -> tuple[Row | None, str]:
     """The conversation a new message belongs to, and its thread root."""
     standalone = m.in_reply_to is None and (m.thread is None or m.thread == m.remote_id)
     root = _thread_root(store, m)
@@ -103,15 +116,23 @@ def _assign(store: Store, m: Mention, person_id: int, role: str, engine: Engine)
         last = store.latest_standalone(m.source, person_id)
         if last is not None and _joins(last, m, engine.window_s):
             return last, last["thread_root"]
+    parent = store.mention(m.source, m.in_reply_to) if m.in_reply_to else None
+    if role == "person" and not standalone:
+        for known in (parent, store.mention(m.source, m.thread) if m.thread else None):
+            if known is not None and known["conversation_id"]:
+                conv = store.conversation_by_id(known["conversation_id"])
+                if conv["person_id"] == person_id:
+                    return conv, conv["thread_root"]
     if role == "person" or standalone:
         conv = store.find_conversation(m.source, root, person_id)
         if conv is None:
+            if role == "person" and _answers_another(parent, person_id) and not asks:
+                return None, root
             conv = store.create_conversation(source=m.source, platform=m.platform, person_id=person_id,
                                              person_remote_id=m.author.remote_id, thread_root=root,
                                              standalone=standalone, first_at=at)
         return conv, root
     # Our reply (or a teammate's): it belongs to the conversation it answers.
-    parent = store.mention(m.source, m.in_reply_to) if m.in_reply_to else None
     if parent is not None and parent["role"] == "person" and parent["conversation_id"]:
         return store.conversation_by_id(parent["conversation_id"]), root
     for conv in store.thread_conversations(m.source, root):
@@ -120,9 +141,59 @@ def _assign(store: Store, m: Mention, person_id: int, role: str, engine: Engine)
     return None, root
 
 
+def _answers_another(parent: Row | None, person_id: int) -> bool:
+    return (parent is not None and parent["role"] == "person"
+            and (parent["person_id"] != person_id or parent["conversation_id"] is None))
+
+
+def _asks(row: Row) -> bool:
+    return score.asks(Signals.from_json(json.loads(row["signals"]) if row["signals"] else {}))
+
+
+def _place_again(store: Store, source: str, remote_id: str) -> set[int]:
+    """Replies stored before this message: their guessed root becomes its root, and their
+    conversations join the one they belong to (see h2h/ingest/rehome.py)."""
+    x = store.mention(source, remote_id)
+    root = x["thread_root"]
+    mine = store.conversation_by_id(x["conversation_id"]) if x["conversation_id"] else None
+    touched: set[int] = set()
+    for conv in store.conversations_rooted_at(source, remote_id):
+        rows = store.conn.execute("SELECT * FROM mentions WHERE conversation_id = ? ORDER BY id",
+                                  (conv["id"],)).fetchall()
+        if conv["id"] == x["conversation_id"] or not rows or rows[0]["id"] > x["id"]:
+            continue
+        if mine is not None and mine["person_id"] == conv["person_id"]:
+            target = mine
+        elif root != remote_id:
+            target = store.find_conversation(source, root, conv["person_id"])
+        else:
+            target = None
+        if target is not None and target["id"] != conv["id"]:
+            for r in rows:
+                store.place_mentions([(target["id"], target["thread_root"], r["id"])])
+            store.delete_conversations([conv["id"]])
+            touched.add(target["id"])
+        elif _answers_another(x, conv["person_id"]) and not any(_asks(r) for r in rows if r["role"] == "person"):
+            for r in rows:
+                to = None if r["role"] == "person" or mine is None else mine["id"]
+                store.place_mentions([(to, root if r["thread_root"] == remote_id else r["thread_root"], r["id"])])
+                if to is not None:
+                    touched.add(to)
+            store.delete_conversations([conv["id"]])
+        elif root != remote_id:
+            store.save_conversation(conv["id"], {"thread_root": root})
+            touched.add(conv["id"])
+    if root != remote_id:
+        for r in store.mentions_rooted_at([(source, remote_id)]):
+            store.place_mentions([(r["conversation_id"], root, r["id"])])
+            if r["conversation_id"] is not None:
+                touched.add(r["conversation_id"])
+    return touched
+
+
 def _joins(conv: Row, m: Mention, window_s: float) -> bool:
     """Consecutive standalone posts of one person, close in time, are one conversation."""
-    if conv["last_reply_at"] and conv["last_reply_at"] >= conv["last_at"]:
+    if conv["last_reply_at"] and not conv["unanswered"]:
         return False  # we answered; a new post is a new conversation
     last = clock.from_iso(conv["last_at"])
     first = clock.from_iso(conv["first_at"])
@@ -138,17 +209,25 @@ def _signals(row: Row) -> Signals:
 
 def rescore(store: Store, conv: Row, engine: Engine) -> None:
     """Recompute a conversation's state, section, base score and reasons from its messages."""
-    messages = store.conversation_messages(conv)
+    messages = order.ordered(store.conversation_messages(conv), conv["platform"])
     mine = [m for m in messages if m["conversation_id"] == conv["id"]]
     if not mine:
         return
     own = all(m["role"] != "person" for m in mine)
     person_msgs = mine if own else [m for m in mine if m["role"] == "person"]
-    replies = [] if own else [m for m in messages if m["role"] != "person"]
-    last_reply = max(replies, key=lambda r: (r["created_at"], r["id"]), default=None)
-    last_reply_at = None if last_reply is None else last_reply["created_at"]
-    unanswered = [m for m in person_msgs if last_reply_at is None or m["created_at"] > last_reply_at]
+    unanswered: list[Row] = []
+    last_reply = None
+    for m in messages:
+        if own:
+            break
+        if m["role"] != "person":
+            last_reply, unanswered = m, []
+        elif m["conversation_id"] == conv["id"]:
+            unanswered.append(m)
+    last_reply_at = last_reply["created_at"] if last_reply is not None else None
     basis = unanswered or person_msgs
+    begun = next(i for i, m in enumerate(messages) if m["id"] == basis[0]["id"])
+    others = [m for m in messages[begun:] if m["role"] == "person" and m["conversation_id"] != conv["id"]]
     person = store.person(conv["person_id"])
     flags = store.group_flags(conv["person_id"])
     handle = person["handle"]
@@ -166,20 +245,18 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
         vip=any(handles.matches(h, engine.vip) for h in flags["handles"]) or flags["vip"],
         muted=any(handles.matches(h, engine.muted) for h in flags["handles"]) or flags["muted"],
         followers=person["followers"],
+        answered_by=store.person(others[-1]["person_id"])["handle"] if others else None,
         weights=engine.weights,
     )
     verdict = score.triage(facts)
-
-    state, mark, until = conv["state"], conv["state_mark"], conv["snooze_until"]
+    reading = states.Messages(own=own, waiting=[m["id"] for m in unanswered],
+                              replies=[] if own else [m["id"] for m in messages if m["role"] != "person"])
+    state, until, _ = states.judged(states.State(conv["state"], conv["snooze_until"], conv["seen_upto"]), reading)
     newest = person_msgs[-1]["created_at"]
-    if not own:
-        if not unanswered:
-            if state in ("open", "snoozed") and (mark is None or last_reply_at > mark):
-                state, until = "answered", None
-        elif state == "answered":
-            state = "open"
-        elif state in ("done", "snoozed") and mark is not None and newest > mark:
-            state, until = "open", None  # a new message from the person reopens it
+    reasons = [r.to_json() for r in verdict.reasons]
+    for r in reasons:
+        if r["code"] == "answered_by_other":
+            r["at"] = others[-1]["created_at"]
     latest = basis[-1]
     store.save_conversation(conv["id"], {
         "first_at": person_msgs[0]["created_at"], "last_at": newest, "last_reply_at": last_reply_at,
@@ -187,7 +264,7 @@ def rescore(store: Store, conv: Row, engine: Engine) -> None:
         "unanswered": len(unanswered), "messages": len(person_msgs),
         "state": state, "active": int(state in ("open", "snoozed")), "snooze_until": until,
         "section": verdict.section, "base_score": round(verdict.score, 4),
-        "reasons": json.dumps([r.to_json() for r in verdict.reasons], ensure_ascii=False),
+        "reasons": json.dumps(reasons, ensure_ascii=False),
         "lang": _signals(latest).lang or latest["lang"], "engine": engine.fingerprint,
     })
 

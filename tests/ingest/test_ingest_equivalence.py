@@ -54,6 +54,9 @@ def dump(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                          "AND name NOT LIKE 'sqlite_%' AND name != '_h2h_migrations'")]
+    # Full-text search indexes (and their shadow tables) are derived from the tables compared here.
+    virtual = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")]
+    tables = [t for t in tables if not any(t == v or t.startswith(v + "_") for v in virtual)]
     data = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
     conn.close()
     return data

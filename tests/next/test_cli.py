@@ -50,8 +50,8 @@ def test_the_card(capsys: pytest.CaptureFixture[str], world: Home) -> None:
     assert "Why it comes first (score" in card and "reports a problem" in card
     assert "To Bob Stone (@bob@example.social) on mastodon, source masto" in card
     assert "\n@bob@example.social " in card and "— Alex, Acme" in card    # the draft, with its mention
-    assert "/500 characters · template" in card
-    assert "y send · e edit · v another · t saved reply" in card and "? help · q quit" in card
+    assert "/500 characters · from: template" in card
+    assert "y send · e edit · v another · f other source · t saved reply" in card and "? help · q quit" in card
     assert "── reply · 3 waiting" in card
 
 

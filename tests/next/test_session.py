@@ -242,9 +242,24 @@ def test_another_variant(w: World) -> None:
     assert first.id == second.id and first.plan and second.plan and first.plan.text != second.plan.text
 
 
+def test_f_drafts_from_the_next_source_and_the_card_says_which(tmp_path: Path) -> None:
+    (tmp_path / "faq.md").write_text("# Is there a dark mode?\nLink: https://acme.example/themes\n\n"
+                                     "Yes: Settings → Appearance → Theme → Dark.\n")
+    world = World(WITH_SOURCE.replace("[draft.snippets]", f'[draft]\nknowledge = "{tmp_path / "faq.md"}"\n'
+                                                          '[draft.snippets]'))
+    ident = world.say("@acme is there a dark mode?")
+    _, ui = play(world, "ffq")
+    assert [c.id for c in ui.shown] == [ident] * 3
+    sources = [c.plan.draft.source for c in ui.shown if c.plan]
+    assert sources == ["knowledge", "template", "knowledge"]     # the best first, then each in turn
+    assert "Settings → Appearance" in ui.shown[0].plan.text and "Settings → Appearance" not in ui.shown[1].plan.text
+    assert ui.said[0] == "The draft is now from template (sources for this conversation: knowledge, template)."
+    assert session.command("f") == "f" and session.command("from") == "f"
+
+
 def test_a_saved_reply_by_number_or_name(w: World) -> None:
     _, ui = play(w, "tq", answers=["1"])   # snippets sorted: broken, export, topic
-    assert ui.problems and ui.problems[0].code == "unresolved_placeholder"  # "broken" has a typo
+    assert ui.problems and ui.problems[0].code == "snippet_syntax"  # "broken" has a typo
     _, ui = play(w, "tq", answers=["export"])
     assert ui.shown[-1].plan and ui.shown[-1].plan.draft.backend == "snippet"
     assert "Settings > Export" in ui.shown[-1].plan.text

@@ -70,7 +70,7 @@ def test_draft_snippet(capsys: pytest.CaptureFixture[str], conv: str) -> None:
     code, out, _ = h2h(capsys, "draft", conv, "--snippet", "export")
     assert code == 0 and "Settings > Export" in out
     code, out, err = h2h(capsys, "--json", "draft", conv, "--snippet", "broken")
-    assert code == 1 and json.loads(out)["error"]["code"] == "unresolved_placeholder"
+    assert code == 3 and json.loads(out)["error"]["code"] == "snippet_syntax"  # the config's mistake
 
 
 def test_draft_edit_through_a_fake_editor(capsys: pytest.CaptureFixture[str], conv: str, tmp_path: Path,
