@@ -150,13 +150,14 @@ def run(rows: Sequence[dict], at: Sequence[str], *, weights: Mapping[str, float]
         config_path.write_text(_config_text(weights), encoding="utf-8")
         for now in at:
             lines = b"".join(line for created, line in encoded if created <= now)
-            for item, ids in runner(lines, now, config_path):
+            # Ranks restart in each section; the queue's order is the order it prints them in.
+            for position, (item, ids) in enumerate(runner(lines, now, config_path), 1):
                 inbox = next((inbox_of[m["id"]] for m in item["mentions"] if inbox_of.get(m["id"])), None)
                 if inbox is None:
                     continue
                 answered = any(t > now for i in ids for t in replied.get(i, ()))
                 latest = max(m["created_at"] for m in item["mentions"])
-                items.append(Item(now, inbox, item["rank"], item["section"], float(item["waiting_s"]), latest, answered,
+                items.append(Item(now, inbox, position, item["section"], float(item["waiting_s"]), latest, answered,
                                   item["text"], tuple((r["code"], r["points"]) for r in item["reasons"])))
     return items
 

@@ -155,6 +155,8 @@ class QueueItem(NamedTuple):
     state: str = "open"
     messages: int = 1
     person_key: str = ""    # the same for every identity linked to one human (`h2h person link`)
+    state_at: str | None = None       # when its state was last decided (done, snoozed, ...)
+    snooze_until: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,6 +177,8 @@ class QueueItem(NamedTuple):
             "mentions": [dict(m) for m in self.mentions],
             "state": self.state,
             "messages": self.messages,
+            "state_at": self.state_at,
+            "snooze_until": self.snooze_until,
         }
 
 

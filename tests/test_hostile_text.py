@@ -59,6 +59,7 @@ def test_rich_queue_and_show_are_inert(hostile_db: dict[str, str], capsys: pytes
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("PAGER", "cat")  # the rich output itself, not a pager
     monkeypatch.setattr(render, "is_tty", lambda stream=None: True)
     out = run(capsys, "queue", "--limit", "0").out
     assert "\x1b[" in out, "the rich path really ran with colours"

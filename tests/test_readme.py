@@ -71,6 +71,7 @@ def test_the_install_line_works_where_pip_refuses_to_install(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr[-2000:]
     assert "== Reply to these humans first" in done.stdout
     assert (tmp_path / "home/.local/share/h2h/bin/h2h").exists()
+    assert (tmp_path / "home/.local/share/h2h/share/man/man1/h2h.1").exists(), "the manual ships with it"
 
 
 def test_every_command_is_documented(capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,52 +83,85 @@ def _clock_reasons(row: Row, waited: float, elsewhere: dict[int, tuple[int, floa
 def build_queue(store: Store, engine: Engine, *, sections: Sequence[str] | None = None, source: str | None = None,
                 limit: int | None = DEFAULT_LIMIT, show_all: bool = False, since: datetime | None = None,
                 with_counts: bool = True) -> Queue:
-    """`with_counts=False` leaves `counts` empty: counting a section reads all of its
-    index entries, the one part of the queue that grows with the database."""
+    """Each section shown, ranked in full first, then cut to `limit` conversations (None: all)
+    after whole people: a person's follow-ups in the section come with their best conversation,
+    even past the limit, so a limit never drops them nor changes a rank. Ranks count from 1 in
+    each section.
+
+    `with_counts=False` leaves `counts` empty: counting a section reads all of its index
+    entries, the one part of the queue that grows with the database."""
     ensure_fresh(store, engine)
     now = clock.now()
     now_iso = clock.iso(now)
     since_iso = clock.iso(since) if since else None
     shown = tuple(sections) if sections else (SECTIONS if show_all else SECTIONS[:3])
     counts = {s: store.count_active(s, now_iso, source, since_iso) for s in SECTIONS} if with_counts else {}
+    items: list[QueueItem] = []
+    for section in shown:
+        items.extend(_section(store, engine, section, now, source=source, since=since_iso, limit=limit or None))
+    return Queue(items=tuple(items), counts=counts, sections=shown)
+
+
+def _section(store: Store, engine: Engine, section: str, now: datetime, *, source: str | None, since: str | None,
+             limit: int | None) -> list[QueueItem]:
+    now_iso = clock.iso(now)
     w_wait = max(0.0, engine.weights.get("waiting", 0.0))
     w_else = max(0.0, engine.weights.get("elsewhere", 0.0))
-    ranked: list[tuple[str, Row, float, float]] = []
-    elsewhere: dict[int, tuple[int, float]] = {}
-    remaining = limit if limit else None
-    for section in shown:
-        if remaining is not None and remaining <= 0:
+    # Walk the index by base score. The clock's terms only add points, at most w_wait + w_else:
+    # once a row cannot reach the k-th best lower bound (base + waiting), none further down can.
+    lower: list[float] = []
+    candidates: list[tuple[Row, float]] = []
+    for row in store.queue_scan(section, source=source, since=since):
+        if not states.visible(row["state"], row["snooze_until"], now_iso):
+            continue
+        base = row["base_score"]
+        if limit is not None and len(lower) >= limit and base + w_wait + w_else < lower[0]:
             break
-        # Walk the index by base score. The clock's terms only add points, at most w_wait + w_else:
-        # once a row cannot reach the k-th best lower bound (base + waiting), none further down can.
-        lower: list[float] = []
-        candidates: list[tuple[Row, float, float]] = []
-        for row in store.queue_scan(section, source=source, since=since_iso):
-            if not states.visible(row["state"], row["snooze_until"], now_iso):
-                continue
-            base = row["base_score"]
-            if remaining is not None and len(lower) >= remaining and base + w_wait + w_else < lower[0]:
-                break
-            waited = _waiting_s(row, now)
-            low = base + waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0)).points
-            candidates.append((row, waited, low))
-            if remaining is None or len(lower) < remaining:
-                heapq.heappush(lower, low)
-            elif low > lower[0]:
-                heapq.heapreplace(lower, low)
-        elsewhere.update(_elsewhere(store, now, [row for row, _, _ in candidates]) if w_else else {})
-        scored = sorted(((row["base_score"] + sum(r.points for r in _clock_reasons(row, waited, elsewhere, engine)),
-                          waited, -row["id"], row) for row, waited, _ in candidates),
-                        key=lambda e: e[:3], reverse=True)
-        best = scored[:remaining] if remaining is not None else scored
-        ranked.extend((section, e[3], e[0], e[1]) for e in best)
-        if remaining is not None:
-            remaining -= len(best)
-    details = store.queue_details([r["id"] for _, r, _, _ in ranked])
-    unanswered = _waiting_messages(store, [details[r["id"]] for _, r, _, _ in ranked])
-    items = _group_by_person([(s, details[r["id"]], total, waited) for s, r, total, waited in ranked], unanswered,
-                             engine, elsewhere, now)
-    return Queue(items=tuple(items), counts=counts, sections=shown)
+        waited = _waiting_s(row, now)
+        low = base + waiting_reason(waited, engine.sla_s, engine.weights.get("waiting", 0.0)).points
+        candidates.append((row, waited))
+        if limit is None or len(lower) < limit:
+            heapq.heappush(lower, low)
+        elif low > lower[0]:
+            heapq.heapreplace(lower, low)
+    elsewhere = _elsewhere(store, now, [row for row, _ in candidates]) if w_else else {}
+    ranked = _ranked(candidates, elsewhere, engine)
+    if limit is not None:
+        ranked = ranked[:limit]
+        # The top `limit` holds the best conversation of every person the cut can reach; their
+        # other conversations in the section may rank anywhere below: fetch them all.
+        groups = store.person_group_ids_many(sorted({e[3]["person_id"] for e in ranked}))
+        have = {e[3]["id"] for e in ranked}
+        more = [(row, _waiting_s(row, now)) for row in store.section_conversations_of(
+                    section, sorted({m for g in groups.values() for m in g}), source=source, since=since)
+                if row["id"] not in have and states.visible(row["state"], row["snooze_until"], now_iso)]
+        if more:
+            elsewhere.update(_elsewhere(store, now, [row for row, _ in more]) if w_else else {})
+            ranked = _ranked([(e[3], e[1]) for e in ranked] + more, elsewhere, engine)
+    details = store.queue_details([e[3]["id"] for e in ranked])
+    placed = _group_by_person([(section, details[e[3]["id"]], e[0], e[1]) for e in ranked])
+    if limit is not None:
+        placed = _cut(placed, limit)
+    unanswered = _waiting_messages(store, [row for _, row, _, _ in placed])
+    return [_item(rank, section, row, total, waited, unanswered[row["id"]], engine, elsewhere, now)
+            for rank, (section, row, total, waited) in enumerate(placed, start=1)]
+
+
+def _ranked(candidates: Sequence[tuple[Row, float]], elsewhere: dict[int, tuple[int, float]],
+            engine: Engine) -> list[tuple[float, float, int, Row]]:
+    """(total, waited, -id, row), best first."""
+    return sorted(((row["base_score"] + sum(r.points for r in _clock_reasons(row, waited, elsewhere, engine)),
+                    waited, -row["id"], row) for row, waited in candidates), key=lambda e: e[:3], reverse=True)
+
+
+def _cut(order: list[tuple[str, Row, float, float]], limit: int) -> list[tuple[str, Row, float, float]]:
+    """The first `limit` conversations, and the rest of the last person's group."""
+    kept = order[:limit]
+    for entry in order[limit:]:
+        if entry[1]["person_key"] != kept[-1][1]["person_key"]:
+            break
+        kept.append(entry)
+    return kept
 
 
 def _waiting_messages(store: Store, convs: Sequence[Row]) -> dict[int, list[Row]]:
@@ -143,8 +176,7 @@ def _waiting_messages(store: Store, convs: Sequence[Row]) -> dict[int, list[Row]
     return out
 
 
-def _group_by_person(ranked: list[tuple[str, Row, float, float]], unanswered: dict[int, list[Row]],
-                     engine: Engine, elsewhere: dict[int, tuple[int, float]], now: datetime) -> list[QueueItem]:
+def _group_by_person(ranked: list[tuple[str, Row, float, float]]) -> list[tuple[str, Row, float, float]]:
     """Within a section, a person's other conversations (on every platform linked to them)
     follow their best-ranked one."""
     placed_order: list[tuple[str, Row, float, float]] = []
@@ -158,8 +190,7 @@ def _group_by_person(ranked: list[tuple[str, Row, float, float]], unanswered: di
             if j not in placed and ranked[j][0] == entry[0] and ranked[j][1]["person_key"] == entry[1]["person_key"]:
                 placed_order.append(ranked[j])
                 placed.add(j)
-    return [_item(rank, section, row, total, waited, unanswered[row["id"]], engine, elsewhere, now)
-            for rank, (section, row, total, waited) in enumerate(placed_order, start=1)]
+    return placed_order
 
 
 def _person(row: Row) -> Person:
@@ -176,7 +207,8 @@ def _item(rank: int, section: str, row: Row, total: float, waited: float, unansw
     return QueueItem(rank=rank, id=row["key"], section=section, score=total, reasons=tuple(reasons),
                      person=_person(row), source=row["source"], platform=row["platform"], waiting_s=waited,
                      lang=row["lang"], url=row["mention_url"], text=row["text"] or "", mentions=mentions,
-                     state=row["state"], messages=row["unanswered"] or row["messages"], person_key=row["person_key"])
+                     state=row["state"], messages=row["unanswered"] or row["messages"], person_key=row["person_key"],
+                     state_at=row["state_mark"], snooze_until=row["snooze_until"])
 
 
 # --- filters that name nothing --------------------------------------------------------
@@ -204,6 +236,27 @@ def check_source(store: Store, configured: Sequence[str], source: str | None) ->
     raise UsageError(f"no source {source!r} in the config or the database{did_you_mean(source, known)}",
                      hint=("Sources: " + ", ".join(known) + "." if known else
                            "No sources yet: add a [sources.NAME] table to the config (see `h2h init`)."))
+
+
+PUT_AWAY = ("snoozed", "done", "ignored", "answered")
+
+
+def put_away(store: Store, engine: Engine, state: str, *, source: str | None = None, since: datetime | None = None,
+             limit: int | None = DEFAULT_LIMIT) -> tuple[list[QueueItem], int]:
+    """Conversations out of the queue in `state`, the latest decided first, and how many there are."""
+    if state not in PUT_AWAY:
+        raise UsageError(f"unknown state {state!r}{did_you_mean(state, PUT_AWAY + ('open',))}",
+                         hint="States out of the queue: " + ", ".join(PUT_AWAY) + "; the queue itself is the open ones.")
+    ensure_fresh(store, engine)
+    now = clock.now()
+    rows = store.put_away(state, clock.iso(now), source=source, since=clock.iso(since) if since else None)
+    shown = rows[:limit] if limit else rows
+    details = store.queue_details([r["id"] for r in shown])
+    unanswered = _waiting_messages(store, [details[r["id"]] for r in shown])
+    items = [_item(rank, details[r["id"]]["section"], details[r["id"]], details[r["id"]]["base_score"],
+                   0.0, unanswered[r["id"]], engine, {}, now)
+             for rank, r in enumerate(shown, start=1)]
+    return items, len(rows)
 
 
 def count(store: Store, engine: Engine, section: str = "reply", source: str | None = None,
@@ -281,7 +334,9 @@ def set_state(store: Store, engine: Engine, ident: str, action: str, *, until: d
         store.save_conversation(conv["id"], {
             "state": state, "active": int(states.active(state)), "state_mark": now, "seen_upto": seen,
             "snooze_until": snooze_until})
-        store.record_action(conv["key"], action, now, until_iso)
+        from h2h.app.undo import state_before
+
+        store.record_action(conv["key"], action, now, until_iso, detail={**state_before(conv), "after": state})
         if action == "reopen":
             rescore(store, store.conversation_by_id(conv["id"]), engine)
         after = store.conversation_by_id(conv["id"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from h2h import clock
+
 from h2h.errors import NotFound, UsageError
 from h2h.ingest.ingest import ensure_fresh, rescore
 from h2h.app.stats import first_response_s, quantile
@@ -130,14 +132,21 @@ def set_flags_of_conversation(store: Store, engine: Engine, ident: str, *, vip: 
                               muted: bool | None = None, note: str | None = None) -> dict[str, Any]:
     """`set_flags` for the human who wrote conversation `ident` (no handle lookup to go wrong)."""
     ensure_fresh(store, engine)
-    return _set_flags(store, engine, store.person(store.conversation(ident)["person_id"]),
-                      vip=vip, muted=muted, note=note)
+    conv = store.conversation(ident)
+    return _set_flags(store, engine, store.person(conv["person_id"]), vip=vip, muted=muted, note=note,
+                      conversation=conv["key"])
 
 
 def _set_flags(store: Store, engine: Engine, person: Row, *, vip: bool | None, muted: bool | None,
-               note: str | None) -> dict[str, Any]:
+               note: str | None, conversation: str = "") -> dict[str, Any]:
     with store.transaction():
         members = store.person_group(person["id"])
+        if muted:  # a mute is a decision `h2h undo` reverts: record what it changed
+            keys = [(m["source"], m["remote_id"]) for m in members]
+            flags = store.person_flags_many(keys)
+            before = {f"{s}:{r}": bool(flags[(s, r)]["muted"]) if (s, r) in flags else False for s, r in keys}
+            store.record_action(conversation, "mute", clock.iso(clock.now()),
+                                detail={"before": before, "members": keys, "handle": person["handle"]})
         for m in members:
             store.set_person_flags(m["source"], m["remote_id"], vip=vip, muted=muted, note=note)
         _rescore_group(store, engine, [m["id"] for m in members])

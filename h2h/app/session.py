@@ -37,11 +37,12 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("m", "mute", "mute this person (asks first): their conversations go to noise"),
     ("o", "open", "open the conversation in the browser"),
     ("n", "skip", "skip to the next one, changing nothing"),
+    ("u", "undo", "undo the last decision (done, snooze, ignore, mute; never a sent reply)"),
     ("?", "help", "show these keys"),
     ("q", "quit", "quit"),
 )
 _WORDS = {word: key for key, word, _ in KEYS} | {"yes": "y", "variant": "v", "next": "n", "h": "?", "exit": "q"}
-LEGEND = ("y send · e edit · v another · f other source · t saved reply",
+LEGEND = ("y send · e edit · v another · f other source · t saved reply · u undo",
           "d done · s snooze · i ignore · m mute · o open · n skip · ? help · q quit")
 
 # What the loop does after a key.
@@ -132,10 +133,15 @@ class Session:
         self.log = log
         self.tally = Tally()
         self.passed: set[str] = set()   # skipped in this session: not shown again
+        self.decided: list[tuple[str, str]] = []   # (tally field, conversation id) of this session
+        self.back: str | None = None    # a conversation an undo brought back: shown next
 
     # --- what comes next -------------------------------------------------------------
 
     def next_card(self) -> Card | None:
+        if self.back is not None:
+            ident, self.back = self.back, None
+            return self.card(ident)
         queue = inbox.build_queue(self.store, self.engine, sections=[self.section], source=self.source,
                                   limit=inbox.DEFAULT_LIMIT + len(self.passed))
         item = next((i for i in queue.items if i.id not in self.passed), None)
@@ -167,8 +173,8 @@ class Session:
     def act(self, key: str, card: Card, ui: UI) -> str:
         k = command(key)
         handler = {"y": self.reply, "e": self.edit, "v": self.another, "f": self.other_source, "t": self.snippet,
-                   "d": self.done,
-                   "s": self.snooze, "i": self.ignore, "m": self.mute, "o": self.open_url, "n": self.skip}.get(k or "")
+                   "d": self.done, "s": self.snooze, "i": self.ignore, "m": self.mute, "o": self.open_url,
+                   "n": self.skip, "u": self.undo}.get(k or "")
         if handler is not None:
             return handler(card, ui)
         if k == "?":
@@ -213,11 +219,24 @@ class Session:
         return REDRAW
 
     def another(self, card: Card, ui: UI) -> str:
+        if not self._may_replace(card, ui):
+            return STAY
         compose.new_draft(self.store, self.config, self.engine, card.id, another=True)
         return REDRAW
 
+    def _may_replace(self, card: Card, ui: UI) -> bool:
+        """A draft edited by hand is replaced only when the person says so (it stays in the history)."""
+        if card.plan is None or not card.plan.draft.edited:
+            return True
+        if ui.confirm(f"Your edited draft will be replaced (it stays in `h2h draft {card.id} --history`). Go on?"):
+            return True
+        ui.say("The edited draft is kept.")
+        return False
+
     def other_source(self, card: Card, ui: UI) -> str:
         """The next source after the current draft's, among those this conversation has."""
+        if not self._may_replace(card, ui):
+            return STAY
         offered = compose.sources(self.store, self.config, self.engine, card.id)
         current = card.plan.draft.source if card.plan is not None else ""
         after = offered[(offered.index(current) + 1) % len(offered)] if current in offered else offered[0]
@@ -238,12 +257,15 @@ class Session:
             ui.say("The draft is unchanged.")
             return STAY
         name = names[int(answer) - 1] if answer.isdigit() and 1 <= int(answer) <= len(names) else answer
+        if not self._may_replace(card, ui):
+            return STAY
         compose.new_draft(self.store, self.config, self.engine, card.id, snippet=name)
         return REDRAW
 
     def done(self, card: Card, ui: UI) -> str:
         self._state(card, ui, "done")
         self.tally.done += 1
+        self.decided.append(("done", card.id))
         return NEXT
 
     def snooze(self, card: Card, ui: UI) -> str:
@@ -258,12 +280,41 @@ class Session:
             raise UsageError(f"{exc}; not snoozed", hint="Press s again and give a duration such as 30m, 2h or 1d.") from None
         self._state(card, ui, "snooze", until=until)
         self.tally.snoozed += 1
+        self.decided.append(("snoozed", card.id))
         return NEXT
 
     def ignore(self, card: Card, ui: UI) -> str:
+        # For good: their new messages will not bring it back, so a stray key must not do it.
+        if getattr(ui, "terminal", False) and not ui.confirm(
+                "Ignore for good? Their new messages will not bring it back (u undoes it)."):
+            ui.say("Not ignored.")
+            return STAY
         self._state(card, ui, "ignore")
         self.tally.ignored += 1
+        self.decided.append(("ignored", card.id))
         return NEXT
+
+    def undo(self, card: Card, ui: UI) -> str:
+        from h2h.app import undo
+        from h2h.cli.conversation import undo_line
+
+        result = undo.undo(self.store, self.engine)
+        ui.say(undo_line(result))
+        self._log("undo %s %s", result["undid"], result["id"] or "-")
+        if not result["undone"]:
+            return STAY
+        field = {"done": "done", "snooze": "snoozed", "ignore": "ignored", "mute": "muted"}.get(result["undid"])
+        if field and (field, result["id"] or card.id) in self.decided:
+            self.decided.remove((field, result["id"] or card.id))
+            setattr(self.tally, field, getattr(self.tally, field) - 1)
+        undone = card if not result["id"] or result["id"] == card.id else Card(
+            view=inbox.conversation(self.store, self.engine, result["id"]), plan=None, problem=None, waiting=0)
+        self._record(ui, "undo", undone)
+        if result["id"] and result["id"] != card.id:
+            self.back = result["id"]
+            self.passed.discard(result["id"])
+            return NEXT
+        return REDRAW
 
     def mute(self, card: Card, ui: UI) -> str:
         from h2h.app import people as persons
@@ -276,6 +327,7 @@ class Session:
             return STAY
         persons.set_flags_of_conversation(self.store, self.engine, card.id, muted=True)
         self.tally.muted += 1
+        self.decided.append(("muted", card.id))
         ui.say(f"Muted {handle}; their conversations went to noise.")
         self._log("mute the person of %s", card.id)
         self._record(ui, "mute", card)

@@ -107,7 +107,8 @@ def register(app: typer.Typer) -> None:
         if rt.json:
             render.write_json(view)
         elif render.is_tty():
-            _show_rich(view)
+            with render.paged(rt.pager):
+                _show_rich(view)
         else:
             _show_plain(view)
 
@@ -149,7 +150,39 @@ def register(app: typer.Typer) -> None:
         """Leave a conversation out of the queue for good, even if the person writes again."""
         _change("ignore", ident, json_out)
 
+    register_undo(app)
+
     @app.command("reopen")
     def reopen_cmd(ident: ID, json_out: JSON = False) -> None:
         """Put a conversation back in the queue."""
         _change("reopen", ident, json_out)
+
+
+def undo_line(result: dict[str, Any]) -> str:
+    """What `h2h undo` (and `u` in `h2h next`) did, for a person."""
+    what = result["undid"] + (f" {result['id']}" if result["id"] else "") + (
+        f" ({result['handle']})" if result.get("handle") else "")
+    if not result["undone"]:
+        return (f"Nothing undone: {what}, decided at {result['at']}, was overtaken: {result['reason']}. "
+                "The next `h2h undo` goes one decision further back.")
+    change = f": {result['previous_state']} -> {result['state']}" if result["state"] else ""
+    return f"Undid {what}, decided at {result['at']}{change}."
+
+
+def register_undo(app: typer.Typer) -> None:
+    @app.command("undo")
+    def undo_cmd(json_out: JSON = False) -> None:
+        """Revert the last decision: done, snooze, ignore, reopen or mute (never a sent reply).
+        Again to go one decision further back."""
+        from h2h.app import undo
+        from h2h.cli.logcmd import start
+
+        rt = runtime.current
+        rt.json = rt.json or json_out
+        log = start("undo")
+        result = undo.undo(rt.store(), rt.engine())
+        log.info("undo %s %s: %s", result["undid"], result["id"] or "-", "undone" if result["undone"] else "overtaken")
+        if rt.json:
+            render.write_json(result)
+        else:
+            render.say(undo_line(result), quiet=rt.quiet)

@@ -35,13 +35,15 @@ OPTIONS = (
     Option("json_out", ("--json",), bool, "One JSON document on stdout."),
     Option("quiet", ("--quiet", "-q"), bool, "Only errors on stderr."),
     Option("verbose", ("--verbose", "-v"), bool, "More detail on stderr."),
+    Option("no_pager", ("--no-pager",), bool, "Never page long output on a terminal [env PAGER=cat does the same]."),
     Option("version", ("--version",), bool, "Print the version and exit.", callback=_version, eager=True, lean=False),
 )
 
 
 def set_globals(config: str | None = None, db: str | None = None, json_out: bool = False, quiet: bool = False,
-                verbose: bool = False, version: bool = False) -> None:
+                verbose: bool = False, no_pager: bool = False, version: bool = False) -> None:
     rt = runtime.current
+    rt.pager = not no_pager
     rt.config_path, rt.db_path = config, db
     rt.json = rt.json or json_out
     rt.quiet, rt.verbose = quiet, verbose
@@ -84,9 +86,10 @@ def __getattr__(name: str) -> Any:
 
 
 def _register() -> None:
-    from h2h.cli import conversation, demo, fetch, io, knowledge, next, person, queue, reply, setup, stats
+    from h2h.cli import (conversation, demo, doctor, fetch, io, knowledge, next, person, queue, reply, search, setup,
+                         stats)
 
-    for module in (queue, demo, setup, io, fetch, conversation, reply, knowledge, next, stats, person):
+    for module in (queue, demo, setup, io, fetch, conversation, reply, knowledge, next, search, stats, person, doctor):
         module.register(app)
 
 

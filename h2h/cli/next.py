@@ -89,66 +89,135 @@ def discard_typeahead(fd: int) -> None:
 
 # --- the card ------------------------------------------------------------------------------
 
-def card_lines(card: Any, sla_s: float) -> list[tuple[str, str]]:
+Lines = list[tuple[str, str]]
+
+
+def card_lines(card: Any, sla_s: float, size: tuple[int, int] | None = None) -> Lines:
     """(line, rich style) for one conversation: the same lines in a pipe and on a terminal.
-    Everything that comes from a post goes through inert()."""
+    Everything that comes from a post goes through inert().
+
+    With `size` (columns, rows of a terminal), the card fits the screen with a row left for
+    the prompt: the person, their latest message and the draft always show; the thread folds
+    from its oldest message, and the reasons and the legend shorten when rows are few."""
+    head, thread, reasons, draft = _parts(card, sla_s)
+    from h2h.app.session import LEGEND
+
+    legend = [(line, "dim") for line in LEGEND]
+    if size is None:
+        return head + _fold(card, thread, len(thread) - MAX_MESSAGES) + reasons[:TOP_REASONS + 2] + draft + legend
+    cols, rows = size
+    budget = rows - 1
+    # From the fullest card to the most compact: the part of each that must stay comes first.
+    for why, keys in ((reasons[:TOP_REASONS + 2], legend), (reasons[:3], legend), (reasons[:2], legend[-1:]),
+                      ([], legend[-1:]), ([], [])):
+        fixed = head + why + draft + keys
+        room = budget - _height(fixed, cols) - 1   # one row for the fold line
+        shown = _latest_that_fit(thread, room, cols)
+        if shown:
+            return head + _fold(card, thread[-len(shown):-1], len(thread) - len(shown)) + shown[-1] + why + draft + keys
+    # A screen too small for any card: the latest message cut to what is left.
+    latest = thread[-1] if thread else []
+    cut = max(2, budget - _height(head + draft, cols) - 1)
+    return head[1:] + _fold(card, [], len(thread) - 1) + _rows_that_fit(latest, cut, cols) + draft
+
+
+def _parts(card: Any, sla_s: float) -> tuple[Lines, list[Lines], Lines, Lines]:
+    """The card's head, its messages (one block each, oldest first), its reasons, its draft."""
     from h2h import clock
     from h2h.cli.reply import finding_lines, preview
     from h2h.textutil import inert
 
     v, p = card.view, card.view["person"]
     now = clock.now()
-    lines: list[tuple[str, str]] = [("", ""), (f"── {v['section']} · {card.waiting} waiting " + "─" * 30, "dim")]
+    head: Lines = [("", ""), (f"── {v['section']} · {card.waiting} waiting " + "─" * 30, "dim")]
     tags = [t for t, on in (("VIP", p["vip"]), ("muted", p["muted"]), ("bot", p["bot"])) if on]
     name, handle = inert(p["name"] or ""), inert(p["handle"])
     who = f"{name} ({handle})" if name and name != handle else handle
-    lines.append((f"{who} on {inert(v['platform'])}{'  [' + ', '.join(tags) + ']' if tags else ''}", "bold"))
+    head.append((f"{who} on {inert(v['platform'])}{'  [' + ', '.join(tags) + ']' if tags else ''}", "bold"))
     seen = p["conversations"]
     contact = "first contact" if seen <= 1 else f"{seen} conversations with us so far"
     waited = v["waiting_s"]
     late = " (past the SLA)" if waited > sla_s else ""
-    lines.append((f"  {v['id']} · {contact} · first seen {p['first_seen']} · waiting "
-                  f"{clock.human_duration(waited)}{late}", "dim"))
+    head.append((f"  {v['id']} · {contact} · first seen {p['first_seen']} · waiting "
+                 f"{clock.human_duration(waited)}{late}", "dim"))
     if p.get("note"):
-        lines.append((f"  note: {inert(p['note'])}", "italic"))
-    lines.append(("", ""))
-    messages = list(v["messages"])
-    if len(messages) > MAX_MESSAGES:
-        lines.append((f"  ({len(messages) - MAX_MESSAGES} earlier messages: h2h show {v['id']})", "dim"))
-    for m in messages[-MAX_MESSAGES:]:
+        head.append((f"  note: {inert(p['note'])}", "italic"))
+    head.append(("", ""))
+    thread: list[Lines] = []
+    for m in v["messages"]:
         mine = m["role"] in ("me", "team")
         label = {"me": "us", "team": "teammate", "other": "someone else"}.get(m["role"], "them")
         age = clock.human_duration((now - clock.from_iso(m["created_at"])).total_seconds())
-        lines.append((f"  {m['created_at']} ({age} ago)  {inert(m['author']['handle'])} ({label})",
-                      "dim green" if mine else "dim"))
+        block: Lines = [(f"  {m['created_at']} ({age} ago)  {inert(m['author']['handle'])} ({label})",
+                         "dim green" if mine else "dim")]
         text_lines = inert(m["text"], keep_newlines=True).splitlines() or [""]
-        for text_line in text_lines[:MAX_LINES]:
-            lines.append((f"    {text_line}", "green" if mine else ""))
+        block += [(f"    {text_line}", "green" if mine else "") for text_line in text_lines[:MAX_LINES]]
         if len(text_lines) > MAX_LINES:
-            lines.append((f"    (… {len(text_lines) - MAX_LINES} more lines: h2h show {v['id']})", "dim"))
+            block.append((f"    (… {len(text_lines) - MAX_LINES} more lines: h2h show {v['id']})", "dim"))
         if m["url"]:
-            lines.append((f"    {inert(m['url'])}", "dim"))
-    lines.append(("", ""))
-    reasons = sorted(v["reasons"], key=lambda r: -abs(r["points"]))
-    lines.append((f"  Why it comes first (score {v['score']:.1f}):", "bold"))
-    for r in reasons[:TOP_REASONS]:
-        lines.append((f"    {r['points']:+7.2f}  {inert(r['label'])}", "yellow" if r["points"] > 0 else "red"))
-    if len(reasons) > TOP_REASONS:
-        lines.append((f"    ({len(reasons) - TOP_REASONS} more: h2h show {v['id']})", "dim"))
-    lines.append(("", ""))
+            block.append((f"    {inert(m['url'])}", "dim"))
+        thread.append(block)
+    ranked = sorted(v["reasons"], key=lambda r: -abs(r["points"]))
+    reasons: Lines = [("", ""), (f"  Why it comes first (score {v['score']:.1f}):", "bold")]
+    reasons += [(f"    {r['points']:+7.2f}  {inert(r['label'])}", "yellow" if r["points"] > 0 else "red")
+                for r in ranked[:TOP_REASONS]]
+    if len(ranked) > TOP_REASONS:
+        reasons.append((f"    ({len(ranked) - TOP_REASONS} more: h2h show {v['id']})", "dim"))
+    draft: Lines = [("", "")]
     if card.plan is None:
         problem = card.problem
-        lines.append((f"  No draft: {inert(problem.message) if problem else 'nothing to reply to'}", "red"))
+        draft.append((f"  No draft: {inert(problem.message) if problem else 'nothing to reply to'}", "red"))
     else:
         buffer = io.StringIO()
         preview(card.plan, buffer)  # the same preview as `h2h reply`: the text, to whom, its length
-        lines += [(line, "") for line in buffer.getvalue().splitlines()]
-        lines += [(inert(line), "yellow") for line in finding_lines(card.plan.draft)]
-    lines.append(("", ""))
-    from h2h.app.session import LEGEND
+        draft += [(line, "") for line in buffer.getvalue().splitlines()]
+        draft += [(inert(line), "yellow") for line in finding_lines(card.plan.draft)]
+    draft.append(("", ""))
+    return head, thread, reasons, draft
 
-    lines += [(line, "dim") for line in LEGEND]
-    return lines
+
+def _fold(card: Any, blocks: list[Lines], hidden: int) -> Lines:
+    """The messages shown, after one line saying how many earlier ones are not."""
+    hidden = max(0, hidden)
+    line = [(f"  ({hidden} earlier message{'s' if hidden != 1 else ''}: h2h show {card.view['id']})", "dim")]
+    shown = blocks[-MAX_MESSAGES:] if hidden == 0 and len(blocks) > MAX_MESSAGES else blocks
+    return (line if hidden else []) + [line_ for block in shown for line_ in block]
+
+
+def _latest_that_fit(thread: list[Lines], room: int, cols: int) -> list[Lines]:
+    """The latest messages that fit in `room` rows, oldest first; the latest one cut to fit
+    (at least its first two lines), or nothing when even that does not fit."""
+    if not thread or room < 2:
+        return []
+    latest = thread[-1]
+    if _height(latest, cols) > room:
+        kept = _rows_that_fit(latest, room - 1, cols)
+        if len(kept) < 2:
+            return []
+        return [kept + [("    (… the rest: o, or h2h show)", "dim")]]
+    shown, used = [latest], _height(latest, cols)
+    for block in reversed(thread[:-1][-(MAX_MESSAGES - 1):]):
+        used += _height(block, cols)
+        if used > room:
+            break
+        shown.insert(0, block)
+    return shown
+
+
+def _rows_that_fit(lines: Lines, room: int, cols: int) -> Lines:
+    kept: Lines = []
+    for line in lines:
+        if _height(kept + [line], cols) > room:
+            break
+        kept.append(line)
+    return kept
+
+
+def _height(lines: Lines, cols: int) -> int:
+    """Rows the lines take on a screen `cols` wide, long lines wrapping."""
+    from rich.cells import cell_len
+
+    return sum(max(1, -(-cell_len(line.rstrip()) // max(1, cols))) for line, _ in lines)
 
 
 class Screen:
@@ -179,7 +248,12 @@ class Screen:
     def show(self, card: Any) -> None:
         if self.terminal:
             discard_typeahead(sys.stdin.fileno())
-        self._write(card_lines(card, self.sla_s))
+        size = None
+        if self._console is not None and self.terminal:
+            import shutil
+
+            size = tuple(shutil.get_terminal_size((80, 24)))
+        self._write(card_lines(card, self.sla_s, size))
 
     def key(self) -> str:
         if self.terminal:

@@ -66,9 +66,12 @@ def _show(view: dict[str, Any]) -> None:
         return
     from rich.text import Text
 
-    con = render.console()
-    for line, style in lines:
-        con.print(Text(line, style=style))
+    from h2h.cli import runtime
+
+    with render.paged(runtime.current.pager):
+        con = render.console()
+        for line, style in lines:
+            con.print(Text(line, style=style))
 
 
 def register(app: typer.Typer) -> None:

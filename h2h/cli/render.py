@@ -7,11 +7,13 @@ escape sequences nor rich markup in a post can do anything.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import sys
-from typing import Any, Iterable, TextIO
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, TextIO
 
 from h2h.textutil import inert
 
@@ -92,3 +94,71 @@ def error(code: str, message: str, hint: str, *, as_json: bool) -> None:
         line = f"\x1b[31m{line}\x1b[0m"
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
+
+
+class _Screenful(io.StringIO):
+    """stdout while a pager may be needed: what is written waits here; it still reads as the
+    terminal it stands for (rich sizes and colours by it)."""
+
+    def __init__(self, real: TextIO):
+        super().__init__()
+        self.real = real
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.real.fileno()
+
+
+@contextmanager
+def paged(enabled: bool = True) -> Iterator[None]:
+    """Long output on a terminal goes through a pager, as git and gh do: $H2H_PAGER, else
+    $PAGER, else `less` (with LESS=FRX unless set: colours kept, the screen not cleared);
+    `--no-pager`, PAGER=cat or a pipe print it directly. Only what is longer than the screen
+    is paged, so short output never waits for a key."""
+    if not enabled or not is_tty(sys.stdout):
+        yield
+        return
+    real = sys.stdout
+    buffer = sys.stdout = _Screenful(real)
+    try:
+        yield
+    finally:
+        sys.stdout = real
+    text = buffer.getvalue()
+    import shutil
+
+    if text.count("\n") < shutil.get_terminal_size().lines or not _page(text):
+        real.write(text)
+        real.flush()
+
+
+def _page(text: str) -> bool:
+    """Show `text` in the pager; False when there is none to run."""
+    import shlex
+    import shutil
+    import subprocess
+
+    command = os.environ.get("H2H_PAGER", os.environ.get("PAGER", "less"))
+    argv = shlex.split(command) if command.strip() else []
+    if not argv or argv[0] == "cat" or shutil.which(argv[0]) is None:
+        return False
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    try:
+        pager = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    try:
+        assert pager.stdin is not None
+        pager.stdin.write(text.encode("utf-8", "replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager early
+        pass
+    while True:
+        try:
+            pager.wait()
+            return True
+        except KeyboardInterrupt:  # Ctrl-C belongs to the pager (less ignores it); wait for it to quit
+            continue

@@ -63,6 +63,28 @@ def _confirm(question: str) -> bool:
     return typer.confirm(question, default=False, err=True)
 
 
+def _ask(question: str) -> bool:
+    """Yes only if a person at the terminal says so; in a pipe, no."""
+    if not sys.stdin.isatty():
+        return False
+    return typer.confirm(question, default=False, err=True)
+
+
+def _history(listing: dict[str, Any]) -> None:
+    from h2h.textutil import inert, truncate
+
+    out = sys.stdout
+    if not listing["drafts"]:
+        out.write(f"No drafts for {listing['conversation']} yet: `h2h draft {listing['conversation']}` writes one.\n")
+    for d in listing["drafts"]:
+        mark = "→" if d["id"] == listing["current"] else " "
+        how = "edited by hand" if d["edited"] else d["backend"]
+        first = truncate(inert(" ".join(d["text"].split())), 60)
+        out.write(f"{mark} {d['id']:>4}  {d['created_at']}  {how:<14}  {first}\n")
+    if listing["drafts"]:
+        render.say(f"→ the current draft; `h2h draft {listing['conversation']} --restore N` makes draft N current again.")
+
+
 def preview(plan: Any, out: Any) -> None:
     from h2h.textutil import inert
 
@@ -106,10 +128,15 @@ def register(app: typer.Typer) -> None:
     @app.command("draft")
     def draft_cmd(
         ident: ID,
+        new: Annotated[bool, typer.Option("--new", help="Write a new draft (the current one stays in --history).")] = False,
         edit: Annotated[bool, typer.Option("--edit", "-e", help="Open the draft in $VISUAL or $EDITOR, then store it.")] = False,
         snippet: Annotated[Optional[str], typer.Option("--snippet", metavar="NAME",
                            help="Start from a saved reply in [draft.snippets].")] = None,
         another: Annotated[bool, typer.Option("--another", help="A different wording than the current draft.")] = False,
+        history: Annotated[bool, typer.Option("--history", help="List the conversation's drafts, the current one marked.")] = False,
+        restore: Annotated[Optional[int], typer.Option("--restore", metavar="DRAFT",
+                           help="Make draft number DRAFT (from --history) the current one again.")] = None,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace a draft edited by hand without asking.")] = False,
         source: Annotated[Optional[str], typer.Option("--from", metavar="SOURCE",
                           help="Start from: knowledge, memory (our past answers), template or llm.")] = None,
         from_memory: Annotated[bool, typer.Option("--from-memory", help="List the closest past answers and knowledge "
@@ -118,20 +145,30 @@ def register(app: typer.Typer) -> None:
                         help="With --from-memory: start from the Nth of the list.")] = None,
         json_out: JSON = False,
     ) -> None:
-        """Draft a reply in the person's language, signed by you, lint it and store it."""
+        """Show the conversation's current draft (writing one if there is none), or write another;
+        lint it and store it. A draft you edited is never replaced without asking, and every draft
+        stays in --history."""
+        from h2h.app import drafts
         from h2h.draft import compose
-        from h2h.errors import UsageError
+        from h2h.errors import H2HError, UsageError
 
         rt = runtime.current
         rt.json = rt.json or json_out
-        if snippet is not None and another:
-            raise UsageError("--snippet and --another cannot be used together")
-        if sum(x is not None and x is not False for x in (snippet, source, from_memory or None)) > 1:
-            raise UsageError("--snippet, --from and --from-memory cannot be used together")
+        writes = [name for name, on in (("--new", new), ("--another", another), ("--snippet", snippet is not None),
+                                        ("--from", source is not None), ("--from-memory", from_memory),
+                                        ("--restore", restore is not None), ("--history", history)) if on]
+        if len(writes) > 1:
+            raise UsageError(f"{' and '.join(writes)} cannot be used together")
         if pick is not None and not from_memory:
             raise UsageError("--pick goes with --from-memory", hint=f"h2h draft {ident} --from-memory --pick 1")
         store, engine, config = rt.store(), rt.engine(), rt.config()
-        changed = None
+        if history:
+            listing = drafts.history(store, config, engine, ident)
+            if rt.json:
+                render.write_json(listing)
+            else:
+                _history(listing)
+            return
         if from_memory and pick is None:
             _list_closest(rt, compose.closest(store, config, engine, ident), ident)
             return
@@ -143,11 +180,23 @@ def register(app: typer.Typer) -> None:
                                  f"{'' if len(found) == 1 else 's'} or entries to start from, not {pick}",
                                  hint=f"`h2h draft {ident} --from-memory` lists them.")
             chosen = found[pick - 1]
-        if edit and snippet is None and not another and source is None and chosen is None:
-            draft, changed = compose.edit(store, config, engine, ident)
+        if restore is not None:
+            draft = drafts.restore(store, config, engine, ident, restore)
+            changed = None
         else:
-            draft = compose.new_draft(store, config, engine, ident, another=another, snippet=snippet, source=source,
-                                      pick=chosen)
+            replacing = new or another or snippet is not None or source is not None or chosen is not None
+            current = compose.current(store, config, engine, ident)
+            if replacing and current is not None and current.edited and not yes:
+                if not _ask(f"The current draft (draft {current.id}) was edited by hand. Replace it? It stays in "
+                            f"`h2h draft {ident} --history`."):
+                    raise H2HError("the draft you edited was kept", code="aborted",
+                                   hint=f"`h2h draft {ident} --new --yes` replaces it without asking.")
+            changed = None
+            if replacing or current is None:
+                draft = compose.new_draft(store, config, engine, ident, another=another, snippet=snippet,
+                                          source=source, pick=chosen)
+            else:
+                draft = current
             if edit:
                 draft, changed = compose.edit(store, config, engine, ident)
         if rt.json:
@@ -160,7 +209,8 @@ def register(app: typer.Typer) -> None:
 
         sys.stdout.write(inert(draft.text, keep_newlines=True) + "\n")
         sys.stdout.flush()
-        render.say(_summary(draft) + (f" · draft {draft.id}" if draft.id else ""), quiet=rt.quiet)
+        render.say(_summary(draft) + (f" · draft {draft.id}" if draft.id else "")
+                   + (" · edited by hand" if draft.edited else ""), quiet=rt.quiet)
         if changed is False:
             render.say("  (unchanged)", quiet=rt.quiet)
         show_findings(draft, quiet=rt.quiet)

@@ -20,6 +20,7 @@ class Runtime:
         self._store: Any = None
         self._engine: Any = None
         self.extra: dict[str, Any] = {}
+        self.pager = True   # long output on a terminal goes through a pager (--no-pager: never)
 
     def config(self):  # type: ignore[no-untyped-def]
         if self._config is None:

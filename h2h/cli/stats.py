@@ -38,7 +38,8 @@ def _dur(seconds: Optional[float]) -> str:
     return "-" if seconds is None else human_duration(seconds)
 
 
-def _lines(doc: dict[str, Any]) -> list[Any]:
+def _lines(doc: dict[str, Any], width: int = 80) -> list[Any]:
+    """The charts in `width` columns (80 at least): names are shortened, never handles."""
     from rich.text import Text
 
     from h2h.cli.charts import bar, sparkline
@@ -54,18 +55,18 @@ def _lines(doc: dict[str, Any]) -> list[Any]:
                 f"({human_duration(span)}) · SLA {human_duration(doc['sla_s'])}", style="bold")
     lines += [head, Text("")]
 
-    lines.append(Text(f"{'First response':<22}{'n':>5}{'median':>9}{'p90':>9}   within the SLA", style="bold"))
+    lines.append(Text(f"{'First response':<18}{'n':>4}{'median':>8}{'p90':>8}  within the SLA", style="bold"))
 
     def row(name: str, summary: dict[str, Any]) -> Text:
         fr, sla = summary["first_response"], summary["sla"]
         judged = sla["met"] + sla["missed"]
-        t = Text(f"  {truncate(inert(name), 19):<20}{fr['count']:>5}{_dur(fr['median_s']):>9}{_dur(fr['p90_s']):>9}   ")
+        t = Text(f"  {truncate(inert(name), 15):<16}{fr['count']:>4}{_dur(fr['median_s']):>8}{_dur(fr['p90_s']):>8}  ")
         if sla["share"] is None:
             t.append("-", style="dim")
         else:
             share = sla["share"]
             t.append(f"{share:>4.0%} ")
-            t.append_text(bar(share, 1.0, 10, "green" if share >= 0.8 else "yellow" if share >= 0.5 else "red"))
+            t.append_text(bar(share, 1.0, 8, "green" if share >= 0.8 else "yellow" if share >= 0.5 else "red"))
             t.append(f" {sla['met']} of {judged}", style="dim")
         waiting = summary["waiting"]
         if waiting:
@@ -82,7 +83,8 @@ def _lines(doc: dict[str, Any]) -> list[Any]:
     lines.append(Text(""))
 
     # One character a day up to SPARK_DAYS, then a week, then as many days as keep it that short.
-    step = 1 if len(days) <= SPARK_DAYS else 7 if len(days) <= 7 * SPARK_DAYS else -(-len(days) // SPARK_DAYS)
+    most = max(20, min(SPARK_DAYS, width - 48))  # the sparkline, its label and its sum fit the width
+    step = 1 if len(days) <= most else 7 if len(days) <= 7 * most else -(-len(days) // most)
     unit = {1: "day", 7: "week"}.get(step, f"{step} days")
     people = [sum(d["from_people"] for d in days[i:i + step]) for i in range(0, len(days), step)]
     us = [sum(d["from_us"] for d in days[i:i + step]) for i in range(0, len(days), step)]
@@ -109,11 +111,15 @@ def _lines(doc: dict[str, Any]) -> list[Any]:
         lines.append(t)
     if doc["waiting_longest"]:
         lines += [Text(""), Text("Waiting longest", style="bold")]
+        from rich.cells import cell_len
+
+        from h2h.cli.queue import who as fit
+
+        room = max(20, width - 46)  # id, platform, wait and "past the SLA" take the rest
         for w in doc["waiting_longest"]:
-            who = inert(w["name"] or w["handle"])
-            if w["name"] and w["name"] != w["handle"]:
-                who += f" ({inert(w['handle'])})"
-            t = Text(f"  {w['id']}  {truncate(who, 40):<40}  {w['platform']:<10} {human_duration(w['waiting_s']):>7}")
+            name = fit(w["name"], w["handle"], room, cell_len)
+            t = Text(f"  {w['id']}  {name}{' ' * max(0, room - cell_len(name))}  {inert(w['platform']):<10} "
+                     f"{human_duration(w['waiting_s']):>7}")
             if w["past_sla"]:
                 t.append("  past the SLA", style="red")
             lines.append(t)
@@ -154,10 +160,10 @@ def register(app: typer.Typer) -> None:
         if rt.json:
             render.write_json(doc)
             return
-        lines = _lines(doc)
         if render.is_tty():
-            con = render.console()
-            for line in lines:
-                con.print(line)
+            with render.paged(rt.pager):
+                con = render.console()
+                for line in _lines(doc, max(80, con.width)):
+                    con.print(line)
         else:
-            sys.stdout.write("".join(line.plain.rstrip() + "\n" for line in lines))
+            sys.stdout.write("".join(line.plain.rstrip() + "\n" for line in _lines(doc)))

@@ -88,3 +88,24 @@ def transaction(conn: sqlite3.Connection, path: Path | str | None = None) -> Ite
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise translate(exc, path) from None
+
+
+def inspect(path: Path) -> dict[str, object]:
+    """What `h2h doctor` needs to know of a database, read-only (nothing migrated, nothing
+    written): SQLite's quick check, and the migrations it has."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        return {"ok": False, "problem": str(exc), "migrations": []}
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        try:
+            names = [r[0] for r in conn.execute("SELECT name FROM _h2h_migrations ORDER BY name")]
+        except sqlite3.Error:
+            names = []
+        return {"ok": problems == ["ok"], "problem": "; ".join(problems[:3]) if problems != ["ok"] else None,
+                "migrations": names}
+    except sqlite3.Error as exc:
+        return {"ok": False, "problem": str(exc), "migrations": []}
+    finally:
+        conn.close()

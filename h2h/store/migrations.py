@@ -18,6 +18,7 @@ from h2h.store.db import MEMORY, transaction, translate
 from h2h.store.memory import MIGRATION as ANSWER_MEMORY
 from h2h.store.replies import MIGRATION as REPLIES
 from h2h.store.threads import migrate_arrival_order
+from h2h.store.search import MIGRATION as SEARCH
 
 Migration = tuple[str, Sequence[str] | Callable[[sqlite3.Connection], None]]
 
@@ -203,6 +204,7 @@ MIGRATIONS: list[Migration] = [
     # When each message arrived and each decision was made, and messages' full-precision
     # time: a message stored after a decision reopens, whenever it was written.
     ("0009_arrival_order", migrate_arrival_order),
+    ("0010_mention_search", SEARCH),
 ]
 
 

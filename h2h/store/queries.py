@@ -26,6 +26,7 @@ from h2h.store.memory import MemoryQueries
 from h2h.store.people import GROUP_IDS, PeopleQueries
 from h2h.store.stats import StatsQueries
 from h2h.store.replies import ReplyRecords
+from h2h.store.search import SearchQueries
 from h2h.store.threads import ThreadQueries
 
 Row = sqlite3.Row
@@ -79,7 +80,7 @@ def _narrowed(source: str | None, since: str | None) -> tuple[str, list[Any]]:
     return sql, params
 
 
-class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries, MemoryQueries, ThreadQueries):
+class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries, MemoryQueries, ThreadQueries, SearchQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path | str):
         self.conn = conn
         self.path = path
@@ -473,6 +474,42 @@ class Store(PeopleQueries, StatsQueries, ReplyRecords, BatchQueries, MemoryQueri
                       detail: Mapping[str, Any] | None = None) -> None:
         self._q("INSERT INTO actions (conversation, action, at, until, detail) VALUES (?, ?, ?, ?, ?)",
                 (conversation, action, at, until, _json(detail)))
+
+    def last_undoable_action(self, actions: Sequence[str]) -> Row | None:
+        """The latest of these decisions that records what it changed and is not undone yet."""
+        return self._q(f"""SELECT * FROM actions a WHERE a.action IN ({_marks(actions)})
+                             AND json_extract(a.detail, '$.before') IS NOT NULL
+                             AND NOT EXISTS (SELECT 1 FROM actions u WHERE u.action = 'undo'
+                                             AND json_extract(u.detail, '$.undid') = a.id)
+                           ORDER BY a.id DESC LIMIT 1""", list(actions)).fetchone()
+
+    def put_away(self, state: str, now: str, *, source: str | None = None, since: str | None = None,
+                 limit: int | None = None) -> list[Row]:
+        """Conversations in a state out of the queue (`snoozed`: still snoozed), the latest
+        decided first, with the queue's columns (see queue_scan)."""
+        sql = """SELECT c.id, c.key, c.base_score, c.state, c.snooze_until, c.waiting_since, c.last_at,
+                        c.person_id, c.source, c.active, c.section, c.state_mark
+                 FROM conversations c WHERE c.state = ?"""
+        params: list[Any] = [state]
+        if state == "snoozed":
+            sql, params = sql + " AND c.snooze_until > ?", params + [now]
+        extra, more = _narrowed(source, since)
+        sql = sql + extra + " ORDER BY COALESCE(c.state_mark, c.last_at) DESC, c.id DESC"
+        if limit:
+            sql, more = sql + " LIMIT ?", more + [limit]
+        return self._q(sql, [*params, *more]).fetchall()
+
+    def section_conversations_of(self, section: str, person_ids: Sequence[int], *, source: str | None = None,
+                                 since: str | None = None) -> list[Row]:
+        """Active conversations of these persons in a section, with queue_scan's columns."""
+        if not person_ids:
+            return []
+        sql = f"""SELECT c.id, c.key, c.base_score, c.state, c.snooze_until, c.waiting_since, c.last_at,
+                         c.person_id, c.source, c.active, c.section
+                  FROM conversations c WHERE c.person_id IN ({_marks(person_ids)}) AND c.active = 1
+                  AND c.section = ?"""
+        extra, params = _narrowed(source, since)
+        return self._q(sql + extra, [*person_ids, section, *params]).fetchall()
 
     def actions(self, conversation: str) -> list[Row]:
         return self._q("SELECT * FROM actions WHERE conversation = ? ORDER BY at, id", (conversation,)).fetchall()

@@ -50,6 +50,10 @@ class ReplyRecords:
         return self._q("SELECT * FROM drafts WHERE conversation = ? ORDER BY id DESC LIMIT 1",
                        (conversation,)).fetchone()
 
+    def drafts_of(self, conversation: str) -> list[Row]:
+        """Every draft of the conversation, oldest first (none is ever deleted)."""
+        return self._q("SELECT * FROM drafts WHERE conversation = ? ORDER BY id", (conversation,)).fetchall()
+
     def recent_draft_variants(self, *, exclude: str | None = None, limit: int = 10) -> list[list[str]]:
         """Template lines of the latest drafts for other conversations, most recent first."""
         rows = self._q("""SELECT variants FROM drafts WHERE conversation IS NOT ? AND variants != '[]'

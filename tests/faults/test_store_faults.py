@@ -35,7 +35,7 @@ def test_locked_database(home: Path, small: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
     monkeypatch.setattr(bulk, "BULK_LOCK_WAIT_S", 0.3)
     assert run("import", str(small)).code == 0
-    key = json.loads(run("queue", "--jsonl", "--limit", "1").out)["id"]
+    key = json.loads(run("queue", "--jsonl", "--limit", "1").out.splitlines()[0])["id"]
     before = snapshot(home / "h2h.db")
     holder = sqlite3.connect(home / "h2h.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
@@ -132,7 +132,7 @@ def test_disk_full_for_real(small_fs: Path, tmp_path: Path, monkeypatch: pytest.
 def test_read_only_filesystem(small_fs: Path, small: Path) -> None:
     db = small_fs / "h2h.db"
     assert run("--db", str(db), "import", str(small)).code == 0
-    key = json.loads(run("--db", str(db), "queue", "--jsonl", "--limit", "1").out)["id"]
+    key = json.loads(run("--db", str(db), "queue", "--jsonl", "--limit", "1").out.splitlines()[0])["id"]
     _remount(small_fs, "ro")
     r = run("--db", str(db), "--json", "done", key)
     assert r.code == 1

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def on_pty(args: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
     master, slave = pty.openpty()
-    environ = dict(os.environ, **env, TERM="xterm-256color", COLUMNS="120", LINES="40", PYTHONPATH=str(ROOT))
+    environ = dict(os.environ, **env, TERM="xterm-256color", COLUMNS="120", LINES="40", PAGER="cat", PYTHONPATH=str(ROOT))
     environ.pop("NO_COLOR", None)
     proc = subprocess.Popen([sys.executable, "-m", "h2h", *args], stdin=slave, stdout=slave, stderr=slave,
                             env=environ, close_fds=True)

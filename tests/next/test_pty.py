@@ -161,12 +161,52 @@ def test_s_snoozes_for_the_sla(term_home: Home) -> None:
     assert t.end() == 0
 
 
-def test_i_ignores(term_home: Home) -> None:
+def test_i_asks_then_ignores(term_home: Home) -> None:
     t = Term(term_home.path)
     t.press("i")
+    t.wait("Ignore for good? Their new messages will not bring it back (u undoes it). [y/N] ")
+    t.child.send("n")
+    t.wait("Not ignored.")
+    assert term_home.state(term_home.bob) == "open"
+    t.press("i")
+    t.wait("[y/N] ")
+    t.child.send("y")
     t.wait(f"{term_home.bob}: open -> ignored")
     t.press("q")
     assert t.end() == 0 and term_home.state(term_home.bob) == "ignored"
+
+
+def test_u_undoes_the_last_decision_and_shows_it_again(term_home: Home) -> None:
+    t = Term(term_home.path)
+    t.press("d")
+    t.wait(f"{term_home.bob}: open -> done")
+    t.wait("Marie Dubois")
+    t.press("u")
+    t.wait(f"Undid done {term_home.bob}")
+    t.wait("Bob Stone (@bob@example.social) on mastodon")
+    assert term_home.state(term_home.bob) == "open"
+    t.press("q")
+    t.wait("0 answered, 0 done, 0 snoozed, 0 skipped.")
+    assert t.end() == 0
+
+
+def test_v_asks_before_replacing_an_edited_draft(term_home: Home, tmp_path: Path) -> None:
+    script = tmp_path / "ed.py"
+    script.write_text("import sys\nopen(sys.argv[-1], 'w').write('@bob@example.social My own words.')\n",
+                      encoding="utf-8")
+    t = Term(term_home.path, env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})
+    t.press("e")
+    t.wait("My own words.")
+    t.press("v")
+    t.wait("Your edited draft will be replaced")
+    t.wait("[y/N] ")
+    t.child.send("n")
+    t.wait("The edited draft is kept.")
+    t.press("q")
+    assert t.end() == 0
+    store = term_home.store()
+    assert store.latest_draft(term_home.bob)["text"] == "@bob@example.social My own words."
+    store.close()
 
 
 def test_m_mutes_after_a_yes(term_home: Home) -> None:

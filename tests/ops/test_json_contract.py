@@ -149,8 +149,8 @@ def data(*args: str) -> Any:
 def test_every_documented_document_is_checked() -> None:
     assert set(DOCS) == {"error", "queue-item", "queue", "count", "show", "draft", "state", "import", "score",
                          "stats", "person", "link", "unlink", "init", "next", "reply", "fetch", "fetch-source",
-                         "sources", "sources-check", "draft-matches", "knowledge-list", "knowledge-add",
-                         "knowledge-test"}
+                         "sources", "sources-check", "undo", "search", "draft-history", "doctor", "draft-matches",
+                         "knowledge-list", "knowledge-add", "knowledge-test"}
 
 
 def test_queue_documents(db: dict[str, str]) -> None:
@@ -165,6 +165,7 @@ def test_conversation_documents(db: dict[str, str]) -> None:
     check("state", state)
     check("show", data("show", db["alice"], "--json"))
     check("draft", data("draft", db["bob"], "--json"))
+    check("draft-history", data("draft", db["bob"], "--history", "--json"))
 
 
 def test_knowledge_and_memory_documents(db: dict[str, str], home: Path) -> None:
@@ -327,3 +328,9 @@ def test_fetch_and_sources_documents(home: Path, fake_sources: None) -> None:
     checked = h2h("sources", "check", "--json")
     assert checked.code == int(ExitCode.PARTIAL)
     check("sources-check", checked.json()["data"])
+
+
+def test_search_document(db: dict[str, str]) -> None:
+    doc = data("search", "alice", "--json")
+    assert doc["items"]
+    check("search", doc)

@@ -153,7 +153,7 @@ def test_terminal_charts(db: Path) -> None:
     assert "h2h stats · 2026-10-21 12:00 to 2026-11-20 12:00 UTC (4w) · SLA 4h" in out
     line = next(l for l in out.splitlines() if l.startswith("  masto"))
     assert line.split()[:4] == ["masto", "4", "45m", "3h"]  # n, median 45m, p90 3h 48m
-    assert "75% ███████▌" in line and "3 of 4" in line
+    assert "75% ██████ " in line and "3 of 4" in line  # the SLA bar is 8 cells: 6 of them
     assert "Messages per day" in out and "▁" in out and "█" in out
     assert "Waiting now: 2 (1 past the SLA)" in out
     assert "hal.bsky.social" in out.split("Waiting longest", 1)[1]

@@ -68,7 +68,7 @@ def test_canary_never_written(home: Path, tmp_path: Path, planted: Path) -> None
                  ["score", str(src)]):
         r = run(*args)
         outputs += [r.out, r.err]
-    key = json.loads(run("queue", "--jsonl", "--limit", "1").out)["id"]
+    key = json.loads(run("queue", "--jsonl", "--limit", "1").out.splitlines()[0])["id"]
     for args in (["show", key], ["draft", key], ["--json", "draft", key], ["done", key], ["reopen", key]):
         r = run(*args)
         assert r.code == 0, r.err
