@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from h2h.triage import features, lang, signals  # noqa: E402
+from h2h.triage import features, lang, profanity, signals  # noqa: E402
 
 
 CLOCK = time.perf_counter
@@ -53,9 +53,11 @@ def main() -> None:
     languages = tuple(args.languages.split(","))
 
     t0 = time.perf_counter()
-    signals._model()
+    for code in languages:
+        signals._model(signals._pick(code, languages))
     features.lexicon()
     lang._table(languages)
+    profanity._table()
     load = time.perf_counter() - t0
 
     def us(xs: list[float]) -> str:

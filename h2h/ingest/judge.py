@@ -177,8 +177,8 @@ class _Plan:
     """One conversation's messages read in the platform's order (app/order.py), before its
     verdict: the person's, which of them wait after our last reply, and other people's answers."""
 
-    __slots__ = ("conv", "messages", "own", "person_msgs", "unanswered", "basis", "last_reply_at", "reading",
-                 "others")
+    __slots__ = ("conv", "messages", "own", "person_msgs", "unanswered", "basis", "last_reply_at", "last_reply",
+                 "reading", "others")
 
     def __init__(self, conv: Conversation, messages: list[MessageFacts]):
         rows = order.ordered(messages, conv.platform)
@@ -187,6 +187,7 @@ class _Plan:
         self.own = own = all(m.role != "person" for m in mine)
         self.person_msgs = mine if own else [m for m in mine if m.role == "person"]
         last = -1 if own else max((i for i, m in enumerate(rows) if m.role != "person"), default=-1)
+        self.last_reply = rows[last] if last >= 0 else None
         self.last_reply_at = rows[last].created_at if last >= 0 else None
         self.unanswered = [m for m in rows[last + 1:] if m.role == "person" and m.conversation_id == conv.id]
         self.basis = self.unanswered or self.person_msgs
@@ -283,6 +284,7 @@ def _values(plan: _Plan, person: Identity, flags: Flags, behaviour: list[str], p
         bot_hints=bot + behaviour,
         brand_hints=brand,
         previous_conversations=previous, continues=last_reply_at is not None,
+        our_reply=None if plan.last_reply is None else _signals(plan.last_reply),
         vip=any(handles.matches(h, engine.vip) for h in flags.handles) or flags.vip,
         muted=any(handles.matches(h, engine.muted) for h in flags.handles) or flags.muted,
         followers=person.followers,

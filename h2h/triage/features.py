@@ -24,6 +24,7 @@ class Features:
     folded: str               # text.fold(): no accents either (the urgent rule reads it)
     words: list[str]          # words, pairs, lexicon tags and markers
     chars: list[str]          # character 4-grams
+    tokens: list[str]         # the folded text's tokens (text.tokens)
     tagged: dict[str, list[str]]  # lexicon tag -> the words that earned it (for evidence)
 
 
@@ -153,4 +154,4 @@ def extract(text: str) -> Features:
                 break
     words.extend(marks)
     words.extend(_shape(text, toks, links))
-    return Features(cleaned, folded, words, char_grams(toks), tagged)
+    return Features(cleaned, folded, words, char_grams(toks), toks, tagged)

@@ -33,6 +33,7 @@ class Facts(NamedTuple):
     brand_hints: Sequence[str] = ()     # presents itself as a brand, shop or media outlet (people.py)
     previous_conversations: int = 0
     continues: bool = False             # writes back in a conversation we already answered (or a thread)
+    our_reply: Signals | None = None    # our latest reply in the conversation, before their messages
     vip: bool = False
     muted: bool = False
     followers: int | None = None
@@ -96,17 +97,26 @@ def triage(facts: Facts) -> Triage:
     if (facts.brand or facts.brand_hints) and not own:
         add("brand", "a brand or media account" + (f" ({facts.brand_hints[0]})" if facts.brand_hints else ""))
 
-    # What they said.
-    signal("question", "question", "asks a question")
-    signal("request", "request", "asks for help")
-    signal("complaint", "complaint", "reports a problem")
-    signal("urgent", "urgent", "sounds urgent")
-    if v("negative") >= FLOOR and v("toxic") < THRESHOLD:
-        signal("negative", "negative", "sounds unhappy")
+    # What they said. A conversation with us whose unanswered messages only close it ("ok 👍",
+    # "thanks, that worked", "just sent it") waits for nothing: what the models read in
+    # so few words is not a question or a problem (turns.py).
+    closed = _closing(facts.signals) if facts.continues else ""   # a first "thanks!" is praise, not a closing
+    if closed:
+        add("closing", f"closes the conversation ({closed}): nothing to answer")
+    else:
+        signal("question", "question", "asks a question")
+        signal("request", "request", "asks for help")
+        signal("complaint", "complaint", "reports a problem")
+        signal("urgent", "urgent", "sounds urgent")
+        if v("negative") >= FLOOR and v("toxic") < THRESHOLD:
+            signal("negative", "negative", "sounds unhappy")
+        chased = next((s.evidence["chaser"][0] for s in facts.signals if s.evidence.get("chaser")), None)
+        if chased:
+            add("chaser", f"still waiting for an answer ('{chased}')")
     signal("spam", "spam", "looks like spam")
     if v("toxic") >= FLOOR:
         add("toxic", "hostile: answer calmly or not at all" + _quote(ev, "toxic"), v("toxic"))
-    needs = max(v("question"), v("request"), v("complaint"))
+    needs = 0.0 if closed else max(v("question"), v("request"), v("complaint"))
     if v("positive") >= FLOOR and needs < CALM:
         add("praise", "says something kind" + _quote(ev, "positive"), v("positive"))
 
@@ -126,6 +136,14 @@ def triage(facts: Facts) -> Triage:
             add("returning", "continues a conversation with us", 1 / 3)
         else:
             add("first_contact", "first time writing to us: welcome them")
+        ours = facts.our_reply
+        if ours is not None and not closed:
+            # What they answer: a question of ours (they give what we asked for, and wait for the
+            # next step), or our asking them to go on in private messages (the rest happens there).
+            if ours.evidence.get("private"):
+                add("private", f"we asked them to write in private ({_quote(ours.evidence, 'private')[2:-1]})")
+            elif ours.question >= THRESHOLD:
+                add("answers_us", "answers our question" + _quote(ours.evidence, "question"))
         if facts.vip:
             add("vip", "VIP")
         if facts.followers and facts.followers >= 100:
@@ -137,20 +155,29 @@ def triage(facts: Facts) -> Triage:
         if facts.answered_by:
             add("answered_by_other", f"answered by {facts.answered_by}")
 
-    section = _section(own, facts.muted, bot_strength, v, needs)
+    section = _section(own, facts.muted, bot_strength, v, needs, bool(closed))
     return Triage(section=section, score=round(sum(r.points for r in reasons), 2), reasons=tuple(reasons))
 
 
-def _section(own: bool, muted: bool, bot: float, v, needs: float) -> str:  # type: ignore[no-untyped-def, unused-ignore]
+def _section(own: bool, muted: bool, bot: float, v, needs: float, closed: bool) -> str:  # type: ignore[no-untyped-def, unused-ignore]
     if own or muted or bot >= THRESHOLD:
         return "noise"
     if v("spam") >= THRESHOLD and needs < THRESHOLD:
         return "noise"
     if v("toxic") >= THRESHOLD:
         return "careful"
-    if v("positive") >= THRESHOLD and needs < CALM and v("negative") < THRESHOLD:
+    if closed or (v("positive") >= THRESHOLD and needs < CALM and v("negative") < THRESHOLD):
         return "thanks"
     return "reply"
+
+
+def _closing(signals: Sequence[Signals]) -> str:
+    """The words that close the conversation ("'ok', 'thanks'") when each of its unanswered
+    messages only closes it; "" otherwise."""
+    if not signals or not all(s.evidence.get("closing") for s in signals):
+        return ""
+    words = dict.fromkeys(w for s in signals for w in s.evidence["closing"])
+    return ", ".join(f"'{w}'" for w in list(words)[:2])
 
 
 def _count(n: int) -> str:

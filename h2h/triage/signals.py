@@ -1,10 +1,15 @@
 """Per-message signals from the text alone, in English and French (and any
 language the character n-grams carry).
 
-One small logistic regression per signal over the message's words, word
-pairs, lexicon tags and character 4-grams (h2h/data/signals.tsv, trained by
-scripts/train_signals.py on redistributable data only), in pure Python: a
-dictionary lookup per feature and a sum per signal. The words that pushed a
+One small logistic regression per signal and language over the message's
+words, word pairs, lexicon tags and character 4-grams (h2h/data/signals_en.tsv
+and signals_fr.tsv, trained by scripts/train_signals.py on redistributable data
+only), in pure Python: a dictionary lookup per feature and a sum per signal.
+A message is read with the model of its language (detected among the configured
+ones); the two are trained apart because French and English data pulled each
+other's weights the wrong way, each with the other language's data as a
+lighter prior. The English toxic model also reads alt-profanity-check's
+decision value (profanity.py). The words that pushed a
 signal up the most are its evidence, which becomes the reason's label
 ("asks a question ('how do i')"). Rules sit on top where a model trained on a
 few thousand messages cannot be trusted alone: urgent words; swearing (offensive
@@ -22,7 +27,7 @@ from typing import Mapping, Sequence
 
 from h2h.paths import DATA
 from h2h.models import SIGNAL_NAMES, Signals
-from h2h.triage import features, lang as langid, spam
+from h2h.triage import features, lang as langid, profanity, spam, turns
 from h2h.triage.text import MAX_CHARS
 
 
@@ -84,13 +89,32 @@ def _pack(milli: Sequence[int]) -> int:
     return int.from_bytes(_PACK.pack(*map(_shift, milli)), "little")
 
 
+class Model:
+    """One language's weights: packed rows for words and character n-grams, the biases,
+    the words that can be evidence, and real-valued inputs ("=prof": another model's
+    decision value) with their weights per signal."""
+
+    __slots__ = ("words", "chars", "bias", "readable", "scaled")
+
+    def __init__(self, words: dict[str, int], chars: dict[str, int], bias: tuple[float, ...],
+                 readable: dict[str, tuple[str, tuple[float, ...]]], scaled: dict[str, tuple[float, ...]]):
+        self.words, self.chars, self.bias, self.readable, self.scaled = words, chars, bias, readable, scaled
+
+
 @lru_cache(maxsize=1)
-def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[str, tuple[str, tuple[float, ...]]]]:
-    raw = DATA.joinpath("signals.tsv").read_text(encoding="utf-8")
+def languages_with_models() -> frozenset[str]:
+    return frozenset(p.name[len("signals_"):-len(".tsv")] for p in DATA.iterdir()
+                     if p.name.startswith("signals_") and p.name.endswith(".tsv"))
+
+
+@lru_cache(maxsize=8)
+def _model(lang: str) -> Model:
+    raw = DATA.joinpath(f"signals_{lang}.tsv").read_text(encoding="utf-8")
     words: dict[str, int] = {}
     # Words that can be evidence: themselves and the positive parts of their weights, as floats.
     readable: dict[str, tuple[str, tuple[float, ...]]] = {}
     chars: dict[str, int] = {}
+    scaled: dict[str, tuple[float, ...]] = {}
     bias: tuple[float, ...] = (0.0,) * _N
     least = EVIDENCE_MIN * _SCALE
     for line in raw.split("\n"):
@@ -102,13 +126,25 @@ def _model() -> tuple[dict[str, int], dict[str, int], tuple[float, ...], dict[st
             chars[name[1:]] = _pack(milli)
         elif name == "<bias>":
             bias = tuple(v / _SCALE for v in milli)
+        elif name[0] == "=":
+            scaled[name[1:]] = tuple(v / _SCALE for v in milli)
         else:
             words[name] = _pack(milli)
             # A sentence's opening ("^why not") is never shown: the same words are features of
             # their own, and a person reads "'why not'", not where it stood.
             if max(milli) >= least and name[0] != "^" and (name[0] == "<" or _telling(name)):
                 readable[name] = (name, tuple(max(0, v) / _SCALE for v in milli))
-    return words, chars, bias, readable
+    return Model(words, chars, bias, readable, scaled)
+
+
+@lru_cache(maxsize=16)
+def _pick(detected: str | None, languages: tuple[str, ...]) -> str:
+    """The model a message is read with: its language's, else (too short to tell, or a
+    language without a model) the first configured language that has one, else English."""
+    have = languages_with_models()
+    if detected in have:
+        return detected
+    return next((lang for lang in languages if lang in have), "en")
 
 
 CHAR_NORM = 25.0   # character n-grams a message has at which their sum counts as is
@@ -131,20 +167,28 @@ def analyze(text: str, *, languages: Sequence[str] = ("en", "fr"), lang: str | N
 
 @lru_cache(maxsize=4096)
 def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals:
-    words, chars, bias, readable = _model()
     f = features.extract(text)
+    detected = lang or langid.detect_cleaned(f.cleaned, languages)
+    model = _model(_pick(detected, languages))
     # A packed row is never 0 (every field carries the offset): filter(None) keeps the hits.
-    packed = list(filter(None, map(words.get, f.words)))
-    grams = list(filter(None, map(chars.get, f.chars)))
+    packed = list(filter(None, map(model.words.get, f.words)))
+    grams = list(filter(None, map(model.chars.get, f.chars)))
     # Words count as they are, character n-grams scaled by the message's length (in 16ths, so
     # the packed sums scale as integers, field by field); unpacked in one C call, then the
     # logistic function of each signal's sum, clamped so exp() never overflows.
     m = length_16ths(len(f.chars))
     offset = (len(packed) * _UNIT + len(grams) * m) * _OFFSET
     sums = _UNPACK((sum(packed) * _UNIT + sum(grams) * m).to_bytes(_BYTES, "little"))
-    values = [1.0 / (1.0 + _exp(max(-30.0, min(30.0, (offset - v) / _DIV - b)))) for v, b in zip(sums, bias)]
-    hits = list(filter(None, map(readable.get, f.words)))
+    z = [(v - offset) / _DIV + b for v, b in zip(sums, model.bias)]
+    prof_word = None
+    if "prof" in model.scaled:
+        value, prof_word = profanity.decision(f.tokens)
+        z = [x + w * value for x, w in zip(z, model.scaled["prof"])]
+    values = [1.0 / (1.0 + _exp(max(-30.0, min(30.0, -x)))) for x in z]
+    hits = list(filter(None, map(model.readable.get, f.words)))
     evidence = _evidence(values, hits, f.tagged)
+    if prof_word and "toxic" not in evidence and values[_T] >= EVIDENCE_FROM:
+        evidence["toxic"] = (prof_word,)   # the word the profanity model weighs most
 
     if "<sarcasm>" in f.words and (values[_P] > values[_NEG] or values[_NEG] < SARCASM_FLOOR):
         # "/s" or an eye-roll turns the praise around it into its opposite, and is unhappy
@@ -171,7 +215,16 @@ def _analyze(text: str, languages: tuple[str, ...], lang: str | None) -> Signals
         values[_S], values[_R] = max(values[_S], SPAM_FLOOR), min(values[_R], EVIDENCE_FROM / 2)
         evidence["spam"] = advert
         evidence.pop("request", None)
-    detected = lang or langid.detect_cleaned(f.cleaned, languages)
+    # What the message does in its conversation (turns.py): not signals, but read with them.
+    closes = turns.closing(f.tokens)
+    if closes:
+        evidence["closing"] = closes
+    chase = turns.chaser(f.tokens)
+    if chase:
+        evidence["chaser"] = (chase,)
+    private = turns.private(f.words)
+    if private:
+        evidence["private"] = (private,)
     return Signals(*values, detected, evidence)  # type: ignore[arg-type, call-arg]  # fields in SIGNAL_NAMES order
 
 

@@ -20,12 +20,16 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "vip": 12.0,
     "reach": 2.0,
     "followup": 1.5,
+    "chaser": 4.0,
+    "answers_us": 3.0,
     "elsewhere": 3.0,
     "answered_by_other": -3.0,
     # how long they have waited: grows to this many points at the SLA, then stays
     "waiting": 10.0,
     # what pushes a conversation down (negative points)
     "keyword_only": -1.0,
+    "closing": -5.0,
+    "private": -5.0,
     "crowd": -4.0,
     "toxic": -6.0,
     "bot": -15.0,

@@ -251,6 +251,7 @@ def rescore(store: Store, conv: Conversation, engine: Engine) -> None:
         + people.behaviour_hints(writes.person_recent(store, person.id), platform=person.platform),
         brand_hints=people.brand_hints(handle, person.name),
         previous_conversations=previous, continues=last_reply_at is not None,
+        our_reply=None if last_reply is None else _signals(last_reply),
         vip=any(handles.matches(h, engine.vip) for h in flags.handles) or flags.vip,
         muted=any(handles.matches(h, engine.muted) for h in flags.handles) or flags.muted,
         followers=person.followers,

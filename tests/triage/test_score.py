@@ -58,6 +58,15 @@ RULES = [
     ("fr", "il y a une version linux ?", {"previous_conversations": 2}, "reply", {"returning"}),
     ("en", "big news about the launch", {"brand_hints": ["calls itself 'news'"]}, "reply", {"brand"}),
     ("fr", "l'info en vidéo : la nouvelle box", {"brand": True}, "reply", {"brand"}),
+    # A closing waits for nothing; a chaser about an open problem waits for an answer.
+    ("en", "ok 👍", {"continues": True}, "thanks", {"closing"}),
+    ("fr", "ok merci 👍", {"continues": True}, "thanks", {"closing"}),
+    ("en", "Thanks, that worked!", {"continues": True}, "thanks", {"closing"}),
+    ("fr", "merci beaucoup, ça marche !", {"continues": True}, "thanks", {"closing"}),
+    ("en", "just sent it", {"continues": True}, "thanks", {"closing"}),
+    ("fr", "c'est envoyé, merci", {"continues": True}, "thanks", {"closing"}),
+    ("en", "still nothing? my order never arrived", {}, "reply", {"chaser", "complaint"}),
+    ("fr", "toujours rien ? ma commande n'est jamais arrivée", {}, "reply", {"chaser", "complaint"}),
 ]
 
 
@@ -106,3 +115,50 @@ def test_a_week_old_message_does_not_bury_todays_urgent_question() -> None:
     old = judge("thanks!").score + score.waiting_reason(7 * 86400, sla, w).points
     urgent = judge("urgent: is the api down? all our requests fail").score + score.waiting_reason(600, sla, w).points
     assert urgent > old
+
+
+@pytest.mark.parametrize("text", ["thanks, but it still crashes", "ok but why was I charged twice?",
+                                  "merci mais ça plante toujours", "ok, et pourquoi j'ai été prélevé deux fois ?"])
+def test_a_thanks_that_says_more_is_no_closing(text: str) -> None:
+    t = judge(text, continues=True)
+    assert "closing" not in codes(t) and t.section == "reply", t.reasons
+
+
+def test_a_closing_ranks_below_the_same_person_still_waiting() -> None:
+    closing, waiting = judge("ok thanks 👍", continues=True), judge("ok, and when will it be fixed?", continues=True)
+    assert waiting.score > closing.score
+    assert any("'ok'" in r.label for r in closing.reasons if r.code == "closing")
+
+
+def test_a_problem_and_then_thanks_unanswered_is_not_closed() -> None:
+    # Only a conversation whose every unanswered message closes it is closed.
+    t = judge("my card was charged twice", "ok thanks", continues=True)
+    assert "closing" not in codes(t) and t.section == "reply"
+
+
+def test_a_first_thanks_is_praise_not_a_closing() -> None:
+    t = judge("thanks, that worked!")
+    assert "closing" not in codes(t) and "praise" in codes(t) and t.section == "thanks"
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("Please send us a DM with your order number.", "it's order 4471"),
+                                              ("Envoyez-nous votre numéro de commande en MP.", "c'est la 4471")])
+def test_an_answer_after_we_moved_to_private_messages_counts_less(ours: str, theirs: str) -> None:
+    moved = judge(theirs, continues=True, our_reply=signals.analyze(ours))
+    plain = judge(theirs, continues=True, our_reply=signals.analyze("We're sorry to hear that."))
+    assert "private" in codes(moved) and moved.score < plain.score
+    assert any("'" in r.label for r in moved.reasons if r.code == "private")
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("Which version of iOS are you on?", "iOS 11.1"),
+                                              ("Quelle version de l'appli avez-vous ?", "la 4.2")])
+def test_an_answer_to_our_question_waits_for_the_next_step(ours: str, theirs: str) -> None:
+    answered = judge(theirs, continues=True, our_reply=signals.analyze(ours))
+    told = judge(theirs, continues=True, our_reply=signals.analyze("We're sorry to hear that."))
+    assert "answers_us" in codes(answered) and answered.score > told.score
+
+
+@pytest.mark.parametrize("ours", [None, "Which version are you on?", "Please DM us your order number."])
+def test_a_conversation_that_continues_is_no_first_contact(ours: str | None) -> None:
+    t = judge("it's 4.2", continues=True, our_reply=None if ours is None else signals.analyze(ours))
+    assert "first_contact" not in codes(t) and "returning" in codes(t)
