@@ -50,6 +50,16 @@ class Base:
         except sqlite3.Error as exc:
             raise db.translate(exc, self.path) from None
 
+    def _by_ids(self, make: Callable[[tuple[Any, ...]], R], columns: str, table: str, ids: Iterable[int]) -> dict[int, R]:
+        """Rows of `table` by id, read in chunks of ids (`make` builds a record with an `id`)."""
+        from h2h.store.sqlite.chunks import chunks, marks
+
+        found: dict[int, R] = {}
+        for part in chunks(sorted(set(ids))):
+            for r in self._rows(make, f"SELECT {columns} FROM {table} WHERE id IN ({marks(part)})", list(part)):
+                found[r.id] = r  # type: ignore[attr-defined]
+        return found
+
     def _one(self, make: Callable[[tuple[Any, ...]], R], sql: str, params: Params = ()) -> R | None:
         try:
             return next(self._rows(make, sql, params), None)

@@ -56,11 +56,7 @@ class ConversationQueries(Base):
         return found
 
     def conversations_by_ids(self, ids: Iterable[int]) -> dict[int, Conversation]:
-        found: dict[int, Conversation] = {}
-        for part in chunks(sorted(set(ids))):
-            for c in self._rows(_conv, f"SELECT {_CONV} FROM conversations WHERE id IN ({marks(part)})", list(part)):
-                found[c.id] = c
-        return found
+        return self._by_ids(_conv, _CONV, "conversations", ids)
 
     def conversation_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
         return [r[0] for r in self._q("SELECT id FROM conversations WHERE id > ? ORDER BY id LIMIT ?", (after, limit))]

@@ -85,11 +85,7 @@ class PeopleQueries(Base):
         return found
 
     def persons_by_ids(self, ids: Iterable[int]) -> dict[int, Identity]:
-        found: dict[int, Identity] = {}
-        for part in chunks(sorted(set(ids))):
-            for p in self._rows(_identity, f"SELECT {_IDENTITY} FROM persons WHERE id IN ({marks(part)})", list(part)):
-                found[p.id] = p
-        return found
+        return self._by_ids(_identity, _IDENTITY, "persons", ids)
 
     def persons_by_handle(self, handle: str, source: str | None = None) -> list[Identity]:
         bare = handle.strip().lstrip("@")
