@@ -1,0 +1,72 @@
+"""`h2h search TEXT`: words, a person's name, a handle, in the store's FTS5 index, whatever
+the conversation's state; `--platform`; an index kept in step with edits and new names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import jsonl, record, run
+
+BOB = {"id": "7", "handle": "bob.bsky.social", "name": "Bob Stone"}
+
+
+@pytest.fixture
+def filled(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = jsonl(record("1", "Comment j'exporte mes notes en PDF ?", at="2026-11-20T09:00:00Z"),
+                 record("2", "the sync is broken since the update", at="2026-11-20T10:00:00Z", author=BOB,
+                        source="bsky", platform="bluesky"),
+                 record("3", "thanks, the export works now", at="2026-11-20T11:00:00Z", author=BOB,
+                        source="bsky", platform="bluesky", thread="9"))
+    assert run(capsys, "import", "-", stdin=data).code == 0
+
+
+def _found(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    result = run(capsys, "search", *args, "--json")
+    assert result.code == 0, result.err
+    return [i["person"]["handle"] + ":" + i["message"]["id"] for i in result.json()["data"]["items"]]
+
+
+def test_words_names_handles_and_accents(filled: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _found(capsys, "pdf") == ["@marie@piaille.fr:1"]
+    assert _found(capsys, "exporte") == ["@marie@piaille.fr:1"], "a word's prefix"
+    assert set(_found(capsys, "export")) == {"@marie@piaille.fr:1", "bob.bsky.social:3"}
+    assert _found(capsys, "Dubois") == ["@marie@piaille.fr:1"], "the person's name"
+    assert _found(capsys, "@marie@piaille.fr") == ["@marie@piaille.fr:1"], "a handle"
+    assert _found(capsys, "bob export") == ["bob.bsky.social:3"], "every word, in the text or the name"
+    assert _found(capsys, "exportè") == _found(capsys, "exporte"), "accents are optional"
+    assert _found(capsys, 'sync" OR "pdf') == [], "FTS5 syntax in the input is taken literally"
+
+
+def test_any_state_and_platform_filter(filled: None, capsys: pytest.CaptureFixture[str]) -> None:
+    marie = run(capsys, "search", "pdf", "--json").json()["data"]["items"][0]["id"]
+    assert run(capsys, "ignore", marie).code == 0
+    item = run(capsys, "search", "pdf", "--json").json()["data"]["items"][0]
+    assert item["id"] == marie and item["state"] == "ignored", "put away, still found"
+    assert _found(capsys, "export", "--platform", "bluesky") == ["bob.bsky.social:3"]
+    typo = run(capsys, "search", "export", "--platform", "blusky")
+    assert typo.code == 2 and "did you mean 'bluesky'?" in typo.err
+    nothing = run(capsys, "search", "   ?! ")
+    assert nothing.code == 2 and "nothing to search for" in nothing.err
+    plain = run(capsys, "search", "sync")
+    assert plain.code == 0 and "Bob Stone (bob.bsky.social)" in plain.out and "the sync is broken" in plain.out
+    assert "Nothing matches" in run(capsys, "search", "zebra").out
+
+
+def test_the_index_follows_edits_and_new_names(filled: None, capsys: pytest.CaptureFixture[str]) -> None:
+    edited = jsonl(record("2", "the calendar is broken since the update", at="2026-11-20T10:00:00Z",
+                          author={**BOB, "name": "Robert Smith"}, source="bsky", platform="bluesky"))
+    assert run(capsys, "import", "-", stdin=edited).code == 0
+    assert _found(capsys, "sync") == []
+    assert _found(capsys, "calendar") == ["bob.bsky.social:2"]
+    assert _found(capsys, "Robert") and not _found(capsys, "Stone"), "the new name, not the old"
+    import os
+
+    from h2h.store.sqlite import SQLiteStore
+
+    store = SQLiteStore.open(Path(os.environ["H2H_HOME"]) / "h2h.db")
+    try:
+        store.conn.execute("INSERT INTO mention_search (mention_search, rank) VALUES ('integrity-check', 1)")
+    finally:
+        store.close()
