@@ -6,8 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sys
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, NamedTuple
 
 from h2h.cli.main import main
 
@@ -26,8 +25,7 @@ class _Stdin(io.TextIOWrapper):
         return False
 
 
-@dataclass
-class Result:
+class Result(NamedTuple):  # a tuple too: `code, out, err = run(...)`, `run(...) == (0, "", "")`
     code: int
     out: str
     err: str
@@ -37,9 +35,6 @@ class Result:
 
     def lines(self) -> list[Any]:
         return [json.loads(line) for line in self.out.splitlines() if line.strip()]
-
-    def __iter__(self) -> Iterator[Any]:  # `code, out, err = run(...)`
-        return iter((self.code, self.out, self.err))
 
 
 def run(*args: str, tty: bool = False, stdin: bytes | str | None = None) -> Result:
