@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.clirun import run
-from tests.sources.recorded import body
+from tests.sources.replay import body
 
 WRAPPER = {k: v for k, v in body("hackernews", "search_by_date_comments_query").items() if k != "hits"}
 
