@@ -312,6 +312,14 @@ MIGRATIONS: list[Migration] = [
     # time: a message stored after a decision reopens, whenever it was written.
     ("0009_arrival_order", arrival_order),
     ("0010_mention_search", SEARCH),
+    # A reply whose outcome is unknown stays pending, bound to its conversation: one such
+    # attempt per conversation, which every later attempt (reworded or not) reuses. Older
+    # versions may have left several; the newest stands for them.
+    ("0011_unsettled_reply", [
+        "UPDATE replies SET status = 'failed', error = 'outcome unknown; superseded by a later attempt' "
+        "WHERE status = 'pending' AND id NOT IN (SELECT MAX(id) FROM replies WHERE status = 'pending' "
+        "GROUP BY conversation)",
+        "CREATE UNIQUE INDEX replies_unsettled ON replies (conversation) WHERE status = 'pending'"]),
 ]
 
 
