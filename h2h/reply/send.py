@@ -104,15 +104,20 @@ def plan(store: Store, config: Config, engine: Engine, ident: str, *, draft: Dra
         draft = compose.new_draft(store, config, engine, ident)
     stale = (draft.created_at or "") < latest_at
     key = idempotency_key(ctx.view["id"], ctx.in_reply_to["id"], draft.text)
-    unsettled = store.unsettled_reply(ctx.view["id"])
-    if unsettled is not None:
-        key = unsettled.key
+    bound = store.unsettled_reply(ctx.view["id"]) or _answered(store, ctx.view["id"], ctx.in_reply_to["id"])
+    if bound is not None:  # one reply per message answered, whatever the draft says now
+        key = bound.key
     previous = store.reply_by_key(key)
     person = ctx.view["person"]
     return Plan(conversation=ctx.view["id"], source=ctx.view["source"], platform=ctx.view["platform"],
                 target=person["handle"], name=person["name"] or "", in_reply_to=ctx.in_reply_to["id"],
                 reply_url=ctx.in_reply_to.get("url"), text=draft.text, key=key, draft=draft,
                 previous=previous.status if previous is not None else None, stale=stale)
+
+
+def _answered(store: Store, conversation: str, in_reply_to: str) -> Reply | None:
+    return next((r for r in store.replies(conversation)
+                 if r.in_reply_to == in_reply_to and r.status in ("sent", "manual")), None)
 
 
 def check(p: Plan) -> None:
