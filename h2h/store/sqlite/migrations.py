@@ -9,11 +9,12 @@ Never edit a migration that has shipped: add a new one.
 from __future__ import annotations
 
 import bisect
+import os
 import sqlite3
 from pathlib import Path
 from typing import Callable, Sequence
 
-from h2h import clock
+from h2h import clock, files
 from h2h.errors import SchemaTooNew, StoreError
 from h2h.store.sqlite.db import MEMORY, transaction, translate
 
@@ -340,16 +341,26 @@ def _has_data(conn: sqlite3.Connection) -> bool:
 
 
 def backup(conn: sqlite3.Connection, path: Path, before: str) -> Path:
+    """A copy of the database, written under a temporary name created 0600 (it holds what the
+    database holds) and renamed when complete: a kill leaves no half backup under a backup's
+    name, and what a killed one left is removed here."""
+    for left in files.stale(path.parent, f"{path.name}.bak-"):
+        files.discard(left)
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.name}.bak-{stamp}-before-{before}")
     n = 1
-    while target.exists():
+    while target.exists() or target.is_symlink():
         n += 1
         target = path.with_name(f"{path.name}.bak-{stamp}-{n}-before-{before}")
+    tmp = files.temporary(target)
     try:
-        conn.execute("VACUUM INTO ?", (str(target),))
-        target.chmod(0o600)
+        files.discard(tmp)  # this process's own, from an attempt that failed
+        files.create_new(tmp)  # VACUUM INTO fills an empty file, keeping its mode
+        conn.execute("VACUUM INTO ?", (str(tmp),))
+        files.refuse_link(target)
+        os.replace(tmp, target)
     except (sqlite3.Error, OSError) as exc:
+        files.discard(tmp)
         raise StoreError(f"could not back up the database before migrating it: {exc}",
                          hint="Free some disk space next to the database, then run again; nothing was changed.") from None
     return target
