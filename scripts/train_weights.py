@@ -40,7 +40,7 @@ from h2h.triage.weights import DEFAULT_WEIGHTS  # noqa: E402
 # reach...) do not vary in these inboxes, or must not be learned from them.
 BOUNDS: dict[str, tuple[float, float]] = {
     # What they said that asks for an answer counts for it, at least this much whatever the fit.
-    "question": (2.0, 20.0), "request": (2.0, 20.0), "complaint": (2.0, 20.0), "urgent": (1.0, 20.0),
+    "question": (5.0, 20.0), "request": (5.0, 20.0), "complaint": (5.0, 20.0), "urgent": (1.0, 20.0),
     "chaser": (2.0, 20.0), "answers_us": (1.0, 20.0), "negative": (0.0, 20.0), "first_contact": (0.0, 20.0),
     "returning": (-20.0, 20.0), "followup": (0.0, 20.0), "praise": (-20.0, 20.0),
     # The waiting term stays, growing to the SLA: among those who need an answer, the longest
