@@ -9,7 +9,7 @@ import pytest
 
 from h2h import config
 from h2h.errors import ConfigError
-from tests.helpers import run
+from tests.clirun import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,7 +71,7 @@ def test_no_config_file_means_defaults(home: Path) -> None:
 
 
 def test_explicit_config_must_exist(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "--config", str(home / "nope.toml"), "queue")
+    result = run("--config", str(home / "nope.toml"), "queue")
     assert result.code == 3
     assert "does not exist" in result.err and "h2h init" in result.err
 
@@ -81,7 +81,7 @@ def test_h2h_config_env_is_used(home: Path, tmp_path: Path, capsys: pytest.Captu
     path = tmp_path / "elsewhere.toml"
     path.write_text("[me]\nname = 1\n")
     monkeypatch.setenv("H2H_CONFIG", str(path))
-    result = run(capsys, "queue", "--json")
+    result = run("queue", "--json")
     assert result.code == 3
     err = result.json()["error"]
     assert err["code"] == "config" and "me.name: must be a string" in err["message"]
@@ -91,7 +91,7 @@ def test_h2h_config_env_is_used(home: Path, tmp_path: Path, capsys: pytest.Captu
 def test_broken_config_is_exit_3_with_the_keys(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text("[triage]\nsla = 4\n[sources.a]\n")
-    result = run(capsys, "queue")
+    result = run("queue")
     assert result.code == 3
     assert "triage.sla: must be a duration" in result.err
     assert "sources.a.type: is required" in result.err
@@ -102,16 +102,16 @@ def test_a_token_in_a_readable_file_draws_a_warning(home: Path, capsys: pytest.C
     path = home / "config.toml"
     path.write_text('[sources.m]\ntype = "memory"\ntoken = "s3cr3t-value"\n')
     os.chmod(path, 0o644)
-    result = run(capsys, "queue")
+    result = run("queue")
     assert result.code == 0
     assert "holds a token and is readable by other users" in result.err and "chmod 600" in result.err
     assert "s3cr3t-value" not in result.err + result.out
     os.chmod(path, 0o600)
-    assert "readable by other users" not in run(capsys, "queue").err
+    assert "readable by other users" not in run("queue").err
 
 
 def test_init_writes_the_example_once(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    first = run(capsys, "init")
+    first = run("init")
     path = home / "config.toml"
     example = (ROOT / "config.example.toml").read_bytes()
     written = path.read_bytes()
@@ -120,18 +120,18 @@ def test_init_writes_the_example_once(home: Path, capsys: pytest.CaptureFixture[
     assert b"\n[sources." not in written and b"\n# [sources.masto]" in written
     assert written.replace(b"\n# ", b"\n").replace(b"# --- S", b"--- S") == \
         example.replace(b"\n# ", b"\n").replace(b"# --- S", b"--- S")
-    assert "No sources configured" in run(capsys, "sources").err + run(capsys, "sources").out
-    assert run(capsys, "fetch").code == 3
+    assert "No sources configured" in run("sources").err + run("sources").out
+    assert run("fetch").code == 3
     assert (path.stat().st_mode & 0o777) == 0o600
     path.write_text("# mine\n")
-    second = run(capsys, "init")
+    second = run("init")
     assert second.code == 1 and "already exists" in second.err
     assert path.read_text() == "# mine\n", "init never overwrites"
 
 
 def test_init_honours_config_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "a" / "b.toml"
-    result = run(capsys, "--config", str(target), "init", "--json")
+    result = run("--config", str(target), "init", "--json")
     assert result.json() == {"data": {"path": str(target)}} and target.exists()
 
 
@@ -140,11 +140,11 @@ def test_db_option_and_env(hermetic: Path, tmp_path: Path, capsys: pytest.Captur
     from tests.helpers import jsonl, record
 
     a, b = tmp_path / "a.db", tmp_path / "b.db"
-    run(capsys, "--db", str(a), "import", "-", stdin=jsonl(record("1", "hi?")))
-    run(capsys, "--db", str(b), "import", "-", stdin=b"")
+    run("--db", str(a), "import", "-", stdin=jsonl(record("1", "hi?")))
+    run("--db", str(b), "import", "-", stdin=b"")
     monkeypatch.setenv("H2H_DB", str(b))
-    assert run(capsys, "queue", "--count").out.strip() == "0"
-    assert run(capsys, "--db", str(a), "queue", "--count").out.strip() == "1"
+    assert run("queue", "--count").out.strip() == "0"
+    assert run("--db", str(a), "queue", "--count").out.strip() == "1"
     assert not (hermetic / "h2h.db").exists()
 
 
@@ -162,15 +162,15 @@ def test_no_database_is_said_not_made_up(hermetic: Path, tmp_path: Path, capsys:
     else:
         args = ["--db", str(wrong / "h2h.db")]
     for command in (["queue"], ["queue", "--count"], ["show", "abcd"], ["stats"], ["next"]):
-        result = run(capsys, *args, *command)
+        result = run(*args, *command)
         assert result.code == 1 and result.out == "", command
         assert f"no database at {wrong / 'h2h.db'} ({how}" in result.err and "hint:" in result.err, command
         assert "Everyone has an answer" not in result.err
-    doc = run(capsys, *args, "--json", "queue").json()
+    doc = run(*args, "--json", "queue").json()
     assert doc["error"]["code"] == "no_database" and str(wrong) in doc["error"]["message"]
     assert not wrong.exists(), "nothing was created"
-    assert run(capsys, *args, "import", "-", stdin=jsonl_one()).code == 0, "import creates it"
-    assert run(capsys, *args, "queue", "--count").out == "1\n"
+    assert run(*args, "import", "-", stdin=jsonl_one()).code == 0, "import creates it"
+    assert run(*args, "queue", "--count").out == "1\n"
 
 
 def jsonl_one() -> str:
@@ -182,5 +182,5 @@ def jsonl_one() -> str:
 def test_h2h_now_must_be_a_time(home: Path, capsys: pytest.CaptureFixture[str],
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("H2H_NOW", "tomorrow")
-    result = run(capsys, "queue")
+    result = run("queue")
     assert result.code == 2 and "H2H_NOW" in result.err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run
+from tests.clirun import run
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -75,7 +75,7 @@ def test_the_install_line_works_where_pip_refuses_to_install(tmp_path: Path) -> 
 
 
 def test_every_command_is_documented(capsys: pytest.CaptureFixture[str]) -> None:
-    help_text = run(capsys, "--help").out
+    help_text = run("--help").out
     commands = re.findall(r"^  ([a-z][a-z-]*)\s", help_text.split("Commands:")[1], re.M)
     assert len(commands) >= 10
     for command in commands:

@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 
-from h2h.cli.main import main
 from h2h.fetch.lock import FetchLock
+from tests.clirun import run
 from tests.sources.mastodon_server import RecordedMastodon, recorded
 
 TOKEN = "cli-test-token-abcdef"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.fixture
@@ -46,33 +39,33 @@ def add_broken_source(home: Path) -> None:
 
 def test_fetch_is_silent_under_cron_and_fills_the_queue(masto: RecordedMastodon,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "fetch")
+    code, out, err = run("fetch")
     assert (code, out, err) == (0, "", "")
     # The recording's one author sends "hey how you doing - N!" ten times: triage calls that automated.
-    code, out, _ = run(capsys, "queue", "--json", "--all")
+    code, out, _ = run("queue", "--json", "--all")
     items = json.loads(out)["data"]["items"]
     assert code == 0 and items and all(i["platform"] == "mastodon" for i in items)
     assert items[0]["person"]["handle"] == "@admin@mastodon.social"
 
 
 def test_fetch_json_report(masto: RecordedMastodon, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "fetch", "--json")
+    code, out, _ = run("fetch", "--json")
     data = json.loads(out)["data"]
     assert code == 0 and data["new"] == 10 and data["failed"] == []
     (src,) = data["sources"]
     assert src["source"] == "masto" and src["ok"] and src["cursor_moved"]
     assert src["rate_limit"]["limit"] == 300.0
-    code, out, _ = run(capsys, "fetch", "--json")
+    code, out, _ = run("fetch", "--json")
     assert json.loads(out)["data"]["new"] == 0
 
 
 def test_one_failing_source_exits_6_and_says_why(masto: RecordedMastodon, home: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     add_broken_source(home)
-    code, out, err = run(capsys, "fetch")
+    code, out, err = run("fetch")
     assert code == 6 and out == ""
     assert "broken" in err and "H2H_UNSET_X" in err and "hint:" in err
-    code, out, _ = run(capsys, "--json", "fetch")
+    code, out, _ = run("--json", "fetch")
     data = json.loads(out)["data"]
     assert code == 6 and data["failed"] == ["broken"]
     assert [s["ok"] for s in data["sources"]] == [False, True]
@@ -80,7 +73,7 @@ def test_one_failing_source_exits_6_and_says_why(masto: RecordedMastodon, home: 
 
 def test_all_failing_with_auth_exits_4(masto: RecordedMastodon, capsys: pytest.CaptureFixture[str]) -> None:
     masto.fail("/api/v1/accounts/verify_credentials", recorded("error_401_unauthenticated"))
-    code, out, err = run(capsys, "fetch", "--json")
+    code, out, err = run("fetch", "--json")
     assert code == 4
     error = json.loads(out)["error"]
     assert error["code"] == "auth" and "The access token is invalid" in error["message"]
@@ -88,19 +81,19 @@ def test_all_failing_with_auth_exits_4(masto: RecordedMastodon, capsys: pytest.C
 
 
 def test_unknown_source_is_a_usage_error(masto: RecordedMastodon, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "fetch", "nope")
+    code, _, err = run("fetch", "nope")
     assert code == 2 and "masto" in err
 
 
 def test_no_sources_is_a_config_error(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "fetch")
+    code, _, err = run("fetch")
     assert code == 3 and "[sources.NAME]" in err
 
 
 def test_a_second_fetch_exits_at_once(masto: RecordedMastodon, home: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     with FetchLock(home / "fetch.lock").acquire():
-        code, out, err = run(capsys, "fetch", "--json")
+        code, out, err = run("fetch", "--json")
     assert code == 1 and json.loads(out)["error"]["code"] == "fetch_running" and "--wait" in err
     assert not masto.requests
 
@@ -108,28 +101,28 @@ def test_a_second_fetch_exits_at_once(masto: RecordedMastodon, home: Path,
 def test_sources_shows_last_fetch_counts_errors_and_budget(masto: RecordedMastodon, home: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     add_broken_source(home)
-    run(capsys, "fetch")
-    code, out, _ = run(capsys, "sources", "--json")
+    run("fetch")
+    code, out, _ = run("sources", "--json")
     rows = {r["name"]: r for r in json.loads(out)["data"]["sources"]}
     assert code == 0
     assert rows["masto"]["counts"]["mentions"] == 10 and rows["masto"]["failures"] == 0
     assert rows["masto"]["rate_limit"]["remaining"] == 299.0 and rows["masto"]["has_cursor"]
     assert rows["broken"]["failures"] == 1 and rows["broken"]["last_error"]["code"] == "config"
-    code, out, _ = run(capsys, "sources")
+    code, out, _ = run("sources")
     assert "masto [mastodon]" in out and "FAILING (1x)" in out and "budget 299/300" in out
 
 
 def test_sources_check(masto: RecordedMastodon, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "sources", "check")
+    code, out, _ = run("sources", "check")
     assert code == 0 and out.strip() == "masto\tok\t@testuser@mastodon.social"
-    code, out, _ = run(capsys, "sources", "--json")
+    code, out, _ = run("sources", "--json")
     assert json.loads(out)["data"]["sources"][0]["account"] == "@testuser@mastodon.social"
     masto.fail("/api/v1/accounts/verify_credentials", recorded("error_401_token_revoked"))
-    code, out, err = run(capsys, "sources", "check")
+    code, out, err = run("sources", "check")
     assert code == 4 and "FAILED" in out
 
 
 def test_verbose_says_what_each_source_did(masto: RecordedMastodon, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "--verbose", "fetch")
+    code, out, err = run("--verbose", "fetch")
     assert code == 0 and out == ""
     assert err.startswith("h2h: masto: 10 new of 10 read in ")

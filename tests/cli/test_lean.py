@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from h2h.cli import lean, queue
-from tests.helpers import jsonl, record, run
+from tests.clirun import run
+from tests.helpers import jsonl, record
 
 VALUES = ["7", "0", "030", "", "a b", "reply", "thanks", "ünï", "x=y", "2h", "2026-11-20T09:00:00Z", "q u e"]
 GLOBAL = [["--config", "V"], ["--config=V"], ["--db", "V"], ["--db=V"], ["--json"], ["-q"], ["--quiet"], ["-v"],
@@ -103,7 +104,7 @@ def loaded(home: Path, capsys: pytest.CaptureFixture[str]) -> Path:
                         author={"id": "7", "handle": "@promo@bots.social", "name": "Promo", "bot": True}),
                  record("4", "\x1b]52;c;ZXZpbA==\x07 is this thing on?", at="2026-11-20T11:30:00Z",
                         source="bsky", platform="bluesky", author={"id": "5", "handle": "eve.bsky.social"}))
-    assert run(capsys, "import", "-", stdin=data).code == 0
+    assert run("import", "-", stdin=data).code == 0
     return home
 
 
@@ -119,9 +120,9 @@ def test_same_output_and_exit_code(loaded: Path, monkeypatch: pytest.MonkeyPatch
                                    capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     monkeypatch.chdir(loaded)
     assert lean.parse(argv) is not None
-    fast = run(capsys, *argv)
+    fast = run(*argv)
     monkeypatch.setattr(lean, "parse", lambda args: None)
-    slow = run(capsys, *argv)
+    slow = run(*argv)
     assert (fast.code, fast.out, fast.err) == (slow.code, slow.out, slow.err)
 
 

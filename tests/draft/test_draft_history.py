@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import jsonl, record, run
+from tests.clirun import run
+from tests.helpers import jsonl, record
 
 
 @pytest.fixture
 def ident(home: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    assert run(capsys, "import", "-", stdin=jsonl(record("1", "How do I export my notes as PDF?"))).code == 0
-    return run(capsys, "queue", "--jsonl").lines()[0]["id"]
+    assert run("import", "-", stdin=jsonl(record("1", "How do I export my notes as PDF?"))).code == 0
+    return run("queue", "--jsonl").lines()[0]["id"]
 
 
 def _editor(tmp_path: Path, text: str) -> str:
@@ -25,10 +26,10 @@ def _editor(tmp_path: Path, text: str) -> str:
 
 
 def test_draft_shows_the_current_draft(ident: str, capsys: pytest.CaptureFixture[str]) -> None:
-    first = run(capsys, "draft", ident, "--json").json()["data"]
-    again = run(capsys, "draft", ident, "--json").json()["data"]
+    first = run("draft", ident, "--json").json()["data"]
+    again = run("draft", ident, "--json").json()["data"]
     assert again["id"] == first["id"] and again["text"] == first["text"], "shown, not rewritten"
-    new = run(capsys, "draft", ident, "--new", "--json").json()["data"]
+    new = run("draft", ident, "--new", "--json").json()["data"]
     assert new["id"] != first["id"]
 
 
@@ -36,20 +37,20 @@ def test_an_edit_is_never_replaced_without_asking(ident: str, capsys: pytest.Cap
                                                   monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     mine = "@marie@piaille.fr Hi Marie, Settings > Export > PDF. — Alex"
     monkeypatch.setenv("EDITOR", _editor(tmp_path, mine))
-    edited = run(capsys, "draft", ident, "--edit", "--json").json()["data"]
+    edited = run("draft", ident, "--edit", "--json").json()["data"]
     assert edited["text"] == mine and edited["edited"]
     for flags in (["--another"], ["--new"]):
-        refused = run(capsys, "draft", ident, *flags)
+        refused = run("draft", ident, *flags)
         assert refused.code == 1 and "the draft you edited was kept" in refused.err and "--yes" in refused.err
-        assert run(capsys, "draft", ident, "--json").json()["data"]["text"] == mine
-    replaced = run(capsys, "draft", ident, "--another", "--yes", "--json").json()["data"]
+        assert run("draft", ident, "--json").json()["data"]["text"] == mine
+    replaced = run("draft", ident, "--another", "--yes", "--json").json()["data"]
     assert replaced["text"] != mine
-    listing = run(capsys, "draft", ident, "--history", "--json").json()["data"]
+    listing = run("draft", ident, "--history", "--json").json()["data"]
     assert listing["current"] == replaced["id"]
     assert [d["edited"] for d in listing["drafts"]] == [False, True, False]
-    assert "edited by hand" in run(capsys, "draft", ident, "--history").out
-    back = run(capsys, "draft", ident, "--restore", str(edited["id"]), "--json").json()["data"]
+    assert "edited by hand" in run("draft", ident, "--history").out
+    back = run("draft", ident, "--restore", str(edited["id"]), "--json").json()["data"]
     assert back["text"] == mine and back["edited"] and back["id"] > replaced["id"]
-    assert run(capsys, "draft", ident, "--json").json()["data"]["text"] == mine
-    missing = run(capsys, "draft", ident, "--restore", "999")
+    assert run("draft", ident, "--json").json()["data"]["text"] == mine
+    missing = run("draft", ident, "--restore", "999")
     assert missing.code == 1 and "--history" in missing.err

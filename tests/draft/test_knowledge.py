@@ -11,7 +11,7 @@ import pytest
 from h2h.draft import compose, knowledge, memory
 from h2h.errors import ConfigError
 from tests.draft.world import CONFIG, World
-from tests.helpers import run
+from tests.clirun import run
 
 FAQ = """<!-- Our answers. This comment and the text before the first heading are not entries. -->
 Intro text.
@@ -156,31 +156,31 @@ def test_a_relative_path_is_read_from_the_configs_folder(home: Path, capsys: pyt
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(CONFIG.replace("[draft.snippets]", '[draft]\nknowledge = "faq.md"\n[draft.snippets]'))
     (home / "faq.md").write_text(FAQ)
-    listed = run(capsys, "knowledge", "list", "--json").json()["data"]
+    listed = run("knowledge", "list", "--json").json()["data"]
     assert listed["path"] == str(home / "faq.md") and len(listed["entries"]) == 3
     assert listed["problems"][0]["line"] == 22
 
 
 def test_knowledge_add_list_and_test(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    empty = run(capsys, "knowledge", "list")
+    empty = run("knowledge", "list")
     assert empty.code == 3 and "knowledge add" in empty.err
-    added = run(capsys, "knowledge", "add", "Does sync work offline?", "--answer", "Yes, everywhere.",
+    added = run("knowledge", "add", "Does sync work offline?", "--answer", "Yes, everywhere.",
                 "--link", "https://acme.example/offline", "--also", "offline mode, on a plane")
     assert added.code == 0 and added.out.strip() == f"{home / 'knowledge.md'}:1"
-    run(capsys, "knowledge", "add", "Est-ce que la synchro marche hors ligne ?", "--answer", "-", "--lang", "fr",
+    run("knowledge", "add", "Est-ce que la synchro marche hors ligne ?", "--answer", "-", "--lang", "fr",
         "--id", "does-sync-work-offline", stdin="Oui, partout.\n")
     text = (home / "knowledge.md").read_text()
     assert text == ("# Does sync work offline?\nAlso: offline mode, on a plane\nLink: https://acme.example/offline\n\n"
                     "Yes, everywhere.\n\n# Est-ce que la synchro marche hors ligne ?\nId: does-sync-work-offline\n"
                     "Lang: fr\n\nOui, partout.\n")
-    listed = run(capsys, "knowledge", "list")
+    listed = run("knowledge", "list")
     assert "does-sync-work-offline [fr]  Est-ce que la synchro marche hors ligne ?" in listed.out
-    hit = run(capsys, "knowledge", "test", "can I work offline on a plane?", "--json").json()["data"]
+    hit = run("knowledge", "test", "can I work offline on a plane?", "--json").json()["data"]
     assert hit["match"]["ref"] == "kb:does-sync-work-offline" and hit["match"]["lang"] == "en"
-    fr = run(capsys, "knowledge", "test", "la synchro marche-t-elle sans réseau ?").out
+    fr = run("knowledge", "test", "la synchro marche-t-elle sans réseau ?").out
     assert fr.startswith("*1. ") and "Est-ce que la synchro" in fr
-    miss = run(capsys, "knowledge", "test", "can I record audio in a note?")
+    miss = run("knowledge", "test", "can I record audio in a note?")
     assert miss.code == 0 and "No match" in miss.err
 
 
@@ -191,7 +191,7 @@ def test_knowledge_add_list_and_test(home: Path, capsys: pytest.CaptureFixture[s
 ])
 def test_knowledge_add_refuses_bad_input_and_writes_nothing(home: Path, capsys: pytest.CaptureFixture[str],
                                                            args: list[str], message: str) -> None:
-    result = run(capsys, "knowledge", "add", *args)
+    result = run("knowledge", "add", *args)
     assert result.code == 2 and message in result.err
     assert not (home / "knowledge.md").exists()
 
@@ -204,5 +204,5 @@ def test_knowledge_add_to_a_folder_writes_a_new_file(home: Path, tmp_path: Path,
     (home / "config.toml").write_text(CONFIG.replace("[draft.snippets]", f'[draft]\nknowledge = "{folder}"\n'
                                                                          '[draft.snippets]'))
     for _ in range(2):
-        assert run(capsys, "knowledge", "add", "Is there a dark mode?", "--answer", "Yes.").code == 0
+        assert run("knowledge", "add", "Is there a dark mode?", "--answer", "Yes.").code == 0
     assert sorted(os.listdir(folder)) == ["is-there-a-dark-mode-2.md", "is-there-a-dark-mode.md"]

@@ -11,7 +11,7 @@ import pytest
 from h2h.draft import compose, memory
 from h2h.reply import send
 from tests.draft.world import CONFIG, World
-from tests.helpers import run
+from tests.clirun import run
 
 TEAM = CONFIG.replace('languages = ["en", "fr"]', 'languages = ["en", "fr"]\nteam = ["@jo@mastodon.social"]')
 EXPORT_FR = ("@marie Bonjour Marie ! Réglages → Données → « Tout exporter » : vous obtenez un .zip avec toutes vos "
@@ -144,15 +144,15 @@ def test_from_memory_lists_the_closest_and_pick_starts_from_one(home, capsys: py
     new = w.say("@acme any rate limit on the API for free accounts?", handle="@sam@example.social",
                 name="Sam Okafor", minutes=60)
     store.close()
-    listed = run(capsys, "draft", new, "--from-memory")
+    listed = run("draft", new, "--from-memory")
     assert listed.code == 0 and listed.out.startswith("1. 0.") and "your reply to @priya@hachyderm.io on " in listed.out
     assert "--pick N" in listed.err
-    as_json = run(capsys, "draft", new, "--from-memory", "--json").json()["data"]["matches"]
+    as_json = run("draft", new, "--from-memory", "--json").json()["data"]["matches"]
     assert as_json[0]["kind"] == "answer" and 0 < as_json[0]["similarity"] <= 1
-    picked = run(capsys, "draft", new, "--from-memory", "--pick", "1", "--json").json()["data"]
+    picked = run("draft", new, "--from-memory", "--pick", "1", "--json").json()["data"]
     assert picked["source"] == "memory" and "Pro is 600 requests/min" in picked["text"]
-    assert run(capsys, "draft", new, "--from-memory", "--pick", "9").code == 2
-    assert run(capsys, "draft", new, "--pick", "1").code == 2
+    assert run("draft", new, "--from-memory", "--pick", "9").code == 2
+    assert run("draft", new, "--pick", "1").code == 2
 
 
 def test_adapt_drops_the_old_mention_greeting_and_sign_off() -> None:

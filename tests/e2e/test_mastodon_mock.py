@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from h2h.cli.main import main
+from tests.clirun import run
 from tests.e2e.conftest import MastodonMock, require_mastodon_mock
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +22,6 @@ pytestmark = pytest.mark.e2e
 
 def now_iso(offset: timedelta = timedelta()) -> str:
     return (datetime.now(timezone.utc) + offset).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def configure(home: Path, server: MastodonMock, monkeypatch: pytest.MonkeyPatch, token: str, extra: str = "") -> None:
@@ -62,12 +55,12 @@ def test_mention_fetch_thread_reply(mastodon: MastodonMock, home: Path, monkeypa
     mastodon.post(bob, "the h2h roadmap looks great")  # no mention: found by keyword only
     configure(home, mastodon, monkeypatch, alice, 'keywords = ["roadmap"]')
 
-    code, out, err = run(capsys, "fetch", "--json")
+    code, out, err = run("fetch", "--json")
     assert code == 0, err
     report = json.loads(out)["data"]["sources"][0]
     assert report["ok"] and report["new"] == 2 and report["threads"] == 1
 
-    code, out, _ = run(capsys, "queue", "--json", "--all")
+    code, out, _ = run("queue", "--json", "--all")
     items = {i["text"]: i for i in json.loads(out)["data"]["items"]}
     asked = items["@alice congrats! does it support Lemmy?"]
     assert asked["person"]["handle"].startswith("@bob@") and asked["section"] == "reply"
@@ -96,13 +89,13 @@ def test_mention_fetch_thread_reply(mastodon: MastodonMock, home: Path, monkeypa
 
     # Later runs re-read open threads: the reply made outside h2h answers the conversation.
     monkeypatch.setenv("H2H_NOW", now_iso(timedelta(hours=2)))
-    code, out, err = run(capsys, "fetch", "--json")
+    code, out, err = run("fetch", "--json")
     assert code == 0, err
     assert json.loads(out)["data"]["sources"][0]["replies_found"] == 1
-    code, out, _ = run(capsys, "queue", "--json")
+    code, out, _ = run("queue", "--json")
     assert "@alice congrats! does it support Lemmy?" not in {i["text"] for i in json.loads(out)["data"]["items"]}
 
-    code, out, _ = run(capsys, "sources", "check")
+    code, out, _ = run("sources", "check")
     assert code == 0 and out.startswith("masto\tok\t@alice@")
 
 
@@ -117,7 +110,7 @@ def test_faults_lose_nothing_and_fetch_nothing_twice(mastodon: MastodonMock, hom
             mastodon.post(bob, f"@alice question {time.monotonic_ns()} number {i}?")
 
     def fetch() -> tuple[int, dict[str, Any]]:
-        code, out, err = run(capsys, "fetch", "--json")
+        code, out, err = run("fetch", "--json")
         doc = json.loads(out)
         return code, doc.get("data") or doc["error"]
 
@@ -196,20 +189,20 @@ def test_the_whole_loop_through_the_command_line(mastodon: MastodonMock, home: P
     alice, bob = mastodon.register("alice"), mastodon.register("bob")
     question = mastodon.post(bob, "@alice how do I export my notes to PDF?")
     configure(home, mastodon, monkeypatch, alice)
-    assert run(capsys, "fetch", "--quiet") == (0, "", "")
+    assert run("fetch", "--quiet") == (0, "", "")
 
-    code, out, _ = run(capsys, "queue", "--jsonl")
+    code, out, _ = run("queue", "--jsonl")
     (item,) = [json.loads(line) for line in out.splitlines()]
     assert item["mentions"][0]["id"] == question["id"] and item["section"] == "reply"
 
-    code, out, err = run(capsys, "draft", item["id"], "--json")
+    code, out, err = run("draft", item["id"], "--json")
     draft = json.loads(out)["data"]
     assert code == 0 and draft["lang"] == "en" and "Alice" in draft["text"]
     assert draft["text"].startswith("@bob")
 
-    code, out, err = run(capsys, "reply", item["id"], "--yes")
+    code, out, err = run("reply", item["id"], "--yes")
     assert code == 0, err
-    code, out, err = run(capsys, "reply", item["id"], "--yes")
+    code, out, err = run("reply", item["id"], "--yes")
     assert code == 0 and "already sent" in out
 
     replies = mastodon.get(alice, f"/api/v1/statuses/{question['id']}/context")["descendants"]
@@ -218,7 +211,7 @@ def test_the_whole_loop_through_the_command_line(mastodon: MastodonMock, home: P
     # The draft addresses Bob by his full handle; this server (unlike Mastodon) does not resolve a
     # mention whose domain carries a port, so the notification itself is checked in the adapter test.
     assert replies[0]["content"].startswith("<p>@bob@") and "Alice" in replies[0]["content"]
-    code, out, _ = run(capsys, "queue", "--count")
+    code, out, _ = run("queue", "--count")
     assert out.strip() == "0", "answered conversations leave the queue"
-    code, out, _ = run(capsys, "stats", "--json")
+    code, out, _ = run("stats", "--json")
     assert code == 0 and json.loads(out)["data"]

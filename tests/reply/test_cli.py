@@ -10,18 +10,11 @@ from typing import Any
 
 import pytest
 
-from h2h.cli.main import main
 from h2h.store.sqlite import SQLiteStore
+from tests.clirun import run
 from tests.draft.world import CONFIG, World
 
 WITH_SOURCE = CONFIG + '\n[sources.masto]\ntype = "memory"\n'
-
-
-def h2h(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 @pytest.fixture
@@ -37,7 +30,7 @@ def conv(home: Path) -> str:
 
 
 def test_draft_json_keeps_the_draft_keys_and_adds(capsys: pytest.CaptureFixture[str], conv: str) -> None:
-    code, out, _ = h2h(capsys, "draft", conv, "--json")
+    code, out, _ = run("draft", conv, "--json")
     assert code == 0
     data = json.loads(out)["data"]
     for key in ("conversation", "text", "backend", "lang", "limit", "length", "lint", "intent"):
@@ -48,7 +41,7 @@ def test_draft_json_keeps_the_draft_keys_and_adds(capsys: pytest.CaptureFixture[
 
 
 def test_draft_prints_the_text_on_stdout_and_the_rest_on_stderr(capsys: pytest.CaptureFixture[str], conv: str) -> None:
-    code, out, err = h2h(capsys, "draft", conv)
+    code, out, err = run("draft", conv)
     assert code == 0 and out.startswith("@marie@piaille.fr ") and out.rstrip().endswith("— Alex, Acme")
     assert "/500 characters" in err and "template" in err
 
@@ -60,16 +53,16 @@ def test_lint_findings_are_shown_with_each_code(capsys: pytest.CaptureFixture[st
     w = World(WITH_SOURCE, store=store)
     compose.save_text(store, w.config, w.engine, conv, "@marie@piaille.fr Dear valued customer, per our policy, no.")
     store.close()
-    code, out, err = h2h(capsys, "reply", conv, "--dry-run")
+    code, out, err = run("reply", conv, "--dry-run")
     assert code == 0
     assert "valued_customer" in err and "policy" in err and "no_name" in err
     assert "Dear valued customer" in out and "To Marie Dubois (@marie@piaille.fr) on mastodon" in out
 
 
 def test_draft_snippet(capsys: pytest.CaptureFixture[str], conv: str) -> None:
-    code, out, _ = h2h(capsys, "draft", conv, "--snippet", "export")
+    code, out, _ = run("draft", conv, "--snippet", "export")
     assert code == 0 and "Settings > Export" in out
-    code, out, err = h2h(capsys, "--json", "draft", conv, "--snippet", "broken")
+    code, out, err = run("--json", "draft", conv, "--snippet", "broken")
     assert code == 3 and json.loads(out)["error"]["code"] == "snippet_syntax"  # the config's mistake
 
 
@@ -79,31 +72,31 @@ def test_draft_edit_through_a_fake_editor(capsys: pytest.CaptureFixture[str], co
     script.write_text("import sys\np = sys.argv[-1]\nt = open(p).read()\n"
                       "open(p, 'w').write(t.replace('—', 'Cheers,\\n—'))\n", encoding="utf-8")
     monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
-    code, out, _ = h2h(capsys, "draft", conv, "--edit", "--json")
+    code, out, _ = run("draft", conv, "--edit", "--json")
     data = json.loads(out)["data"]
     assert code == 0 and data["changed"] is True and data["edited"] is True and data["backend"] == "edited"
     assert "Cheers,\n— Alex, Acme" in data["text"]
 
 
 def test_reply_needs_confirmation_when_not_on_a_terminal(capsys: pytest.CaptureFixture[str], conv: str) -> None:
-    code, _, err = h2h(capsys, "reply", conv)
+    code, _, err = run("reply", conv)
     assert code == 2 and "--yes" in err
 
 
 def test_reply_dry_run_json(capsys: pytest.CaptureFixture[str], conv: str) -> None:
-    code, out, _ = h2h(capsys, "reply", conv, "--dry-run", "--json")
+    code, out, _ = run("reply", conv, "--dry-run", "--json")
     data = json.loads(out)["data"]
     assert code == 0 and data["status"] == "dry_run" and data["target"]["handle"] == "@marie@piaille.fr"
     assert data["key"].startswith("h2h-") and data["text"].startswith("@marie@piaille.fr")
 
 
 def test_reply_yes_sends_once(capsys: pytest.CaptureFixture[str], conv: str, home: Path) -> None:
-    code, out, err = h2h(capsys, "reply", conv, "--yes")
+    code, out, err = run("reply", conv, "--yes")
     assert code == 0 and "sent memory://masto/" in out and "Answered after" in err
-    code, out, _ = h2h(capsys, "--json", "reply", conv, "--yes")
+    code, out, _ = run("--json", "reply", conv, "--yes")
     data: dict[str, Any] = json.loads(out)["data"]
     assert code == 0 and data["status"] == "already_sent"
-    code, out, _ = h2h(capsys, "queue", "--json")
+    code, out, _ = run("queue", "--json")
     assert conv not in {item["id"] for item in json.loads(out)["data"]["items"]}
     store = SQLiteStore.open(home / "h2h.db")
     assert [r.status for r in store.replies(conv)] == ["sent"]
@@ -111,7 +104,7 @@ def test_reply_yes_sends_once(capsys: pytest.CaptureFixture[str], conv: str, hom
 
 
 def test_reply_posted_by_hand(capsys: pytest.CaptureFixture[str], conv: str) -> None:
-    code, out, _ = h2h(capsys, "--json", "reply", conv, "--posted", "--yes")
+    code, out, _ = run("--json", "reply", conv, "--posted", "--yes")
     data = json.loads(out)["data"]
     assert code == 0 and data["status"] == "manual" and data["response_s"] is not None
 
@@ -123,5 +116,5 @@ def test_reply_refuses_a_placeholder(capsys: pytest.CaptureFixture[str], conv: s
     w = World(WITH_SOURCE, store=store)
     compose.save_text(store, w.config, w.engine, conv, "@marie@piaille.fr Hi {first_name}, thanks")
     store.close()
-    code, out, err = h2h(capsys, "--json", "reply", conv, "--yes")
+    code, out, err = run("--json", "reply", conv, "--yes")
     assert code == 1 and json.loads(out)["error"]["code"] == "unresolved_placeholder"

@@ -20,7 +20,7 @@ from h2h.sources import atproto
 from h2h.sources.bluesky import BlueskySource, plain_text, record_key
 from h2h.sources.http import make_session
 from tests.sources.contract import SourceContract, fetch_all
-from tests.sources.replay import answer, body
+from tests.sources.replay import body, respond
 
 PASSWORD = "app-pass-word-1234"
 XRPC = "/xrpc/"
@@ -42,8 +42,8 @@ class Platform:
         for nsid, handler in {"com.atproto.server.refreshSession": self.login,
                               "app.bsky.notification.listNotifications": self.notifications,
                               "app.bsky.feed.searchPosts": self.search,
-                              "app.bsky.actor.getProfiles": lambda r: answer("bluesky", "getProfiles"),
-                              "app.bsky.feed.getPostThread": lambda r: answer("bluesky", "getPostThread"),
+                              "app.bsky.actor.getProfiles": lambda r: respond("bluesky", "getProfiles"),
+                              "app.bsky.feed.getPostThread": lambda r: respond("bluesky", "getPostThread"),
                               "com.atproto.repo.createRecord": self.create,
                               "com.atproto.repo.getRecord": self.get_record}.items():
             self.server.expect_request(XRPC + nsid).respond_with_handler(self._logged(nsid, handler))
@@ -57,11 +57,11 @@ class Platform:
     def login(self, request: Request) -> Response:
         self.logins += 1
         if self.fail == "auth":
-            return answer("bluesky", "error_401_createSession")
+            return respond("bluesky", "error_401_createSession")
         data = body("bluesky", "createSession")
         # The recording blanks the tokens; a session needs some to carry.
         data.update(accessJwt=f"access-{self.logins}-abcdef", refreshJwt=f"refresh-{self.logins}-abcdef")
-        return answer("bluesky", "createSession", data=data)
+        return respond("bluesky", "createSession", data=data)
 
     def notifications(self, request: Request) -> Response:
         if self.fail == "malformed":
@@ -71,12 +71,12 @@ class Platform:
                             content_type="application/json")
         if request.args.get("cursor"):
             return Response(json.dumps({"notifications": []}), content_type="application/json")
-        return answer("bluesky", "listNotifications")
+        return respond("bluesky", "listNotifications")
 
     def search(self, request: Request) -> Response:
         if request.args.get("cursor"):
             return Response(json.dumps({"posts": []}), content_type="application/json")
-        return answer("bluesky", "searchPosts")
+        return respond("bluesky", "searchPosts")
 
     def create(self, request: Request) -> Response:
         sent = request.get_json()
@@ -85,11 +85,11 @@ class Platform:
             return Response(json.dumps({"error": "InternalServerError", "message": "Internal Server Error"}),
                             status=500, content_type="application/json")
         if length.count_graphemes(sent["record"]["text"]) > 300:  # the PDS counts graphemes (checked in the e2e test)
-            return answer("bluesky", "error_400_createRecord")
+            return respond("bluesky", "error_400_createRecord")
         data = body("bluesky", "createRecord_reply")
         data["uri"] = data["uri"].rsplit("/", 1)[0] + "/" + rkey
         self.records[rkey] = {"uri": data["uri"], "cid": data["cid"], "value": sent["record"]}
-        return answer("bluesky", "createRecord_reply", data=data)
+        return respond("bluesky", "createRecord_reply", data=data)
 
     def get_record(self, request: Request) -> Response:
         rkey = request.args["rkey"]
@@ -367,7 +367,7 @@ class BusyAccount(Platform):
     def notifications(self, request: Request) -> Response:
         if self.fail or request.args.get("cursor"):
             return super().notifications(request)
-        return answer("bluesky", "atprotodart_listNotifications")
+        return respond("bluesky", "atprotodart_listNotifications")
 
 
 class TestBlueskyOnAtprotoDartRecordings(TestBlueskySource):

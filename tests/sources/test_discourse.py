@@ -16,7 +16,7 @@ from h2h.sources.discourse import DiscourseSource
 from h2h.sources.htmltext import html_to_text
 from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
-from tests.sources.recordings import answer, load, quick_session, replay
+from tests.sources.replay import answer, body, quick_session, respond
 
 ME = "test_user"  # the user of the recorded /u/NAME.json
 KEY = "disc-api-key-0123456789"
@@ -36,9 +36,9 @@ class Forum:
         self.post_calls = 0
         self.refuse_duplicates = False
         p = re.escape(prefix)
-        server.expect_request(f"{prefix}/u/{ME}.json").respond_with_handler(lambda r: replay("discourse", "user"))
+        server.expect_request(f"{prefix}/u/{ME}.json").respond_with_handler(lambda r: respond("discourse", "user"))
         server.expect_request(f"{prefix}/notifications.json").respond_with_handler(
-            lambda r: replay("discourse", notifications))
+            lambda r: respond("discourse", notifications))
         server.expect_request(f"{prefix}/search.json").respond_with_handler(self._search)
         server.expect_request(re.compile(rf"^{p}/t/\d+\.json$")).respond_with_handler(self._topic)
         server.expect_request(re.compile(rf"^{p}/t/\d+/posts\.json$")).respond_with_handler(self._topic_posts)
@@ -53,20 +53,20 @@ class Forum:
     def _search(self, request: Request) -> Response:
         assert request.headers.get("Api-Key") == KEY and request.headers.get("Api-Username") == ME
         assert request.args["q"].endswith("order:latest")
-        return replay("discourse", "api_docs_search_query_response")
+        return respond("discourse", "api_docs_search_query_response")
 
     def _topic(self, request: Request) -> Response:
         if "username_filters" in request.args:
             # The topic filtered to our posts: the recorded topic view's shape, our posts' ids.
             ids = [p["id"] for p in self.created if p["username"].lower() == request.args["username_filters"].lower()]
             return answer({"post_stream": {"posts": [], "stream": ids}, "id": int(request.path.split("/")[-1][:-5])})
-        return replay("discourse", "topic")  # the one recorded topic view, whatever the id
+        return respond("discourse", "topic")  # the one recorded topic view, whatever the id
 
     def _topic_posts(self, request: Request) -> Response:
         ids = {int(i) for i in request.args.getlist("post_ids[]")}
         if request.args.get("include_raw") == "true":
             return answer({"post_stream": {"posts": [p for p in self.created if p["id"] in ids]}})
-        recorded = load("discourse", "topic_posts")
+        recorded = body("discourse", "topic_posts")
         recorded["post_stream"]["posts"] = [p for p in recorded["post_stream"]["posts"] if p["id"] in ids]
         return answer(recorded)
 
@@ -76,7 +76,7 @@ class Forum:
         if self.refuse_duplicates and any(p["raw"] == form["raw"] for p in self.created):
             return answer({"errors": ["Body is too similar to what you recently posted"], "error_type": "unprocessable"}, 422)
         # The recorded single-post answer, re-aimed at what was posted.
-        post = load("discourse", "post")
+        post = body("discourse", "post")
         post.update(id=1000 + len(self.created), topic_id=form["topic_id"], username=ME, user_id=1, name="Test User",
                     raw=form["raw"], cooked=f"<p>{form['raw']}</p>", post_number=5 + len(self.created),
                     reply_to_post_number=form.get("reply_to_post_number"), topic_slug="welcome")
@@ -149,7 +149,7 @@ def test_empty_wrapped_notifications_end_at_once(httpserver: HTTPServer) -> None
 def test_a_notification_gets_its_full_post(httpserver: HTTPServer) -> None:
     # The recorded 2019 message notification, re-pointed at the post that the recorded
     # /t/57/posts.json holds, so both recordings describe one post.
-    notes = load("discourse", "api_docs_notifications_get_2019")
+    notes = body("discourse", "api_docs_notifications_get_2019")
     note = copy.deepcopy(notes["notifications"][1])
     note.update(topic_id=57, post_number=2, notification_type=1)
     note["data"]["original_post_id"] = 123456
@@ -170,7 +170,7 @@ def test_search_reads_the_current_shape(forum: Forum) -> None:
 
 
 def test_the_obsolete_search_shape_is_a_clear_error(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/search.json").respond_with_handler(lambda r: replay("discourse", "search"))
+    httpserver.expect_request("/search.json").respond_with_handler(lambda r: respond("discourse", "search"))
     src = DiscourseSource("old", url=httpserver.url_for("/"), username=ME, api_key=KEY, session=quick_session(),
                           searches=("test",), notifications=False)
     with pytest.raises(errors.SourceError, match="unexpected shape"):
@@ -247,7 +247,7 @@ def test_a_refused_post_is_a_source_error(httpserver: HTTPServer, forum: Forum) 
 
 
 def test_cooked_html_becomes_plain_text() -> None:
-    topic = load("discourse", "topic")
+    topic = body("discourse", "topic")
     text = html_to_text(topic["post_stream"]["posts"][0]["cooked"])
     assert text.startswith("Welcome!\n\nTry is a sandbox") and "<" not in text
     quoted = ('<aside class="quote no-group" data-username="bob" data-post="2" data-topic="7"><div class="title">bob:</div>'
@@ -272,9 +272,9 @@ def test_from_config_reads_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_real_topic_reads_as_a_thread(httpserver: HTTPServer) -> None:
     """discuss.criticalfallibilism.com's topic 2144 (recorded by discourse-rss-auto-archive-linked-content)."""
     httpserver.expect_request("/t/2144.json").respond_with_handler(
-        lambda r: replay("discourse", "xertrov_topic_2144_posts"))  # /t/:id.json answers the same post_stream
+        lambda r: respond("discourse", "xertrov_topic_2144_posts"))  # /t/:id.json answers the same post_stream
     src = DiscourseSource("forum", url=httpserver.url_for("/"), username=ME, api_key=KEY, session=quick_session())
-    posts = load("discourse", "xertrov_topic_2144_posts")["post_stream"]["posts"]
+    posts = body("discourse", "xertrov_topic_2144_posts")["post_stream"]["posts"]
     first = src._mention(posts[1], to_me=False)
     thread = src.fetch_thread(first)
     assert [m.remote_id for m in thread.mentions] == [str(p["id"]) for p in posts]

@@ -17,7 +17,7 @@ from h2h.sources.github import GitHubSource
 from h2h.sources.http import make_session
 from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
-from tests.sources.replay import answer, body
+from tests.sources.replay import body, respond
 
 TOKEN = "ghp_test_token_0123456789"
 RECORDED = "https://api.github.com"
@@ -40,42 +40,42 @@ class Platform:
     def handle(self, request: Request) -> Response:
         self.requests.append((request.method, request.path, request.args.to_dict(flat=False)))
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return answer("github", "error_401_bad_credentials")
+            return respond("github", "error_401_bad_credentials")
         path = request.path
         if path == "/user":
-            return answer("github", "issue_comment_create_201", data=body("github", "issue_comment_create_201")["user"],
+            return respond("github", "issue_comment_create_201", data=body("github", "issue_comment_create_201")["user"],
                           status=200)
         if path == "/notifications":
             if self.fail == "auth":
-                return answer("github", "error_401_bad_credentials")
+                return respond("github", "error_401_bad_credentials")
             if self.fail == "not_found":
-                return answer("github", "error_404_not_found")
+                return respond("github", "error_404_not_found")
             if self.fail == "malformed":
                 return Response("<!DOCTYPE html><html>Unicorn!</html>", status=200, content_type="text/html")
             if self.fail == "empty":
-                return answer("github", "notifications_empty")
-            return answer("github", "notifications_repo_all", hosts=self.hosts)
+                return respond("github", "notifications_empty")
+            return respond("github", "notifications_repo_all", hosts=self.hosts)
         if path == "/search/issues":
-            return answer("github", "search_issues", hosts=self.hosts)
+            return respond("github", "search_issues", hosts=self.hosts)
         if path.startswith("/repos/api-playground/"):
             if path.endswith(THREAD_WITH_ISSUE.replace("pulls", "issues")):
-                return answer("github", "repo_issues_page1_link_header", data=ISSUE, hosts=self.hosts)
-            return answer("github", "error_404_not_found")
+                return respond("github", "repo_issues_page1_link_header", data=ISSUE, hosts=self.hosts)
+            return respond("github", "error_404_not_found")
         if path == _path(ISSUE["url"]):
-            return answer("github", "repo_issues_page1_link_header", data=ISSUE, hosts=self.hosts)
+            return respond("github", "repo_issues_page1_link_header", data=ISSUE, hosts=self.hosts)
         comments = "/" + ISSUE["comments_url"].split("://", 1)[1].split("/", 1)[1]
         if path == comments and request.method == "GET":
-            return answer("github", "issue_comments", data=body("github", "issue_comments") + self.posted,
+            return respond("github", "issue_comments", data=body("github", "issue_comments") + self.posted,
                           hosts=self.hosts)
         if path == comments and request.method == "POST":
             if self.reject_post:
-                return answer("github", "error_422_validation")
+                return respond("github", "error_422_validation")
             created = body("github", "issue_comment_create_201")
             created["id"] += len(self.posted)
             created["body"] = request.get_json()["body"]   # GitHub stores the body it was sent
             self.posted.append(created)
-            return answer("github", "issue_comment_create_201", data=created, hosts=self.hosts)
-        return answer("github", "error_404_not_found")
+            return respond("github", "issue_comment_create_201", data=created, hosts=self.hosts)
+        return respond("github", "error_404_not_found")
 
 
 def _path(url: str) -> str:
@@ -252,39 +252,39 @@ class Github3py(Platform):
     def handle(self, request: Request) -> Response:
         self.requests.append((request.method, request.path, request.args.to_dict(flat=False)))
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return answer("github", "error_401_bad_credentials")
+            return respond("github", "error_401_bad_credentials")
         path = request.path
         if path == "/notifications" and self.fail == "auth":
-            return answer("github", "error_401_bad_credentials")
+            return respond("github", "error_401_bad_credentials")
         if path == "/notifications" and self.fail == "malformed":
             return Response("<!DOCTYPE html><html>Unicorn!</html>", status=200, content_type="text/html")
         if path == "/notifications":
-            return answer("github", "github3py_notifications_all_subscribed", hosts=self.hosts)
+            return respond("github", "github3py_notifications_all_subscribed", hosts=self.hosts)
         if path == "/search/issues":
-            return answer("github", "github3py_search_issues", hosts=self.hosts)
+            return respond("github", "github3py_search_issues", hosts=self.hosts)
         match = re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)(/comments)?", path)
         if match and request.method == "GET":
             repo, number, comments = f"{match.group(1)}/{match.group(2)}", int(match.group(3)), match.group(4)
             if repo == "sigmavirus24/github3.py" and number == 187:
                 name = "github3py_issue_187_comments" if comments else "github3py_issue_187"
                 extra = self.posted if comments else []
-                return answer("github", name, data=body("github", name) + extra if comments else None,
+                return respond("github", name, data=body("github", name) + extra if comments else None,
                               hosts=self.hosts)
             found = [i for i in body("github", "github3py_search_issues")["items"]
                      if i["repository_url"].endswith(f"/repos/{repo}") and i["number"] == number]
             if not found:
-                return answer("github", "error_404_not_found")
-            return answer("github", "github3py_search_issues", data=self.posted if comments else found[0],
+                return respond("github", "error_404_not_found")
+            return respond("github", "github3py_search_issues", data=self.posted if comments else found[0],
                           hosts=self.hosts)
         if match and request.method == "POST":
             created = body("github", "issue_comment_create_201")
             created["id"] += len(self.posted)
             created["body"] = request.get_json()["body"]
             self.posted.append(created)
-            return answer("github", "issue_comment_create_201", data=created, hosts=self.hosts)
+            return respond("github", "issue_comment_create_201", data=created, hosts=self.hosts)
         if path == "/user":
             return super().handle(request)
-        return answer("github", "error_404_not_found")
+        return respond("github", "error_404_not_found")
 
 
 class TestGitHubOnGithub3pyRecordings(TestGitHubSource):

@@ -18,7 +18,7 @@ from h2h.sources.hackernews import HackerNewsSource
 from h2h.sources.http import make_session
 from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all, legacy_cursors
-from tests.sources.recorded import body
+from tests.sources.replay import body
 
 SEARCHES = ("search_ask_hn_page2", "search_by_date_comments_query", "search_comments_query", "search_stories_author")
 HITS = [body("hackernews", name)["hits"][0] for name in SEARCHES]

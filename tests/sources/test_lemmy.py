@@ -17,7 +17,7 @@ from h2h.sources.htmltext import markdown_text
 from h2h.sources.lemmy import LemmySource
 from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
-from tests.sources.recordings import answer, load, quick_session, replay
+from tests.sources.replay import answer, body, quick_session, respond
 
 JWT = "lemmy-jwt-0123456789abcdef"
 
@@ -45,16 +45,16 @@ class Instance:
         return request.headers.get("Authorization") == f"Bearer {JWT}"
 
     def _site(self, request: Request) -> Response:
-        return replay("lemmy", "site" if self._authed(request) else "site_anonymous")
+        return respond("lemmy", "site" if self._authed(request) else "site_anonymous")
 
     def _page(self, name: str) -> Callable[[Request], Response]:
         def handle(request: Request) -> Response:
             if not self._authed(request):
-                return replay("lemmy", "error_not_logged_in")
+                return respond("lemmy", "error_not_logged_in")
             assert request.args["sort"] == "New"
             if request.args.get("page", "1") != "1":
-                return replay("lemmy", "mentions_empty") if name == "mentions" else answer({name: []})
-            return replay("lemmy", name)
+                return respond("lemmy", "mentions_empty") if name == "mentions" else answer({name: []})
+            return respond("lemmy", name)
         return handle
 
     def _search(self, request: Request) -> Response:
@@ -62,17 +62,17 @@ class Instance:
         assert request.args["sort"] == "New" and request.args["q"] == "acme"
         if request.args.get("page", "1") != "1":
             return answer({"type_": request.args["type_"], "comments": [], "posts": [], "communities": [], "users": []})
-        return replay("lemmy", {"Comments": "search_comments", "Posts": "search_posts"}[request.args["type_"]])
+        return respond("lemmy", {"Comments": "search_comments", "Posts": "search_posts"}[request.args["type_"]])
 
     def _post(self, request: Request) -> Response:
         self._authed(request)
-        return replay("lemmy", "post101") if request.args["id"] == "101" else replay("lemmy", "error_couldnt_find_post")
+        return respond("lemmy", "post101") if request.args["id"] == "101" else respond("lemmy", "error_couldnt_find_post")
 
     def _comments(self, request: Request) -> Response:
         self._authed(request)
         if request.args["post_id"] != "101" or request.args.get("page", "1") != "1":
             return answer({"comments": []})
-        views = load("lemmy", "comment_list_post101")["comments"] + self.created
+        views = body("lemmy", "comment_list_post101")["comments"] + self.created
         if "parent_id" in request.args:
             views = [v for v in views if request.args["parent_id"] in v["comment"]["path"].split(".")[1:]]
         depth = int(request.args.get("max_depth", 8))
@@ -83,9 +83,9 @@ class Instance:
         assert self._authed(request)
         form = request.get_json()
         # The typed CommentResponse, re-aimed at what was posted.
-        made = load("lemmy", "comment_created")
+        made = body("lemmy", "comment_created")
         c = made["comment_view"]["comment"]
-        parent = next((v["comment"]["path"] for v in load("lemmy", "comment_list_post101")["comments"]
+        parent = next((v["comment"]["path"] for v in body("lemmy", "comment_list_post101")["comments"]
                        if v["comment"]["id"] == form.get("parent_id")), "0")
         c.update(id=506 + len(self.created), content=form["content"], post_id=form["post_id"])
         c["path"] = f"{parent}.{c['id']}"
@@ -108,9 +108,9 @@ class TestLemmyContract(SourceContract):
     @pytest.fixture
     def failing_source(self, httpserver: HTTPServer) -> Callable[[str], LemmySource]:
         failures = {
-            "auth": lambda r: replay("lemmy", "error_not_logged_in"),
-            "not_found": lambda r: replay("lemmy", "error_couldnt_find_post"),
-            "rate_limited": lambda r: replay("lemmy", "error_rate_limit"),
+            "auth": lambda r: respond("lemmy", "error_not_logged_in"),
+            "not_found": lambda r: respond("lemmy", "error_couldnt_find_post"),
+            "rate_limited": lambda r: respond("lemmy", "error_rate_limit"),
             "malformed": lambda r: Response("<html>502 Bad Gateway</html>", 200, content_type="text/html"),
             "server": lambda r: Response("upstream down", 503),
         }

@@ -89,13 +89,13 @@ def test_every_key_a_source_accepts_is_in_the_example() -> None:
 
 
 def test_a_typo_in_a_source_stops_every_command_with_exit_3(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.helpers import run
+    from tests.clirun import run
 
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text('[sources.hn]\ntype = "hackernews"\nquery = "acme"\npage_sise = 5\n'
                                       'tags = ["storys"]\n', encoding="utf-8")
     for command in (("queue",), ("fetch",)):
-        result = run(capsys, *command)
+        result = run(*command)
         assert result.code == 3, result
         assert "sources.hn.page_sise: unknown key; did you mean 'page_size'?" in result.err
         assert "sources.hn.tags: 'storys' is not one of story" in result.err  # both at once

@@ -14,7 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from h2h.sources.base import Source
-from tests.sources import mastodon_server, recorded, recordings, replay
+from tests.sources import mastodon_server, replay
 from tests.sources.contract import fetch_all
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -32,8 +32,7 @@ def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, st
         data = json.loads(path.read_text(encoding="utf-8"))
         mutate(data)
         path.write_text(json.dumps(data), encoding="utf-8")
-        for module in (replay, recorded, recordings):
-            monkeypatch.setattr(module, "FIXTURES", copies)
+        monkeypatch.setattr(replay, "FIXTURES", copies)
         monkeypatch.setattr(mastodon_server, "FIXTURES", copies / "mastodon")
     return apply
 

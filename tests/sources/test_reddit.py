@@ -18,7 +18,7 @@ from h2h.errors import ExitCode
 from h2h.sources.http import make_session
 from h2h.sources.reddit import RedditSource
 from tests.sources.contract import SourceContract, fetch_all
-from tests.sources.recorded import body, headers, replay
+from tests.sources.replay import body, headers, respond
 
 ENV = {"H2H_REDDIT_SECRET": "client-secret-value-123", "H2H_REDDIT_PASSWORD": "hunter2-password-xyz"}
 
@@ -34,7 +34,7 @@ class Reddit:
         self.listings = {"/message/mentions": "message_mentions", "/message/comments": "message_comments_replies",
                          "/message/selfreply": "message_selfreply", "/search": "search_r_all"}
         server.expect_request("/auth/api/v1/access_token", method="POST").respond_with_handler(self.login)
-        server.expect_request("/api/v1/me").respond_with_handler(lambda r: replay("reddit", "api_v1_me"))
+        server.expect_request("/api/v1/me").respond_with_handler(lambda r: respond("reddit", "api_v1_me"))
         for path, name in self.listings.items():
             server.expect_request(path).respond_with_handler(self.pager(name))
         server.expect_request("/comments/bb24k7/_/ekftbox").respond_with_handler(self.context)
@@ -45,7 +45,7 @@ class Reddit:
         assert request.authorization is not None and request.authorization.username == "my-client-id"
         assert request.authorization.password == ENV["H2H_REDDIT_SECRET"]
         assert request.form["grant_type"] == "password" and request.form["password"] == ENV["H2H_REDDIT_PASSWORD"]
-        return replay("reddit", "oauth_access_token")
+        return respond("reddit", "oauth_access_token")
 
     def pager(self, name: str) -> Callable[[Request], Response]:
         def answer(request: Request) -> Response:
@@ -62,7 +62,7 @@ class Reddit:
             more = start + limit < len(children)
             data = {**listing, "data": {**listing["data"], "children": chunk, "dist": len(chunk),
                                         "after": chunk[-1]["data"]["name"] if more and chunk else None}}
-            return replay("reddit", name, data)
+            return respond("reddit", name, data)
         return answer
 
     def context(self, request: Request) -> Response:
@@ -71,7 +71,7 @@ class Reddit:
         if self.posted:
             comment["replies"] = {"kind": "Listing", "data": {"after": None, "before": None, "children": [
                 {"kind": "t1", "data": p} for p in self.posted]}}
-        return replay("reddit", "comment_context_of_mention", answer)
+        return respond("reddit", "comment_context_of_mention", answer)
 
     def comment(self, request: Request) -> Response:
         answer = copy.deepcopy(body("reddit", "api_comment_reply"))
@@ -79,7 +79,7 @@ class Reddit:
         thing.update(body=request.form["text"], parent_id=request.form["thing_id"], link_id="t3_bb24k7",
                      id=f"new{len(self.posted)}", name=f"t1_new{len(self.posted)}")
         self.posted.append(thing)
-        return replay("reddit", "api_comment_reply", answer)
+        return respond("reddit", "api_comment_reply", answer)
 
 
 def make_source(server: HTTPServer, **table: Any) -> RedditSource:
@@ -103,7 +103,7 @@ def reddit(httpserver: HTTPServer) -> Reddit:
 def failing(server: HTTPServer, response: Response, **table: Any) -> RedditSource:
     server.clear()
     server.expect_request("/auth/api/v1/access_token").respond_with_handler(
-        lambda r: replay("reddit", "oauth_access_token"))
+        lambda r: respond("reddit", "oauth_access_token"))
     server.expect_request("/message/mentions").respond_with_response(response)
     return make_source(server, **table)
 
@@ -118,8 +118,8 @@ class TestRedditContract(SourceContract):
     @pytest.fixture
     def failing_source(self, httpserver: HTTPServer) -> Callable[[str], RedditSource]:
         answers = {
-            "auth": replay("reddit", "error_401_invalid_token"),
-            "not_found": replay("reddit", "error_404_not_found"),
+            "auth": respond("reddit", "error_401_invalid_token"),
+            "not_found": respond("reddit", "error_404_not_found"),
             "malformed": Response('{"kind": "Listing", "data": {"children": "nope"}}', status=200,
                                   content_type="application/json"),
             "server": Response("<html>Our CDN was unable to reach our servers</html>", status=503),
@@ -189,7 +189,7 @@ def test_user_agent_names_the_author(httpserver: HTTPServer, reddit: Reddit) -> 
 
 def test_thread_walks_replies_listings_and_empty_strings(httpserver: HTTPServer, reddit: Reddit) -> None:
     httpserver.expect_request("/comments/54hhwl/_/d81vwef").respond_with_handler(
-        lambda r: replay("reddit", "comment_context_thread"))
+        lambda r: respond("reddit", "comment_context_thread"))
     src = make_source(httpserver)
     mention = next(m for m in everything(src).values())
     thread = src.fetch_thread(mention._replace(remote_id="t1_d81vwef", thread="t3_54hhwl"))
@@ -201,13 +201,13 @@ def test_thread_walks_replies_listings_and_empty_strings(httpserver: HTTPServer,
 
 def test_deleted_authors_stay_apart(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/auth/api/v1/access_token").respond_with_handler(
-        lambda r: replay("reddit", "oauth_access_token"))
+        lambda r: respond("reddit", "oauth_access_token"))
     httpserver.expect_request("/message/mentions").respond_with_handler(
-        lambda r: replay("reddit", "api_info_deleted_comment"))
+        lambda r: respond("reddit", "api_info_deleted_comment"))
     for path in ("/message/comments", "/message/selfreply"):
-        httpserver.expect_request(path).respond_with_handler(lambda r: replay("reddit", "api_info_deleted_comment"))
+        httpserver.expect_request(path).respond_with_handler(lambda r: respond("reddit", "api_info_deleted_comment"))
     httpserver.expect_request("/comments/52o2fl/_/d7ltvl0").respond_with_handler(
-        lambda r: replay("reddit", "comment_context_deleted"))
+        lambda r: respond("reddit", "comment_context_deleted"))
     src = make_source(httpserver)
     [m] = everything(src).values()
     assert m.author.handle == "[deleted]" and m.author.remote_id == "[deleted]:t1_d7ltvl0"
@@ -254,7 +254,7 @@ def test_reddit_refusing_a_reply_is_an_error_that_says_why(httpserver: HTTPServe
 ])
 def test_recorded_errors_map_to_errors_and_exit_codes(httpserver: HTTPServer, name: str, error: type,
                                                       exit_code: ExitCode) -> None:
-    src = failing(httpserver, replay("reddit", name), token_env="H2H_REDDIT_TOKEN")
+    src = failing(httpserver, respond("reddit", name), token_env="H2H_REDDIT_TOKEN")
     with pytest.raises(error) as info:
         fetch_all(src)
     assert info.value.exit_code == exit_code
@@ -272,7 +272,7 @@ def test_a_bearer_token_needs_no_login(httpserver: HTTPServer, token: str) -> No
 
     def me(request: Request) -> Response:
         seen.append(request.headers.get("Authorization", ""))
-        return replay("reddit", "api_v1_me")
+        return respond("reddit", "api_v1_me")
     httpserver.expect_request("/api/v1/me").respond_with_handler(me)
     src = make_source(httpserver, token_env="H2H_REDDIT_TOKEN", client_id=None, username=None)
     me_ = src.whoami()
@@ -287,7 +287,7 @@ def test_an_expired_token_is_renewed_once(httpserver: HTTPServer, reddit: Reddit
 
     def me(request: Request) -> Response:
         calls["n"] += 1
-        return replay("reddit", "error_401_invalid_token") if calls["n"] == 1 else replay("reddit", "api_v1_me")
+        return respond("reddit", "error_401_invalid_token") if calls["n"] == 1 else respond("reddit", "api_v1_me")
     httpserver.clear()
     httpserver.expect_request("/auth/api/v1/access_token", method="POST").respond_with_handler(reddit.login)
     httpserver.expect_request("/api/v1/me").respond_with_handler(me)
@@ -334,8 +334,8 @@ def test_config_mistakes_are_config_errors(table: dict[str, Any]) -> None:
 def test_a_listing_that_never_moves_on_is_a_source_error(httpserver: HTTPServer) -> None:
     stuck = body("reddit", "message_mentions")
     httpserver.expect_request("/auth/api/v1/access_token").respond_with_handler(
-        lambda r: replay("reddit", "oauth_access_token"))
-    httpserver.expect_request("/message/mentions").respond_with_handler(lambda r: replay("reddit", "message_mentions"))
+        lambda r: respond("reddit", "oauth_access_token"))
+    httpserver.expect_request("/message/mentions").respond_with_handler(lambda r: respond("reddit", "message_mentions"))
     with pytest.raises(errors.SourceError, match="same page"):
         fetch_all(make_source(httpserver, page_size=100))
     assert stuck["data"]["after"] == "t1_ekfncs9"  # the recording itself names a next page
@@ -346,7 +346,7 @@ def test_with_a_token_our_own_posts_in_search_are_from_me(httpserver: HTTPServer
     monkeypatch.setenv("H2H_REDDIT_TOKEN", "<ACCESS_TOKEN>")  # the token the recordings were made with
     httpserver.clear()
     me = {**body("reddit", "api_v1_me"), "name": "dClauzel"}  # the author of a recorded search result
-    httpserver.expect_request("/api/v1/me").respond_with_handler(lambda r: replay("reddit", "api_v1_me", me))
+    httpserver.expect_request("/api/v1/me").respond_with_handler(lambda r: respond("reddit", "api_v1_me", me))
     httpserver.expect_request("/search").respond_with_handler(reddit.pager("search_r_all"))
     reddit.requests.clear()
     src = make_source(httpserver, token_env="H2H_REDDIT_TOKEN", client_id=None, username=None, inbox=False,
@@ -366,7 +366,7 @@ class GoReddit(Reddit):
         self.requests: list[Request] = []
         self.logins = 0
         server.expect_request("/auth/api/v1/access_token", method="POST").respond_with_handler(self.login)
-        server.expect_request("/api/v1/me").respond_with_handler(lambda r: replay("reddit", "api_v1_me"))
+        server.expect_request("/api/v1/me").respond_with_handler(lambda r: respond("reddit", "api_v1_me"))
         server.expect_request("/r/golang/search").respond_with_handler(self.pager("goreddit_search_posts"))
         server.expect_request(re.compile(r"/comments/\w+(/_/\w+)?")).respond_with_handler(self.thread)
         server.expect_request("/api/comment", method="POST").respond_with_handler(self.comment)
@@ -374,7 +374,7 @@ class GoReddit(Reddit):
     def thread(self, request: Request) -> Response:
         answer = copy.deepcopy(body("reddit", "goreddit_post_comments"))
         answer[1]["data"]["children"] += [{"kind": "t1", "data": p} for p in self.posted]
-        return replay("reddit", "goreddit_post_comments", answer)
+        return respond("reddit", "goreddit_post_comments", answer)
 
 
 class TestRedditOnGoRedditRecordings(SourceContract):
@@ -388,13 +388,13 @@ class TestRedditOnGoRedditRecordings(SourceContract):
 
     @pytest.fixture
     def failing_source(self, httpserver: HTTPServer) -> Callable[[str], RedditSource]:
-        answers = {"auth": replay("reddit", "error_401_invalid_token"),
+        answers = {"auth": respond("reddit", "error_401_invalid_token"),
                    "malformed": Response("<html>Our CDN was unable to reach our servers</html>", status=200)}
 
         def build(kind: str) -> RedditSource:
             httpserver.clear()
             httpserver.expect_request("/auth/api/v1/access_token").respond_with_handler(
-                lambda r: replay("reddit", "oauth_access_token"))
+                lambda r: respond("reddit", "oauth_access_token"))
             httpserver.expect_request("/r/golang/search").respond_with_response(answers[kind])
             return make_source(httpserver, inbox=False, keywords=["golang"], subreddits=["golang"])
         return build

@@ -16,7 +16,7 @@ from h2h.sources.http import make_session
 from h2h.sources.rss import FeedSource
 from h2h.sources.listing import load_json
 from tests.sources.contract import SourceContract, fetch_all
-from tests.sources.recorded import raw
+from tests.sources.replay import raw
 
 ATOM = "application/atom+xml; charset=utf-8"
 # No recorded JSON Feed was found; this one follows the spec (https://jsonfeed.org/version/1.1).

@@ -18,7 +18,7 @@ from h2h.sources.http import make_session
 from h2h.sources.stackexchange import StackExchangeSource
 from h2h.sources.listing import Cursor
 from tests.sources.contract import SourceContract, fetch_all
-from tests.sources.recorded import body
+from tests.sources.replay import body
 
 QUESTIONS = body("stackexchange", "search_advanced_docs")
 

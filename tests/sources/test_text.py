@@ -22,7 +22,7 @@ from h2h.sources.mastodon import MastodonSource
 from h2h.sources.reddit import RedditSource
 from h2h.sources.stackexchange import StackExchangeSource
 from h2h.sources.x import XSource
-from tests.sources.recorded import body
+from tests.sources.replay import body
 
 WHEN = "2026-11-19T10:00:00Z"
 ME = Person(source="t", remote_id="1", handle="acme")

@@ -14,7 +14,7 @@ from h2h import errors
 from h2h.sources.listing import Cursor
 from h2h.sources.x import EXPANSIONS, TWEET_FIELDS, USER_FIELDS, XSource, _snowflake_time
 from tests.sources.contract import SourceContract, fetch_all
-from tests.sources.recordings import answer, load, meta, quick_session, replay
+from tests.sources.replay import answer, body, meta, quick_session, respond
 
 TOKEN = "x-bearer-token-0123456789"
 ME = "1072250532645998596"          # the account of the recorded /2/users/me
@@ -52,7 +52,7 @@ class Bird:
     def _me(self, request: Request) -> Response:
         self._auth(request)
         assert request.args["user.fields"] == USER_FIELDS
-        return replay("x", "users_me")
+        return respond("x", "users_me")
 
     def _listing(self, name: str) -> Callable[[Request], Response]:
         def handle(request: Request) -> Response:
@@ -60,9 +60,9 @@ class Bird:
             assert request.args["tweet.fields"] == TWEET_FIELDS and request.args["expansions"] == EXPANSIONS
             assert request.args["user.fields"] == USER_FIELDS and request.args["max_results"] == "100"
             if "pagination_token" in request.args:
-                assert request.args["pagination_token"] == load("x", name)["meta"]["next_token"]
+                assert request.args["pagination_token"] == body("x", name)["meta"]["next_token"]
                 return answer(EMPTY)
-            return replay("x", name)
+            return respond("x", name)
         return handle
 
     def _timeline(self, request: Request) -> Response:
@@ -76,13 +76,13 @@ class Bird:
         if self.refuse_duplicates and any(p["_sent_text"] == form["text"] for p in self.posted):
             return answer({"detail": "You are not allowed to create a Tweet with duplicate content.",
                            "type": "about:blank", "title": "Forbidden", "status": 403}, 403)
-        created = load("x", "create_tweet_201")["data"]
+        created = body("x", "create_tweet_201")["data"]
         tweet_id = str(int(created["id"]) + len(self.posted))
         # X answers 201 {data: {id, text}}; the timeline later shows the text with the reply's @name and &amp;.
         self.posted.append({"id": tweet_id, "text": "@someone " + form["text"].replace("&", "&amp;"),
                             "_sent_text": form["text"], "created_at": "2026-11-20T12:00:00.000Z",
                             "referenced_tweets": [{"type": "replied_to", "id": form["reply"]["in_reply_to_tweet_id"]}]})
-        return replay("x", "create_tweet_201", headers={}) if not self.posted[:-1] else \
+        return respond("x", "create_tweet_201", headers={}) if not self.posted[:-1] else \
             answer({"data": {"id": tweet_id, "text": form["text"]}}, 201)
 
 
@@ -149,7 +149,7 @@ def test_pages_follow_next_token_and_the_cursor_resumes(bird: Bird) -> None:
 
 def test_expanded_answer_joins_users_and_keeps_data_despite_errors(httpserver: HTTPServer, caplog) -> None:
     httpserver.expect_request("/2/users/2244994945/mentions").respond_with_handler(
-        lambda r: replay("x", "docs_mentions_expanded"))
+        lambda r: respond("x", "docs_mentions_expanded"))
     src = XSource("x", token=TOKEN, session=quick_session(), url=httpserver.url_for("/"),
                   user_id="2244994945", username="XDevelopers")
     a, b = [m for p in fetch_all(src) for m in p.mentions]
@@ -167,7 +167,7 @@ def test_expanded_answer_joins_users_and_keeps_data_despite_errors(httpserver: H
 
 def test_search_marks_posts_addressed_to_us(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/2/tweets/search/recent").respond_with_handler(
-        lambda r: replay("x", "docs_mentions_expanded"))
+        lambda r: respond("x", "docs_mentions_expanded"))
     src = XSource("x", token=TOKEN, session=quick_session(), url=httpserver.url_for("/"), mentions=False,
                   query="api", user_id="2244994945", username="XDevelopers")
     assert [m.to_me for p in fetch_all(src) for m in p.mentions] == [True, True]

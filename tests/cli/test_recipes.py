@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.clirun import CONFIG, h2h, write_config, write_jsonl
-from tests.ops.test_stats import RECORDS
+from tests.clirun import run
+from tests.records import CONFIG, write_config, write_jsonl
+from tests.app.test_stats import RECORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not (shutil.which("jq") and shutil.which("curl") and shutil.which("bash")),
@@ -36,7 +37,7 @@ def shell(home: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     tricky = {"id": "q1", "source": "masto", "platform": "mastodon", "created_at": "2026-11-20T09:00:00Z",
               "text": 'Export says "done, 0 notes",\nthen nothing?', "author": {"id": "77", "handle": "@zoe@example.social",
                                                                           "name": "Zoé, \"Z\""}}
-    assert h2h("import", str(write_jsonl(tmp_path / "in.jsonl", RECORDS + [tricky]))).code == 0
+    assert run("import", str(write_jsonl(tmp_path / "in.jsonl", RECORDS + [tricky]))).code == 0
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "h2h").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m h2h "$@"\n')
@@ -45,11 +46,11 @@ def shell(home: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
         f.chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
 
-    def run(script: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    def bash(script: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env={**env, **extra},
                               capture_output=True, text=True, timeout=60)
 
-    return run
+    return bash
 
 
 def test_notify_past_the_sla(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +92,7 @@ def test_csv_export(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-d
     assert result.returncode == 0, result.stderr
     with open(tmp_path / "queue.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    queue = h2h("queue", "--jsonl", "--all", "--limit", "0").lines()
+    queue = run("queue", "--jsonl", "--all", "--limit", "0").lines()
     assert [r["id"] for r in rows] == [i["id"] for i in queue]
     zoe = next(r for r in rows if r["handle"] == "@zoe@example.social")
     assert zoe["name"] == 'Zoé, "Z"' and zoe["text"] == 'Export says "done, 0 notes",\nthen nothing?'

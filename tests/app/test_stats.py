@@ -23,7 +23,8 @@ import pytest
 from h2h.app import stats
 from h2h.store import conversation_key
 from h2h.store.sqlite import SQLiteStore
-from tests.ops.clirun import CONFIG, h2h, record, write_config, write_jsonl
+from tests.clirun import run
+from tests.records import CONFIG, record, write_config, write_jsonl
 
 US_M = {"id": "us", "handle": "@us@example.social", "name": "Us"}
 US_B = {"id": "usb", "handle": "us.bsky.social", "name": "Us"}
@@ -66,7 +67,7 @@ RECORDS = [
 @pytest.fixture
 def db(home: Path, tmp_path: Path) -> Path:
     write_config(home, CONFIG)
-    result = h2h("import", str(write_jsonl(tmp_path / "known.jsonl", RECORDS)))
+    result = run("import", str(write_jsonl(tmp_path / "known.jsonl", RECORDS)))
     assert result.code == 0, result.err
     with SQLiteStore.open(home / "h2h.db") as store:
         b2 = conversation_key("bsky", "b2", "12")
@@ -76,8 +77,8 @@ def db(home: Path, tmp_path: Path) -> Path:
             """INSERT INTO replies (conversation, source, in_reply_to, key, text, status, remote_id, created_at, sent_at)
                VALUES (?, 'bsky', 'b2', 'k-b2', 'In the app folder.', 'sent', 'sent-b2',
                        '2026-11-18T13:14:00Z', '2026-11-18T13:15:00Z')""", (b2,))
-    assert h2h("done", b2).code == 0
-    assert h2h("done", b4).code == 0
+    assert run("done", b2).code == 0
+    assert run("done", b4).code == 0
     return home / "h2h.db"
 
 
@@ -94,7 +95,7 @@ def test_quantile_interpolates_between_ranks() -> None:
 
 
 def test_figures_on_a_known_database(db: Path) -> None:
-    result = h2h("stats", "--json")
+    result = run("stats", "--json")
     assert result.code == 0, result.err
     doc = result.json()["data"]
     assert doc["since"] == "2026-10-21T12:00:00Z" and doc["until"] == "2026-11-20T12:00:00Z"
@@ -134,21 +135,21 @@ def test_figures_on_a_known_database(db: Path) -> None:
 
 
 def test_since_until_and_messages_per_day(db: Path) -> None:
-    doc = h2h("stats", "--json", "--since", "2026-11-18", "--until", "2026-11-21").json()["data"]
+    doc = run("stats", "--json", "--since", "2026-11-18", "--until", "2026-11-21").json()["data"]
     assert doc["per_day"] == [
         {"date": "2026-11-18", "from_people": 2, "from_us": 2},   # b1, b2 / s1 and the reply sent through h2h
         {"date": "2026-11-19", "from_people": 6, "from_us": 5},   # b3, n1, a1, a2, a3, a5 / rn, r1, r2, r5, r3
         {"date": "2026-11-20", "from_people": 1, "from_us": 0},
     ]
     assert doc["overall"]["conversations"] == 8  # b4 (2026-11-17) is before the window
-    one_day = h2h("stats", "--json", "--since", "2026-11-19T00:00:00Z", "--until", "2h").json()["data"]
+    one_day = run("stats", "--json", "--since", "2026-11-19T00:00:00Z", "--until", "2h").json()["data"]
     assert one_day["until"] == "2026-11-20T10:00:00Z"
     assert one_day["overall"]["conversations"] == 5  # b3, a1, a2, a3, a5; a4 is after --until
     assert len(one_day["per_day"]) == 2
 
 
 def test_terminal_charts(db: Path) -> None:
-    result = h2h("stats")
+    result = run("stats")
     assert result.code == 0, result.err
     out = result.out
     assert "h2h stats · 2026-10-21 12:00 to 2026-11-20 12:00 UTC (4w) · SLA 4h" in out
@@ -161,16 +162,16 @@ def test_terminal_charts(db: Path) -> None:
 
 
 def test_bad_windows_are_usage_errors(db: Path) -> None:
-    assert h2h("stats", "--since", "yesterday").code == 2
-    result = h2h("stats", "--since", "1d", "--until", "2d", "--json")
+    assert run("stats", "--since", "yesterday").code == 2
+    result = run("stats", "--since", "1d", "--until", "2d", "--json")
     assert result.code == 2 and result.json()["error"]["code"] == "usage"
 
 
 def test_empty_database_has_no_figures_but_no_error(home: Path) -> None:
-    doc = h2h("stats", "--json").json()["data"]
+    doc = run("stats", "--json").json()["data"]
     assert doc["overall"]["first_response"] == {"count": 0, "median_s": None, "p90_s": None}
     assert doc["overall"]["sla"]["share"] is None and doc["waiting_longest"] == []
-    assert h2h("stats").code == 0
+    assert run("stats").code == 0
 
 
 def _matplotlib() -> bool:
@@ -187,7 +188,7 @@ def test_png_is_written_and_opens_as_an_image(db: Path, tmp_path: Path) -> None:
     from PIL import Image
 
     target = tmp_path / "stats.png"
-    result = h2h("stats", "--png", str(target))
+    result = run("stats", "--png", str(target))
     assert result.code == 0, result.err
     assert f"wrote {target}" in result.err
     with Image.open(target) as image:
@@ -204,7 +205,7 @@ def test_png_without_matplotlib_says_what_to_install(db: Path, tmp_path: Path,
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
     target = tmp_path / "stats.png"
-    result = h2h("stats", "--png", str(target), "--json")
+    result = run("stats", "--png", str(target), "--json")
     assert result.code == 1
     assert result.json()["error"]["code"] == "plot_unavailable"
     assert "pip install 'h2h[plot]'" in result.err

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import jsonl, record, run
+from tests.clirun import run
+from tests.helpers import jsonl, record
 
 BOB = {"id": "7", "handle": "bob.bsky.social", "name": "Bob Stone"}
 
@@ -19,11 +20,11 @@ def filled(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
                         source="bsky", platform="bluesky"),
                  record("3", "thanks, the export works now", at="2026-11-20T11:00:00Z", author=BOB,
                         source="bsky", platform="bluesky", thread="9"))
-    assert run(capsys, "import", "-", stdin=data).code == 0
+    assert run("import", "-", stdin=data).code == 0
 
 
 def _found(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
-    result = run(capsys, "search", *args, "--json")
+    result = run("search", *args, "--json")
     assert result.code == 0, result.err
     return [i["person"]["handle"] + ":" + i["message"]["id"] for i in result.json()["data"]["items"]]
 
@@ -40,24 +41,24 @@ def test_words_names_handles_and_accents(filled: None, capsys: pytest.CaptureFix
 
 
 def test_any_state_and_platform_filter(filled: None, capsys: pytest.CaptureFixture[str]) -> None:
-    marie = run(capsys, "search", "pdf", "--json").json()["data"]["items"][0]["id"]
-    assert run(capsys, "ignore", marie).code == 0
-    item = run(capsys, "search", "pdf", "--json").json()["data"]["items"][0]
+    marie = run("search", "pdf", "--json").json()["data"]["items"][0]["id"]
+    assert run("ignore", marie).code == 0
+    item = run("search", "pdf", "--json").json()["data"]["items"][0]
     assert item["id"] == marie and item["state"] == "ignored", "put away, still found"
     assert _found(capsys, "export", "--platform", "bluesky") == ["bob.bsky.social:3"]
-    typo = run(capsys, "search", "export", "--platform", "blusky")
+    typo = run("search", "export", "--platform", "blusky")
     assert typo.code == 2 and "did you mean 'bluesky'?" in typo.err
-    nothing = run(capsys, "search", "   ?! ")
+    nothing = run("search", "   ?! ")
     assert nothing.code == 2 and "nothing to search for" in nothing.err
-    plain = run(capsys, "search", "sync")
+    plain = run("search", "sync")
     assert plain.code == 0 and "Bob Stone (bob.bsky.social)" in plain.out and "the sync is broken" in plain.out
-    assert "Nothing matches" in run(capsys, "search", "zebra").out
+    assert "Nothing matches" in run("search", "zebra").out
 
 
 def test_the_index_follows_edits_and_new_names(filled: None, capsys: pytest.CaptureFixture[str]) -> None:
     edited = jsonl(record("2", "the calendar is broken since the update", at="2026-11-20T10:00:00Z",
                           author={**BOB, "name": "Robert Smith"}, source="bsky", platform="bluesky"))
-    assert run(capsys, "import", "-", stdin=edited).code == 0
+    assert run("import", "-", stdin=edited).code == 0
     assert _found(capsys, "sync") == []
     assert _found(capsys, "calendar") == ["bob.bsky.social:2"]
     assert _found(capsys, "Robert") and not _found(capsys, "Stone"), "the new name, not the old"

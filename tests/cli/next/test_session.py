@@ -16,7 +16,7 @@ from h2h.errors import H2HError
 from h2h.reply import send
 from h2h.sources.memory import MemorySource
 from tests.draft.world import World
-from tests.next.conftest import WITH_SOURCE
+from tests.cli.next.conftest import WITH_SOURCE
 
 
 class Script:

@@ -12,7 +12,8 @@ import pytest
 
 from h2h import redact
 from h2h.cli import logs
-from tests.ops.clirun import h2h, record, write_jsonl
+from tests.clirun import run
+from tests.records import record, write_jsonl
 
 
 def _mode(path: Path) -> int:
@@ -27,7 +28,7 @@ def _closed() -> None:
 
 def test_a_command_that_changes_something_logs_it(home: Path, tmp_path: Path) -> None:
     lines = [record("1", "How do I export?", "2026-11-20T10:00:00Z", "@ann@example.social", source="m")]
-    assert h2h("import", "--json", str(write_jsonl(tmp_path / "in.jsonl", lines))).code == 0
+    assert run("import", "--json", str(write_jsonl(tmp_path / "in.jsonl", lines))).code == 0
     log = home / "logs" / "h2h.log"
     assert _mode(log) == 0o600 and _mode(log.parent) == 0o700
     text = log.read_text()
@@ -39,15 +40,15 @@ def test_a_command_that_changes_something_logs_it(home: Path, tmp_path: Path) ->
 
 
 def test_read_only_commands_do_not_create_a_log(home: Path) -> None:
-    assert h2h("queue").code == 0
-    assert h2h("stats").code == 0
+    assert run("queue").code == 0
+    assert run("stats").code == 0
     assert not (home / "logs").exists()
 
 
 def test_errors_are_logged_with_secrets_redacted(home: Path) -> None:
     secret = "tok-9f8e7d6c5b4a3210"
     redact.register(secret)
-    result = h2h("import", f"/nonexistent/{secret}.jsonl")
+    result = run("import", f"/nonexistent/{secret}.jsonl")
     assert result.code == 1
     assert secret not in result.err and "***" in result.err
     text = (home / "logs" / "h2h.log").read_text()
@@ -97,10 +98,10 @@ def test_an_unwritable_log_folder_does_not_stop_the_command(home: Path, tmp_path
     home.mkdir(parents=True, exist_ok=True)
     (home / "logs").write_text("a file where the folder should be")
     lines = [record("1", "Hello?", "2026-11-20T10:00:00Z", "ann", source="m")]
-    result = h2h("import", str(write_jsonl(tmp_path / "in.jsonl", lines)))
+    result = run("import", str(write_jsonl(tmp_path / "in.jsonl", lines)))
     assert result.code == 0
     assert "cannot write the log file" in result.err
-    quiet = h2h("--quiet", "import", str(write_jsonl(tmp_path / "in.jsonl", lines)))
+    quiet = run("--quiet", "import", str(write_jsonl(tmp_path / "in.jsonl", lines)))
     assert quiet.code == 0 and quiet.err == ""
 
 

@@ -12,7 +12,8 @@ from h2h.errors import DatabaseLocked, SchemaTooNew, StoreError
 from h2h.store import conversation_key
 from h2h.store.sqlite import SQLiteStore, migrations
 from h2h.store.sqlite import db as dbmod
-from tests.helpers import jsonl, record, run
+from tests.clirun import run
+from tests.helpers import jsonl, record
 
 
 def test_a_blank_database_gets_the_whole_schema(tmp_path: Path) -> None:
@@ -38,9 +39,9 @@ def test_a_blank_database_gets_the_whole_schema(tmp_path: Path) -> None:
 
 def test_an_upgrade_keeps_user_data_and_backs_up_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "h2h.db"
-    run(capsys, "--db", str(path), "import", "-", stdin=jsonl(record("1", "How do I export?")))
-    ident = run(capsys, "--db", str(path), "queue", "--jsonl").lines()[0]["id"]
-    run(capsys, "--db", str(path), "done", ident)
+    run("--db", str(path), "import", "-", stdin=jsonl(record("1", "How do I export?")))
+    ident = run("--db", str(path), "queue", "--jsonl").lines()[0]["id"]
+    run("--db", str(path), "done", ident)
     step = ("0999_test_add_column", ["ALTER TABLE conversations ADD COLUMN test_flag INTEGER DEFAULT 7"])
     conn = dbmod.connect(path)
     applied = migrations.migrate(conn, path, [*migrations.MIGRATIONS, step])
@@ -75,7 +76,7 @@ def test_a_database_from_a_newer_h2h_is_refused(tmp_path: Path, capsys: pytest.C
         conn.execute("INSERT INTO _h2h_migrations VALUES ('9999_future', '2030-01-01T00:00:00Z')")
     with pytest.raises(SchemaTooNew):
         SQLiteStore.open(path)
-    result = run(capsys, "--db", str(path), "queue")
+    result = run("--db", str(path), "queue")
     assert result.code == 1 and "newer h2h" in result.err and "upgrade" in result.err
 
 
@@ -87,7 +88,7 @@ def test_a_locked_database_says_so(tmp_path: Path, capsys: pytest.CaptureFixture
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = run(capsys, "--db", str(path), "import", "-", stdin=jsonl(record("1", "hi?")))
+        result = run("--db", str(path), "import", "-", stdin=jsonl(record("1", "hi?")))
         assert result.code == 1
         assert "database is locked" in result.err and "Another h2h process" in result.err
         with pytest.raises(DatabaseLocked):
@@ -97,13 +98,13 @@ def test_a_locked_database_says_so(tmp_path: Path, capsys: pytest.CaptureFixture
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert run(capsys, "--db", str(path), "import", "-", stdin=jsonl(record("1", "hi?"))).code == 0
+    assert run("--db", str(path), "import", "-", stdin=jsonl(record("1", "hi?"))).code == 0
 
 
 def test_not_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "h2h.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    result = run(capsys, "--db", str(path), "queue", "--json")
+    result = run("--db", str(path), "queue", "--json")
     assert result.code == 1 and result.json()["error"]["code"] == "database_corrupt"
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from h2h.errors import ExitCode
-from tests.ops import fake_sources
-from tests.ops.clirun import h2h, write_config
+from tests.cli import fake_sources
+from tests.clirun import run
+from tests.records import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,10 +49,10 @@ def _config(home: Path, **sources: str) -> None:
 
 def test_quiet_success_prints_nothing(home: Path) -> None:
     _config(home, one='type = "test-ok"\ncount = 3', two='type = "test-ok"\ncount = 2')
-    result = h2h("fetch", "--quiet")
+    result = run("fetch", "--quiet")
     assert (result.code, result.out, result.err) == (0, "", "")
-    assert h2h("queue", "--count").out == "5\n"
-    again = h2h("fetch", "--quiet")  # nothing new: still silent, still 0
+    assert run("queue", "--count").out == "5\n"
+    again = run("fetch", "--quiet")  # nothing new: still silent, still 0
     assert (again.code, again.out, again.err) == (0, "", "")
     log = (home / "logs" / "h2h.log").read_text()
     assert "start fetch" in log and "exit 0" in log
@@ -61,7 +62,7 @@ def test_quiet_success_prints_nothing(home: Path) -> None:
                                         ("rate", ExitCode.REMOTE)])
 def test_a_failing_source_alone_gives_its_exit_code(home: Path, kind: str, code: ExitCode) -> None:
     _config(home, broken=f'type = "test-fail"\nkind = "{kind}"')
-    result = h2h("fetch", "--quiet")
+    result = run("fetch", "--quiet")
     assert result.code == int(code)
     assert result.out == ""
     assert "broken" in result.err  # names the source, says what to do
@@ -70,27 +71,27 @@ def test_a_failing_source_alone_gives_its_exit_code(home: Path, kind: str, code:
 
 def test_some_sources_failing_is_partial_and_the_others_are_kept(home: Path) -> None:
     _config(home, good='type = "test-ok"\ncount = 2', broken='type = "test-fail"\nkind = "remote"')
-    result = h2h("fetch", "--quiet")
+    result = run("fetch", "--quiet")
     assert result.code == int(ExitCode.PARTIAL)
     assert result.out == "" and "broken" in result.err
-    assert h2h("queue", "--count").out == "2\n"
+    assert run("queue", "--count").out == "2\n"
 
 
 def test_json_reports_failure_on_stdout(home: Path) -> None:
     _config(home, good='type = "test-ok"', broken='type = "test-fail"')
-    result = h2h("fetch", "--quiet", "--json")
+    result = run("fetch", "--quiet", "--json")
     assert result.code == int(ExitCode.PARTIAL)
     assert result.json()  # one document, parseable, on stdout
 
 
 def test_config_errors_exit_3(home: Path) -> None:
     _config(home, typo='type = "no-such-type"')
-    result = h2h("fetch", "--quiet")
+    result = run("fetch", "--quiet")
     assert result.code == int(ExitCode.CONFIG) and "no-such-type" in result.err
 
 
 def _spawn(home: Path, *args: str) -> subprocess.Popen[str]:
-    code = ("import sys; from tests.ops import fake_sources; fake_sources.install(); "
+    code = ("import sys; from tests.cli import fake_sources; fake_sources.install(); "
             "from h2h.cli.main import main; main(sys.argv[1:])")
     env = {**os.environ, "H2H_HOME": str(home), "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env, text=True,

@@ -11,8 +11,9 @@ from typing import Any, Iterator
 import pytest
 
 from h2h.errors import ExitCode
-from tests.ops.clirun import CONFIG, h2h, write_config
-from tests.ops.test_people import RECORDS
+from tests.clirun import run
+from tests.records import CONFIG, write_config
+from tests.app.test_people import RECORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "json.md"
@@ -130,16 +131,16 @@ def db(home: Path, tmp_path: Path) -> dict[str, str]:
     write_config(home, CONFIG)
     lines = [json.dumps(r) for r in RECORDS] + ['{"id": "bad"}']
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
-    imported = h2h("import", "--json", str(tmp_path / "in.jsonl"))
+    imported = run("import", "--json", str(tmp_path / "in.jsonl"))
     assert imported.code == int(ExitCode.PARTIAL), imported.err
-    items = h2h("queue", "--jsonl", "-n", "0", "--all").lines()
+    items = run("queue", "--jsonl", "-n", "0", "--all").lines()
     alice = next(i["id"] for i in items if i["person"]["handle"] == "@alice@example.social")
     bob = next(i["id"] for i in items if i["person"]["handle"] == "@bob@example.social")
     return {"import": imported.out, "alice": alice, "bob": bob}
 
 
 def data(*args: str) -> Any:
-    result = h2h(*args)
+    result = run(*args)
     assert result.code == 0, (args, result.err)
     doc = result.json()
     assert list(doc) == ["data"]
@@ -155,7 +156,7 @@ def test_every_documented_document_is_checked() -> None:
 
 def test_queue_documents(db: dict[str, str]) -> None:
     check("queue", data("queue", "--json", "--all"))
-    lines = h2h("queue", "--jsonl", "--all").lines()
+    lines = run("queue", "--jsonl", "--all").lines()
     check("queue-item", *lines)
     check("count", data("queue", "--count", "--json", "--since", "1d", "--source", "masto"))
 
@@ -187,7 +188,7 @@ def test_import_and_score(db: dict[str, str], tmp_path: Path) -> None:
     report = json.loads(db["import"])
     assert list(report) == ["data"] and report["data"]["bad"]
     check("import", report["data"])
-    result = h2h("score", str(tmp_path / "in.jsonl"))
+    result = run("score", str(tmp_path / "in.jsonl"))
     assert result.code == int(ExitCode.PARTIAL)
     check("score", *result.lines())
 
@@ -214,7 +215,7 @@ def test_next_lines(db: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None
 
     # masto is not a configured source here: `y` asks whether it was posted by hand.
     monkeypatch.setattr("sys.stdin", Keys("y\ny\ns\n2h\nn\nd\ni\n"))
-    result = h2h("next", "--jsonl")
+    result = run("next", "--jsonl")
     assert result.code == 0, result.err
     lines = result.lines()
     assert [x["action"] for x in lines][:3] == ["reply", "snooze", "skip"]
@@ -227,10 +228,10 @@ def test_init_document(home: Path, tmp_path: Path) -> None:
 
 
 def test_error_document_and_codes(db: dict[str, str]) -> None:
-    result = h2h("show", "zzzzzzzz", "--json")
+    result = run("show", "zzzzzzzz", "--json")
     assert result.code == 1
     check("error", result.json())
-    usage = h2h("queue", "--section", "nope", "--json")
+    usage = run("queue", "--section", "nope", "--json")
     assert usage.code == 2 and usage.json()["error"]["code"] == "usage"
 
 
@@ -310,7 +311,7 @@ def test_reply_documents(db: dict[str, str]) -> None:
 @pytest.fixture
 def fake_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     from h2h.sources import registry
-    from tests.ops import fake_sources as fakes
+    from tests.cli import fake_sources as fakes
 
     monkeypatch.setattr(registry, "BUILTIN", dict(registry.BUILTIN))
     fakes.install()
@@ -319,13 +320,13 @@ def fake_sources(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_fetch_and_sources_documents(home: Path, fake_sources: None) -> None:
     write_config(home, CONFIG + '\n[sources.good]\ntype = "test-ok"\ncount = 2\n'
                  '\n[sources.down]\ntype = "test-fail"\nkind = "remote"\n')
-    fetched = h2h("fetch", "--json")
+    fetched = run("fetch", "--json")
     assert fetched.code == int(ExitCode.PARTIAL), fetched.err
     report = fetched.json()["data"]
     assert report["failed"] == ["down"] and report["new"] == 2
     check("fetch", report)
     check("sources", data("sources", "--json"))
-    checked = h2h("sources", "check", "--json")
+    checked = run("sources", "check", "--json")
     assert checked.code == int(ExitCode.PARTIAL)
     check("sources-check", checked.json()["data"])
 

@@ -1,29 +1,10 @@
-"""Run the `h2h` command in-process, as a user would, and capture what it printed."""
+"""Homes and import records for commands run against a known database (people, stats, logs, cron)."""
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
-
-from h2h.cli.main import main
-from tests.helpers import Result
-
-
-def h2h(*args: str) -> Result:
-    from h2h.cli import logs
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    logs.close()  # every command starts with a fresh log handler, as a new process would
-    return Result(code, out.getvalue(), err.getvalue())
 
 
 def record(id: str, text: str, at: str, author: Any, **extra: Any) -> dict[str, Any]:

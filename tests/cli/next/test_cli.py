@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 
 from h2h.cli import logs
-from tests.helpers import Result, jsonl, record, run
-from tests.next.conftest import WITH_SOURCE, Home, add_message, seed
+from tests.clirun import Result, run
+from tests.helpers import jsonl, record
+from tests.cli.next.conftest import WITH_SOURCE, Home, add_message, seed
 
 
 def next_(capsys: pytest.CaptureFixture[str], keys: str, *args: str) -> Result:
     try:
-        return run(capsys, *_split(args), stdin=keys)
+        return run(*_split(args), stdin=keys)
     finally:
         logs.close()
 
@@ -139,7 +140,7 @@ def test_i_ignores(capsys: pytest.CaptureFixture[str], world: Home) -> None:
 def test_m_mutes_after_asking(capsys: pytest.CaptureFixture[str], world: Home) -> None:
     r = next_(capsys, "m\nn\nm\ny\nq\n")
     assert "Not muted." in r.err and "Muted @bob@example.social" in r.err and "1 muted" in r.err
-    r = run(capsys, "person", "@bob@example.social", "--json")
+    r = run("person", "@bob@example.social", "--json")
     assert json.loads(r.out)["data"]["muted"] is True
 
 
@@ -236,7 +237,7 @@ def test_nothing_from_a_post_reaches_the_screen_raw(capsys: pytest.CaptureFixtur
     author = {"id": "9", "handle": "@x\x1b[31m@evil.example", "name": "Eve \x1b[5mBlink"}
     src = tmp_path / "in.jsonl"
     src.write_text(jsonl(record("1", hostile, author=author, url="https://evil.example/\x1b[2J")), encoding="utf-8")
-    assert run(capsys, "import", str(src)).code == 0
+    assert run("import", str(src)).code == 0
     r = next_(capsys, "?\nq\n")
     for raw in ("\x1b", "\x9b", "\u202e", "\x07"):
         assert raw not in r.out and raw not in r.err, repr(raw)

@@ -11,23 +11,23 @@ import pytest
 from h2h import errors
 from h2h.app import inbox
 from h2h.errors import ExitCode
-from tests.helpers import run
+from tests.clirun import run
 
 
 def test_the_enum_is_the_documented_contract() -> None:
     assert {c.name: int(c) for c in ExitCode} == {
         "OK": 0, "ERROR": 1, "USAGE": 2, "CONFIG": 3, "AUTH": 4, "REMOTE": 5, "PARTIAL": 6, "INTERRUPTED": 130}
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for code in ExitCode:
         assert f"| {int(code)} |" in readme, f"exit code {int(code)} is not documented in the README"
 
 
 def test_ok_and_usage(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "queue").code == 0
-    bad = run(capsys, "queue", "--no-such-option")
+    assert run("queue").code == 0
+    bad = run("queue", "--no-such-option")
     assert bad.code == 2 and "No such option" in bad.err and "h2h --help" in bad.err
-    assert run(capsys, "frobnicate").code == 2
-    assert run(capsys, "--json", "frobnicate").json()["error"]["code"] == "usage"
+    assert run("frobnicate").code == 2
+    assert run("--json", "frobnicate").json()["error"]["code"] == "usage"
 
 
 @pytest.mark.parametrize("exc, code, name", [
@@ -47,12 +47,12 @@ def test_errors_become_exit_codes_and_json(home: Path, capsys: pytest.CaptureFix
         raise exc
 
     monkeypatch.setattr(inbox, "build_queue", fail)
-    result = run(capsys, "queue", "--json")
+    result = run("queue", "--json")
     assert result.code == code
     doc = result.json()
     assert set(doc) == {"error"} and set(doc["error"]) == {"code", "message", "hint"}
     assert doc["error"]["code"] == name and doc["error"]["hint"], "every message says what to do next"
-    human = run(capsys, "queue")
+    human = run("queue")
     assert human.code == code and human.out == "" and "h2h: error:" in human.err and "hint:" in human.err
 
 
@@ -63,14 +63,14 @@ def test_a_partial_failure_already_said_adds_nothing_but_its_exit_code(
 
     monkeypatch.setattr(inbox, "build_queue", fail)
     for argv in (("queue", "--json"), ("queue",)):
-        result = run(capsys, *argv)
+        result = run(*argv)
         assert (result.code, result.out, result.err) == (6, "", "")
 
 
 def test_commands_leave_exit_codes_to_the_boundary() -> None:
     """A command raises an h2h error; only cli/main.py turns it into a status (no
     `typer.Exit(6)` of a command's own)."""
-    cli = Path(__file__).resolve().parent.parent / "h2h" / "cli"
+    cli = Path(__file__).resolve().parents[2] / "h2h" / "cli"
     own = [f"{p.name}: {line.strip()}" for p in sorted(cli.glob("*.py"))
            for line in p.read_text(encoding="utf-8").splitlines()
            if "Exit(" in line and ("PARTIAL" in line or "Exit(6" in line)]
@@ -83,8 +83,8 @@ def test_internal_errors_show_a_traceback_only_with_verbose(home: Path, capsys: 
         raise ZeroDivisionError("oops")
 
     monkeypatch.setattr(inbox, "build_queue", fail)
-    assert "Traceback" not in run(capsys, "queue").err
-    assert "Traceback" in run(capsys, "--verbose", "queue").err
+    assert "Traceback" not in run("queue").err
+    assert "Traceback" in run("--verbose", "queue").err
 
 
 def test_a_real_process_exits_with_the_code(home: Path, tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_a_real_process_exits_with_the_code(home: Path, tmp_path: Path) -> None:
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     from h2h import __version__
 
-    result = run(capsys, "--version")
+    result = run("--version")
     assert result.code == 0 and result.out == f"h2h {__version__}\n"
 
 

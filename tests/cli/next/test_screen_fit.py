@@ -11,7 +11,7 @@ import pytest
 
 from h2h.store.sqlite import SQLiteStore
 from tests.draft.world import World
-from tests.next.conftest import WITH_SOURCE
+from tests.cli.next.conftest import WITH_SOURCE
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("pseudo-terminals are POSIX", allow_module_level=True)

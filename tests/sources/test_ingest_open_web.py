@@ -16,7 +16,7 @@ from h2h.store.sqlite import SQLiteStore
 from h2h.triage.engine import Engine
 from tests.sources import test_hackernews, test_reddit, test_rss, test_stackexchange
 from tests.sources.contract import fetch_all
-from tests.sources.recorded import raw
+from tests.sources.replay import raw
 
 
 def hackernews(server: HTTPServer) -> Any:

@@ -10,7 +10,8 @@ import pytest
 
 from h2h.sources.jsonl import parse_record
 from h2h.errors import InputError
-from tests.helpers import jsonl, record, run
+from tests.clirun import run
+from tests.helpers import jsonl, record
 
 
 def _dump(db: Path) -> dict[str, list[tuple]]:
@@ -26,21 +27,21 @@ def test_importing_twice_is_the_same_as_once(home: Path, tmp_path: Path, capsys:
     data = tmp_path / "in.jsonl"
     data.write_text(jsonl(record("1", "How do I export?"), record("2", "And to PDF?", at="2026-11-20T10:05:00Z"),
                           record("3", "merci !", author={"id": "8", "handle": "@paul@x.fr"})))
-    first = run(capsys, "import", str(data), "--json")
+    first = run("import", str(data), "--json")
     assert first.code == 0
     assert first.json()["data"] | {"bad": []} == {"read": 3, "new": 3, "updated": 0, "unchanged": 0,
                                                    "conversations": 2, "bad": []}
     before = _dump(home / "h2h.db")
-    second = run(capsys, "import", str(data), "--json")
+    second = run("import", str(data), "--json")
     assert second.json()["data"]["unchanged"] == 3 and second.json()["data"]["new"] == 0
     assert _dump(home / "h2h.db") == before
 
 
 def test_an_edited_message_is_updated_not_duplicated(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "import", "-", stdin=jsonl(record("1", "How do I export?")))
-    result = run(capsys, "import", "-", "--json", stdin=jsonl(record("1", "How do I export to PDF?")))
+    run("import", "-", stdin=jsonl(record("1", "How do I export?")))
+    result = run("import", "-", "--json", stdin=jsonl(record("1", "How do I export to PDF?")))
     assert result.json()["data"]["updated"] == 1
-    items = run(capsys, "queue", "--jsonl").lines()
+    items = run("queue", "--jsonl").lines()
     assert len(items) == 1 and items[0]["text"] == "How do I export to PDF?"
 
 
@@ -48,46 +49,46 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_is_kept(
         home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = (jsonl(record("1", "first?")) + "not json\n" + json.dumps({"id": "2"}) + "\n"
             + jsonl(record("3", "third?", author={"id": "9", "handle": "z"})) + '{"id": "4", "text": 5, "created_at": "yesterday", "author": "x"}\n')
-    result = run(capsys, "import", "-", stdin=data)
+    result = run("import", "-", stdin=data)
     assert result.code == 6, "some lines failed: partial"
     assert "line 2: not JSON" in result.err
     assert "line 3: missing required keys: text, created_at, author" in result.err
     assert "line 5: `created_at`" in result.err
-    assert len(run(capsys, "queue", "--jsonl").lines()) == 2
+    assert len(run("queue", "--jsonl").lines()) == 2
 
 
 def test_comment_lines_are_skipped_and_one_bad_line_is_singular(
         home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = (json.dumps({"_comment": "exported from the support inbox", "_by": "ops"}) + "\n"
             + jsonl(record("1", "first?")) + json.dumps({"_comment": "x", "id": "2"}) + "\n")
-    result = run(capsys, "import", "-", stdin=data)
+    result = run("import", "-", stdin=data)
     assert result.code == 6  # an object with a key of its own is a message, here a bad one
     assert "line 1" not in result.err and "line 3: missing required keys" in result.err
     assert "1 new" in result.err and "1 bad line skipped" in result.err
-    assert len(run(capsys, "queue", "--jsonl").lines()) == 1
+    assert len(run("queue", "--jsonl").lines()) == 1
 
 
 def test_the_bundled_demo_file_imports_cleanly(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from h2h.paths import DATA
 
-    result = run(capsys, "import", str(DATA / "demo.jsonl"), "--json")
+    result = run("import", str(DATA / "demo.jsonl"), "--json")
     assert result.code == 0, result.err
     assert "bad" not in result.err
 
 
 def test_only_bad_lines_is_an_error(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "import", "-", "--json", stdin="nope\n")
+    result = run("import", "-", "--json", stdin="nope\n")
     assert result.code == 1
     assert json.loads(result.out.splitlines()[-1])["error"]["code"] == "input"
 
 
 def test_a_missing_file_says_so(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "import", str(home / "absent.jsonl"))
+    result = run("import", str(home / "absent.jsonl"))
     assert result.code == 1 and "cannot read" in result.err and "hint:" in result.err
 
 
 def test_unknown_keys_are_kept_in_raw(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "import", "-", stdin=jsonl(record("1", "hello?", labels={"got_reply": True})))
+    run("import", "-", stdin=jsonl(record("1", "hello?", labels={"got_reply": True})))
     conn = sqlite3.connect(home / "h2h.db")
     raw = json.loads(conn.execute("SELECT raw FROM mentions").fetchone()[0])
     assert raw["labels"] == {"got_reply": True}
@@ -127,6 +128,6 @@ def test_epoch_times_and_lone_surrogates() -> None:
 
 def test_a_lone_surrogate_anywhere_in_raw_is_stored(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     line = '{"id": "1", "text": "x?", "created_at": "2026-11-20T10:00:00Z", "author": "a", "extra": "\\ud800"}\n'
-    assert run(capsys, "import", "-", stdin=line).code == 0
+    assert run("import", "-", stdin=line).code == 0
     raw = json.loads(sqlite3.connect(home / "h2h.db").execute("SELECT raw FROM mentions").fetchone()[0])
     assert raw["extra"] == "\ud800", "kept as sent (stored escaped, read back the same)"

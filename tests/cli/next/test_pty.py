@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 from tests.conftest import NOW
-from tests.next.conftest import Home, add_message, seed
+from tests.cli.next.conftest import Home, add_message, seed
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("pseudo-terminals are POSIX", allow_module_level=True)

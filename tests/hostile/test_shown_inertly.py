@@ -9,7 +9,8 @@ import pytest
 
 from h2h.cli import render
 from h2h.textutil import inert
-from tests.helpers import jsonl, record, run
+from tests.clirun import run
+from tests.helpers import jsonl, record
 
 HOSTILE = {
     "csi": "clear\x1b[2J\x1b[31mred\x1b[0m",
@@ -30,8 +31,8 @@ def hostile_db(home: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]
     records = [record(str(i), f"{text} question?", at=f"2026-11-20T1{i % 2}:0{i}:00Z",
                       author={"id": f"a{i}", "handle": f"@{name}@x.social", "name": f"{text[:40]} name"})
                for i, (name, text) in enumerate(HOSTILE.items())]
-    assert run(capsys, "import", "-", stdin=jsonl(*records)).code == 0
-    items = run(capsys, "queue", "--jsonl", "--limit", "0", "--all").lines()
+    assert run("import", "-", stdin=jsonl(*records)).code == 0
+    items = run("queue", "--jsonl", "--limit", "0", "--all").lines()
     return {i["person"]["handle"].split("@")[1]: i["id"] for i in items}
 
 
@@ -41,16 +42,16 @@ def _clean(output: str) -> None:
 
 
 def test_plain_queue_and_show_are_inert(hostile_db: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    out = run(capsys, "queue", "--limit", "0").out
+    out = run("queue", "--limit", "0").out
     _clean(out)
     assert "[bold red]WARNING[/bold red]" in out, "markup is shown literally, not interpreted"
     for ident in hostile_db.values():
-        shown = run(capsys, "show", ident)
+        shown = run("show", ident)
         assert shown.code == 0
         _clean(shown.out)
-    huge = run(capsys, "show", hostile_db["huge"]).out
+    huge = run("show", hostile_db["huge"]).out
     assert 20_000 <= huge.count("A") < 100_000, "a terminal gets a long message capped"
-    whole = run(capsys, "show", hostile_db["huge"], "--json").json()["data"]["messages"][0]["text"]
+    whole = run("show", hostile_db["huge"], "--json").json()["data"]["messages"][0]["text"]
     assert whole.count("A") == 100_000, "--json keeps the whole message"
 
 
@@ -61,22 +62,22 @@ def test_rich_queue_and_show_are_inert(hostile_db: dict[str, str], capsys: pytes
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("PAGER", "cat")  # the rich output itself, not a pager
     monkeypatch.setattr(render, "is_tty", lambda stream=None: True)
-    out = run(capsys, "queue", "--limit", "0").out
+    out = run("queue", "--limit", "0").out
     assert "\x1b[" in out, "the rich path really ran with colours"
     _clean(out)
     assert "WARNING" in out and "[bold red]" in out
     for ident in hostile_db.values():
-        shown = run(capsys, "show", ident).out
+        shown = run("show", ident).out
         _clean(shown)
 
 
 def test_json_keeps_the_text_but_escapes_what_a_terminal_would_obey(
         hostile_db: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    raw = run(capsys, "show", hostile_db["bidi"], "--json").out
+    raw = run("show", hostile_db["bidi"], "--json").out
     _clean(raw)
     text = json.loads(raw)["data"]["messages"][0]["text"]
     assert "\u202e" in text, "the data itself is not altered"
-    lines = run(capsys, "queue", "--jsonl", "--limit", "0").out
+    lines = run("queue", "--jsonl", "--limit", "0").out
     _clean(lines)
 
 
