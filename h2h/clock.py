@@ -13,16 +13,24 @@ from datetime import datetime, timedelta, timezone
 from h2h.errors import UsageError
 
 UTC = timezone.utc
+MAX_DURATION = timedelta(days=100 * 365)   # a snooze, a backfill, a window: longer is a typo
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def now() -> datetime:
     frozen = os.environ.get("H2H_NOW")
     if frozen:
         try:
-            return parse_time(frozen)
+            at = parse_time(frozen)
         except ValueError:
             raise UsageError(f"H2H_NOW={frozen!r} is not an ISO 8601 time",
                              hint="Use a form like 2026-11-20T10:00:00Z, or unset H2H_NOW.") from None
+        # Windows reach MAX_DURATION either side of now: a year 1 or 9999 clock would leave the calendar.
+        if not EARLIEST <= at <= LATEST:
+            raise UsageError(f"H2H_NOW={frozen!r} is outside the years {EARLIEST.year}-{LATEST.year - 1} h2h works in",
+                             hint="Use a form like 2026-11-20T10:00:00Z, or unset H2H_NOW.")
+        return at
     return datetime.now(UTC)
 
 
@@ -114,7 +122,10 @@ def parse_duration(text: str) -> timedelta:
     cleaned = str(text).strip().lower().replace(" ", "")
     if not cleaned or not re.fullmatch(r"(?:\d+(?:\.\d+)?[smhdw])+", cleaned):
         raise ValueError(f"{text!r} is not a duration; use forms like 90s, 30m, 4h, 2d, 1w or 1h30m")
-    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(cleaned)))
+    seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(cleaned))
+    if not seconds <= MAX_DURATION.total_seconds():  # also inf and nan, from 400 digits
+        raise ValueError(f"{text!r} is longer than 100 years")
+    return timedelta(seconds=seconds)
 
 
 def human_duration(seconds: float) -> str:
@@ -138,8 +149,9 @@ def parse_when(text: str, *, at: datetime | None = None) -> datetime:
     ('2026-11-20', '2026-11-20T10:00:00Z')."""
     try:
         return (at or now()) - parse_duration(text)
-    except ValueError:
-        pass
+    except ValueError as exc:
+        if "longer than" in str(exc):
+            raise
     try:
         return parse_time(text)
     except ValueError:

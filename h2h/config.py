@@ -97,6 +97,9 @@ def parse(data: bytes | str, path: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where} is not valid TOML: {exc}",
                           hint="Fix the syntax at the line shown; config.example.toml shows every key.") from None
+    except RecursionError:  # tomllib reads nested arrays and tables by recursion
+        raise ConfigError(f"{where} nests arrays or tables hundreds of levels deep",
+                          hint="No h2h key nests more than two levels; config.example.toml shows every key.") from None
     problems: list[tuple[str, str]] = []
     warnings: list[str] = []
     config = _validate(doc, problems, warnings)

@@ -25,8 +25,21 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202
 
 
 def dumps(data: Any) -> str:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False)
+    except ValueError:  # NaN or Infinity somewhere: not JSON, and a script's parser would refuse it
+        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), default=str)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if data == data and data not in (float("inf"), float("-inf")) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
 
 
 SHOWN_CHARS = 20_000

@@ -10,6 +10,8 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from h2h.ingest import parallel
 from h2h.ingest.ingest import BATCH, Analyzed, IngestReport, analyze, ingest_analyzed, pack, unpack
+from h2h.sources import jsonl
+from h2h.sources.jsonl import BadLine
 from h2h.triage.engine import Engine
 
 if TYPE_CHECKING:
@@ -21,10 +23,13 @@ BULK_LOCK_WAIT_S = 60.0
 CHUNK_BYTES = 8 << 20  # with bounded look-ahead, caps the memory held by 10 MB lines
 
 
-def _line_chunks(stream: IO[bytes], lines: int) -> Iterator[list[tuple[int, bytes]]]:
-    chunk: list[tuple[int, bytes]] = []
+def _line_chunks(stream: IO[bytes], lines: int,
+                 on_long: Callable[[BadLine], None] | None = None) -> Iterator[list[tuple[int, bytes | BadLine]]]:
+    chunk: list[tuple[int, bytes | BadLine]] = []
     size = 0
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in jsonl.lines(stream, on_long):
+        if isinstance(raw, BadLine):
+            continue  # told already, by on_long
         chunk.append((number, raw))
         size += len(raw)
         if len(chunk) >= lines or size >= CHUNK_BYTES:
@@ -36,7 +41,7 @@ def _line_chunks(stream: IO[bytes], lines: int) -> Iterator[list[tuple[int, byte
 
 def analyze_lines(engine: Engine, chunk: Sequence[tuple[int, bytes]], packed: bool = False) -> list[tuple[int, Any]]:
     """Import-format lines to (line number, Analyzed or BadLine); blank lines dropped."""
-    from h2h.sources.jsonl import BadLine, parse_line
+    from h2h.sources.jsonl import parse_line
 
     out: list[tuple[int, Any]] = []
     for number, raw in chunk:
@@ -60,17 +65,21 @@ def ingest_lines(store: Store, stream: IO[bytes], engine: Engine, *, report: Ing
     report = report or IngestReport()
     work = partial(analyze_lines, engine, packed=workers > 0)
 
+    def bad(item: BadLine) -> None:
+        report.bad.append((item.line, item.message))
+        if on_bad is not None:
+            on_bad(item.line, item.message)
+
     def good() -> Iterator[Analyzed]:
-        for chunk in parallel.ordered_map(work, _line_chunks(stream, batch_size), workers=workers):
-            for number, item in chunk:
+        # An over-long line is told at once (its rest may never end), not after the chunks ahead of it.
+        for chunk in parallel.ordered_map(work, _line_chunks(stream, batch_size, bad), workers=workers):
+            for _, item in chunk:
                 if isinstance(item, tuple):
                     yield unpack(item)
                 elif isinstance(item, Analyzed):
                     yield item
                 else:
-                    report.bad.append((number, item.message))
-                    if on_bad is not None:
-                        on_bad(number, item.message)
+                    bad(item)
 
     with store.bulk(lock_wait_s=BULK_LOCK_WAIT_S):
         return ingest_analyzed(store, good(), engine, report=report, batch_size=batch_size,

@@ -16,6 +16,7 @@ from h2h.ingest.assign import Conversations, assign, is_standalone, thread_root
 from h2h.ingest.judge import Recent, asks, rescore_many
 from h2h.ingest.rehome import rehome
 from h2h.models import Mention, Person
+from h2h.sources import values
 from h2h.store.common import Encoded, encode
 from h2h.triage import handles
 from h2h.triage.engine import Engine
@@ -61,6 +62,12 @@ def analyze(engine: Engine, m: Mention) -> Analyzed:
 
 # Between processes an Analyzed travels as a flat tuple: pickling nested frozen
 # dataclasses costs more than the signals, and the raw dicts travel encoded only.
+def _counted(p: Person) -> Person:
+    """The writer's own guard: a plugin's follower count of 2^63 would stop it (OverflowError)."""
+    f = p.followers
+    return p if f is None or 0 <= f <= values.MAX_COUNT else p._replace(followers=values.count(f))
+
+
 def pack(a: Analyzed) -> tuple[Any, ...]:
     m, p = a.mention, a.mention.author
     return (m.source, m.platform, m.remote_id, m.text, m.created_at.isoformat(), m.url, m.in_reply_to, m.thread,
@@ -180,7 +187,8 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
     now = clock.iso(clock.now())
     # One upsert per message, in order: the same person rows (and ids) as upserting one by one.
     stamps = {id(a): clock.iso(a.mention.created_at) for a in ordered}
-    store.upsert_persons([(a.mention.author, a.mention.platform, stamps[id(a)], a.author_raw) for a in ordered])
+    store.upsert_persons([(_counted(a.mention.author), a.mention.platform, stamps[id(a)], a.author_raw)
+                          for a in ordered])
     person_ids = store.person_ids((a.mention.author.source, a.mention.author.remote_id) for a in ordered)
     roles = {id(a): handles.role(a.mention.author.handle, a.mention.from_me, engine.me, engine.team,
                                source=a.mention.source, platform=a.mention.platform) for a in ordered}

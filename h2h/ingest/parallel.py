@@ -17,10 +17,13 @@ import threading
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
+from h2h.errors import UsageError
+
 A = TypeVar("A")
 B = TypeVar("B")
 
 _END = object()
+MAX_WORKERS = 256
 _work: Callable[[Any], Any] | None = None
 
 
@@ -28,6 +31,10 @@ def default_workers() -> int:
     """One per core; the writer mostly waits on SQLite, which releases the GIL."""
     env = os.environ.get("H2H_WORKERS")
     if env is not None and env.strip().isdigit():
+        # Each is a process: a typo of many digits would fork until the process table is full.
+        if len(env.strip()) > 4 or int(env) > MAX_WORKERS:
+            raise UsageError(f"H2H_WORKERS={env.strip()[:20]} is more than {MAX_WORKERS} worker processes",
+                             hint="Set H2H_WORKERS to the number of cores (or 0 for one process), or unset it.")
         return int(env)
     return min(os.cpu_count() or 1, 4)
 

@@ -23,6 +23,7 @@ from h2h.sources.atproto import Session
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources import options
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
+from h2h.sources import values
 from h2h.sources.listing import Cursor, Mark, each
 
 WEB = "https://bsky.app"
@@ -73,7 +74,7 @@ class BlueskySource:
         profile = next((p for p in body.get("profiles") or [] if isinstance(p, dict) and p.get("did") == did), {})
         followers = profile.get("followersCount")
         return Person(source=self.name, remote_id=did, handle=handle, name=str(profile.get("displayName") or ""),
-                      url=f"{WEB}/profile/{handle}", followers=followers if isinstance(followers, int) else None,
+                      url=f"{WEB}/profile/{handle}", followers=values.count(followers),
                       created_at=_time_or_none(profile.get("createdAt")), raw=profile or {"did": did, "handle": handle})
 
     @staticmethod
@@ -180,7 +181,7 @@ class BlueskySource:
         return Person(source=self.name, remote_id=did, handle=valid_text(handle),
                       name=valid_text(str(author.get("displayName") or profile.get("displayName") or "")),
                       url=f"{WEB}/profile/{handle}", bot=bot,
-                      followers=followers if isinstance(followers, int) else None,
+                      followers=values.count(followers),
                       created_at=created, raw=dict(author))
 
     def _mention(self, item: Mapping[str, Any], *, to_me: bool = False) -> Mention:

@@ -33,6 +33,7 @@ from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources import options
 from h2h.sources.htmltext import markdown_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
+from h2h.sources import values
 from h2h.sources.listing import Cursor, MalformedItem, Mark, each
 
 REASONS = ("mention", "comment", "author", "review_requested")
@@ -53,7 +54,7 @@ class _GitHubHttp(Http):
             if response.headers.get("Retry-After") or "rate limit" in message:
                 after = response.headers.get("Retry-After")
                 return RateLimited(f"{self.source}: GitHub asked us to slow down ({clip(message, 120)})",
-                                   retry_after=float(after) if after and after.isdigit() else None)
+                                   retry_after=values.pause(after))
         return super().error(response)
 
 
@@ -233,7 +234,7 @@ class GitHubSource:
         return Person(source=self.name, remote_id=str(user.get("id") or login), handle=login,
                       name=valid_text(str(user.get("name") or "")), url=user.get("html_url"),
                       bot=user.get("type") == "Bot" or login.endswith("[bot]"),
-                      followers=followers if isinstance(followers, int) else None,
+                      followers=values.count(followers),
                       created_at=_time(created) if _valid_time(created) else None, raw=dict(user))
 
     def _issue_mention(self, issue: Mapping[str, Any], *, to_me: bool, me: Person) -> Mention:

@@ -9,7 +9,9 @@ message never carries a secret.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -24,6 +27,7 @@ from h2h import __version__
 from h2h.clock import parse_time
 from h2h.errors import AuthError, NotFound, RateLimited, RemoteError, SourceError
 from h2h.redact import clip, redact
+from h2h.sources import bounds, values
 
 USER_AGENT = f"h2h/{__version__} (conversation triage; +https://pypi.org/project/h2h/)"
 TIMEOUT = (5.0, 30.0)        # connect, read
@@ -115,22 +119,19 @@ class RateBudget:
 
 
 def _number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
+    # A header's number: "nan", "inf" and 400-digit values are no budget at all.
+    return values.number(value)
 
 
 def _reset_time(value: str, style: str, now: float) -> float | None:
     try:
         if style == "delta":
-            return now + float(value)
+            wait = values.pause(value)
+            return None if wait is None else now + wait
         if style == "iso":
-            return parse_time(value).timestamp()
-        return float(value)
-    except ValueError:
+            return values.moment(parse_time(value).timestamp(), now)
+        return values.moment(value, now)
+    except (ValueError, OverflowError):
         return None
 
 
@@ -200,10 +201,14 @@ class Http:
         `Authorization` on another host, and re-sends the body (a password) on 307/308."""
         secret = any(k.lower() not in NEUTRAL_HEADERS for k in headers) or any(
             kwargs.get(k) is not None for k in BODY_ARGS)
+        limits = bounds.of(self.source)
+        deadline = time.monotonic() + limits.response_seconds
+        kwargs = {k: v for k, v in kwargs.items() if k != "stream"}  # always streamed: see _read_body
         for _ in range(MAX_REDIRECTS + 1):
             response = self.session.request(method, url, headers=headers, timeout=self.timeout,
-                                            allow_redirects=False, **kwargs)
+                                            allow_redirects=False, stream=True, **kwargs)
             if not response.is_redirect:
+                self._read_body(response, limits, deadline)
                 return response
             target = urljoin(response.url, response.headers["Location"])
             response.close()
@@ -222,6 +227,43 @@ class Http:
                 headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
             url = target
         raise RemoteError(f"{self.source}: {self._host()} redirected more than {MAX_REDIRECTS} times")
+
+    def _read_body(self, response: requests.Response, limits: bounds.Bounds, deadline: float) -> None:
+        """The body, decoded, read here within the source's bounds: the read timeout alone lets
+        a body trickled a byte at a time, or one that never ends, run forever, and requests
+        would hold all of a 1 GB answer (or of a gzip bomb's output) in memory."""
+        data = bytearray()  # grown in place: a list of chunks joined at the end would need twice the memory
+        declared = values.count(_int_or_none(response.headers.get("Content-Length")))
+        try:
+            if declared is not None and declared > limits.response_bytes and not response.headers.get("Content-Encoding"):
+                raise bounds.BoundReached(f"{self.source}: {self._host()} announced {declared // bounds.MB:,} MB in one "
+                                          f"answer, more than {limits.response_bytes // bounds.MB} MB (max_response_mb)")
+            while True:
+                if time.monotonic() > deadline:
+                    raise bounds.BoundReached(f"{self.source}: {self._host()} took more than "
+                                              f"{limits.response_seconds:g}s to send one answer (max_response_time)")
+                # read1: whatever has arrived (at most this much, decompressed), without waiting for more.
+                chunk = response.raw.read1(64 * 1024, decode_content=True)
+                if not chunk:
+                    break
+                if len(data) + len(chunk) > limits.response_bytes:
+                    raise bounds.BoundReached(f"{self.source}: {self._host()} sent more than "
+                                              f"{limits.response_bytes // bounds.MB} MB in one answer (max_response_mb)")
+                data += chunk
+        except urllib3.exceptions.HTTPError as exc:
+            response.close()
+            raise RemoteError(f"{self.source}: {self._host()} broke off its answer ({type(exc).__name__})") from None
+        except BaseException:
+            response.close()
+            raise
+        if _JSONISH.match(data) and data.count(b"{") + data.count(b"[") > limits.json_containers:
+            response.close()
+            raise bounds.BoundReached(f"{self.source}: {self._host()} sent an answer of more than "
+                                      f"{limits.json_containers:,} JSON objects")
+        response._content = data  # type: ignore[assignment]  # a bytearray reads as bytes do; a copy would double the peak
+        response._content_consumed = True
+        response.raw.release_conn()
+        response.json = functools.partial(_parse_json, response)  # type: ignore[method-assign]
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.json(self.request("GET", path, **kwargs))
@@ -280,6 +322,21 @@ class Http:
         return urlsplit(self.base_url).netloc or self.base_url
 
 
+# One JSON answer parsed at a time in the process: parsing takes several times the body's
+# size, and sources are read side by side, so several large answers at once would add up.
+_PARSING = threading.Lock()
+_JSONISH = re.compile(rb"\s*[\[{]")
+
+
+def _parse_json(response: requests.Response, **kwargs: Any) -> Any:
+    with _PARSING:
+        return requests.Response.json(response, **kwargs)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 20 else None
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), (parts.netloc or "").lower()
@@ -289,15 +346,14 @@ def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    seconds = values.pause(value)
+    if seconds is not None:
+        return seconds
     try:  # the HTTP-date form
         from email.utils import parsedate_to_datetime
 
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, IndexError):
+        return values.pause(parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 

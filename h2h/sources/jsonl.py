@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any, Callable, Iterator, Mapping
 
 from h2h.clock import parse_time
 from h2h.errors import InputError
@@ -16,6 +16,10 @@ from h2h.models import Mention, Person
 from h2h.textutil import valid_text
 
 MAX_DEPTH = 64
+# A line longer than this is bad (the hostile corpus holds 10 MB posts); read whole, one endless
+# line (`h2h import /dev/zero`) would take all the memory there is.
+MAX_LINE_BYTES = 32 * 1024 * 1024
+_SKIP = 1024 * 1024
 MAX_FOLLOWERS = 10**12  # more than anyone has; also keeps the value inside SQLite's INTEGER
 
 
@@ -25,9 +29,33 @@ class BadLine:
     message: str
 
 
+def lines(stream: IO[bytes], on_long: Callable[[BadLine], None] | None = None) -> Iterator[tuple[int, bytes | BadLine]]:
+    """The stream's lines (split on \\n only: U+2028 may sit inside a text), each at most
+    MAX_LINE_BYTES; a longer one is a BadLine, told to `on_long` before its rest is skipped
+    (which, for a line that never ends, is never done)."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield number, raw
+            continue
+        del raw
+        bad = BadLine(number, f"longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, not a message h2h reads")
+        if on_long is not None:
+            on_long(bad)
+        yield number, bad
+        while True:
+            rest = stream.readline(_SKIP)
+            if not rest or rest.endswith(b"\n"):
+                break
+
+
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Mention | BadLine]]:
-    """Parse a byte stream; splits on \\n only (U+2028 may sit inside a text)."""
-    for number, raw in enumerate(stream, start=1):
+    """Parse a byte stream, line by line."""
+    for number, raw in lines(stream):
         item = parse_line(number, raw)
         if item is not None:
             yield number, item
@@ -37,9 +65,11 @@ def is_comment(obj: object) -> bool:
     return isinstance(obj, dict) and bool(obj) and all(isinstance(k, str) and k.startswith("_") for k in obj)
 
 
-def parse_line(number: int, raw: bytes) -> Mention | BadLine | None:
+def parse_line(number: int, raw: bytes | BadLine) -> Mention | BadLine | None:
     """One line of the import format: a mention, a bad line, or None for a blank line or
     a comment (an object whose keys all begin with `_`, such as a file's header)."""
+    if isinstance(raw, BadLine):
+        return raw
     if not raw.strip():
         return None
     try:
@@ -53,6 +83,8 @@ def parse_line(number: int, raw: bytes) -> Mention | BadLine | None:
         return BadLine(number, "JSON nested too deeply")
     except json.JSONDecodeError as exc:
         return BadLine(number, f"not JSON: {exc.msg} at column {exc.colno}")
+    except ValueError as exc:  # an integer of more digits than Python converts (4,300)
+        return BadLine(number, f"not JSON h2h reads: {str(exc)[:120]}")
     if is_comment(obj):
         return None
     try:

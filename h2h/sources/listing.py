@@ -40,6 +40,7 @@ from h2h import clock
 from h2h.errors import NotFound, SourceError
 from h2h.models import Mention
 from h2h.redact import clip
+from h2h.sources import bounds
 from h2h.sources.base import Page
 
 T = TypeVar("T")
@@ -291,9 +292,17 @@ class Listing(Generic[T]):
         """Each page's new items, newest first; `mark` follows in place. An item whose key
         cannot be read is left out with a warning (see `each`)."""
         resumed = mark.page is not None
-        pages = 0
+        pages = items_read = 0
+        who = source or self.name
+        limits = bounds.of(who)
+        # Every page token met in this run: a server whose "next page" comes back to one
+        # (Reddit's `after` going round) would otherwise be walked forever.
+        tokens = {_token(mark.page)} if resumed else set()
         while self.max_pages is None or pages < self.max_pages:
             pages += 1
+            if pages > limits.listing_pages:
+                raise bounds.BoundReached(f"{who}: the {self.name} listing went on for more than "
+                                          f"{limits.listing_pages:,} pages in one fetch (max_listing_pages)")
             try:
                 items, next_page = self.fetch(mark.page, mark.since())
             except (SourceError, NotFound):
@@ -303,8 +312,13 @@ class Listing(Generic[T]):
                 log.info("listing %s: could not resume from %r; restarting from the newest items", self.name,
                          mark.page)
                 mark.page, resumed = None, False
+                tokens.clear()
                 continue
             resumed = False
+            items_read += len(items)
+            if items_read > limits.listing_items:
+                raise bounds.BoundReached(f"{who}: the {self.name} listing sent more than "
+                                          f"{limits.listing_items:,} items in one fetch (max_listing_items)")
             fresh, reached = [], False
             for item in items:
                 try:
@@ -322,10 +336,19 @@ class Listing(Generic[T]):
             if reached or next_page is None:
                 mark.finish()
             else:
+                if _token(next_page) in tokens:
+                    raise bounds.BoundReached(f"{who}: the {self.name} listing's next page is one it has "
+                                              f"already read (the server's paging goes in a cycle)",
+                                              hint="The server's paging is broken; the next fetch tries again.")
+                tokens.add(_token(next_page))
                 mark.page = next_page
             yield fresh
             if mark.page is None:
                 return
+
+
+def _token(page: Any) -> str:
+    return json.dumps(page, sort_keys=True, default=str)
 
 
 def walk_all(cursor: Cursor, listings: list[Listing[Any]],

@@ -32,6 +32,7 @@ from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.htmltext import html_to_text
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
+from h2h.sources import values
 from h2h.sources.listing import MalformedItem, each
 from h2h.textutil import valid_text
 
@@ -336,7 +337,7 @@ class MastodonSource:
         return Person(source=self.name, remote_id=_sid(account.get("id")), handle=handle,
                       name=valid_text(str(account.get("display_name") or "")), url=account.get("url"),
                       bot=account.get("bot") if isinstance(account.get("bot"), bool) else None,
-                      followers=followers if isinstance(followers, int) else None,
+                      followers=values.count(followers),
                       created_at=_time(created) if created else None, raw=dict(account))
 
     def _mention(self, status: Any, *, raw: Mapping[str, Any], to_me: bool = True) -> Mention:

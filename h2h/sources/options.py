@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, NamedTuple
 
-from h2h.clock import parse_duration
+from h2h.clock import MAX_DURATION, parse_duration
 from h2h.errors import ConfigError
 
 Problems = list[tuple[str, str]]
@@ -41,7 +41,11 @@ _SECRET = Option("text")
 TIME_LIMIT = "10m"
 COMMON: Schema = {"type": Option("text"), "url": Option("url"), "token_env": _SECRET,
                   "token_cmd": _SECRET, "token": _SECRET, "limit": Option("int", low=1, high=10_000_000),
-                  "time_limit": Option("duration", TIME_LIMIT)}
+                  "time_limit": Option("duration", TIME_LIMIT),
+                  # Bounds on one answer and one listing (sources/bounds.py has the defaults).
+                  "max_response_mb": Option("int", low=1, high=4096), "max_response_time": Option("duration"),
+                  "max_listing_pages": Option("int", low=1, high=10_000_000),
+                  "max_listing_items": Option("int", low=1, high=1_000_000_000)}
 _BACKFILL = Option("duration", BACKFILL)
 _KEYWORDS = Option("texts", ())
 _PAGES = Option("int", 5, low=1, high=100)
@@ -161,6 +165,11 @@ def common_problems(name: str, table: Mapping[str, Any]) -> Problems:
     return _read("", name, {k: v for k, v in table.items() if k in COMMON}, {})[1]
 
 
+def common(name: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of the keys every table shares (their problems are told when the config loads)."""
+    return _read("", name, {k: v for k, v in table.items() if k in COMMON}, {})[0]
+
+
 def _read(kind: str, name: str, table: Mapping[str, Any], schema: Schema | None) -> tuple[dict[str, Any], Problems]:
     keys = {**COMMON, **(SCHEMAS.get(kind, {}) if schema is None else schema)}
     found: Problems = []
@@ -245,6 +254,6 @@ def _seconds(value: Any) -> float:
             parse_duration(value).total_seconds() if isinstance(value, str) else 0.0
     except ValueError:
         seconds = 0.0
-    if seconds <= 0:
-        raise ValueError(f"must be a duration such as \"7d\" or \"12h\", not {value!r}")
+    if not 0 < seconds <= MAX_DURATION.total_seconds():
+        raise ValueError(f"must be a duration such as \"7d\" or \"12h\" (100 years at most), not {value!r}")
     return seconds

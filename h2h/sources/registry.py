@@ -95,6 +95,10 @@ def build(source_config: Any, session: Any = None) -> Any:
         from h2h.sources.http import make_session
 
         session = make_session()
+    from h2h.sources import bounds, options as common_options
+
+    bounds.set_for(source_config.name,
+                   bounds.Bounds.from_values(common_options.common(source_config.name, source_config.table)))
     try:
         source = cls.from_config(source_config.name, source_config.table, session)  # type: ignore[attr-defined]
     except (H2HError, KeyboardInterrupt):

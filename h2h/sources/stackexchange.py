@@ -23,6 +23,7 @@ from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import MAX_POLITE_WAIT, Http
+from h2h.sources import values
 from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.sources.htmltext import html_to_text
 from h2h.textutil import valid_text
@@ -71,7 +72,7 @@ class StackExchangeSource:
 
     def fetch_mentions(self, cursor: str | None) -> Iterator[Page]:
         saved = Cursor.load(cursor, self.name)
-        self.not_before = max(self.not_before, float(saved.extra.get("not_before") or 0))
+        self.not_before = max(self.not_before, values.moment(saved.extra.get("not_before")) or 0.0)
 
         def page(at: Any, since: float) -> tuple[list[dict[str, Any]], Any]:
             found = self._search_page(at, since)
@@ -143,15 +144,16 @@ class StackExchangeSource:
         return body
 
     def _note_limits(self, body: Mapping[str, Any]) -> None:
-        backoff = body.get("backoff")
-        if isinstance(backoff, (int, float)) and backoff > 0:
-            self.not_before = max(self.not_before, time.time() + float(backoff))
+        backoff = values.pause(body.get("backoff"))
+        if backoff:
+            self.not_before = max(self.not_before, time.time() + backoff)
         remaining, limit = body.get("quota_remaining"), body.get("quota_max")
-        if isinstance(remaining, int):
+        remaining, limit = values.count(remaining), values.count(limit)
+        if remaining is not None:
             # The daily quota resets at midnight UTC; Http refuses to call past an empty budget.
             midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
             budget = self.http.budget
-            budget.remaining, budget.limit = float(remaining), float(limit) if isinstance(limit, int) else None
+            budget.remaining, budget.limit = float(remaining), float(limit) if limit is not None else None
             budget.reset_at = (midnight + timedelta(days=1)).timestamp()
 
     def _error(self, body: Mapping[str, Any], status: int) -> Exception:
@@ -161,7 +163,7 @@ class StackExchangeSource:
         message = message.rstrip(": ")
         if error_id == 502:  # throttle_violation: "... more requests available in N seconds"
             found = _SECONDS.search(str(body.get("error_message") or ""))
-            retry = float(found.group(1)) if found else None
+            retry = values.pause(found.group(1)) if found else None
             if retry:
                 self.not_before = max(self.not_before, time.time() + retry)
             return RateLimited(message, retry_after=retry)

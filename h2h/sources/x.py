@@ -27,6 +27,7 @@ from h2h.redact import clip
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
+from h2h.sources import values
 from h2h.sources.listing import Cursor, Listing, MalformedItem, each, walk_all
 from h2h.length import MAX_WEIGHTED, weighted_length
 
@@ -124,7 +125,7 @@ class XSource:
                 created = None
         return Person(source=self.name, remote_id=str(user_id), handle=str(username or user_id),
                       name=str(user.get("name") or ""), url=f"https://x.com/{username}" if username else None,
-                      followers=metrics.get("followers_count") if isinstance(metrics.get("followers_count"), int) else None,
+                      followers=values.count(metrics.get("followers_count")),
                       created_at=created, raw=dict(user) if user else None)
 
     # --- mentions -------------------------------------------------------------
