@@ -1,4 +1,4 @@
-"""The search index's deferred rows (migration 0011_search_deferred).
+"""The search index's deferred rows (migration 0012_search_deferred).
 
 A bulk import marks the newest message id before it starts; messages stored above it
 skip the per-row trigger, and are indexed here in large slices once the import ends,
