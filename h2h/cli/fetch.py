@@ -21,7 +21,8 @@ class _RichProgress:
     def __init__(self) -> None:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        # markup=False: a description holds a source's name and a server's error, never markup.
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                                  console=render.console(stderr=True), transient=False)
         self.tasks: dict[str, Any] = {}
 
@@ -33,14 +34,12 @@ class _RichProgress:
         self.progress.__exit__(*exc)
 
     def start(self, source: str) -> None:
-        self.tasks[source] = self.progress.add_task(f"{source}: fetching…", total=None)
+        self.tasks[source] = self.progress.add_task(render.clean(f"{source}: fetching…"), total=None)
 
     def page(self, source: str, fetched: int, new: int) -> None:
-        self.progress.update(self.tasks[source], description=f"{source}: {fetched} read, {new} new")
+        self.progress.update(self.tasks[source], description=render.clean(f"{source}: {fetched} read, {new} new"))
 
     def done(self, result: Any) -> None:
-        from h2h.textutil import inert
-
         task = self.tasks.get(result.name)
         if task is None:
             task = self.tasks[result.name] = self.progress.add_task("", total=None)
@@ -49,8 +48,8 @@ class _RichProgress:
             if result.replies_found:
                 text += f", {result.replies_found} answers found in threads"
         else:
-            text = f"FAILED: {inert(result.message())}"
-        self.progress.update(task, description=text, total=1, completed=1)
+            text = f"FAILED: {result.message()}"
+        self.progress.update(task, description=render.clean(text), total=1, completed=1)
 
 
 def _failures(report: Any) -> None:
@@ -262,8 +261,8 @@ def _sources_rich(rows: list[dict[str, Any]]) -> None:
         status = Text(inert(_status(r)), style="red" if r["failures"] else "green" if r["last_fetch"] else "dim")
         if r["last_error"] and r["failures"]:
             status.append("\n" + inert(r["last_error"]["hint"] or ""), style="dim")
-        who = Text(f"{r['name']}", style="bold")
-        who.append(f"\n{r['type']} {inert(r['account'] or '')}", style="dim")
+        who = Text(render.clean(r["name"]), style="bold")
+        who.append(f"\n{render.clean(r['type'])} {inert(r['account'] or '')}", style="dim")
         table.add_row(who, _ago(r["last_fetch"]), status, str(r["counts"]["mentions"]), str(r["counts"]["open"]),
                       _budget(r["rate_limit"]))
     con.print(table)
