@@ -77,9 +77,18 @@ def write_png(stats: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
     ax_sla.set_xlabel("% answered within the SLA")
     ax_sla.set_title("Within the SLA")
 
+    import io
+
+    from h2h import files
+
     target = Path(path).expanduser()
+    drawn = io.BytesIO()
+    fig.savefig(drawn, format="png")
     try:
-        fig.savefig(target, format="png")
+        files.replace(target, drawn.getvalue(), mode=0o666)  # the umask decides, as for any file the user makes
+    except files.LinkRefused:
+        raise H2HError(f"{target} is a symbolic link; h2h does not write through it",
+                       hint="Pass the path of a file, not of a link.", code="link_refused") from None
     except OSError as exc:
         raise H2HError(f"cannot write {target}: {exc.strerror or exc}",
                        hint="Check the folder exists and is writable, or pass another --png path.") from None

@@ -96,8 +96,12 @@ def preview(plan: Any, out: Any) -> None:
     out.write(inert(plan.text, keep_newlines=True) + "\n")
     out.write("-" * 40 + "\n")
     out.write(_summary(plan.draft) + "\n")
-    if plan.previous:
-        out.write(f"An earlier attempt with this text is recorded as {plan.previous}; the same key is reused, "
+    if plan.previous == "pending":
+        out.write(f"An earlier attempt may have been posted (its answer was lost): h2h first looks for it at "
+                  f"{inert(plan.reply_url or 'the conversation on ' + plan.platform)} and posts only if it is not "
+                  "there.\n")
+    elif plan.previous:
+        out.write(f"An earlier attempt is recorded as {plan.previous}; the same key is reused, "
                   "so it cannot post twice.\n")
     if plan.stale:
         out.write("Note: this draft was written before their latest message.\n")
@@ -265,6 +269,8 @@ def register(app: typer.Typer) -> None:
         messages = {"sent": "sent", "manual": "marked as posted by hand", "already_sent": "already sent"}
         render.emit([(f"{plan.conversation}: {messages.get(outcome.status, outcome.status)}"
                       f"{' ' + render.clean(where) if where else ''}", "")])
+        if outcome.status == "already_sent" and outcome.reason:
+            render.say(f"({outcome.reason}.)", quiet=rt.quiet)
         if outcome.response_s is not None and outcome.status != "already_sent":
             from h2h.clock import human_duration
 

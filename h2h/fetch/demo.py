@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from h2h import clock
+from h2h import clock, files
 from h2h.errors import H2HError, StoreError
 from h2h.ingest.ingest import IngestReport, ingest
 from h2h.models import Mention
@@ -33,21 +33,35 @@ def keep_in(folder: str, config_text: str) -> Path:
     that already holds a config or a database is refused: the demo's fictional people must
     never mix with real ones (nor its sources with real sources of the same name)."""
     home = Path(folder).expanduser()
-    held = [name for name in ("config.toml", "h2h.db") if _holds(home / name)]
+    held = [name for name in DEMO_FILES if _holds(home / name)]
     if held:
-        raise H2HError(f"{home} already holds {' and '.join(held)}; the demo was not written there",
-                       hint="Keep the demo in a new or empty folder, such as `h2h demo --into ~/h2h-demo-2`; "
-                            "to start the demo over, remove the old one first.", code="exists")
+        raise _held(home, held)
     try:
         home.mkdir(parents=True, exist_ok=True)
-        config_path = home / "config.toml"
-        if not config_path.exists():
-            config_path.write_text(config_text, encoding="utf-8")
-            config_path.chmod(0o600)
+        # Created here, never through a link, even one put there since the check above: the
+        # demo's config and database are new files, or empty ones it replaces.
+        for name, data in (("config.toml", config_text.encode("utf-8")), ("h2h.db", b"")):
+            target = home / name
+            if target.is_symlink() or not target.exists():
+                files.create_new(target, data)
+            elif data:
+                files.replace(target, data)
+    except FileExistsError:
+        raise _held(home, [n for n in DEMO_FILES if _holds(home / n)] or ["a link"]) from None
     except OSError as exc:
         raise StoreError(f"cannot write the demo into {home}: {exc.strerror}",
                          hint="Pick a folder you can write to.") from None
     return home / "h2h.db"
+
+
+# The database's companions count: SQLite would follow a link there.
+DEMO_FILES = ("config.toml", "h2h.db", "h2h.db-wal", "h2h.db-shm", "h2h.db-journal")
+
+
+def _held(home: Path, held: list[str]) -> H2HError:
+    return H2HError(f"{home} already holds {' and '.join(held)}; the demo was not written there",
+                    hint="Keep the demo in a new or empty folder, such as `h2h demo --into ~/h2h-demo-2`; "
+                         "to start the demo over, remove the old one first.", code="exists")
 
 
 def _holds(path: Path) -> bool:

@@ -20,6 +20,12 @@ What the runner asks of a source, beyond the Source protocol (all optional):
   the post is gone (nothing is deleted).
 - `budget`: a `sources.http.RateBudget`; thread reads stop before it runs low,
   and it is shown by `h2h sources`.
+
+An adapter (a plugin above all) costs its own source only, however it breaks:
+building it and reading it run in threads bounded by the source's
+`time_limit`, and whatever they raise (KeyboardInterrupt and SystemExit
+included: in a worker thread they can only come from the adapter) or a hang
+past the limit fails that source, reported, while the others finish.
 """
 
 from __future__ import annotations
@@ -30,10 +36,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Protocol, Sequence
 
 from h2h import clock
-from h2h.errors import ConfigError, H2HError, NotFound, NotSupported, PartialFailure, UsageError
+from h2h.errors import ConfigError, H2HError, NotFound, NotSupported, PartialFailure, RemoteError, UsageError
 from h2h.ingest.ingest import IngestReport, ingest
 from h2h.models import Mention
 from h2h.redact import redact
@@ -145,26 +151,82 @@ def select(config: Config, names: Sequence[str]) -> list[SourceConfig]:
     return [config.sources[n] for n in (names or config.sources)]
 
 
-def build(source_configs: Iterable[Any]) -> tuple[list[Any], list[SourceResult]]:
-    """Adapters for the tables; a table that cannot become one is a failed result, not a crash."""
+class Deadline(NamedTuple):
+    at: float          # time.monotonic()
+    limit_s: float     # the source's time_limit
+
+
+def deadlines(source_configs: Iterable[Any], start: float | None = None) -> dict[str, Deadline]:
+    """When each source must be done: its `time_limit` from `start`."""
+    from h2h.sources import options
+
+    start = time.monotonic() if start is None else start
+    limits = {sc.name: options.time_limit_s(sc.name, sc.table) for sc in source_configs}
+    return {name: Deadline(start + limit, limit) for name, limit in limits.items()}
+
+
+def over_time(name: str, what: str, limit_s: float) -> H2HError:
+    return RemoteError(f"{name}: {what} within its time limit ({clock.human_duration(limit_s)})",
+                       hint=f"Raise [sources.{name}] time_limit if the source is only slow; the other sources "
+                            "were fetched.", code="time_limit")
+
+
+def build(source_configs: Iterable[Any], until: Mapping[str, Deadline] | None = None) -> tuple[list[Any], list[SourceResult]]:
+    """Adapters for the tables, built side by side; a table that cannot become one in time is
+    a failed result, not a crash nor a hang."""
     from h2h.sources import registry
 
+    configs = list(source_configs)
+    until = dict(until) if until is not None else deadlines(configs)
+    slots = [_Build(sc, registry.build) for sc in configs]
+    for slot in slots:
+        slot.start()
     built, failed = [], []
-    for sc in source_configs:
-        try:
-            built.append(registry.build(sc))
-        except H2HError as exc:
-            failed.append(SourceResult(sc.name, sc.type, ok=False, error=exc))
+    for slot in slots:
+        sc, deadline = slot.sc, until[slot.sc.name]
+        slot.join(max(0.0, deadline.at - time.monotonic()))
+        if slot.is_alive():
+            error = over_time(sc.name, f"the {sc.type} adapter did not start", deadline.limit_s)
+            failed.append(SourceResult(sc.name, sc.type, ok=False, error=error))
+        elif slot.error is not None:
+            failed.append(SourceResult(sc.name, sc.type, ok=False, error=slot.error))
+        else:
+            built.append(slot.source)
     return built, failed
+
+
+class _Build(threading.Thread):
+    def __init__(self, sc: Any, make: Any):
+        super().__init__(name=f"h2h-build-{sc.name}", daemon=True)
+        self.sc, self.make = sc, make
+        self.source: Any = None
+        self.error: H2HError | None = None
+        self.began = time.monotonic()
+
+    def run(self) -> None:
+        try:
+            self.source = self.make(self.sc)
+        except H2HError as exc:
+            self.error = exc
+        except BaseException as exc:  # noqa: BLE001 - only the adapter's code runs here
+            self.error = _adapter_error(self.sc.name, self.sc.type, exc)
+
+
+def _adapter_error(name: str, kind: str, exc: BaseException) -> H2HError:
+    return H2HError(f"{name}: the {kind} adapter failed: {type(exc).__name__}: {redact(str(exc))[:300]}",
+                    hint="This is a bug in that adapter; other sources were fetched.", code="adapter")
 
 
 # --- the run ----------------------------------------------------------------------------
 
 def fetch(store: Store, engine: Engine, sources: Sequence[Any], *, progress: Progress | None = None,
           failed: Sequence[SourceResult] = (), threads_per_run: int = THREADS_PER_RUN,
-          recheck_per_run: int = RECHECK_PER_RUN) -> FetchReport:
-    """Fetch every source concurrently; this thread is the only writer. Records each source's outcome."""
+          recheck_per_run: int = RECHECK_PER_RUN, until: Mapping[str, Deadline] | None = None) -> FetchReport:
+    """Fetch every source concurrently; this thread is the only writer. Records each source's outcome.
+    A source still running at its deadline (`until`, time.monotonic(); by default its
+    time_limit from now) is stopped there and reported."""
     started = time.monotonic()
+    until = dict(until or {})
     report = FetchReport()
     results: dict[str, SourceResult] = {}
     inbox: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=max(4, 2 * len(sources)))
@@ -184,18 +246,42 @@ def fetch(store: Store, engine: Engine, sources: Sequence[Any], *, progress: Pro
         recheck = store.threads_to_recheck(source.name, before, recheck_per_run)
         worker = _Worker(source, result.cursor_before, recheck, engine, inbox, stop, threads_per_run)
         workers[source.name] = worker
+        if source.name not in until:
+            limit = _default_limit()
+            until[source.name] = Deadline(started + limit, limit)
         if progress:
             progress.start(source.name)
     for worker in workers.values():
         worker.start()
     running = len(workers)
+    finished: set[str] = set()
+
+    def stop_late() -> int:
+        now = time.monotonic()
+        late = [n for n in workers if n not in finished and now >= until[n].at]
+        for n in late:
+            finished.add(n)
+            workers[n].abandon()
+            r = results[n]
+            r.ok, r.seconds = False, now - workers[n].began
+            r.error = over_time(n, "the fetch did not finish", until[n].limit_s)
+            _record(store, r)
+            if progress:
+                progress.done(r)
+        return len(late)
+
     try:
         while running:
+            running -= stop_late()
+            if not running:
+                break
             try:
                 item = inbox.get(timeout=0.2)
             except queue.Empty:
                 continue
             kind, name = item[0], item[1]
+            if name in finished:
+                continue  # stopped at its time limit: what it sends after is dropped
             result = results[name]
             if kind == "page":
                 _write_page(store, engine, result, item[2], item[3], item[4], item[5])
@@ -205,6 +291,7 @@ def fetch(store: Store, engine: Engine, sources: Sequence[Any], *, progress: Pro
                 _write_threads(store, engine, result, item[2], item[3])
             elif kind == "done":
                 running -= 1
+                finished.add(name)
                 error, started_at = item[2], item[3]
                 result.seconds = time.monotonic() - started_at
                 if error is not None:
@@ -230,13 +317,22 @@ class _Worker(threading.Thread):
         self.source, self.cursor, self.recheck, self.engine = source, cursor, recheck, engine
         self.inbox, self.stop, self.thread_budget = inbox, stop, thread_budget
         self.threads_ok = callable(getattr(source, "fetch_thread", None))
+        self.began = time.monotonic()
+        self._abandoned = threading.Event()
+
+    def abandon(self) -> None:
+        """Past its time limit: stop between pages, send nothing more."""
+        self._abandoned.set()
+
+    def _stopping(self) -> bool:
+        return self.stop.is_set() or self._abandoned.is_set()
 
     def run(self) -> None:
-        started = time.monotonic()
+        started = self.began = time.monotonic()
         error: H2HError | None = None
         try:
             for page in self.source.fetch_mentions(self.cursor):
-                if self.stop.is_set():
+                if self._stopping():
                     return
                 mentions = list(page.mentions)
                 wanted = [m for m in mentions if self._wants_thread(m)]
@@ -248,14 +344,14 @@ class _Worker(threading.Thread):
                 self._put(("threads", self.source.name, extra, checked))
         except H2HError as exc:
             error = exc
-        except Exception as exc:  # noqa: BLE001 - a broken adapter costs its source, not the run
-            error = H2HError(f"{self.source.name}: the {type(self.source).type} adapter failed: "
-                             f"{type(exc).__name__}: {exc}",
-                             hint="This is a bug in that adapter; other sources were fetched.", code="adapter")
+        except BaseException as exc:  # noqa: BLE001 - a broken adapter costs its source, not the run
+            # KeyboardInterrupt and SystemExit too: signals reach the main thread only, so here
+            # they were raised by the adapter itself.
+            error = _adapter_error(self.source.name, type(self.source).type, exc)
         self._put(("done", self.source.name, error, started))
 
     def _put(self, item: tuple[Any, ...]) -> None:
-        while not self.stop.is_set():
+        while not self._stopping():
             try:
                 self.inbox.put(item, timeout=0.2)
                 return
@@ -274,7 +370,7 @@ class _Worker(threading.Thread):
         extra: dict[str, Mention] = {}
         checked: list[str] = []
         for m in wanted:
-            if self.thread_budget <= 0 or self.stop.is_set() or not _budget_left(getattr(self.source, "budget", None)):
+            if self.thread_budget <= 0 or self._stopping() or not _budget_left(getattr(self.source, "budget", None)):
                 break
             self.thread_budget -= 1
             try:
@@ -348,6 +444,12 @@ def _record(store: Store, r: SourceResult) -> None:
                            fetched=r.fetched, new=r.new, error=err, rate_limit=r.rate_limit)
 
 
+def _default_limit() -> float:
+    from h2h.sources import options
+
+    return options.time_limit_s("", {})
+
+
 def _budget_json(budget: Any) -> dict[str, Any] | None:
     if budget is None or getattr(budget, "remaining", None) is None:
         return None
@@ -373,14 +475,17 @@ def run(config: Config, store: Store, engine: Engine, names: Sequence[str] = (),
 
     configs = select(config, names)
     with FetchLock().acquire(wait=wait):
-        sources, failed = build(configs)
-        return fetch(store, engine, sources, progress=progress, failed=failed)
+        until = deadlines(configs)  # building counts against the source's time limit
+        sources, failed = build(configs, until)
+        return fetch(store, engine, sources, progress=progress, failed=failed, until=until)
 
 
 def check(store: Store, source_configs: Iterable[Any]) -> FetchReport:
     """`h2h sources check`: build each source and ask who we are there (one cheap authenticated call)."""
     started = time.monotonic()
-    built, failed = build(source_configs)
+    configs = list(source_configs)
+    until = deadlines(configs, started)
+    built, failed = build(configs, until)
     report = FetchReport(sources=list(failed))
 
     def ask(source: Any, result: SourceResult) -> None:
@@ -389,9 +494,9 @@ def check(store: Store, source_configs: Iterable[Any]) -> FetchReport:
             result.account = source.whoami().handle
         except H2HError as exc:
             result.ok, result.error = False, exc
-        except Exception as exc:  # noqa: BLE001 - a broken adapter costs its source only
+        except BaseException as exc:  # noqa: BLE001 - a broken adapter costs its source only
             result.ok = False
-            result.error = H2HError(f"{source.name}: {type(exc).__name__}: {exc}", code="adapter")
+            result.error = _adapter_error(source.name, result.type, exc)
         result.seconds = time.monotonic() - begun
         result.rate_limit = _budget_json(getattr(source, "budget", None))
 
@@ -399,8 +504,11 @@ def check(store: Store, source_configs: Iterable[Any]) -> FetchReport:
     threads = [threading.Thread(target=ask, args=pair, daemon=True) for pair in pairs]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    for t, (source, result) in zip(threads, pairs):
+        t.join(max(0.0, until[source.name].at - time.monotonic()))
+        if t.is_alive():
+            result.ok, result.error = False, over_time(source.name, "the account check did not answer",
+                                                       until[source.name].limit_s)
     for _, result in pairs:
         report.sources.append(result)
         with store.transaction():

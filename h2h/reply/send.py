@@ -7,26 +7,30 @@
 
 Exactly once: the attempt is committed (status 'pending', with an idempotency
 key derived from the conversation, the message answered and the text) before
-the network call. A retry finds that row and reuses the key: adapters send it
-as the platform's idempotency header where there is one, and before posting
-again h2h looks in the thread for a reply of ours with the same text, so a
-crash between the post and the record never posts twice. A key whose reply is
-recorded as sent is never posted again.
+the network call, and a POST is never retried blindly. When the outcome is
+unknown (a timeout, a dropped connection, a 5xx, a kill) the attempt stays
+pending, bound to its conversation rather than to its text: every later
+attempt, even with another wording, takes its key, and first looks on the
+platform for a reply of ours to that message (the adapter's `find_replies`),
+recording the one it finds instead of posting; only when there is none does
+it post, with the same key (the platform's idempotency header, the Bluesky
+rkey, the GitHub marker). A key whose reply is recorded as sent is never
+posted again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from h2h import clock
 from h2h.draft import compose, limits
 from h2h.draft import lint as tone
-from h2h.errors import H2HError, NotSupported, UsageError
-from h2h.models import Draft, Mention, Person, SentReply
+from h2h.errors import AuthError, H2HError, InputError, NotSupported, RateLimited, RemoteError, UsageError
+from h2h.models import Draft, Mention, Person, Reply, SentReply
 from h2h.redact import redact
 
 if TYPE_CHECKING:
@@ -54,7 +58,8 @@ class Plan:
     text: str
     key: str
     draft: Draft
-    previous: str | None         # the status of an earlier attempt with this key, if any
+    previous: str | None         # the status of an earlier attempt with this key, if any ("pending":
+                                 # its outcome is unknown, and this attempt carries its key)
     stale: bool                  # the draft was written before their latest message
 
     def to_json(self) -> dict[str, Any]:
@@ -99,12 +104,20 @@ def plan(store: Store, config: Config, engine: Engine, ident: str, *, draft: Dra
         draft = compose.new_draft(store, config, engine, ident)
     stale = (draft.created_at or "") < latest_at
     key = idempotency_key(ctx.view["id"], ctx.in_reply_to["id"], draft.text)
+    bound = store.unsettled_reply(ctx.view["id"]) or _answered(store, ctx.view["id"], ctx.in_reply_to["id"])
+    if bound is not None:  # one reply per message answered, whatever the draft says now
+        key = bound.key
     previous = store.reply_by_key(key)
     person = ctx.view["person"]
     return Plan(conversation=ctx.view["id"], source=ctx.view["source"], platform=ctx.view["platform"],
                 target=person["handle"], name=person["name"] or "", in_reply_to=ctx.in_reply_to["id"],
                 reply_url=ctx.in_reply_to.get("url"), text=draft.text, key=key, draft=draft,
                 previous=previous.status if previous is not None else None, stale=stale)
+
+
+def _answered(store: Store, conversation: str, in_reply_to: str) -> Reply | None:
+    return next((r for r in store.replies(conversation)
+                 if r.in_reply_to == in_reply_to and r.status in ("sent", "manual")), None)
 
 
 def check(p: Plan) -> None:
@@ -139,24 +152,46 @@ def build_source(config: Config, name: str) -> Any:
     return registry.build(config.sources[name])
 
 
-def _comparable(text: str) -> str:
-    text = re.sub(r"(?<![\w])@[\w.@-]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip().casefold()
+def _refused(exc: H2HError) -> bool:
+    """The platform said no (a 4xx, a rate limit, bad credentials) or we never asked: nothing
+    was posted. Anything else (a timeout, a dropped connection, a 5xx, an answer we cannot
+    read) leaves the outcome unknown."""
+    if isinstance(exc, (NotSupported, AuthError, InputError, RateLimited)):
+        return True
+    status = getattr(exc, "status", None)
+    return isinstance(status, int) and 400 <= status < 500
 
 
-def find_posted(source: Any, mention: Mention, p: Plan) -> SentReply | None:
-    """A reply of ours to `mention` with this text, already on the platform (a post whose
-    record was lost), or None. A source that cannot show the thread says nothing."""
+def where_to_look(p: Plan) -> str:
+    return p.reply_url or f"the conversation on {p.platform}"
+
+
+def _in_thread(source: Any, mention: Mention) -> list[SentReply]:
+    """For an adapter without `find_replies`: our replies to `mention` in its thread."""
+    thread = source.fetch_thread(mention)
+    return [SentReply(source=mention.source, remote_id=m.remote_id, url=m.url, sent_at=m.created_at,
+                      in_reply_to=mention.remote_id, key="")
+            for m in thread.mentions if m.from_me and m.in_reply_to == mention.remote_id]
+
+
+def find_posted(store: Store, source: Any, earlier: Reply, p: Plan) -> SentReply | None:
+    """The reply an attempt of unknown outcome posted, if it is on the platform: ours, to the
+    message it answered, whatever its text, and not a reply already recorded. None when there
+    is none, or when the source cannot look (then only the key guards). Raises when looking
+    failed: posting without knowing could post twice."""
+    answered = _mention(store, earlier.source, earlier.in_reply_to)
+    finder = getattr(source, "find_replies", None)
     try:
-        thread = source.fetch_thread(mention)
-    except H2HError:
+        found = finder(answered, key=earlier.key) if finder is not None else _in_thread(source, answered)
+    except NotSupported:
         return None
-    want = _comparable(p.text)
-    for m in thread.mentions:
-        if m.from_me and m.in_reply_to == mention.remote_id and _comparable(m.text) == want:
-            return SentReply(source=p.source, remote_id=m.remote_id, url=m.url, sent_at=m.created_at,
-                             in_reply_to=mention.remote_id, key=p.key)
-    return None
+    except H2HError as exc:
+        raise RemoteError(f"{p.source}: an earlier attempt may have posted this reply, and h2h could not check "
+                          f"({redact(exc.message)}); nothing was posted",
+                          hint=f"Look at {where_to_look(p)}; `h2h reply {p.conversation}` checks again and posts "
+                               "only if it is not there.", code="maybe_posted") from None
+    known = {r.remote_id for r in store.replies(p.conversation) if r.status in ("sent", "manual") and r.remote_id}
+    return next((f for f in found if f.remote_id is None or f.remote_id not in known), None)
 
 
 def send(store: Store, config: Config, engine: Engine, p: Plan, *, source: Any = None) -> Outcome:
@@ -183,23 +218,42 @@ def send(store: Store, config: Config, engine: Engine, p: Plan, *, source: Any =
                              f"{live.count(p.text)}", hint=f"Shorten it with `h2h draft {p.conversation} --edit`.",
                              code="over_limit")
     mention = _mention(store, p.source, p.in_reply_to)
+    with store.transaction():
+        earlier = store.unsettled_reply(p.conversation)
+    if earlier is not None:
+        p = replace(p, key=earlier.key)  # bound to the conversation, not to the text
+        found = find_posted(store, source, earlier, p)
+        if found is not None:
+            landed = replace(p, text=earlier.text, in_reply_to=earlier.in_reply_to)
+            with store.transaction():  # this attempt counts, on what the earlier one posted
+                store.begin_reply(key=p.key, conversation=p.conversation, source=p.source, platform=p.platform,
+                                  in_reply_to=earlier.in_reply_to, target=p.target, text=earlier.text,
+                                  draft_id=earlier.draft_id, now=clock.iso(clock.now()))
+            done_ = complete(store, config, engine, landed, status="sent", remote_id=found.remote_id,
+                             url=found.url, sent_at=found.sent_at)
+            return replace(done_, status="already_sent",
+                           reason="an earlier attempt, whose answer was lost, had posted it; nothing was posted again")
     now = clock.iso(clock.now())
     with store.transaction():
-        row = store.begin_reply(key=p.key, conversation=p.conversation, source=p.source, platform=p.platform,
-                                in_reply_to=p.in_reply_to, target=p.target, text=p.text, draft_id=p.draft.id,
-                                now=now)
+        store.begin_reply(key=p.key, conversation=p.conversation, source=p.source, platform=p.platform,
+                          in_reply_to=p.in_reply_to, target=p.target, text=p.text, draft_id=p.draft.id, now=now)
     try:
-        sent = find_posted(source, mention, p) if row.attempts > 1 else None
-        if sent is None:
-            sent = source.send_reply(mention, p.text, key=p.key)
+        sent = source.send_reply(mention, p.text, key=p.key)
     except NotSupported as exc:
         with store.transaction():
             store.fail_reply(p.key, "not supported: " + redact(str(exc)), clock.iso(clock.now()))
         return Outcome("manual_needed", p, url=p.reply_url, reason=redact(str(exc)))
     except H2HError as exc:
+        if _refused(exc):
+            with store.transaction():
+                store.fail_reply(p.key, redact(str(exc)), clock.iso(clock.now()))
+            raise
         with store.transaction():
-            store.fail_reply(p.key, redact(str(exc)), clock.iso(clock.now()))
-        raise
+            store.unknown_reply(p.key, redact(str(exc)), clock.iso(clock.now()))
+        raise RemoteError(f"{p.source}: the reply may have been posted: {redact(exc.message)}",
+                          hint=f"Look at {where_to_look(p)}. `h2h reply {p.conversation}` again first looks there "
+                               "for it and posts only if it is not there, whatever the draft says now.",
+                          code="maybe_posted") from None
     return complete(store, config, engine, p, status="sent", remote_id=sent.remote_id, url=sent.url,
                     sent_at=sent.sent_at)
 

@@ -267,6 +267,23 @@ class BlueskySource:
         return SentReply(source=self.name, remote_id=uri, url=f"{WEB}/profile/{did}/post/{uri.rsplit('/', 1)[-1]}",
                          sent_at=now, in_reply_to=mention.remote_id, key=key)
 
+    def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]:
+        """The post an attempt with `key` made, whatever its text: its record key is derived
+        from `key`, so there is exactly one place to look."""
+        did = self.session.did
+        rkey = record_key(key, mention.created_at)
+        made = self._existing(did, rkey)
+        if made is None:
+            return []
+        uri = str(made.get("uri") or f"at://{did}/{POST}/{rkey}")
+        value = made.get("value") or {}
+        try:
+            sent_at = clock.parse_time(value["createdAt"])
+        except (KeyError, TypeError, ValueError):
+            sent_at = clock.now()
+        return [SentReply(source=self.name, remote_id=uri, url=f"{WEB}/profile/{did}/post/{uri.rsplit('/', 1)[-1]}",
+                          sent_at=sent_at, in_reply_to=mention.remote_id, key=key)]
+
     def _existing(self, did: str, rkey: str) -> Mapping[str, Any] | None:
         try:
             return self.session.call("GET", "com.atproto.repo.getRecord",

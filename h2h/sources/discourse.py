@@ -299,21 +299,27 @@ class DiscourseSource:
                               hint=f"Check {mention.url} before sending again.")
         return self._sent(body, mention, key)
 
+    def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]:
+        """Our posts answering `mention` in its topic, whatever their text (Discourse keeps no key)."""
+        newest_first = self._our_replies(_topic_of(mention), _number_of(mention), None)
+        return [self._sent(p, mention, key) for p in reversed(newest_first)]
+
     def _our_reply(self, topic_id: int, number: int | None, text: str) -> dict[str, Any] | None:
+        return next(iter(self._our_replies(topic_id, number, text)), None)
+
+    def _our_replies(self, topic_id: int, number: int | None, text: str | None) -> list[dict[str, Any]]:
         try:
             body = self.http.get_json(f"/t/{topic_id}.json", params={"username_filters": self.username})
         except NotFound:
-            return None
+            return []
         ids = [i for i in (((body or {}).get("post_stream") or {}).get("stream") or []) if isinstance(i, int)]
         if not ids:
-            return None
+            return []
         targets = {number, None} if (number or 1) == 1 else {number}
-        for post in reversed(self._topic_posts(topic_id, ids[-CHUNK:], include_raw="true")):
-            if (str(post.get("username", "")).lower() == self.username.lower()
+        return [post for post in reversed(self._topic_posts(topic_id, ids[-CHUNK:], include_raw="true"))
+                if (str(post.get("username", "")).lower() == self.username.lower()
                     and post.get("reply_to_post_number") in targets
-                    and isinstance(post.get("raw"), str) and _norm(post["raw"]) == _norm(text)):
-                return post
-        return None
+                    and (text is None or (isinstance(post.get("raw"), str) and _norm(post["raw"]) == _norm(text))))]
 
     def _sent(self, post: Mapping[str, Any], mention: Mention, key: str) -> SentReply:
         slug = post.get("topic_slug")

@@ -302,15 +302,23 @@ class GitHubSource:
         if len(body) > self.max_chars:
             raise InputError(f"the reply is {len(text)} characters; GitHub allows about {self.max_chars}",
                              hint="Shorten the draft and send again.")
+        found = self.find_replies(mention, key=key)
+        if found:
+            return found[0]
+        path = f"repos/{owner}/{repo}/issues/{number}/comments"
+        response = self.core.request("POST", path, json={"body": body}, expect=(201,))
+        return self._sent(self.core.json(response), mention, key)
+
+    def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]:
+        """Our comments carrying `key`'s marker, written since the message we answer."""
+        owner, repo, number = self._locate(mention)
+        marker = f"<!-- h2h:{_marker_key(key)} -->"
         me = self.whoami()
         path = f"repos/{owner}/{repo}/issues/{number}/comments"
         since = clock.iso(mention.created_at - timedelta(minutes=1))
-        for comment in self._pages(self.core, path, {"since": since, "per_page": 100}):
-            if (isinstance(comment, dict) and (comment.get("user") or {}).get("login") == me.handle
-                    and marker in str(comment.get("body") or "")):
-                return self._sent(comment, mention, key)
-        response = self.core.request("POST", path, json={"body": body}, expect=(201,))
-        return self._sent(self.core.json(response), mention, key)
+        return [self._sent(comment, mention, key) for comment in self._pages(self.core, path, {"since": since, "per_page": 100})
+                if isinstance(comment, dict) and (comment.get("user") or {}).get("login") == me.handle
+                and marker in str(comment.get("body") or "")]
 
     def _sent(self, comment: Mapping[str, Any], mention: Mention, key: str) -> SentReply:
         created = comment.get("created_at")

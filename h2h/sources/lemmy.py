@@ -253,7 +253,10 @@ class LemmySource:
                 raise SourceError(f"{self.name}: the instance accepted the reply but did not say which comment it made",
                                   hint=f"Check {mention.url} before sending again.")
             existing = view
-        c = existing["comment"]
+        return self._sent(existing, mention, key)
+
+    def _sent(self, view: Mapping[str, Any], mention: Mention, key: str) -> SentReply:
+        c = view["comment"]
         try:
             sent_at = clock.parse_time(c["published"])
         except (KeyError, TypeError, ValueError):
@@ -261,20 +264,29 @@ class LemmySource:
         return SentReply(source=self.name, remote_id=f"comment/{c['id']}", url=f"{self.base}/comment/{c['id']}",
                          sent_at=sent_at, in_reply_to=mention.remote_id, key=key)
 
+    def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]:
+        """Our comments answering `mention`, whatever their text (Lemmy keeps no key)."""
+        parent = int(mention.remote_id.split("/", 1)[1]) if mention.remote_id.startswith("comment/") else None
+        return [self._sent(v, mention, key) for v in self._our_replies(self.whoami(), _post_id(mention), parent, None)]
+
     def _our_reply(self, me: Person, post_id: int, parent: int | None, text: str) -> dict[str, Any] | None:
+        return next(iter(self._our_replies(me, post_id, parent, text)), None)
+
+    def _our_replies(self, me: Person, post_id: int, parent: int | None, text: str | None) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"post_id": post_id, "sort": "New", "type_": "All", "limit": LIMIT}
         if parent is not None:
             params.update(parent_id=parent, max_depth=2)
         else:
             params["max_depth"] = 1
+        found = []
         for v in self._call("GET", "comment/list", params=params).get("comments") or []:
             c = (v or {}).get("comment") or {}
             path = str(c.get("path", "")).split(".")
             direct = path[-2] == str(parent) if parent is not None else len(path) == 2
             if (direct and self._person(v.get("creator") or {}).remote_id == me.remote_id
-                    and _norm(str(c.get("content", ""))) == _norm(text)):
-                return v
-        return None
+                    and (text is None or _norm(str(c.get("content", ""))) == _norm(text))):
+                found.append(v)
+        return found
 
 
 def _post_id(mention: Mention) -> int:

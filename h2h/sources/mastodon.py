@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import timedelta
 from typing import Any, ClassVar, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from h2h import clock
-from h2h.errors import AuthError, H2HError, InputError, NotFound, RemoteError, SourceError
+from h2h.errors import AuthError, H2HError, InputError, NotFound, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
 from h2h.sources.auth import secret
@@ -288,24 +287,30 @@ class MastodonSource:
         visibility = (_status_of(mention.raw) or {}).get("visibility")
         if visibility in ("public", "unlisted", "private", "direct"):
             body["visibility"] = visibility
-        for attempt in range(3):
-            try:
-                response = self.http.request("POST", "/api/v1/statuses", json=body,
-                                             headers={"Idempotency-Key": key})
-                break
-            except SourceError as exc:
-                if getattr(exc, "status", None) == 422:
-                    raise InputError(f"{self.name}: the instance refused the reply: {exc.message.split(': ', 1)[-1]}",
-                                     hint="Edit the draft (h2h draft ID --edit) and send again.",
-                                     code="rejected") from None
-                raise
-            except RemoteError as exc:
-                if type(exc) is not RemoteError or attempt == 2:
-                    raise
-                time.sleep(0.5 * (attempt + 1))
+        # One POST: after a timeout, a 5xx or a dropped connection the outcome is unknown, and
+        # the reply layer looks in the thread before trying again (with this same key).
+        try:
+            response = self.http.request("POST", "/api/v1/statuses", json=body, headers={"Idempotency-Key": key})
+        except SourceError as exc:
+            if getattr(exc, "status", None) == 422:
+                raise InputError(f"{self.name}: the instance refused the reply: {exc.message.split(': ', 1)[-1]}",
+                                 hint="Edit the draft (h2h draft ID --edit) and send again.",
+                                 code="rejected") from None
+            raise
         status = self._dict(self.http.json(response), "status")
         return SentReply(source=self.name, remote_id=_sid(status.get("id")), url=status.get("url") or status.get("uri"),
                          sent_at=_time(status.get("created_at")), in_reply_to=mention.remote_id, key=key)
+
+    def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]:
+        """Our replies to `mention` in its thread, whatever their text, oldest first (the
+        Idempotency-Key is not visible on a status, so the thread is where to look)."""
+        me = self.whoami()
+        context = self._dict(self.http.get_json(f"/api/v1/statuses/{mention.remote_id}/context"), "context")
+        ours = [s for s in context.get("descendants") or [] if isinstance(s, dict)
+                and s.get("id") is not None and str(s.get("in_reply_to_id")) == mention.remote_id
+                and str((s.get("account") or {}).get("id")) == me.remote_id]
+        return [SentReply(source=self.name, remote_id=str(s["id"]), url=s.get("url") or s.get("uri"),
+                          sent_at=_time(s.get("created_at")), in_reply_to=mention.remote_id, key=key) for s in ours]
 
     def _addressed(self, mention: Mention, text: str) -> str:
         """Mastodon notifies only the people named in the text: name the author if the draft did not."""

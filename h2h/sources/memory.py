@@ -61,6 +61,10 @@ class MemorySource:
             raise NotFound(f"no thread {root} in source {self.name}")
         return Thread(source=self.name, root=root, mentions=tuple(sorted(items, key=lambda m: m.created_at)))
 
+    def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]:
+        self._maybe_fail()
+        return [s for s in self.posted.values() if s.in_reply_to == mention.remote_id]
+
     def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply:
         self._maybe_fail()
         if key in self.posted:  # the platform's idempotency: same key, same post

@@ -36,8 +36,12 @@ BACKFILL = "7d"  # the first fetch of a source brings the last week
 
 _SECRET = Option("text")
 # What every table may hold: its type, the API base, a token, and the length of a reply (draft/limits.py).
+# `time_limit`: how long the source may take in one fetch, from its start to its last page
+# (fetch/runner.py stops it there, and the other sources go on).
+TIME_LIMIT = "10m"
 COMMON: Schema = {"type": Option("text"), "url": Option("url"), "token_env": _SECRET,
-                  "token_cmd": _SECRET, "token": _SECRET, "limit": Option("int", low=1, high=10_000_000)}
+                  "token_cmd": _SECRET, "token": _SECRET, "limit": Option("int", low=1, high=10_000_000),
+                  "time_limit": Option("duration", TIME_LIMIT)}
 _BACKFILL = Option("duration", BACKFILL)
 _KEYWORDS = Option("texts", ())
 _PAGES = Option("int", 5, low=1, high=100)
@@ -141,6 +145,15 @@ def parse(kind: str, name: str, table: Mapping[str, Any], schema: Schema | None 
         raise ConfigError(f"[sources.{name}] has {len(found)} problem{'s' if len(found) > 1 else ''}:",
                           problems=found, hint="config.example.toml shows every key each source type accepts.")
     return values
+
+
+def time_limit_s(name: str, table: Mapping[str, Any]) -> float:
+    """The source's `time_limit`, in seconds (the default when the value is not usable: the
+    config's check has already said so)."""
+    try:
+        return float(_value(COMMON["time_limit"], table.get("time_limit")))
+    except ValueError:
+        return float(parse_duration(TIME_LIMIT).total_seconds())
 
 
 def common_problems(name: str, table: Mapping[str, Any]) -> Problems:

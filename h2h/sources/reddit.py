@@ -192,20 +192,28 @@ class RedditSource:
         self._token_expires = time.time() + (float(expires) - 60 if isinstance(expires, (int, float)) else 3000)
         self.http.headers["Authorization"] = f"bearer {token}"
 
+    def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]:
+        """Our replies to `mention`, whatever their text (Reddit keeps no key)."""
+        return [self._sent(data, mention, key) for data in self._our_replies(mention, None)]
+
     def _our_reply(self, mention: Mention, text: str) -> dict[str, Any] | None:
+        return next(iter(self._our_replies(mention, text)), None)
+
+    def _our_replies(self, mention: Mention, text: str | None) -> list[dict[str, Any]]:
         link = self._link36(mention)
         if mention.remote_id.startswith("t1_"):
             path, params = f"comments/{link}/_/{mention.remote_id[3:]}", {"depth": 2, "limit": 100, "sort": "new"}
         else:
             path, params = f"comments/{link}", {"depth": 1, "limit": 100, "sort": "new"}
         me = (self.username or self._me_handle()).lower()
-        wanted = text.strip()
+        wanted = None if text is None else text.strip()
+        found = []
         for child in self._tree(self._call("GET", path, params=params)):
             data = child.get("data") or {}
             if (data.get("parent_id") == mention.remote_id and str(data.get("author", "")).lower() == me
-                    and str(data.get("body", "")).strip() == wanted):
-                return data
-        return None
+                    and (wanted is None or str(data.get("body", "")).strip() == wanted)):
+                found.append(data)
+        return found
 
     def _me_handle(self) -> str:
         return (self._me or self.whoami()).handle

@@ -1,6 +1,10 @@
 """Which adapter serves which `type`: a built-in table plus the entry-point group
 `h2h.sources`. Nothing is imported until a source of that type is used, and a
-plugin that fails to load costs that one source, never the program.
+plugin that fails to load costs that one source, never the program: whatever its
+import or its `from_config` raises (SystemExit included) becomes a ConfigError
+with code `plugin`, and a class that is not an adapter is refused before it is
+used. Hangs are the runner's to bound (fetch/runner.py builds each source under
+its time limit).
 """
 
 from __future__ import annotations
@@ -8,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from h2h.errors import ConfigError
+from h2h.errors import ConfigError, H2HError
 
 ENTRY_POINT_GROUP = "h2h.sources"
 
@@ -55,14 +59,28 @@ def load(kind: str) -> type:
                           hint=f"Known types: {', '.join(sorted(known_types()))}.")
     try:
         cls = eps[kind].load()
-    except Exception as exc:  # a broken plugin must not take the program down
-        raise ConfigError(f"the plugin for source type {kind!r} failed to load: {type(exc).__name__}: {exc}",
-                          hint="Reinstall or remove that plugin; other sources still work.", code="plugin") from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit too: a broken plugin must not end the program
+        raise _broken(kind, f"failed to load: {type(exc).__name__}: {exc}") from None
+    for attr in ("from_config", "fetch_mentions"):
+        if not callable(getattr(cls, attr, None)):
+            raise _broken(kind, f"is not a source adapter (it has no {attr})")
+    declared = getattr(cls, "type", None)
+    if not isinstance(declared, str) or not declared:
+        raise _broken(kind, "does not declare its `type` (a class attribute naming the source type)")
     version = getattr(cls, "api_version", None)
     if version != SOURCE_API_VERSION:
         raise ConfigError(f"the plugin for source type {kind!r} speaks source API {version}, h2h speaks {SOURCE_API_VERSION}",
                           hint="Upgrade the plugin or h2h so that they match.", code="plugin")
     return cls
+
+
+def _broken(kind: str, what: str) -> ConfigError:
+    from h2h.redact import redact
+
+    return ConfigError(f"the plugin for source type {kind!r} {redact(what)[:300]}",
+                       hint="Reinstall or remove that plugin; other sources still work.", code="plugin")
 
 
 def build(source_config: Any, session: Any = None) -> Any:
@@ -77,4 +95,16 @@ def build(source_config: Any, session: Any = None) -> Any:
         from h2h.sources.http import make_session
 
         session = make_session()
-    return cls.from_config(source_config.name, source_config.table, session)  # type: ignore[attr-defined]
+    try:
+        source = cls.from_config(source_config.name, source_config.table, session)  # type: ignore[attr-defined]
+    except (H2HError, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a plugin's setup costs its source only
+        if source_config.type in BUILTIN:
+            raise
+        raise _broken(source_config.type, f"could not set up source {source_config.name!r}: "
+                                          f"{type(exc).__name__}: {exc}") from None
+    if getattr(source, "name", None) != source_config.name:
+        raise _broken(source_config.type, f"gave source {source_config.name!r} another name "
+                                          f"({getattr(source, 'name', None)!r})")
+    return source

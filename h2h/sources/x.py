@@ -270,16 +270,25 @@ class XSource:
                               hint=f"Check {mention.url} before sending again.")
         return self._sent(data, mention, key, me)
 
+    def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]:
+        """Our replies to `mention` among our latest posts, whatever their text (X keeps no key)."""
+        me = self.whoami()
+        return [self._sent(t, mention, key, me) for t in self._our_replies(me, mention.remote_id, None)]
+
     def _our_reply(self, me: Person, parent: str, text: str) -> dict[str, Any] | None:
+        return next(iter(self._our_replies(me, parent, text)), None)
+
+    def _our_replies(self, me: Person, parent: str, text: str | None) -> list[dict[str, Any]]:
         body = self._get("timeline", f"/2/users/{me.remote_id}/tweets",
                          {"tweet.fields": "created_at,referenced_tweets,conversation_id", "max_results": 20})
+        found = []
         for tweet in body.get("data") or []:
             if not isinstance(tweet, dict):
                 continue
             replies_to = {r.get("id") for r in tweet.get("referenced_tweets") or [] if r.get("type") == "replied_to"}
-            if parent in replies_to and _same_text(str(tweet.get("text", "")), text):
-                return tweet
-        return None
+            if parent in replies_to and (text is None or _same_text(str(tweet.get("text", "")), text)):
+                found.append(tweet)
+        return found
 
     def _sent(self, tweet: Mapping[str, Any], mention: Mention, key: str, me: Person) -> SentReply:
         tweet_id = str(tweet["id"])

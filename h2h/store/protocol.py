@@ -350,7 +350,19 @@ class Replies(Protocol):
 
     def begin_reply(self, *, key: str, conversation: str, source: str, platform: str, in_reply_to: str,
                     target: str, text: str, draft_id: int | None, now: str) -> Reply:
-        """Record an attempt; another attempt with the same key counts on the same reply."""
+        """Record an attempt; another attempt with the same key counts on the same reply (and
+        takes its text, draft and message answered). A conversation holds at most one pending
+        attempt: beginning one under another key while one is pending raises StoreError."""
+        ...
+
+    def unsettled_reply(self, conversation: str) -> Reply | None:
+        """The conversation's attempt whose outcome is not known (status "pending": the answer
+        was lost, or the process died), or None. Every later attempt goes on it, with its key."""
+        ...
+
+    def unknown_reply(self, key: str, error: str, now: str) -> None:
+        """A pending attempt ended without knowing whether it was posted: it stays pending,
+        with the error."""
         ...
 
     def fail_reply(self, key: str, error: str, now: str) -> None:

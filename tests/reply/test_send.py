@@ -122,21 +122,23 @@ def test_a_crash_between_the_post_and_the_record_never_posts_twice(world: World,
     retry = send.plan(world.store, world.config, world.engine, ident)
     assert retry.key == p.key and retry.previous == "pending"
     out = send.send(world.store, world.config, world.engine, retry, source=platform)
-    assert out.status == "sent" and platform.post_calls == 1
+    assert out.status == "already_sent" and platform.post_calls == 1   # found on the platform, not posted
     row = world.store.reply_by_key(p.key)
     assert (row.status, row.attempts, row.remote_id) == ("sent", 2, "r1")
     assert world.conversation(ident).state == "answered"
 
 
-def test_a_failed_send_is_recorded_and_retried_with_the_same_key(world: World) -> None:
+def test_a_send_of_unknown_outcome_stays_pending_and_is_retried_with_the_same_key(world: World) -> None:
     ident = world.say("how do I export my notes?")
     platform = platform_for(world)
     platform.failure = RemoteError("503 from the instance")
     p = send.plan(world.store, world.config, world.engine, ident)
-    with pytest.raises(RemoteError):
+    with pytest.raises(RemoteError) as info:
         send.send(world.store, world.config, world.engine, p, source=platform)
+    assert info.value.code == "maybe_posted" and "may have been posted" in info.value.message
+    assert "https://mastodon.example/m1" in (info.value.hint or "")   # where to look
     row = world.store.reply_by_key(p.key)
-    assert row.status == "failed" and "503" in row.error
+    assert row.status == "pending" and "503" in row.error
     assert world.conversation(ident).state == "open"
     platform.failure = None
     out = send.send(world.store, world.config, world.engine, send.plan(world.store, world.config, world.engine, ident),

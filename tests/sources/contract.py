@@ -127,5 +127,69 @@ class SourceContract:
         assert sent_count() - before == 1, "the same key must post once"
 
 
+    def test_our_earlier_reply_is_found_whatever_its_text(self, source: Source,
+                                                         sent_count: Callable[[], int]) -> None:
+        if not self.supports_send:
+            return
+        first = _answerable(source)
+        a = source.send_reply(first, "Thanks, looking into it.", key="h2h-test-key-2")
+        found = source.find_replies(first, key="h2h-test-key-2")  # type: ignore[attr-defined]
+        assert all(isinstance(f, SentReply) and f.in_reply_to == first.remote_id for f in found)
+        assert a.remote_id in [f.remote_id for f in found]
+
+    def test_a_lost_answer_then_a_reworded_retry_posts_once(self, source: Source,
+                                                            sent_count: Callable[[], int]) -> None:
+        """Through the reply layer: the post reaches the stand-in, its answer is lost, the
+        draft is reworded, and two more attempts follow; the platform received one post."""
+        if not self.supports_send:
+            return
+        from h2h import clock
+        from h2h.ingest.ingest import ingest
+        from h2h.reply import send
+        from tests.draft.world import World
+
+        world = World()
+        first = _answerable(source)
+        ingest(world.store, [first], world.engine)
+        row = world.store.mention(first.source, first.remote_id)
+        ident = world.store.conversation_by_id(row.conversation_id).key
+        before = sent_count()
+        with pytest.raises(errors.RemoteError) as info:
+            send.send(world.store, world.config, world.engine, send.plan(world.store, world.config, world.engine, ident),
+                      source=_LostAnswer(source))
+        assert info.value.code == "maybe_posted" and sent_count() - before == 1
+        with world.store.transaction():
+            world.store.add_draft(conversation=ident, text="Reworded: it is under Settings, then Export.",
+                                  backend="edited", lang="en", intent="question", lint=[], edited=True,
+                                  created_at=clock.iso(clock.now()))
+        for _ in range(2):
+            p = send.plan(world.store, world.config, world.engine, ident)
+            assert p.previous in ("pending", "sent")
+            out = send.send(world.store, world.config, world.engine, p, source=source)
+            assert out.status == "already_sent"
+        assert sent_count() - before == 1, "a reworded retry after a lost answer posted again"
+
+
+class _LostAnswer:
+    """The post reaches the platform; its answer never comes back (a timeout, a dropped link)."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.name = inner.name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply:
+        self.inner.send_reply(mention, text, key=key)
+        raise errors.RemoteError(f"{self.name}: the server did not answer in time")
+
+
+def _answerable(source: Source) -> Mention:
+    """A person's message: one addressed to us if the scenario has one."""
+    theirs = [m for p in fetch_all(source) for m in p.mentions if not m.from_me]
+    return next((m for m in theirs if m.to_me), theirs[0])
+
+
 def pages_of(source: Source) -> list[Any]:
     return fetch_all(source)

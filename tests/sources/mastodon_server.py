@@ -128,8 +128,12 @@ class RecordedMastodon:
                                "notification_groups": groups})
         match = re.fullmatch(r"/api/v1/statuses/([^/]+)/context", path)
         if match:
+            ours = [s for s in self.posts.values() if s.get("in_reply_to_id") == match.group(1)]
             if match.group(1) in self.contexts:
-                return self._json(self.contexts[match.group(1)])
+                context = self.contexts[match.group(1)]
+                return self._json({**context, "descendants": [*(context.get("descendants") or []), *ours]})
+            if ours:
+                return self._json({"ancestors": [], "descendants": ours})
             known = {n["status"]["id"] for n in self.v1 if n.get("status")} | set(self.v2_statuses)
             if match.group(1) in known:
                 return self._json(load("status_context_empty"))
@@ -143,8 +147,11 @@ class RecordedMastodon:
             if key and key in self.posts:
                 return self._json(self.posts[key])
             self.post_calls += 1
-            body = load("status_post_reply")
-            if key:
-                self.posts[key] = body
+            # The recorded reply, as this post: our account, its own id, answering what was asked.
+            asked = request.get_json(silent=True) or {}
+            body = {**load("status_post_reply"), "account": self.me, "in_reply_to_id": asked.get("in_reply_to_id")}
+            if self.post_calls > 1:
+                body["id"] = f"{body['id']}{self.post_calls}"
+            self.posts[key or f"no-key-{self.post_calls}"] = body
             return self._json(body)
         return self._json({"error": "Not Found"}, 404)

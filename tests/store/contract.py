@@ -493,6 +493,39 @@ class StoreContract:
         assert [r.key for r in store.replies("abcd1234")] == ["k1", "k2"] and store.replies("none") == []
         assert store.reply_by_key("nope") is None
 
+    def test_an_attempt_of_unknown_outcome_stays_bound_to_its_conversation(self, store: Store) -> None:
+        args = dict(conversation="abcd1234", source="masto", platform="mastodon", target="@ann@example.social")
+        assert store.unsettled_reply("abcd1234") is None
+        with store.transaction():
+            first = store.begin_reply(key="k1", in_reply_to="a1", text="Settings, then Export.", draft_id=1,
+                                      now=at(0), **args)
+            store.unknown_reply("k1", "the answer was lost", at(1))
+        pending = store.unsettled_reply("abcd1234")
+        assert pending is not None
+        assert (pending.id, pending.status, pending.error) == (first.id, "pending", "the answer was lost")
+        # A second attempt under another key cannot begin beside it ...
+        with pytest.raises(StoreError):
+            with store.transaction():
+                store.begin_reply(key="k2", in_reply_to="a1", text="Reworded.", draft_id=2, now=at(2), **args)
+        assert [r.key for r in store.replies("abcd1234")] == ["k1"]
+        # ... the reworded attempt goes on the pending one, with its key.
+        with store.transaction():
+            again = store.begin_reply(key="k1", in_reply_to="a2", text="Reworded.", draft_id=2, now=at(3), **args)
+        assert (again.id, again.attempts, again.text, again.draft_id, again.in_reply_to, again.error) == \
+            (first.id, 2, "Reworded.", 2, "a2", None)
+        with store.transaction():
+            store.finish_reply("k1", status="sent", remote_id="r1", url=None, sent_at=at(4), response_s=None,
+                               now=at(4))
+            store.unknown_reply("k1", "too late", at(5))   # a reply sent stays sent
+        assert store.unsettled_reply("abcd1234") is None
+        assert store.reply_by_key("k1").error is None  # type: ignore[union-attr]
+        with store.transaction():  # once settled, the next reply of the conversation begins afresh
+            store.begin_reply(key="k3", in_reply_to="a3", text="Later.", draft_id=3, now=at(6), **args)
+        assert store.unsettled_reply("abcd1234").key == "k3"  # type: ignore[union-attr]
+        with store.transaction():
+            store.fail_reply("k3", "refused", at(7))
+        assert store.unsettled_reply("abcd1234") is None
+
     def test_drafts_read_back_newest_first(self, store: Store) -> None:
         with store.transaction():
             one = store.add_draft(conversation="c1", text="Hi Ann", backend="template", lang="en", intent="question",

@@ -9,11 +9,12 @@ Never edit a migration that has shipped: add a new one.
 from __future__ import annotations
 
 import bisect
+import os
 import sqlite3
 from pathlib import Path
 from typing import Callable, Sequence
 
-from h2h import clock
+from h2h import clock, files
 from h2h.errors import SchemaTooNew, StoreError
 from h2h.store.sqlite.db import MEMORY, transaction, translate
 
@@ -312,6 +313,14 @@ MIGRATIONS: list[Migration] = [
     # time: a message stored after a decision reopens, whenever it was written.
     ("0009_arrival_order", arrival_order),
     ("0010_mention_search", SEARCH),
+    # A reply whose outcome is unknown stays pending, bound to its conversation: one such
+    # attempt per conversation, which every later attempt (reworded or not) reuses. Older
+    # versions may have left several; the newest stands for them.
+    ("0011_unsettled_reply", [
+        "UPDATE replies SET status = 'failed', error = 'outcome unknown; superseded by a later attempt' "
+        "WHERE status = 'pending' AND id NOT IN (SELECT MAX(id) FROM replies WHERE status = 'pending' "
+        "GROUP BY conversation)",
+        "CREATE UNIQUE INDEX replies_unsettled ON replies (conversation) WHERE status = 'pending'"]),
 ]
 
 
@@ -332,16 +341,26 @@ def _has_data(conn: sqlite3.Connection) -> bool:
 
 
 def backup(conn: sqlite3.Connection, path: Path, before: str) -> Path:
+    """A copy of the database, written under a temporary name created 0600 (it holds what the
+    database holds) and renamed when complete: a kill leaves no half backup under a backup's
+    name, and what a killed one left is removed here."""
+    for left in files.stale(path.parent, f"{path.name}.bak-"):
+        files.discard(left)
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.name}.bak-{stamp}-before-{before}")
     n = 1
-    while target.exists():
+    while target.exists() or target.is_symlink():
         n += 1
         target = path.with_name(f"{path.name}.bak-{stamp}-{n}-before-{before}")
+    tmp = files.temporary(target)
     try:
-        conn.execute("VACUUM INTO ?", (str(target),))
-        target.chmod(0o600)
+        files.discard(tmp)  # this process's own, from an attempt that failed
+        files.create_new(tmp)  # VACUUM INTO fills an empty file, keeping its mode
+        conn.execute("VACUUM INTO ?", (str(tmp),))
+        files.refuse_link(target)
+        os.replace(tmp, target)
     except (sqlite3.Error, OSError) as exc:
+        files.discard(tmp)
         raise StoreError(f"could not back up the database before migrating it: {exc}",
                          hint="Free some disk space next to the database, then run again; nothing was changed.") from None
     return target

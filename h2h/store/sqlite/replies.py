@@ -2,7 +2,10 @@
 
 A reply row is written (status 'pending') before the network call and keyed by
 an idempotency key, so a retry after a crash finds it and reuses the key
-instead of posting twice.
+instead of posting twice. A row stays 'pending' while its outcome is unknown
+(a lost answer, a kill); a conversation has at most one such row (the
+`replies_unsettled` index), and every later attempt, whatever its text, goes
+on that row and its key.
 """
 
 from __future__ import annotations
@@ -29,10 +32,19 @@ class ReplyQueries(Base):
                                  draft_id, attempts, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?)
             ON CONFLICT (key) DO UPDATE SET status = 'pending', attempts = replies.attempts + 1,
-                                            error = NULL, updated_at = excluded.updated_at
+                                            in_reply_to = excluded.in_reply_to, text = excluded.text,
+                                            draft_id = excluded.draft_id, error = NULL,
+                                            updated_at = excluded.updated_at
             RETURNING {_REPLY}""", (conversation, source, platform, in_reply_to, target, key, text, draft_id, now, now))
         assert begun is not None  # RETURNING gives the row inserted or updated
         return begun
+
+    def unsettled_reply(self, conversation: str) -> Reply | None:
+        return self._one(_reply, f"SELECT {_REPLY} FROM replies WHERE conversation = ? AND status = 'pending'",
+                         (conversation,))
+
+    def unknown_reply(self, key: str, error: str, now: str) -> None:
+        self._q("UPDATE replies SET error = ?, updated_at = ? WHERE key = ? AND status = 'pending'", (error, now, key))
 
     def fail_reply(self, key: str, error: str, now: str) -> None:
         self._q("UPDATE replies SET status = 'failed', error = ?, updated_at = ? WHERE key = ? AND status = 'pending'",
