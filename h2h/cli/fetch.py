@@ -137,9 +137,9 @@ def register(app: typer.Typer) -> None:
         if rt.json:
             render.write_json({"sources": rows})
         elif render.is_tty():
-            _sources_rich(rows)
+            render.emit(_source_lines(rows), con=render.console(), wrap="terminal")
         else:
-            _sources_plain(rows)
+            render.emit(_source_lines(rows), strip=False)
 
     @sources_app.command("check")
     def check_cmd(names: NAMES = None,
@@ -228,41 +228,20 @@ def _status(row: dict[str, Any]) -> str:
     return "ok"
 
 
-def _sources_plain(rows: list[dict[str, Any]]) -> None:
+def _source_lines(rows: list[dict[str, Any]]) -> render.Lines:
+    """(line, rich style) for `h2h sources`: the same lines in a pipe and on a terminal."""
     from h2h.textutil import inert
 
-    out = sys.stdout
     if not rows:
-        out.write("No sources configured: add a [sources.NAME] table to the config (see `h2h init`).\n")
+        return [("No sources configured: add a [sources.NAME] table to the config (see `h2h init`).", "")]
+    out: render.Lines = []
     for r in rows:
         c = r["counts"]
-        out.write(inert(f"{r['name']} [{r['type']}] {r['account'] or ''}") + "\n")
-        out.write(inert(f"  last fetch {_ago(r['last_fetch'])}: {_status(r)}") + "\n")
-        out.write(f"  {c['mentions']} messages, {c['conversations']} conversations, {c['open']} open; "
-                  f"last run {r['last_new']} new of {r['last_fetched']}; budget {_budget(r['rate_limit'])}\n")
+        out.append((inert(f"{r['name']} [{r['type']}] {r['account'] or ''}"), "bold"))
+        out.append((inert(f"  last fetch {_ago(r['last_fetch'])}: {_status(r)}"),
+                    "red" if r["failures"] else "green" if r["last_fetch"] else "dim"))
+        out.append((f"  {c['mentions']} messages, {c['conversations']} conversations, {c['open']} open; "
+                    f"last run {r['last_new']} new of {r['last_fetched']}; budget {_budget(r['rate_limit'])}", "dim"))
         if r["last_error"] and r["failures"]:
-            out.write(inert(f"  hint: {r['last_error']['hint']}") + "\n")
-
-
-def _sources_rich(rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from h2h.textutil import inert
-
-    con = render.console()
-    if not rows:
-        con.print("No sources configured: add a [sources.NAME] table to the config (see `h2h init`).")
-        return
-    table = Table(show_edge=False, header_style="dim", expand=True)
-    for col in ("source", "last fetch", "status", "messages", "open", "budget"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        status = Text(inert(_status(r)), style="red" if r["failures"] else "green" if r["last_fetch"] else "dim")
-        if r["last_error"] and r["failures"]:
-            status.append("\n" + inert(r["last_error"]["hint"] or ""), style="dim")
-        who = Text(render.clean(r["name"]), style="bold")
-        who.append(f"\n{render.clean(r['type'])} {inert(r['account'] or '')}", style="dim")
-        table.add_row(who, _ago(r["last_fetch"]), status, str(r["counts"]["mentions"]), str(r["counts"]["open"]),
-                      _budget(r["rate_limit"]))
-    con.print(table)
+            out.append((inert(f"  hint: {r['last_error']['hint']}"), "dim"))
+    return out

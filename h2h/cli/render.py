@@ -93,9 +93,11 @@ def _line(text: str) -> str:
 
 
 def emit(lines: Iterable[tuple[str, str]], *, con: Any = None, stream: TextIO | None = None, strip: bool = True,
-         no_wrap: bool = False) -> None:
+         wrap: str = "rich") -> None:
     """Print a view: styled through the rich console `con` when given, plain on `stream`
-    (stdout) otherwise. Every line is made inert here, whatever built it."""
+    (stdout) otherwise. Every line is made inert here, whatever built it. `wrap`: "rich"
+    (rich wraps at the console's width), "fold" (a line longer than the width is cut into
+    rows, for lines already fitted to it), "terminal" (the terminal wraps, as in a pipe)."""
     if con is None:
         out = stream or sys.stdout
         out.write("".join((_line(text).rstrip() if strip else _line(text)) + "\n" for text, _ in lines))
@@ -104,10 +106,13 @@ def emit(lines: Iterable[tuple[str, str]], *, con: Any = None, stream: TextIO | 
     from rich.text import Text
 
     for text, style in lines:
-        if no_wrap:
-            con.print(Text(_line(text), style=style), no_wrap=True, overflow="fold")
+        line = Text(_line(text), style=style)
+        if wrap == "fold":
+            con.print(line, no_wrap=True, overflow="fold")
+        elif wrap == "terminal":
+            con.print(line, soft_wrap=True)
         else:
-            con.print(Text(_line(text), style=style))
+            con.print(line)
 
 
 def confirm(question: str, *, default: bool = False) -> bool:
