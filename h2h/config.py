@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 from h2h import paths
 from h2h.clock import parse_duration
 from h2h.errors import ConfigError
+from h2h.triage.handles import unplaced
 from h2h.triage.weights import DEFAULT_WEIGHTS
 
 if sys.version_info >= (3, 11):
@@ -193,6 +194,11 @@ def _validate(doc: dict[str, Any], problems: list[tuple[str, str]], warnings: li
         name=me.get("name", ""), signature=me.get("signature", ""),
         handles=tuple(me.get("handles", ())), team=tuple(me.get("team", ())),
         keywords=tuple(me.get("keywords", ())), languages=languages or ("en", "fr"))
+    for key, entries in (("me.handles", me_config.handles), ("me.team", me_config.team)):
+        for entry in unplaced(entries):
+            warnings.append(f"{key}: {entry!r} does not say which platform it is on, so it is nobody's handle "
+                            f"(anyone may be called that elsewhere); write it as \"github:{entry.strip()}\", "
+                            f"\"hackernews:{entry.strip()}\" ... (a platform or a source name)")
 
     tri = values["triage"]
     weights = dict(DEFAULT_WEIGHTS)

@@ -27,3 +27,9 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, redacted before it is cut: cutting first would
+    leave a secret that straddles the cut unrecognised, and shown but for its tail."""
+    return redact(text)[:limit]

@@ -109,7 +109,8 @@ def register(app: typer.Typer) -> None:
                 recent.insert(0, {"created_at": clock.iso(m.created_at), "text": m.text})
                 del recent[50:]
                 facts = score.Facts(
-                    signals=[sig], role=handles.role(handle, m.from_me, engine.me, engine.team), to_me=m.to_me,
+                    signals=[sig], role=handles.role(handle, m.from_me, engine.me, engine.team, source=m.source,
+                                                        platform=m.platform), to_me=m.to_me,
                     addressees=people.addressees(m.text),
                     person_bot=m.author.bot,
                     bot_hints=people.bot_hints(handle, m.author.name) + people.behaviour_hints(recent, platform=m.platform),

@@ -391,8 +391,8 @@ class _Worker(threading.Thread):
         return roots, list(extra.values()), checked
 
     def _ours(self, m: Mention) -> bool:
-        handle = m.author.handle
-        return m.from_me or handles.matches(handle, self.engine.me) or handles.matches(handle, self.engine.team)
+        return handles.role(m.author.handle, m.from_me, self.engine.me, self.engine.team, source=m.source,
+                            platform=m.platform) != "person"
 
 
 def _write_page(store: Store, engine: Engine, result: SourceResult, mentions: list[Mention],

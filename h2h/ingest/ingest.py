@@ -182,7 +182,8 @@ def _write(store: Store, batch: Sequence[Analyzed], engine: Engine, report: Inge
     stamps = {id(a): clock.iso(a.mention.created_at) for a in ordered}
     store.upsert_persons([(a.mention.author, a.mention.platform, stamps[id(a)], a.author_raw) for a in ordered])
     person_ids = store.person_ids((a.mention.author.source, a.mention.author.remote_id) for a in ordered)
-    roles = {id(a): handles.role(a.mention.author.handle, a.mention.from_me, engine.me, engine.team) for a in ordered}
+    roles = {id(a): handles.role(a.mention.author.handle, a.mention.from_me, engine.me, engine.team,
+                               source=a.mention.source, platform=a.mention.platform) for a in ordered}
     known = _Batch(store, ordered)
     convs = _conversations(store, known, ordered, roles, person_ids)
     for a in ordered:

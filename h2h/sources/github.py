@@ -28,6 +28,7 @@ from h2h.errors import InputError, NotFound, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.textutil import valid_text
 from h2h.sources import auth
+from h2h.redact import clip
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources import options
 from h2h.sources.htmltext import markdown_text
@@ -51,7 +52,7 @@ class _GitHubHttp(Http):
             message = str(self._describe(response)).lower()
             if response.headers.get("Retry-After") or "rate limit" in message:
                 after = response.headers.get("Retry-After")
-                return RateLimited(f"{self.source}: GitHub asked us to slow down ({message[:120]})",
+                return RateLimited(f"{self.source}: GitHub asked us to slow down ({clip(message, 120)})",
                                    retry_after=float(after) if after and after.isdigit() else None)
         return super().error(response)
 
@@ -343,7 +344,7 @@ def _subject_path(thread: Mapping[str, Any]) -> str:
     url = str((thread.get("subject") or {}).get("url") or "")
     match = _SUBJECT.search(url)
     if match is None:
-        raise MalformedItem(f"a notification's subject is not an issue or pull request: {url[:120]!r}")
+        raise MalformedItem(f"a notification's subject is not an issue or pull request: {clip(url, 120)!r}")
     # Pull requests are issues too: /issues/N gives the conversation for both.
     return f"repos/{match.group(1)}/{match.group(2)}/issues/{match.group(3)}"
 

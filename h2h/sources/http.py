@@ -23,13 +23,19 @@ from urllib3.util.retry import Retry
 from h2h import __version__
 from h2h.clock import parse_time
 from h2h.errors import AuthError, NotFound, RateLimited, RemoteError, SourceError
-from h2h.redact import redact
+from h2h.redact import clip, redact
 
 USER_AGENT = f"h2h/{__version__} (conversation triage; +https://pypi.org/project/h2h/)"
 TIMEOUT = (5.0, 30.0)        # connect, read
 MAX_POLITE_WAIT = 5.0        # sleep this long at most to respect a budget or a 429; beyond, give up for now
 RESET_MARGIN = 1.0          # seconds added to a rate-limit reset before calling again
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+MAX_REDIRECTS = 5
+# Headers that say nothing about who is asking; any other header (Authorization, Api-Key,
+# a platform's own) or any body makes a request one whose redirects stay on its host.
+NEUTRAL_HEADERS = frozenset({"user-agent", "accept", "accept-encoding", "accept-language", "if-none-match",
+                             "if-modified-since", "content-type", "connection"})
+BODY_ARGS = ("data", "json", "files", "auth", "cookies")
 
 
 class _Retry(Retry):
@@ -145,9 +151,18 @@ class Http:
     sleep: Callable[[float], None] = time.sleep
 
     def url(self, path: str) -> str:
+        """`path` on the configured host; an absolute URL only if it is on that host too, since
+        the request carries the source's credentials (a path from an answer may be a URL)."""
         if path.startswith(("http://", "https://")):
-            return path
-        return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/"))
+            url = path
+        else:
+            url = urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/"))
+        if _origin(url) != _origin(self.base_url):
+            raise SourceError(f"{self.source}: refusing to call {_origin(url)[1] or url!r}, which is not "
+                              f"{self._host()}, the source's host",
+                              hint="The server pointed h2h elsewhere; credentials are only sent to the source's url.",
+                              code="other_host")
+        return url
 
     def request(self, method: str, path: str, *, expect: tuple[int, ...] = (200,), **kwargs: Any) -> requests.Response:
         wait = self.budget.wait_needed()
@@ -159,9 +174,9 @@ class Http:
         url = self.url(path)
         for attempt in range(2):
             try:
-                response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+                response = self._send(method, url, headers, kwargs)
             except requests.exceptions.RetryError as exc:
-                raise RemoteError(f"{self.source}: {self._host()} kept failing: {redact(str(exc.args[0]) if exc.args else '')[:200]}") from None
+                raise RemoteError(f"{self.source}: {self._host()} kept failing: {clip(str(exc.args[0]) if exc.args else '', 200)}") from None
             except requests.exceptions.Timeout:
                 raise RemoteError(f"{self.source}: {self._host()} did not answer in time") from None
             except requests.exceptions.ConnectionError:
@@ -180,6 +195,34 @@ class Http:
             return response
         raise self.error(response)
 
+    def _send(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> requests.Response:
+        """One call, following redirects here rather than in requests: requests drops only
+        `Authorization` on another host, and re-sends the body (a password) on 307/308."""
+        secret = any(k.lower() not in NEUTRAL_HEADERS for k in headers) or any(
+            kwargs.get(k) is not None for k in BODY_ARGS)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.session.request(method, url, headers=headers, timeout=self.timeout,
+                                            allow_redirects=False, **kwargs)
+            if not response.is_redirect:
+                return response
+            target = urljoin(response.url, response.headers["Location"])
+            response.close()
+            if secret and _origin(target) != _origin(self.base_url):
+                raise SourceError(
+                    f"{self.source}: {self._host()} redirected an authenticated request to "
+                    f"{_origin(target)[1] or target!r}; h2h sends credentials only to the source's host",
+                    hint=f"If the service moved, set the source's url to its new address "
+                         f"({_origin(target)[0]}://{_origin(target)[1]}...) and run `h2h sources check`.",
+                    code="redirect")
+            kwargs = {k: v for k, v in kwargs.items() if k != "params"}  # the Location carries the query
+            if response.status_code in (301, 302, 303) and method != "HEAD":
+                # What browsers (and requests) do: the next call is a GET, without the body.
+                method = "GET"
+                kwargs = {k: v for k, v in kwargs.items() if k not in ("data", "json", "files")}
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+            url = target
+        raise RemoteError(f"{self.source}: {self._host()} redirected more than {MAX_REDIRECTS} times")
+
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.json(self.request("GET", path, **kwargs))
 
@@ -187,7 +230,7 @@ class Http:
         try:
             return response.json()
         except (ValueError, RecursionError):
-            snippet = redact(response.text[:80]) if response.text else "an empty body"
+            snippet = clip(response.text, 80) if response.text else "an empty body"
             raise SourceError(f"{self.source}: {self._host()} sent something that is not JSON ({snippet!r})",
                               hint="The server may be misconfigured or behind a captive portal; retry later.") from None
 
@@ -198,7 +241,7 @@ class Http:
 
     def _error(self, response: requests.Response) -> Exception:
         status = response.status_code
-        detail = redact(self._describe(response))[:300]
+        detail = clip(self._describe(response), 300)
         text = f"{self.source}: {self._host()} answered {status}" + (f": {detail}" if detail else "")
         if status == 401:
             return AuthError(text)
@@ -235,6 +278,11 @@ class Http:
 
     def _host(self) -> str:
         return urlsplit(self.base_url).netloc or self.base_url
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.netloc or "").lower()
 
 
 def _retry_after(response: requests.Response) -> float | None:

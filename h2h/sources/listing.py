@@ -39,6 +39,7 @@ from typing import Any, Callable, Generic, Iterable, Iterator, Mapping, TypeVar
 from h2h import clock
 from h2h.errors import NotFound, SourceError
 from h2h.models import Mention
+from h2h.redact import clip
 from h2h.sources.base import Page
 
 T = TypeVar("T")
@@ -62,7 +63,7 @@ def label(item: Any) -> str:
         for key in ("id", "name", "uri", "objectID", "question_id", "answer_id", "url", "link"):
             value = item.get(key)
             if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
-                return f"{key} {str(value)[:120]}"
+                return f"{key} {clip(str(value), 120)}"
         for inner in item.values():  # wrappers: Reddit's {kind, data}, Lemmy's views, X's {tweet, author}
             if isinstance(inner, Mapping):
                 found = label(inner)
@@ -73,7 +74,7 @@ def label(item: Any) -> str:
 
 def skipped(source: str, item: Any, exc: BaseException) -> None:
     reason = exc.message if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
-    log.warning("%s: skipped an item h2h cannot read (%s): %s", source, label(item), str(reason)[:300])
+    log.warning("%s: skipped an item h2h cannot read (%s): %s", source, clip(label(item), 200), clip(str(reason), 300))
 
 
 def each(source: str, items: Iterable[T], convert: Callable[[T], R | None]) -> list[R]:

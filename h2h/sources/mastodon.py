@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from h2h import clock
 from h2h.errors import AuthError, H2HError, InputError, NotFound, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
+from h2h.redact import clip
 from h2h.sources import options
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
@@ -422,7 +423,7 @@ def _time(value: Any):
     try:
         return clock.parse_time(value)
     except (ValueError, TypeError):
-        raise MalformedItem(f"a time in the answer is not readable: {str(value)[:40]!r}") from None
+        raise MalformedItem(f"a time in the answer is not readable: {clip(str(value), 40)!r}") from None
 
 
 def _max_characters(instance: Any) -> int | None:

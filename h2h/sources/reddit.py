@@ -22,6 +22,7 @@ from h2h.errors import AuthError, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.redact import register
 from h2h.sources import options
+from h2h.redact import clip
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.htmltext import markdown_text
@@ -145,7 +146,7 @@ class RedditSource:
         problems = block.get("errors") or []
         if problems:
             first = problems[0] if isinstance(problems[0], list) else [str(problems[0])]
-            message = f"{self.name}: Reddit refused the reply: {' '.join(str(p) for p in first[:2])}"
+            message = f"{self.name}: Reddit refused the reply: {clip(' '.join(str(p) for p in first[:2]), 300)}"
             if first and first[0] == "RATELIMIT":
                 raise RateLimited(message)
             raise SourceError(message, hint="Open the thread on Reddit: it may be locked, archived or deleted.")

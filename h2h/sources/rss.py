@@ -33,6 +33,7 @@ from h2h import clock
 from h2h.errors import H2HError, NotSupported, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
+from h2h.redact import clip
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import Http
 from h2h.sources.listing import dump_json, each, load_json
@@ -185,7 +186,7 @@ def _parse(data: bytes, content_type: str, url: str, source: str) -> list[dict[s
         raise SourceError(f"{source}: {url} is {what}" + (f" ({type(problem).__name__})" if problem else ""),
                           hint="Point feeds at the feed itself (its RSS or Atom link), not at a web page.")
     if problem is not None and not isinstance(problem, BENIGN) and not entries:
-        raise SourceError(f"{source}: {url} is a broken feed: {str(problem)[:120]}",
+        raise SourceError(f"{source}: {url} is a broken feed: {clip(str(problem), 120)}",
                           hint="The site serves an invalid feed; it is skipped until it is fixed.")
     _settle(entries, parsed.feed.get("link") or url, url)
     return entries

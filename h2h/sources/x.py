@@ -23,6 +23,7 @@ from h2h import clock
 from h2h.errors import AuthError, InputError, NotFound, RateLimited, SourceError
 from h2h.models import Mention, Person, SentReply, Thread
 from h2h.sources import options
+from h2h.redact import clip
 from h2h.sources.auth import secret
 from h2h.sources.base import SOURCE_API_VERSION, Page
 from h2h.sources.http import RATE_HEADERS, Http, RateBudget
@@ -320,9 +321,9 @@ def _snowflake_time(tweet_id: str) -> datetime:
 
 def _problem(p: Any) -> str:
     if not isinstance(p, dict):
-        return str(p)[:200]
+        return clip(str(p), 200)
     what = p.get("detail") or p.get("message") or p.get("title") or "a problem"
-    return f"{p.get('title') or 'error'}: {what}"[:300]
+    return clip(f"{p.get('title') or 'error'}: {what}", 300)
 
 
 def _partial_error(source: str, path: str, problems: list[Any]) -> Exception:

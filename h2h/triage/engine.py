@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping
 
 from h2h.triage import score, version
-from h2h.triage.handles import handle_set
+from h2h.triage.handles import account_set, handle_set
 from h2h.triage.weights import DEFAULT_WEIGHTS
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class Engine:
 
     @classmethod
     def from_config(cls, config: Config) -> Engine:
-        return cls(me=handle_set(config.me.handles), team=handle_set(config.me.team),
+        return cls(me=account_set(config.me.handles), team=account_set(config.me.team),
                    vip=handle_set(config.triage.vip), muted=handle_set(config.triage.muted),
                    languages=tuple(config.me.languages), weights=dict(config.triage.weights),
                    sla_s=config.triage.sla_s, window_s=config.triage.group_window_s)

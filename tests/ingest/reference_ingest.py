@@ -60,7 +60,7 @@ def ingest_batch(store: Store, batch: Sequence[Mention], engine: Engine, report:
         now = clock.iso(clock.now())
         for m, sig in prepared:
             report.read += 1
-            role = handles.role(m.author.handle, m.from_me, engine.me, engine.team)
+            role = handles.role(m.author.handle, m.from_me, engine.me, engine.team, source=m.source, platform=m.platform)
             person_id = writes.upsert_person(store, m.author, m.platform, clock.iso(m.created_at))
             existing = store.mention(m.source, m.remote_id)
             sig_json, ev_json = sig.to_json(), {k: list(v) for k, v in sig.evidence.items()}

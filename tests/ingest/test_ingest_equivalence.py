@@ -16,7 +16,7 @@ from h2h.sources.jsonl import parse_record
 from h2h.store import Store
 from h2h.store.sqlite import SQLiteStore
 from h2h.triage.engine import Engine
-from h2h.triage.handles import handle_set
+from h2h.triage.handles import account_set, handle_set
 from tests.ingest import reference_ingest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +29,9 @@ def _synth():
     return module
 
 
-ENGINE = Engine(me=handle_set(["@acme@mastodon.social", "acme.bsky.social", "acme", "acme_team",
+ENGINE = Engine(me=account_set(["@acme@mastodon.social", "acme.bsky.social", "github:acme", "reddit:acme_team",
                                "acme@lemmy.world"]),
-                team=handle_set(["@jo@mastodon.social", "jo-acme"]), vip=handle_set(["zoe1"]))
+                team=account_set(["@jo@mastodon.social", "gh:jo-acme"]), vip=handle_set(["zoe1"]))
 
 
 def corpus(n: int, seed: int):

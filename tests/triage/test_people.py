@@ -17,18 +17,26 @@ def recent(texts: list[str], every: timedelta = timedelta(hours=3)) -> list[dict
     return rows
 
 
-@pytest.mark.parametrize(("handle", "from_me", "role"), [
-    ("@Acme@Mastodon.Social", False, "me"),
-    ("acme.bsky.social", False, "me"),
-    ("@jo@mastodon.social", False, "team"),
-    ("@stranger@mastodon.social", False, "person"),
-    ("@acme@other.example", False, "person"),
-    ("@whoever", True, "me"),
+@pytest.mark.parametrize(("handle", "platform", "from_me", "role"), [
+    ("@Acme@Mastodon.Social", "mastodon", False, "me"),
+    ("acme.bsky.social", "bluesky", False, "me"),
+    ("@jo@mastodon.social", "mastodon", False, "team"),
+    ("@stranger@mastodon.social", "mastodon", False, "person"),
+    ("@acme@other.example", "mastodon", False, "person"),
+    ("@whoever", "mastodon", True, "me"),
+    ("acme", "github", False, "me"),
+    ("@acme", "github", False, "me"),
+    ("acme", "hackernews", False, "person"),     # "github:acme" is ours on GitHub only
+    (" @ACME", "github", False, "person"),       # not a handle GitHub gives anyone
+    ("acme.bsky.social", "rss", False, "person"),
+    ("jo", "discourse", False, "team"),          # by source name
+    ("jo", "lemmy", False, "person"),
 ])
-def test_role(handle: str, from_me: bool, role: str) -> None:
-    me = handles.handle_set(["@acme@mastodon.social", "acme.bsky.social"])
-    team = handles.handle_set(["@jo@mastodon.social"])
-    assert handles.role(handle, from_me, me, team) == role
+def test_role(handle: str, platform: str, from_me: bool, role: str) -> None:
+    me = handles.account_set(["@acme@mastodon.social", "acme.bsky.social", "GitHub:acme"])
+    team = handles.account_set(["@jo@mastodon.social", "forum:jo"])
+    source = "forum" if platform == "discourse" else platform[:3]
+    assert handles.role(handle, from_me, me, team, source=source, platform=platform) == role
 
 
 @pytest.mark.parametrize(("texts", "every", "hint"), [
