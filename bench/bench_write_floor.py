@@ -12,7 +12,9 @@ or signals: every figure an import reaches is above this one.
 
 `--defer-indexes` measures the most a bulk load could gain from its indexes: every
 index but the UNIQUE ones (which the import's lookups need) is dropped first and
-built again at the end, and that build is timed too.
+built again at the end, and that build is timed too; `--defer a,b` does the same for the
+named indexes only. `--defer-search` writes with the search index's per-row trigger
+off and feeds the index once at the end (timed), as `h2h import` does now.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", "-n", type=int, default=1_000_000)
     ap.add_argument("--defer-indexes", action="store_true")
+    ap.add_argument("--defer", default="", help="comma-separated index names to build at the end instead")
+    ap.add_argument("--defer-search", action="store_true",
+                    help="no search index while writing: built once at the end (timed)")
     ap.add_argument("--cache-mib", type=int, default=None, help="SQLite page cache (default: h2h's)")
     args = ap.parse_args()
     from h2h.store.sqlite import SQLiteStore
@@ -56,10 +61,18 @@ def main() -> None:
     sql = {t: _insert(t, c) for t, c in cols.items()}
     deferred = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                                            "AND tbl_name IN ('persons', 'conversations', 'mentions')")]
+    if args.defer:
+        names = args.defer.split(",")
+        deferred = [r[0] for r in conn.execute(f"SELECT sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(names))})",
+                                               names)]
+        for name in names:
+            conn.execute(f"DROP INDEX {name}")
     if args.defer_indexes:
         for name, in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                                   "AND tbl_name IN ('persons', 'conversations', 'mentions')").fetchall():
             conn.execute(f"DROP INDEX {name}")
+    if args.defer_search:
+        conn.execute("DROP TRIGGER mention_search_insert")
     persons_seen: set[int] = set()
     convs_seen: set[int] = set()
     wall = cpu = 0.0
@@ -94,7 +107,7 @@ def main() -> None:
         wall += time.perf_counter() - t
         cpu += time.process_time() - c
         written += sum(len(b[2]) for b in batches)
-    if args.defer_indexes:
+    if args.defer_indexes or args.defer:
         t, c = time.perf_counter(), time.process_time()
         conn.execute("BEGIN IMMEDIATE")
         for create in deferred:
@@ -103,6 +116,13 @@ def main() -> None:
         wall += time.perf_counter() - t
         cpu += time.process_time() - c
         print(f"{len(deferred)} indexes built at the end in {time.perf_counter() - t:.1f} s")
+    if args.defer_search:
+        t, c = time.perf_counter(), time.process_time()
+        conn.execute("INSERT INTO mention_search (mention_search) VALUES ('rebuild')")
+        conn.commit()
+        wall += time.perf_counter() - t
+        cpu += time.process_time() - c
+        print(f"search index built at the end in {time.perf_counter() - t:.1f} s")
     how = "other indexes built at the end" if args.defer_indexes else "every index kept"
     print(f"SQLite alone ({how}, {cache_mib} MB page cache), {written:,} analyzed mentions ({len(persons_seen):,} persons, {len(convs_seen):,} "
           f"conversations) in h2h's schema: {wall:.1f} s wall, {cpu:.1f} s CPU; "

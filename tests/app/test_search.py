@@ -71,3 +71,54 @@ def test_the_index_follows_edits_and_new_names(filled: None, capsys: pytest.Capt
         store.conn.execute("INSERT INTO mention_search (mention_search, rank) VALUES ('integrity-check', 1)")
     finally:
         store.close()
+
+
+# --- a bulk import feeds the index once, at its end (store/sqlite/search.py) -----------
+
+def _index_whole(db: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        # FTS5 compares its index with the messages it is built from, row by row.
+        conn.execute("INSERT INTO mention_search (mention_search, rank) VALUES ('integrity-check', 1)")
+        assert conn.execute("SELECT value FROM meta WHERE key = 'search_deferred_after'").fetchone() is None
+    finally:
+        conn.close()
+
+
+def test_an_import_leaves_the_index_whole(filled: None, home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _index_whole(home / "h2h.db")
+    assert _found(capsys, "broken") == ["bob.bsky.social:2"]
+
+
+def test_rows_edited_renamed_and_deleted_before_the_index_catches_up(filled: None, home: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from h2h.store.sqlite import SQLiteStore
+
+    with SQLiteStore.open(home / "h2h.db") as store:
+        store.defer_search()  # as a bulk import does; nothing above message 3 is indexed now
+        conn = store.conn
+        with store.transaction():
+            for remote_id, text in (("4", "zebra crossing"), ("5", "yak shaving")):
+                conn.execute("""INSERT INTO mentions (source, remote_id, platform, person_id, conversation_id, role,
+                                    text, created_at, thread_root, to_me, from_me, ingested_at)
+                                SELECT source, ?, platform, person_id, conversation_id, role, ?, created_at,
+                                       thread_root, to_me, from_me, ingested_at FROM mentions WHERE remote_id = '2'""",
+                             (remote_id, text))
+            # The triggers must leave rows the index never held alone: removing them from FTS5
+            # would corrupt it. Indexed rows change as before.
+            conn.execute("UPDATE mentions SET text = 'walrus crossing' WHERE remote_id = '4'")
+            conn.execute("UPDATE mentions SET text = 'otter notes' WHERE remote_id = '1'")
+            conn.execute("UPDATE persons SET name = 'Bob Rivers' WHERE remote_id = '7'")
+            conn.execute("DELETE FROM mentions WHERE remote_id = '5'")
+        assert store.catch_up_search() == 1
+        assert store.catch_up_search() == 0
+    _index_whole(home / "h2h.db")
+    assert _found(capsys, "walrus") == ["bob.bsky.social:4"]
+    assert _found(capsys, "zebra") == [] and _found(capsys, "yak") == [] and _found(capsys, "pdf") == []
+    assert _found(capsys, "otter") == ["@marie@piaille.fr:1"]
+    renamed = _found(capsys, "rivers")  # a line per conversation: 2 and 4 share one
+    assert len(renamed) == 2 and {h.split(":")[0] for h in renamed} == {"bob.bsky.social"}
+    assert _found(capsys, "stone") == []
+

@@ -97,6 +97,31 @@ def test_interrupted_imports_then_one_more(tmp_path: Path, source_file: Path, cl
     assert snapshot(db) == clean  # nothing lost, nothing twice, the same verdicts
 
 
+def test_a_search_after_a_killed_import_finds_what_it_stored(tmp_path: Path, source_file: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "h2h.db"
+    proc = h2h("import", str(source_file), home=tmp_path, env={"H2H_NOW": "2026-11-20T12:00:00Z"})
+    _wait_for_rows(db)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    conn = sqlite3.connect(db)
+    marked = conn.execute("SELECT value FROM meta WHERE key = 'search_deferred_after'").fetchone()
+    word = conn.execute("SELECT text FROM mentions ORDER BY id DESC LIMIT 1").fetchone()[0].split()[0]
+    conn.close()
+    if proc.returncode == 0:
+        pytest.skip("the import finished before the signal")
+    assert marked is not None, "the killed import left its messages out of the index"
+    search = h2h("search", word, "--json", "--limit", "0", home=tmp_path)
+    out, err = search.communicate(timeout=120)
+    assert search.returncode == 0, err.decode()
+    assert json.loads(out)["data"]["items"], f"{word!r} is in a stored message"
+    check_consistent(db)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT 1 FROM meta WHERE key = 'search_deferred_after'").fetchone() is None
+    conn.close()
+
+
 def _ok_or_locked(proc) -> bool:
     """Done, or refused with the locked message and what to do; never anything else."""
     _, err = proc.communicate(timeout=300)

@@ -35,7 +35,7 @@ def test_several_pending_replies_of_one_conversation_become_one(tmp_path: Path) 
         conn.execute("INSERT INTO replies (conversation, source, in_reply_to, key, text, status, created_at) "
                      "VALUES (?, 'masto', 'm1', ?, 't', ?, '2026-01-01T00:00:00Z')", (conv, f"k{i}", status))
     conn.commit()
-    assert migrations.migrate(conn, path) == ["0011_unsettled_reply"]
+    assert migrations.migrate(conn, path)[0] == "0011_unsettled_reply"
     rows = [tuple(r) for r in conn.execute("SELECT key, status FROM replies ORDER BY id")]
     conn.close()
     assert rows == [("k0", "failed"), ("k1", "pending"), ("k2", "sent"), ("k3", "pending")]

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from h2h.errors import H2HError
 from h2h.store.sqlite import db, migrations
 from h2h.store.sqlite.conversations import ConversationQueries
 from h2h.store.sqlite.cursors import CursorQueries
@@ -54,13 +55,19 @@ class SQLiteStore(MentionQueries, ConversationQueries, PeopleQueries, ReplyQueri
 
     @contextmanager
     def bulk(self, lock_wait_s: float = 60.0, checkpoint_pages: int = 16384) -> Iterator[SQLiteStore]:
-        """Also copies the WAL back into the database every `checkpoint_pages` pages instead
+        """The search index is fed once at the end (store/sqlite/search.py).
+        Also copies the WAL back into the database every `checkpoint_pages` pages instead
         of every 1,000 (pages rewritten in between are copied once; fewer syncs)."""
         self._q(f"PRAGMA busy_timeout = {int(lock_wait_s * 1000)}")
         self._q(f"PRAGMA wal_autocheckpoint = {int(checkpoint_pages)}")
+        self.defer_search()
         try:
             yield self
         finally:
+            try:
+                self.catch_up_search()
+            except H2HError:
+                pass  # still marked: the next import or search indexes them
             self._q(f"PRAGMA busy_timeout = {db.BUSY_TIMEOUT_MS}")
             self._q("PRAGMA wal_autocheckpoint = 1000")
             try:

@@ -9,8 +9,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from h2h.models import (Conversation, Mention, MentionState, MessageFacts, RecentMessage, SearchHit,
                         StoredMention, ThreadMessage, Unanswered)
 from h2h.store.sqlite import rows
-from h2h.store.sqlite.base import Base
 from h2h.store.sqlite.chunks import by_source, chunks, marks
+from h2h.store.sqlite.search import SearchQueries
 from h2h.store.common import MARK_END, MARK_START, RECENT_MESSAGES, Key, search_words, to_json
 
 _STORED = rows.columns(StoredMention)
@@ -34,7 +34,7 @@ def fts_query(text: str) -> str:
     return " ".join('"' + w.replace('"', '""') + '"*' for w in search_words(text))
 
 
-class MentionQueries(Base):
+class MentionQueries(SearchQueries):
     def mention(self, source: str, remote_id: str) -> StoredMention | None:
         return self._one(_stored, f"SELECT {_STORED} FROM mentions WHERE source = ? AND remote_id = ?",
                          (source, remote_id))
@@ -179,6 +179,7 @@ class MentionQueries(Base):
         query = fts_query(text)
         if not query:
             return []
+        self.catch_up_search()  # what a killed bulk import left out of the index
         sql = f"""SELECT {_SEARCH_HIT}
                   FROM mention_search s
                   JOIN mentions m ON m.id = s.rowid
