@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -14,85 +13,40 @@ ID = Annotated[str, typer.Argument(metavar="ID", help="A conversation id from th
 JSON = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
 
-def _show_plain(view: dict[str, Any]) -> None:
+def lines(view: dict[str, Any]) -> render.Lines:
+    """(line, rich style) for `h2h show`: the same lines in a pipe and on a terminal."""
     from h2h.clock import human_duration
     from h2h.textutil import inert
 
     p = view["person"]
-    out = sys.stdout
     tags = [t for t, on in (("VIP", p["vip"]), ("muted", p["muted"]), ("bot", p["bot"])) if on]
-    out.write(f"{view['id']}  {inert(p['name'] or p['handle'])} ({inert(p['handle'])}) on {inert(view['platform'])}"
-              f"{'  [' + ', '.join(tags) + ']' if tags else ''}\n")
+    out: render.Lines = [
+        (f"{view['id']}  {inert(p['name'] or p['handle'])} ({inert(p['handle'])}) on {inert(view['platform'])}"
+         f"{'  [' + ', '.join(tags) + ']' if tags else ''}", "bold")]
     seen = p["conversations"]
-    out.write(f"  first seen {p['first_seen']}; {seen} conversation{'s' if seen != 1 else ''} with us so far"
-              f"{'; ' + str(p['followers']) + ' followers' if p['followers'] is not None else ''}\n")
+    out.append((f"  first seen {p['first_seen']}; {seen} conversation{'s' if seen != 1 else ''} with us so far"
+                f"{'; ' + str(p['followers']) + ' followers' if p['followers'] is not None else ''}", "dim"))
     if p.get("note"):
-        out.write(f"  note: {inert(p['note'])}\n")
-    out.write(f"  section {view['section']}, state {view['state']}"
-              f"{' until ' + view['snooze_until'] if view['snooze_until'] else ''}"
-              f"{', waiting ' + human_duration(view['waiting_s']) if view['waiting_s'] else ''}\n\n")
+        out.append((f"  note: {inert(p['note'])}", "italic"))
+    out.append((f"  section {view['section']}, state {view['state']}"
+                f"{' until ' + view['snooze_until'] if view['snooze_until'] else ''}"
+                f"{', waiting ' + human_duration(view['waiting_s']) if view['waiting_s'] else ''}", "dim"))
+    out.append(("", ""))
     for m in view["messages"]:
+        ours = "green" if m["role"] in ("me", "team") else ""
         who = {"me": "us", "team": "teammate", "other": "someone else"}.get(m["role"], "them")
-        out.write(f"  {m['created_at']}  {inert(m['author']['handle'])} ({who})\n")
-        for line in render.shown(m["text"], view["id"]).splitlines() or [""]:
-            out.write(f"    {line}\n")
+        out.append((f"  {m['created_at']}  {inert(m['author']['handle'])} ({who})", f"dim {ours}".strip()))
+        out += [(f"    {line}", ours) for line in render.shown(m["text"], view["id"]).splitlines() or [""]]
         if m["url"]:
-            out.write(f"    {inert(m['url'])}\n")
-    out.write("\n  why (score = sum of points):\n")
-    for r in view["reasons"]:
-        out.write(f"    {r['points']:>+7.2f}  {inert(r['label'])}  [{r['code']}]\n")
-    out.write(f"    {view['score']:>7.2f}  total\n")
+            out.append((f"    {inert(m['url'])}", "dim underline"))
+    out += [("", ""), ("  why (score = sum of points):", "bold")]
+    out += [(f"    {r['points']:>+7.2f}  {inert(r['label'])}  [{r['code']}]", "green" if r["points"] > 0 else "red")
+            for r in view["reasons"]]
+    out.append((f"    {view['score']:>7.2f}  total", "bold"))
     if view["history"]:
-        out.write("\n  other conversations with this person:\n")
-        for h in view["history"]:
-            out.write(f"    {h['id']}  {h['first_at']}  {h['state']}  ({h['section']})\n")
-
-
-def _show_rich(view: dict[str, Any]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from h2h.clock import human_duration
-    from h2h.textutil import inert
-
-    con = render.console()
-    p = view["person"]
-    head = Text(f"{inert(p['name'] or p['handle'])} ", style="bold")
-    head.append(f"{inert(p['handle'])} · {inert(view['platform'])} · {view['id']}", style="dim")
-    for tag, on in (("VIP", p["vip"]), ("muted", p["muted"]), ("bot", p["bot"])):
-        if on:
-            head.append(f"  {tag}", style="bold magenta")
-    con.print(head)
-    seen = p["conversations"]
-    line = (f"first seen {p['first_seen']} · {seen} conversation{'s' if seen != 1 else ''} with us"
-            + (f" · {p['followers']} followers" if p["followers"] is not None else "")
-            + f" · {view['section']}, {view['state']}"
-            + (f" until {view['snooze_until']}" if view["snooze_until"] else "")
-            + (f" · waiting {human_duration(view['waiting_s'])}" if view["waiting_s"] else ""))
-    con.print(Text(line, style="dim"))
-    if p.get("note"):
-        con.print(Text("note: " + inert(p["note"]), style="italic"))
-    con.print()
-    for m in view["messages"]:
-        style = "green" if m["role"] in ("me", "team") else ""
-        who = Text(f"{m['created_at']}  {inert(m['author']['handle'])}", style="dim " + style)
-        con.print(who)
-        con.print(Text(render.shown(m["text"], view["id"]), style=style), soft_wrap=True)
-        if m["url"]:
-            con.print(Text(inert(m["url"]), style="dim underline"), soft_wrap=True)
-        con.print()
-    table = Table(title=Text("Why", style="bold"), title_justify="left", show_edge=False, show_header=False)
-    table.add_column(justify="right")
-    table.add_column()
-    for r in view["reasons"]:
-        table.add_row(Text(f"{r['points']:+.2f}", style="green" if r["points"] > 0 else "red"),
-                      Text(inert(r["label"])))
-    table.add_row(Text(f"{view['score']:.2f}", style="bold"), Text("total", style="bold"))
-    con.print(table)
-    if view["history"]:
-        con.print(Text("\nOther conversations with this person:", style="bold"))
-        for h in view["history"]:
-            con.print(Text(f"  {h['id']}  {h['first_at']}  {h['state']} ({h['section']})"))
+        out += [("", ""), ("  other conversations with this person:", "bold")]
+        out += [(f"    {h['id']}  {h['first_at']}  {h['state']}  ({h['section']})", "") for h in view["history"]]
+    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -108,9 +62,9 @@ def register(app: typer.Typer) -> None:
             render.write_json(view)
         elif render.is_tty():
             with render.paged(rt.pager):
-                _show_rich(view)
+                render.emit(lines(view), con=render.console(), wrap="terminal")
         else:
-            _show_plain(view)
+            render.emit(lines(view), strip=False)
 
     def _change(action: str, ident: str, json_out: bool, until: Any = None) -> None:
         from h2h.app import inbox

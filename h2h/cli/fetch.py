@@ -21,7 +21,8 @@ class _RichProgress:
     def __init__(self) -> None:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        # markup=False: a description holds a source's name and a server's error, never markup.
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                                  console=render.console(stderr=True), transient=False)
         self.tasks: dict[str, Any] = {}
 
@@ -33,14 +34,12 @@ class _RichProgress:
         self.progress.__exit__(*exc)
 
     def start(self, source: str) -> None:
-        self.tasks[source] = self.progress.add_task(f"{source}: fetching…", total=None)
+        self.tasks[source] = self.progress.add_task(render.clean(f"{source}: fetching…"), total=None)
 
     def page(self, source: str, fetched: int, new: int) -> None:
-        self.progress.update(self.tasks[source], description=f"{source}: {fetched} read, {new} new")
+        self.progress.update(self.tasks[source], description=render.clean(f"{source}: {fetched} read, {new} new"))
 
     def done(self, result: Any) -> None:
-        from h2h.textutil import inert
-
         task = self.tasks.get(result.name)
         if task is None:
             task = self.tasks[result.name] = self.progress.add_task("", total=None)
@@ -49,8 +48,8 @@ class _RichProgress:
             if result.replies_found:
                 text += f", {result.replies_found} answers found in threads"
         else:
-            text = f"FAILED: {inert(result.message())}"
-        self.progress.update(task, description=text, total=1, completed=1)
+            text = f"FAILED: {result.message()}"
+        self.progress.update(task, description=render.clean(text), total=1, completed=1)
 
 
 def _failures(report: Any) -> None:
@@ -138,9 +137,9 @@ def register(app: typer.Typer) -> None:
         if rt.json:
             render.write_json({"sources": rows})
         elif render.is_tty():
-            _sources_rich(rows)
+            render.emit(_source_lines(rows), con=render.console(), wrap="terminal")
         else:
-            _sources_plain(rows)
+            render.emit(_source_lines(rows), strip=False)
 
     @sources_app.command("check")
     def check_cmd(names: NAMES = None,
@@ -229,41 +228,20 @@ def _status(row: dict[str, Any]) -> str:
     return "ok"
 
 
-def _sources_plain(rows: list[dict[str, Any]]) -> None:
+def _source_lines(rows: list[dict[str, Any]]) -> render.Lines:
+    """(line, rich style) for `h2h sources`: the same lines in a pipe and on a terminal."""
     from h2h.textutil import inert
 
-    out = sys.stdout
     if not rows:
-        out.write("No sources configured: add a [sources.NAME] table to the config (see `h2h init`).\n")
+        return [("No sources configured: add a [sources.NAME] table to the config (see `h2h init`).", "")]
+    out: render.Lines = []
     for r in rows:
         c = r["counts"]
-        out.write(inert(f"{r['name']} [{r['type']}] {r['account'] or ''}") + "\n")
-        out.write(inert(f"  last fetch {_ago(r['last_fetch'])}: {_status(r)}") + "\n")
-        out.write(f"  {c['mentions']} messages, {c['conversations']} conversations, {c['open']} open; "
-                  f"last run {r['last_new']} new of {r['last_fetched']}; budget {_budget(r['rate_limit'])}\n")
+        out.append((inert(f"{r['name']} [{r['type']}] {r['account'] or ''}"), "bold"))
+        out.append((inert(f"  last fetch {_ago(r['last_fetch'])}: {_status(r)}"),
+                    "red" if r["failures"] else "green" if r["last_fetch"] else "dim"))
+        out.append((f"  {c['mentions']} messages, {c['conversations']} conversations, {c['open']} open; "
+                    f"last run {r['last_new']} new of {r['last_fetched']}; budget {_budget(r['rate_limit'])}", "dim"))
         if r["last_error"] and r["failures"]:
-            out.write(inert(f"  hint: {r['last_error']['hint']}") + "\n")
-
-
-def _sources_rich(rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from h2h.textutil import inert
-
-    con = render.console()
-    if not rows:
-        con.print("No sources configured: add a [sources.NAME] table to the config (see `h2h init`).")
-        return
-    table = Table(show_edge=False, header_style="dim", expand=True)
-    for col in ("source", "last fetch", "status", "messages", "open", "budget"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        status = Text(inert(_status(r)), style="red" if r["failures"] else "green" if r["last_fetch"] else "dim")
-        if r["last_error"] and r["failures"]:
-            status.append("\n" + inert(r["last_error"]["hint"] or ""), style="dim")
-        who = Text(f"{r['name']}", style="bold")
-        who.append(f"\n{r['type']} {inert(r['account'] or '')}", style="dim")
-        table.add_row(who, _ago(r["last_fetch"]), status, str(r["counts"]["mentions"]), str(r["counts"]["open"]),
-                      _budget(r["rate_limit"]))
-    con.print(table)
+            out.append((inert(f"  hint: {r['last_error']['hint']}"), "dim"))
+    return out

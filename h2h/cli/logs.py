@@ -23,6 +23,7 @@ from pathlib import Path
 
 from h2h import paths
 from h2h.redact import redact
+from h2h.textutil import inert
 
 LOGGER = "h2h"
 FILENAME = "h2h.log"
@@ -40,8 +41,9 @@ class RedactingFormatter(logging.Formatter):
         super().__init__(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
 
     def format(self, record: logging.LogRecord) -> str:
-        # After formatting, so arguments and tracebacks are covered too.
-        return redact(super().format(record))
+        # After formatting, so arguments and tracebacks are covered too. A log is read on a
+        # terminal (`h2h log`, tail, less -R): what a server or a post said must not act there.
+        return inert(redact(super().format(record)), keep_newlines=True)
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):

@@ -231,18 +231,11 @@ class Screen:
         self._console = render.console(stderr=jsonl) if render.is_tty(self.out) else None
 
     def _write(self, lines: list[tuple[str, str]]) -> None:
-        if self._console is None:
-            self.out.write("".join(line.rstrip() + "\n" for line, _ in lines))
-            self.out.flush()
-            return
-        from rich.text import Text
-
-        for line, style in lines:
-            self._console.print(Text(line, style=style))
+        render.emit(lines, con=self._console, stream=self.out)
 
     def _prompt(self, text: str) -> None:
         if self.terminal:
-            sys.stderr.write(text)
+            sys.stderr.write(render.clean(text) + " " * (len(text) - len(text.rstrip())))
             sys.stderr.flush()
 
     def show(self, card: Any) -> None:
@@ -280,7 +273,7 @@ class Screen:
 
     def confirm(self, question: str) -> bool:
         if self.terminal:
-            answer = read_key(sys.stdin.fileno(), f"{question} [y/N] ")
+            answer = read_key(sys.stdin.fileno(), f"{render.clean(question)} [y/N] ")
             sys.stderr.write((answer if answer.isprintable() else "") + "\n")
         else:
             answer = sys.stdin.readline()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any, List, Optional
 
 import typer
@@ -62,16 +61,10 @@ def _lines(view: dict[str, Any]) -> list[tuple[str, str]]:
 def _show(view: dict[str, Any]) -> None:
     lines = _lines(view)
     if not render.is_tty():
-        sys.stdout.write("".join(line.rstrip() + "\n" for line, _ in lines))
+        render.emit(lines)
         return
-    from rich.text import Text
-
-    from h2h.cli import runtime
-
     with render.paged(runtime.current.pager):
-        con = render.console()
-        for line, style in lines:
-            con.print(Text(line, style=style))
+        render.emit(lines, con=render.console())
 
 
 def register(app: typer.Typer) -> None:

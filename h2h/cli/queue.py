@@ -183,9 +183,9 @@ def hidden(queue: Any, filters: dict[str, Any]) -> list[tuple[str, str]]:
 
 def lines(queue: Any, filters: dict[str, Any], footer: str, *, width: int | None = None,
           cells: Any = len) -> list[tuple[str, str]]:
-    """`filters["state"]` set: one list of what was put away, under that state's title."""
     """(line, rich style) for the queue: the same lines in a pipe and on a terminal, where
-    `width` (in cells) shortens names and texts, never handles."""
+    `width` (in cells) shortens names and texts, never handles. With `filters["state"]`: one
+    list of what was put away, under that state's title."""
     from h2h.clock import human_duration
     from h2h.textutil import inert, truncate
 
@@ -234,15 +234,12 @@ def lines(queue: Any, filters: dict[str, Any], footer: str, *, width: int | None
 def _write(queue: Any, filters: dict[str, Any], footer: str) -> None:
     if render.is_tty():
         from rich.cells import cell_len
-        from rich.text import Text
 
         with render.paged(runtime.current.pager):
             con = render.console()
-            for line, style in lines(queue, filters, footer, width=con.width, cells=cell_len):
-                con.print(Text(line, style=style), no_wrap=True, overflow="fold")
+            render.emit(lines(queue, filters, footer, width=con.width, cells=cell_len), con=con, wrap="fold")
         return
-    sys.stdout.write("".join(line + "\n" for line, _ in lines(queue, filters, footer)))
-    sys.stdout.flush()
+    render.emit(lines(queue, filters, footer), strip=False)
 
 
 # `h2h queue`'s options; scripts call it often, so cli/lean.py runs it without typer.

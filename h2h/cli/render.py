@@ -1,8 +1,14 @@
 """How things look: rich on a terminal, plain text in a pipe, JSON for scripts.
 
-Data goes to stdout, messages for people to stderr. Text from posts is always
-passed through `inert()` and put in `rich.text.Text` objects, so neither
-escape sequences nor rich markup in a post can do anything.
+Data goes to stdout, messages for people to stderr. Everything h2h prints for a
+person passes through here, and everything passes through `inert()` on its way out
+(`clean`, `say`, `error`, `confirm`, `emit`): a post, a handle, a source or platform
+name, a URL or error body a server sent, a name from the config. Rich never reads
+markup from data (its console is made with markup off, and text reaches it as
+`rich.text.Text`), so neither escape sequences nor rich markup can do anything.
+
+A view is written once, as `Lines`: (text, rich style) pairs. `emit()` prints them
+plain in a pipe and styled on a terminal, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, TextIO
 
 from h2h.textutil import inert
+
+Lines = list[tuple[str, str]]   # (text, rich style), the same lines in a pipe and on a terminal
 
 # JSON may carry any text; these code points are escaped so that printing the
 # document on a terminal is inert too (C1 controls, bidi and invisible marks).
@@ -85,6 +93,46 @@ def console(stderr: bool = False):
 
     return Console(stderr=stderr, highlight=False, emoji=False, markup=False,
                    no_color=no_color() or None, soft_wrap=False)
+
+
+def clean(value: object) -> str:
+    """One line of anything for a terminal: no escapes, controls, bidi or invisible marks."""
+    return inert(str(value))
+
+
+def _line(text: str) -> str:
+    # Spaces kept (columns line up), newlines kept (a message spans lines): only what acts goes.
+    return inert(text, keep_newlines=True)
+
+
+def emit(lines: Iterable[tuple[str, str]], *, con: Any = None, stream: TextIO | None = None, strip: bool = True,
+         wrap: str = "rich") -> None:
+    """Print a view: styled through the rich console `con` when given, plain on `stream`
+    (stdout) otherwise. Every line is made inert here, whatever built it. `wrap`: "rich"
+    (rich wraps at the console's width), "fold" (a line longer than the width is cut into
+    rows, for lines already fitted to it), "terminal" (the terminal wraps, as in a pipe)."""
+    if con is None:
+        out = stream or sys.stdout
+        out.write("".join((_line(text).rstrip() if strip else _line(text)) + "\n" for text, _ in lines))
+        out.flush()
+        return
+    from rich.text import Text
+
+    for text, style in lines:
+        line = Text(_line(text), style=style)
+        if wrap == "fold":
+            con.print(line, no_wrap=True, overflow="fold")
+        elif wrap == "terminal":
+            con.print(line, soft_wrap=True)
+        else:
+            con.print(line)
+
+
+def confirm(question: str, *, default: bool = False) -> bool:
+    """Ask a person at the terminal (stderr); the question may name a handle or a source."""
+    import typer
+
+    return typer.confirm(clean(question), default=default, err=True)
 
 
 def say(message: str, *, quiet: bool = False) -> None:

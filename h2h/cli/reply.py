@@ -60,14 +60,14 @@ def _confirm(question: str) -> bool:
     if not sys.stdin.isatty():
         raise UsageError("not asking for confirmation: standard input is not a terminal",
                          hint="Pass --yes to send from a script, or --dry-run to see what would be sent.")
-    return typer.confirm(question, default=False, err=True)
+    return render.confirm(question)
 
 
 def _ask(question: str) -> bool:
     """Yes only if a person at the terminal says so; in a pipe, no."""
     if not sys.stdin.isatty():
         return False
-    return typer.confirm(question, default=False, err=True)
+    return render.confirm(question)
 
 
 def _history(listing: dict[str, Any]) -> None:
@@ -254,11 +254,10 @@ def register(app: typer.Typer) -> None:
         outcome = send.mark_posted(store, config, engine, plan) if posted else send.send(store, config, engine, plan)
         if outcome.status == "manual_needed" and not rt.json:
             if not render.is_tty():  # on a terminal the preview above already shows it
-                sys.stdout.write(plan.text + "\n")
-                sys.stdout.flush()
+                render.emit([(plan.text, "")], strip=False)
             render.say(f"h2h cannot post this reply itself ({outcome.reason}).", quiet=False)
             render.say(f"Post the text above at {plan.reply_url or 'the conversation on ' + plan.platform}.", quiet=False)
-            if sys.stdin.isatty() and typer.confirm("Did you post it?", default=False, err=True):
+            if sys.stdin.isatty() and render.confirm("Did you post it?"):
                 outcome = send.mark_posted(store, config, engine, plan)
             else:
                 render.say(f"Once posted, run `h2h reply {plan.conversation} --posted` so it leaves the queue.", quiet=False)
@@ -268,8 +267,8 @@ def register(app: typer.Typer) -> None:
             return
         where = outcome.url or outcome.remote_id or plan.reply_url or ""
         messages = {"sent": "sent", "manual": "marked as posted by hand", "already_sent": "already sent"}
-        sys.stdout.write(f"{plan.conversation}: {messages.get(outcome.status, outcome.status)}"
-                         f"{' ' + where if where else ''}\n")
+        render.emit([(f"{plan.conversation}: {messages.get(outcome.status, outcome.status)}"
+                      f"{' ' + render.clean(where) if where else ''}", "")])
         if outcome.status == "already_sent" and outcome.reason:
             render.say(f"({outcome.reason}.)", quiet=rt.quiet)
         if outcome.response_s is not None and outcome.status != "already_sent":

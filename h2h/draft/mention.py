@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import re
 
+from h2h.textutil import inert
+
 NEEDS_MENTION = frozenset({"mastodon", "stackexchange"})
 
 
 def mention_for(platform: str, handle: str, name: str = "") -> str:
+    """The mention our reply starts with. It is text we send in our name: a handle's
+    escapes, controls and bidi overrides are not copied into it."""
     if platform not in NEEDS_MENTION:
         return ""
+    handle, name = inert(handle), inert(name)
     if platform == "stackexchange":
         who = re.sub(r"\s+", "", name or handle.lstrip("@"))
         return "@" + who if who else ""

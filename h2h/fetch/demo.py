@@ -36,26 +36,41 @@ def keep_in(folder: str, config_text: str) -> Path:
     held = [name for name in DEMO_FILES if _holds(home / name)]
     if held:
         raise _held(home, held)
+    made: list[Path] = []
     try:
         home.mkdir(parents=True, exist_ok=True)
         # Created here, never through a link, even one put there since the check above: the
         # demo's config and database are new files, or empty ones it replaces.
         for name, data in (("config.toml", config_text.encode("utf-8")), ("h2h.db", b"")):
             target = home / name
-            if target.is_symlink() or not target.exists():
-                files.create_new(target, data)
-            elif data:
-                files.replace(target, data)
-    except FileExistsError:
-        raise _held(home, [n for n in DEMO_FILES if _holds(home / n)] or ["a link"]) from None
+            try:
+                if target.is_symlink() or not target.exists():
+                    files.create_new(target, data)
+                    made.append(target)
+                elif data:
+                    files.replace(target, data)
+            except (FileExistsError, files.LinkRefused):
+                raise _held(home, [name]) from None
     except OSError as exc:
+        _remove(made)
         raise StoreError(f"cannot write the demo into {home}: {exc.strerror}",
                          hint="Pick a folder you can write to.") from None
+    except BaseException:
+        _remove(made)  # no half demo left behind
+        raise
     return home / "h2h.db"
 
 
 # The database's companions count: SQLite would follow a link there.
 DEMO_FILES = ("config.toml", "h2h.db", "h2h.db-wal", "h2h.db-shm", "h2h.db-journal")
+
+
+def _remove(paths: list[Path]) -> None:
+    for p in paths:
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def _held(home: Path, held: list[str]) -> H2HError:

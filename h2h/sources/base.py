@@ -49,4 +49,11 @@ class Source(Protocol):
     # sources raise NotSupported; h2h then asks the person to post it by hand.
     # Optional: a `limit` attribute (int, characters per reply on this platform or instance;
     # may be a property that asks the platform once); h2h/draft/limits.py remembers it.
+    # Never retry the POST itself: when its answer is lost, raise, and the reply layer decides.
     def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply: ...
+
+    # Optional, for a source that posts: our replies to `mention` on the platform, whatever
+    # their text (the one made with `key` where the platform keeps it), oldest first. After an
+    # attempt of unknown outcome h2h asks this before posting again (reply/send.py); without
+    # it, h2h reads `fetch_thread` for replies of ours to `mention`.
+    # def find_replies(self, mention: Mention, *, key: str) -> list[SentReply]: ...

@@ -130,3 +130,18 @@ def test_what_each_broken_plugin_is_told(plugins: Path, home: Path) -> None:
     assert said["no_type"][0] == "plugin" and "type" in said["no_type"][1]
     assert said["value_error"][0] == "plugin" and "port must be a number" in said["value_error"][1]
     assert said["hang_in_fetch"][0] == "time_limit" and "2s" in said["hang_in_fetch"][1]
+
+
+@pytest.mark.parametrize("broken", ["exit_at_import", "hang_at_import"])
+def test_sources_check_is_bounded_too(plugins: Path, home: Path, broken: str) -> None:
+    fetch(plugins, home, "value_error")  # writes the config; then the broken one under test
+    (home / "config.toml").write_text((home / "config.toml").read_text().replace("test-value-error",
+                                                                                  f"test-{broken.replace('_', '-')}"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugins), str(ROOT)])}
+    began = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "h2h", "sources", "check", "--json"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert time.monotonic() - began < 20
+    assert done.returncode == 6, done.stderr
+    rows = {r["source"]: r for r in json.loads(done.stdout)["data"]["sources"]}
+    assert rows["healthy"]["ok"] and not rows["broken"]["ok"]

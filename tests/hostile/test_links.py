@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -83,6 +85,52 @@ def test_demo_into_never_imports_through_a_database_link(hermetic: Path, tmp_pat
     with sqlite3.connect(other) as conn:
         assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1   # no demo people in it
     assert not (folder / "config.toml").exists()
+
+
+# The attacker who plants a link between h2h's check and its write: an audit hook (the
+# interpreter's own events, not a patch of h2h) acts at the moment h2h touches a path.
+_PLANTS: dict[tuple[str, str], Callable[[], None]] = {}
+_HOOKED = False
+
+
+def _attacker(event: str, args: tuple[Any, ...]) -> None:
+    if _PLANTS and args and isinstance(args[0], (str, os.PathLike)):
+        plant = _PLANTS.pop((event, os.fspath(args[0])), None)
+        if plant is not None:
+            plant()
+
+
+def plant_when(event: str, path: Path, plant: Callable[[], None]) -> None:
+    global _HOOKED
+    if not _HOOKED:
+        sys.addaudithook(_attacker)
+        _HOOKED = True
+    _PLANTS[(event, str(path))] = plant
+
+
+def test_demo_into_a_config_link_planted_after_the_check(hermetic: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    elsewhere = tmp_path / "elsewhere.toml"
+    plant_when("os.mkdir", folder, lambda: (folder / "config.toml").symlink_to(elsewhere))
+    result = run("demo", "--into", str(folder))
+    _PLANTS.clear()
+    assert result.code == 1 and "config.toml" in result.err
+    assert not elsewhere.exists()
+
+
+def test_demo_into_a_database_link_planted_after_the_check(hermetic: Path, tmp_path: Path, db: Path) -> None:
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    other = tmp_path / "other.db"
+    os.replace(db, other)
+    plant_when("open", folder / "config.toml", lambda: (folder / "h2h.db").symlink_to(other))
+    result = run("demo", "--into", str(folder))
+    _PLANTS.clear()
+    assert result.code == 1 and "h2h.db" in result.err
+    with sqlite3.connect(other) as conn:
+        assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1   # no demo people in it
+    assert not (folder / "config.toml").exists()   # nothing half-made left
 
 
 def test_a_new_file_is_never_created_through_a_link(tmp_path: Path) -> None:

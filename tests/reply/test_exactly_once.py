@@ -132,3 +132,21 @@ def test_kill_9_while_the_answer_is_on_its_way(server: FlakyMastodon, conversati
     assert len(server.replies()) == 1
     second_attempts(capsys, conversation, server, reword)
     assert server.posts == 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "500", "slow"])
+def test_the_http_layer_never_sends_a_post_twice(fault: str) -> None:
+    """urllib3's Retry in every session retries reads, never a POST: not on a 5xx, a dropped
+    connection or a read timeout (the server may have made the status)."""
+    from h2h.errors import RemoteError
+    from h2h.sources.http import Http, make_session
+
+    server = FlakyMastodon(honour_keys=False, slow_s=2.0)
+    try:
+        server.faults = [fault]
+        http = Http(session=make_session(), source="masto", base_url=server.url, timeout=(1.0, 1.0))
+        with pytest.raises(RemoteError):
+            http.request("POST", "/api/v1/statuses", json={"status": "hi", "in_reply_to_id": server.question["id"]})
+        assert server.posts == 1
+    finally:
+        server.close()

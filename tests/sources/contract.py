@@ -137,10 +137,13 @@ class SourceContract:
         assert all(isinstance(f, SentReply) and f.in_reply_to == first.remote_id for f in found)
         assert a.remote_id in [f.remote_id for f in found]
 
-    def test_a_lost_answer_then_a_reworded_retry_posts_once(self, source: Source,
-                                                            sent_count: Callable[[], int]) -> None:
-        """Through the reply layer: the post reaches the stand-in, its answer is lost, the
-        draft is reworded, and two more attempts follow; the platform received one post."""
+    @pytest.mark.parametrize("reword", [False, True], ids=["same-draft", "reworded"])
+    @pytest.mark.parametrize("fault", ["lost", "killed", "never_arrived"])
+    def test_after_an_unknown_outcome_the_platform_holds_one_reply(self, source: Source, sent_count: Callable[[], int],
+                                                                   fault: str, reword: bool) -> None:
+        """Through the reply layer: the post reaches the stand-in and its answer is lost, or
+        the process dies right after it (kill -9), or it never arrived; the draft is reworded
+        or not, and two more attempts follow. The platform received exactly one post."""
         if not self.supports_send:
             return
         from h2h import clock
@@ -154,34 +157,50 @@ class SourceContract:
         row = world.store.mention(first.source, first.remote_id)
         ident = world.store.conversation_by_id(row.conversation_id).key
         before = sent_count()
-        with pytest.raises(errors.RemoteError) as info:
-            send.send(world.store, world.config, world.engine, send.plan(world.store, world.config, world.engine, ident),
-                      source=_LostAnswer(source))
-        assert info.value.code == "maybe_posted" and sent_count() - before == 1
-        with world.store.transaction():
-            world.store.add_draft(conversation=ident, text="Reworded: it is under Settings, then Export.",
-                                  backend="edited", lang="en", intent="question", lint=[], edited=True,
-                                  created_at=clock.iso(clock.now()))
+        plan = send.plan(world.store, world.config, world.engine, ident)
+        if fault == "killed":
+            with pytest.raises(_Killed):
+                send.send(world.store, world.config, world.engine, plan, source=_Faulty(source, fault))
+        else:
+            with pytest.raises(errors.RemoteError) as info:
+                send.send(world.store, world.config, world.engine, plan, source=_Faulty(source, fault))
+            assert info.value.code == "maybe_posted"
+        assert sent_count() - before == (0 if fault == "never_arrived" else 1)
+        if reword:
+            with world.store.transaction():
+                world.store.add_draft(conversation=ident, text="Reworded: it is under Settings, then Export.",
+                                      backend="edited", lang="en", intent="question", lint=[], edited=True,
+                                      created_at=clock.iso(clock.now()))
+        statuses = []
         for _ in range(2):
             p = send.plan(world.store, world.config, world.engine, ident)
             assert p.previous in ("pending", "sent")
-            out = send.send(world.store, world.config, world.engine, p, source=source)
-            assert out.status == "already_sent"
-        assert sent_count() - before == 1, "a reworded retry after a lost answer posted again"
+            statuses.append(send.send(world.store, world.config, world.engine, p, source=source).status)
+        assert sent_count() - before == 1, f"{fault}, {'reworded' if reword else 'same draft'}: posted again"
+        assert statuses == (["sent", "already_sent"] if fault == "never_arrived" else ["already_sent"] * 2)
+        assert world.conversation(ident).state == "answered"
 
 
-class _LostAnswer:
-    """The post reaches the platform; its answer never comes back (a timeout, a dropped link)."""
+class _Killed(BaseException):
+    """Stands for kill -9 right after the post: nothing after it runs."""
 
-    def __init__(self, inner: Any):
-        self.inner = inner
+
+class _Faulty:
+    """The real adapter, whose post's answer is lost (after it reached the platform, or
+    before), or whose process dies right after posting."""
+
+    def __init__(self, inner: Any, fault: str):
+        self.inner, self.fault = inner, fault
         self.name = inner.name
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
     def send_reply(self, mention: Mention, text: str, *, key: str) -> SentReply:
-        self.inner.send_reply(mention, text, key=key)
+        if self.fault != "never_arrived":
+            self.inner.send_reply(mention, text, key=key)
+        if self.fault == "killed":
+            raise _Killed()
         raise errors.RemoteError(f"{self.name}: the server did not answer in time")
 
 
