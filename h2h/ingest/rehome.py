@@ -82,7 +82,14 @@ def _place(store: "Store", source: str, remote_id: str, arrived: int) -> tuple[s
             touched.add(conv.id)
     if root != remote_id:  # the guess becomes the real root
         for m in store.mentions_rooted_at([(source, remote_id)]):
-            moves.setdefault(m.id, (m.conversation_id, root))
+            conv_id = m.conversation_id
+            if conv_id is None and m.role != "person" and m.in_reply_to:
+                # Our reply stored before what it answers was filed in none: it goes to the
+                # conversation of the message it answers, wherever that is now.
+                parent = x if m.in_reply_to == remote_id else store.mention(source, m.in_reply_to)
+                if parent is not None:
+                    conv_id = moves.get(parent.id, (parent.conversation_id, ""))[0]
+            moves.setdefault(m.id, (conv_id, root))
     # A moved reply now counts in the conversation it answers, which is judged again.
     touched.update(conv_id for conv_id, _ in moves.values() if conv_id is not None)
     store.place_mentions([(conv_id, r if r != remote_id else root, mid) for mid, (conv_id, r) in sorted(moves.items())])

@@ -136,6 +136,18 @@ def test_an_answer_to_our_reply_that_arrives_first_joins_it_when_the_reply_arriv
     assert "first_contact" not in reasons
 
 
+
+def test_our_reply_that_arrives_before_what_it_answers_joins_the_conversation(w: World) -> None:
+    """Our reply to a message not stored yet is filed in no conversation; when that message
+    arrives, the reply goes where it does, with the answer to our reply that came first."""
+    w.add(msg("1", "How do I export as PDF?", "2026-11-20T10:00:00Z"))
+    w.add(msg("4", "Not on iPad, where is it?", "2026-11-20T10:40:00Z", reply_to="3"))
+    w.add(msg("3", "@marie Settings > Export.", "2026-11-20T10:30:00Z", author=ME, reply_to="2"))
+    w.add(msg("2", "And as Markdown?", "2026-11-20T10:05:00Z", reply_to="1"))
+    assert w.conv("3").id == w.conv("4").id == w.conv("1").id
+    assert [m["id"] for m in w.show("1")["messages"]] == ["1", "2", "3", "4"]
+    assert w.queue() == [w.key("1")]
+
 # --- someone else answered -------------------------------------------------------------------
 
 def test_a_community_members_answer_is_a_reason_and_not_a_first_contact(w: World) -> None:

@@ -188,8 +188,14 @@ def _place_again(store: Store, source: str, remote_id: str) -> set[int]:
             store.save_conversation(conv.id, {"thread_root": root})
             touched.add(conv.id)
     if root != remote_id:
-        for mid, conv_id in store.conn.execute("SELECT id, conversation_id FROM mentions WHERE source = ? "
-                                               "AND thread_root = ? ORDER BY id", (source, remote_id)).fetchall():
+        for mid, conv_id, role, parent_id in store.conn.execute(
+                "SELECT id, conversation_id, role, in_reply_to FROM mentions WHERE source = ? "
+                "AND thread_root = ? ORDER BY id", (source, remote_id)).fetchall():
+            if conv_id is None and role != "person" and parent_id:
+                # our reply stored before what it answers goes where that message is
+                parent = store.conn.execute("SELECT conversation_id FROM mentions WHERE source = ? AND remote_id = ?",
+                                            (source, parent_id)).fetchone()
+                conv_id = parent[0] if parent else None
             _place(store, conv_id, root, mid)
             if conv_id is not None:
                 touched.add(conv_id)
