@@ -77,12 +77,17 @@ class Recorder(requests.Session):
 
     def __init__(self) -> None:
         super().__init__()
-        self.seen: list[tuple[str, str, int, str]] = []
+        self._responses: list[tuple[str, str, requests.Response]] = []
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         response = super().request(method, url, *args, **kwargs)
-        self.seen.append((method, response.request.url or url, response.status_code, response.text[:300]))
+        # Kept, not read: h2h streams the body and reads it itself, within its bounds.
+        self._responses.append((method, response.request.url or url, response))
         return response
+
+    @property
+    def seen(self) -> list[tuple[str, str, int, str]]:
+        return [(method, url, r.status_code, r.text[:300]) for method, url, r in self._responses]
 
 
 @pytest.fixture
