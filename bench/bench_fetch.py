@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,29 +45,17 @@ def serve(latency: float, page: bytes) -> ThreadingHTTPServer:
     served = {"page": False}
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            time.sleep(latency)
-            if "verify_credentials" in self.path:
-                body = json.dumps(ACCOUNT).encode()
-            elif "notifications" in self.path or "search" in self.path:
-                with lock:
-                    body, served["page"] = (b"[]", True) if served["page"] else (page, True)
-            else:
-                body = b"{}"
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str) -> tuple[int, bytes]:
+        time.sleep(latency)
+        if "verify_credentials" in path:
+            return 200, json.dumps(ACCOUNT).encode()
+        if "notifications" in path or "search" in path:
+            with lock:
+                body, served["page"] = (b"[]", True) if served["page"] else (page, True)
+            return 200, body
+        return 200, b"{}"
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
+    return common.json_server(answer)
 
 def fetch_available() -> bool:
     done = subprocess.run(common.h2h_cmd() + ["fetch", "--help"], capture_output=True)

@@ -17,9 +17,8 @@ import argparse
 import json
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,30 +47,17 @@ def largest_allowed(send, _path: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def endless_listing() -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            after = (parse_qs(urlsplit(self.path).query).get("after") or ["p0"])[0]
-            n = int(after[1:]) + 1
-            children = [{"kind": "t1", "data": {"name": f"t1_{n}x{i}", "created_utc": time.time() - 60, "author": "m",
-                                                "body": "b" * 2000, "link_id": "t3_a", "parent_id": "t3_a"}}
-                        for i in range(100)]
-            body = json.dumps({"kind": "Listing", "data": {"after": f"p{n}", "children": children}}).encode()
-            if "/comments/" in self.path:
-                body, status = b'{"error": 404}', 404
-            else:
-                status = 200
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str) -> tuple[int, bytes]:
+        if "/comments/" in path:
+            return 404, b'{"error": 404}'
+        after = (parse_qs(urlsplit(path).query).get("after") or ["p0"])[0]
+        n = int(after[1:]) + 1
+        children = [{"kind": "t1", "data": {"name": f"t1_{n}x{i}", "created_utc": time.time() - 60, "author": "m",
+                                            "body": "b" * 2000, "link_id": "t3_a", "parent_id": "t3_a"}}
+                    for i in range(100)]
+        return 200, json.dumps({"kind": "Listing", "data": {"after": f"p{n}", "children": children}}).encode()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return common.json_server(answer)
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable
 
 BENCH = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("H2H_BENCH_DIR", "/tmp/h2h-bench"))
@@ -158,3 +160,23 @@ def database(count: int, seed: int = 1) -> Path:
         measured(["-q", "import", str(src)], home)
         (home / ".complete").touch()
     return home
+
+
+def json_server(answer: Callable[[str], tuple[int, bytes]]) -> ThreadingHTTPServer:
+    """A loopback server in a thread answering each GET with `answer(path)`: (status, JSON body)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            status, body = answer(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -14,7 +13,7 @@ def register(app: typer.Typer) -> None:
     @app.command("init")
     def init_cmd(json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
         """Write a config from config.example.toml (never overwrites)."""
-        from h2h import paths
+        from h2h import files, paths
         from h2h.errors import H2HError
 
         rt = runtime.current
@@ -26,9 +25,7 @@ def register(app: typer.Typer) -> None:
         example = starting_config(paths.DATA.joinpath("config.example.toml").read_bytes())
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(example)
+            files.create_new(path, example)
         except FileExistsError:
             raise H2HError(f"{path} already exists; it was not touched", code="exists") from None
         except OSError as exc:

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import requests
 
-from h2h import paths
+from h2h import files, paths
 from h2h.errors import AuthError, NotFound
 from h2h.redact import register
 from h2h.sources.http import Http
@@ -166,12 +166,7 @@ class Session:
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(path.parent, 0o700)
-            tmp = path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(dict(data), fh)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
+            files.replace(path, json.dumps(dict(data)).encode())
         except OSError:
             pass  # a session that cannot be kept only costs a login next time
 
